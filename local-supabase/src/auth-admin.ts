@@ -1,0 +1,142 @@
+import { randomUUID } from "node:crypto";
+import type postgres from "postgres";
+import { z } from "zod";
+import { verifyJwt } from "./keys.ts";
+
+/**
+ * GoTrue's admin API (/auth/v1/admin/users), which @supabase/lite does not implement yet.
+ * supabase-js's `auth.admin.*` calls land here. Only a service_role JWT may use it, as in GoTrue.
+ */
+const createUserBody = z.object({
+  email: z.string().email(),
+  password: z.string().min(6).optional(),
+  email_confirm: z.boolean().optional(),
+  user_metadata: z.record(z.string(), z.unknown()).optional(),
+  app_metadata: z.record(z.string(), z.unknown()).optional(),
+});
+const updateUserBody = createUserBody.partial().extend({ ban_duration: z.string().optional() });
+
+type Json = Record<string, unknown>;
+export type AdminResponse = { status: number; body: Json };
+
+export async function handleAuthAdmin(
+  sql: postgres.Sql,
+  jwtSecret: string,
+  method: string,
+  subpath: string,
+  headers: Headers,
+  rawBody: string,
+): Promise<AdminResponse> {
+  const bearer = headers.get("authorization")?.replace(/^Bearer\s+/i, "") ?? "";
+  const v = await verifyJwt(bearer, jwtSecret);
+  if (!v.ok || v.claims.role !== "service_role") {
+    return { status: 403, body: { code: 403, error_code: "not_admin", msg: "User not allowed" } };
+  }
+  const idMatch = subpath.match(/^\/users\/([0-9a-f-]{36})$/i);
+  try {
+    if (subpath === "/users" && method === "GET") {
+      const rows = await sql`select * from auth.users where deleted_at is null order by created_at limit 1000`;
+      return { status: 200, body: { users: rows.map(toUser), aud: "authenticated" } };
+    }
+    if (subpath === "/users" && method === "POST") {
+      const input = createUserBody.safeParse(parseJson(rawBody));
+      if (!input.success) return validation(input.error);
+      const { email, password, email_confirm, user_metadata, app_metadata } = input.data;
+      const exists = await sql`select 1 from auth.users where lower(email) = lower(${email})`;
+      if (exists.length) {
+        return { status: 422, body: { code: 422, error_code: "email_exists", msg: "A user with this email address has already been registered" } };
+      }
+      const id = randomUUID();
+      const [row] = await sql`
+        insert into auth.users (id, aud, role, email, encrypted_password, email_confirmed_at, raw_app_meta_data, raw_user_meta_data)
+        values (${id}, 'authenticated', 'authenticated', ${email.toLowerCase()},
+          ${password ? sql`extensions.crypt(${password}, extensions.gen_salt('bf', 10))` : null},
+          ${email_confirm ? sql`now()` : null},
+          ${sql.json({ provider: "email", providers: ["email"], ...(app_metadata ?? {}) } as never)},
+          ${sql.json((user_metadata ?? {}) as never)})
+        returning *`;
+      await insertIdentity(sql, id, email);
+      return { status: 200, body: toUser(row!) };
+    }
+    if (idMatch && method === "GET") {
+      const [row] = await sql`select * from auth.users where id = ${idMatch[1]!}`;
+      return row ? { status: 200, body: toUser(row) } : notFound();
+    }
+    if (idMatch && method === "PUT") {
+      const input = updateUserBody.safeParse(parseJson(rawBody));
+      if (!input.success) return validation(input.error);
+      const d = input.data;
+      const [row] = await sql`
+        update auth.users set
+          email = coalesce(${d.email?.toLowerCase() ?? null}, email),
+          encrypted_password = case when ${d.password ?? null}::text is null then encrypted_password
+            else extensions.crypt(${d.password ?? null}, extensions.gen_salt('bf', 10)) end,
+          email_confirmed_at = case when ${d.email_confirm ?? null}::boolean then coalesce(email_confirmed_at, now()) else email_confirmed_at end,
+          raw_user_meta_data = raw_user_meta_data || ${sql.json((d.user_metadata ?? {}) as never)},
+          raw_app_meta_data = raw_app_meta_data || ${sql.json((d.app_metadata ?? {}) as never)},
+          updated_at = now()
+        where id = ${idMatch[1]!} returning *`;
+      return row ? { status: 200, body: toUser(row) } : notFound();
+    }
+    if (idMatch && method === "DELETE") {
+      const rows = await sql`delete from auth.users where id = ${idMatch[1]!} returning id`;
+      return rows.length ? { status: 200, body: {} } : notFound();
+    }
+    return { status: 404, body: { code: 404, error_code: "not_found", msg: "Not found" } };
+  } catch (err) {
+    return { status: 500, body: { code: 500, error_code: "unexpected_failure", msg: (err as Error).message } };
+  }
+}
+
+async function insertIdentity(sql: postgres.Sql, userId: string, email: string) {
+  const [{ exists } = { exists: false }] = await sql`select to_regclass('auth.identities') is not null as exists`;
+  if (!exists) return;
+  const cols = await sql`select column_name from information_schema.columns where table_schema = 'auth' and table_name = 'identities'`;
+  const names = new Set(cols.map((c) => c.column_name as string));
+  const row: Record<string, unknown> = {
+    user_id: userId,
+    identity_data: { sub: userId, email, email_verified: true },
+    provider: "email",
+  };
+  if (names.has("provider_id")) row.provider_id = userId;
+  if (names.has("id")) row.id = randomUUID();
+  await sql`insert into auth.identities ${sql(row as never)}`.catch(() => {});
+}
+
+
+function toUser(r: Record<string, unknown>): Json {
+  return {
+    id: r.id,
+    aud: r.aud,
+    role: r.role,
+    email: r.email,
+    email_confirmed_at: r.email_confirmed_at,
+    confirmed_at: r.confirmed_at,
+    last_sign_in_at: r.last_sign_in_at,
+    app_metadata: r.raw_app_meta_data ?? {},
+    user_metadata: r.raw_user_meta_data ?? {},
+    identities: [],
+    created_at: r.created_at,
+    updated_at: r.updated_at,
+    is_anonymous: false,
+  };
+}
+
+function parseJson(raw: string): unknown {
+  try {
+    return raw ? JSON.parse(raw) : {};
+  } catch {
+    return Symbol("invalid");
+  }
+}
+
+function validation(error: z.ZodError): AdminResponse {
+  return {
+    status: 400,
+    body: { code: 400, error_code: "validation_failed", msg: error.issues.map((i) => `${i.path.join(".") || "body"}: ${i.message}`).join("; ") },
+  };
+}
+
+function notFound(): AdminResponse {
+  return { status: 404, body: { code: 404, error_code: "user_not_found", msg: "User not found" } };
+}

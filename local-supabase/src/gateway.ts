@@ -1,0 +1,178 @@
+import http from "node:http";
+import type { Duplex } from "node:stream";
+import type postgres from "postgres";
+import { handleAuthAdmin } from "./auth-admin.ts";
+import { loadFunctionConfigs } from "./functions/config.ts";
+import { FunctionRunner } from "./functions/runner.ts";
+import { HttpError, readBody, sendFetchResponse, sendJson, toFetchRequest } from "./http-util.ts";
+import { verifyJwt, type ApiKeys } from "./keys.ts";
+import type { Logger } from "./log.ts";
+import type { LiteApp } from "./rest.ts";
+
+export type Mount = {
+  /** Returns true when it handled the request. */
+  handleHttp(req: http.IncomingMessage, res: http.ServerResponse, body: Buffer): Promise<boolean>;
+  handleUpgrade?(req: http.IncomingMessage, socket: Duplex, head: Buffer): void;
+};
+
+export type GatewayDeps = {
+  app: LiteApp;
+  sql: postgres.Sql;
+  keys: ApiKeys;
+  root: string;
+  functionEnv: Record<string, string>;
+  log: Logger;
+  realtime?: Mount & { handleUpgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer): void };
+  llm?: Mount;
+  versions: Record<string, string>;
+};
+
+// Supabase answers preflights for the REST/Auth gateway with these (Kong's cors plugin).
+const corsHeaders = {
+  "access-control-allow-origin": "*",
+  "access-control-allow-headers": "authorization, x-client-info, apikey, content-type, prefer, range, accept-profile, content-profile, x-supabase-api-version, x-region",
+  "access-control-allow-methods": "GET, POST, PUT, PATCH, DELETE, OPTIONS",
+  "access-control-expose-headers": "content-range, content-location, x-total-count, location",
+  "access-control-max-age": "3600",
+};
+
+export function createGateway(deps: GatewayDeps) {
+  const { app, keys, log } = deps;
+  const origin = "http://127.0.0.1";
+  const runner = new FunctionRunner(deps.root, deps.functionEnv, log.child("functions"));
+  let functions = loadFunctionConfigs(deps.root);
+
+  const server = http.createServer(async (req, res) => {
+    const started = performance.now();
+    const url = new URL(req.url ?? "/", origin);
+    try {
+      const body = await readBody(req);
+      const p = url.pathname;
+      if (p === "/health" || p === "/") {
+        return sendJson(res, 200, { status: "ok", versions: deps.versions });
+      }
+      if (p.startsWith("/functions/v1/")) return await serveFunction(req, res, url, body);
+      if (p.startsWith("/realtime/v1/") && deps.realtime) {
+        if (await deps.realtime.handleHttp(req, res, body)) return;
+      }
+      if (p.startsWith("/llm/v1/") && deps.llm) {
+        if (await deps.llm.handleHttp(req, res, body)) return;
+      }
+      if (p.startsWith("/auth/v1/") || p.startsWith("/rest/v1/")) {
+        if (req.method === "OPTIONS") {
+          res.writeHead(204, corsHeaders);
+          return void res.end();
+        }
+        if (p.startsWith("/auth/v1/admin/")) {
+          const r = await handleAuthAdmin(deps.sql, keys.jwtSecret, req.method ?? "GET", p.slice("/auth/v1/admin".length), toHeaders(req), body.toString("utf8"));
+          return sendJson(res, r.status, r.body, corsHeaders);
+        }
+        if (p.startsWith("/rest/v1/")) {
+          const refusal = await checkBearer(req.headers.authorization, keys.jwtSecret);
+          if (refusal) return sendJson(res, 401, refusal, { ...corsHeaders, "www-authenticate": `Bearer error="invalid_token", error_description="${refusal.message}"` });
+        }
+        const response = await app.fetch(toFetchRequest(req, body, origin), { peerAddress: req.socket.remoteAddress ?? null } as never);
+        return await sendFetchResponse(res, response, corsHeaders);
+      }
+      sendJson(res, 404, { message: "no Route matched with those values" });
+    } catch (err) {
+      if (err instanceof HttpError) return sendJson(res, err.status, { code: err.code, message: err.message });
+      log.error(`${req.method} ${url.pathname} failed`, err);
+      sendJson(res, 500, { code: "internal_error", message: "The gateway could not handle this request" });
+    } finally {
+      log.debug(`${req.method} ${url.pathname} ${res.statusCode} ${(performance.now() - started).toFixed(1)}ms`);
+    }
+  });
+
+  server.on("upgrade", (req, socket, head) => {
+    const p = new URL(req.url ?? "/", origin).pathname;
+    if (p.startsWith("/realtime/v1/") && deps.realtime) return deps.realtime.handleUpgrade(req, socket, head);
+    socket.end("HTTP/1.1 404 Not Found\r\n\r\n");
+  });
+
+  async function serveFunction(req: http.IncomingMessage, res: http.ServerResponse, url: URL, body: Buffer) {
+    const [, , , name, ...rest] = url.pathname.split("/");
+    let fn = name ? functions.get(name) : undefined;
+    if (!fn && name) {
+      functions = loadFunctionConfigs(deps.root); // a function folder added while running
+      fn = functions.get(name);
+    }
+    if (!fn) return sendJson(res, 404, { code: "NOT_FOUND", message: "Requested function was not found" });
+    // Preflight reaches the function (it answers CORS itself, as on Supabase); JWT checks do not apply to it.
+    if (fn.verifyJwt && req.method !== "OPTIONS") {
+      const auth = req.headers.authorization;
+      if (!auth) return sendJson(res, 401, { code: 401, message: "Missing authorization header" });
+      const token = auth.replace(/^Bearer\s+/i, "");
+      const v = await verifyJwt(token, keys.jwtSecret);
+      if (!v.ok) return sendJson(res, 401, { code: 401, message: v.reason === "expired" ? "JWT expired" : "Invalid JWT" });
+    }
+    let port: number;
+    try {
+      port = await runner.portFor(fn);
+    } catch (err) {
+      log.error(`function ${fn.name} failed to boot`, err);
+      return sendJson(res, 503, { code: "BOOT_ERROR", message: `Function ${fn.name} failed to start: ${(err as Error).message}` });
+    }
+    const target = new URL(`/${fn.name}${rest.length ? "/" + rest.join("/") : ""}${url.search}`, `http://127.0.0.1:${port}`);
+    const headers = toHeaders(req);
+    headers.delete("host");
+    headers.delete("connection");
+    headers.delete("content-length");
+    const controller = new AbortController();
+    res.on("close", () => controller.abort());
+    try {
+      const upstream = await fetch(target, {
+        method: req.method,
+        headers,
+        body: req.method === "GET" || req.method === "HEAD" || body.length === 0 ? undefined : body,
+        signal: controller.signal,
+        redirect: "manual",
+      });
+      await sendFetchResponse(res, upstream);
+    } catch (err) {
+      if (controller.signal.aborted) return;
+      log.error(`function ${fn.name} did not answer`, err);
+      sendJson(res, 502, { code: "FUNCTION_UNREACHABLE", message: `Function ${fn.name} did not answer` });
+    }
+  }
+
+  return {
+    server,
+    runner,
+    listen(port: number, host: string): Promise<number> {
+      return new Promise((resolve, reject) => {
+        server.once("error", reject);
+        server.listen(port, host, () => resolve((server.address() as { port: number }).port));
+      });
+    },
+    async close() {
+      await runner.stop();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+function toHeaders(req: http.IncomingMessage): Headers {
+  const h = new Headers();
+  for (const [k, v] of Object.entries(req.headers)) {
+    if (v === undefined) continue;
+    h.set(k, Array.isArray(v) ? v.join(", ") : v);
+  }
+  return h;
+}
+
+/**
+ * PostgREST refuses a bad bearer token with 401 (PGRST301/PGRST303) instead of falling back to anon.
+ * Checked here so the behaviour holds whatever the embedded REST engine does with it.
+ */
+async function checkBearer(authorization: string | undefined, secret: string) {
+  if (!authorization) return null;
+  const m = authorization.match(/^Bearer\s+(.+)$/i);
+  if (!m) return { code: "PGRST301", details: null, hint: null, message: "Authorization header is not a Bearer token" };
+  const v = await verifyJwt(m[1]!.trim(), secret);
+  if (v.ok) return null;
+  return v.reason === "expired"
+    ? { code: "PGRST303", details: null, hint: null, message: "JWT expired" }
+    : { code: "PGRST301", details: "None of the keys was able to decode the JWT", hint: null, message: "No suitable key or wrong key type" };
+}

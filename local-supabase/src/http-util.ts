@@ -1,0 +1,64 @@
+import type http from "node:http";
+import { Readable } from "node:stream";
+
+export async function readBody(req: http.IncomingMessage, limit = 10 * 1024 * 1024): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > limit) throw new HttpError(413, "payload_too_large", `Request body is larger than ${limit} bytes`);
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
+}
+
+export class HttpError extends Error {
+  constructor(readonly status: number, readonly code: string, message: string) {
+    super(message);
+  }
+}
+
+export function toFetchRequest(req: http.IncomingMessage, body: Buffer, origin: string): Request {
+  const headers = new Headers();
+  for (const [k, v] of Object.entries(req.headers)) {
+    if (v === undefined || k.startsWith(":")) continue;
+    if (Array.isArray(v)) for (const item of v) headers.append(k, item);
+    else headers.set(k, v);
+  }
+  const method = req.method ?? "GET";
+  return new Request(new URL(req.url ?? "/", origin), {
+    method,
+    headers,
+    body: method === "GET" || method === "HEAD" || body.length === 0 ? undefined : body,
+  });
+}
+
+/** Writes a fetch Response to Node, streaming the body (SSE from functions and the dev LLM stay live). */
+export async function sendFetchResponse(res: http.ServerResponse, response: Response, extraHeaders: Record<string, string> = {}) {
+  const headers: Record<string, string | string[]> = {};
+  response.headers.forEach((value, key) => {
+    if (key === "content-encoding" || key === "content-length" || key === "transfer-encoding" || key === "connection") return;
+    if (key === "set-cookie") headers[key] = response.headers.getSetCookie();
+    else headers[key] = value;
+  });
+  res.writeHead(response.status, { ...headers, ...extraHeaders });
+  if (!response.body) return void res.end();
+  const stream = Readable.fromWeb(response.body as import("node:stream/web").ReadableStream);
+  await new Promise<void>((resolve) => {
+    stream.on("error", () => {
+      res.destroy();
+      resolve();
+    });
+    res.on("close", () => {
+      stream.destroy();
+      resolve();
+    });
+    stream.pipe(res);
+  });
+}
+
+export function sendJson(res: http.ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) {
+  if (res.headersSent) return void res.end();
+  res.writeHead(status, { "content-type": "application/json; charset=utf-8", ...headers });
+  res.end(JSON.stringify(body));
+}

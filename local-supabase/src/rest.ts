@@ -1,0 +1,68 @@
+import fs from "node:fs";
+import path from "node:path";
+import { App, type ResolvedKey } from "@supabase/lite";
+import { createPostgresConnection } from "@supabase/lite/postgres";
+import { applyPendingMigrations } from "@supabase/lite/cli";
+import { verifyJwt } from "./keys.ts";
+import type { Logger } from "./log.ts";
+
+// Telemetry off: @supabase/lite honours these before it sends anything.
+process.env.LITE_TELEMETRY = "0";
+process.env.DO_NOT_TRACK = "1";
+
+export type RestAuthOptions = { databaseUrl: string; jwtSecret: string; siteUrl: string; log: Logger };
+
+/**
+ * Auth (/auth/v1) and REST (/rest/v1) through @supabase/lite's App on the postgres driver.
+ * API keys are the Supabase JWTs (anon, service_role) verified with the project secret; lite's
+ * own opaque-key scheme is replaced through its resolver seam.
+ */
+export async function createRestAuth(opts: RestAuthOptions) {
+  const connection = createPostgresConnection({
+    url: opts.databaseUrl,
+    postgresOptions: { onnotice: () => {}, max: 20 },
+  });
+  const app = new App({
+    connection,
+    auth: { enabled: true, jwt_secret: opts.jwtSecret, site_url: opts.siteUrl, jwt_expiry: 3600 },
+    options: {
+      server: {
+        disableStudio: true,
+        admin: false,
+        apiKeys: {
+          resolver: async (key: string): Promise<ResolvedKey | null> => {
+            const v = await verifyJwt(key, opts.jwtSecret);
+            if (!v.ok || (v.claims.role !== "anon" && v.claims.role !== "service_role")) return null;
+            return { type: v.claims.role === "service_role" ? "secret" : "publishable", claims: v.claims };
+          },
+        },
+      },
+    },
+  } as ConstructorParameters<typeof App>[0]);
+  await app.init();
+  return app;
+}
+
+export type LiteApp = Awaited<ReturnType<typeof createRestAuth>>;
+
+/**
+ * Applies supabase/migrations through lite's migrator so history lands in
+ * supabase_migrations.schema_migrations as with the Supabase CLI. lite resolves the folder
+ * from the working directory, so it runs with cwd at the repository root.
+ */
+export async function migrate(app: LiteApp, root: string, log: Logger): Promise<string[]> {
+  const prev = process.cwd();
+  process.chdir(root);
+  try {
+    const result = await applyPendingMigrations(app);
+    for (const f of result.applied) log.info(`applied migration ${f.filename}`);
+    return result.applied.map((f) => f.filename);
+  } finally {
+    process.chdir(prev);
+  }
+}
+
+export function seedSql(root: string): string | null {
+  const file = path.join(root, "supabase", "seed.sql");
+  return fs.existsSync(file) ? fs.readFileSync(file, "utf8") : null;
+}

@@ -1,0 +1,194 @@
+import fs from "node:fs";
+import path from "node:path";
+import { execFileSync } from "node:child_process";
+import postgres from "postgres";
+import { repoRoot } from "./env.ts";
+import { createGateway, type GatewayDeps } from "./gateway.ts";
+import { deriveKeys, newJwtSecret, type ApiKeys } from "./keys.ts";
+import { acquireLock } from "./lock.ts";
+import { createLogger, type Logger } from "./log.ts";
+import { startEmbeddedPostgres, type DatabaseHandle } from "./postgres.ts";
+import { createRestAuth, migrate, seedSql } from "./rest.ts";
+import { denoBinary } from "./functions/runner.ts";
+
+export type StackOptions = {
+  root?: string;
+  dataDir?: string;
+  apiPort?: number;
+  dbPort?: number;
+  host?: string;
+  databaseUrl?: string;
+  jwtSecret?: string;
+  /** Environment handed to Edge Functions and the LLM layer (ANTHROPIC_API_KEY, LANGFUSE_*, …). */
+  env?: Record<string, string | undefined>;
+  log?: Logger;
+};
+
+export type StackInfo = {
+  apiUrl: string;
+  dbUrl: string;
+  anonKey: string;
+  serviceRoleKey: string;
+  jwtSecret: string;
+  functionsUrl: string;
+  realtimeUrl: string;
+  llmUrl: string;
+  dataDir: string;
+};
+
+export type Stack = StackInfo & { fresh: boolean; stop(): Promise<void> };
+
+export async function startStack(opts: StackOptions = {}): Promise<Stack> {
+  const root = opts.root ?? repoRoot;
+  const dataDir = path.resolve(opts.dataDir ?? path.join(root, ".data"));
+  const log = opts.log ?? createLogger("local-supabase");
+  const host = opts.host ?? "127.0.0.1";
+  const release = acquireLock(dataDir);
+  const cleanups: Array<() => Promise<void> | void> = [release];
+  const stop = async () => {
+    for (const c of cleanups.reverse()) await c();
+  };
+  try {
+    const keys = await deriveKeys(opts.jwtSecret ?? loadOrCreateSecret(dataDir));
+
+    let db: DatabaseHandle;
+    if (opts.databaseUrl) {
+      db = { url: opts.databaseUrl, embedded: false, stop: async () => {} };
+      log.info("using the Postgres at DATABASE_URL");
+    } else {
+      db = await startEmbeddedPostgres(dataDir, opts.dbPort ?? 54322, log.child("postgres"));
+      log.info(`postgres ready on port ${opts.dbPort ?? 54322}`);
+    }
+    cleanups.splice(1, 0, () => db.stop());
+
+    const sql = postgres(db.url, { onnotice: () => {}, max: 5 });
+    cleanups.push(() => sql.end({ timeout: 5 }));
+
+    const fresh = await bootstrap(sql, root);
+    const apiPortWanted = opts.apiPort ?? 54321;
+    const app = await createRestAuth({ databaseUrl: db.url, jwtSecret: keys.jwtSecret, siteUrl: `http://${host}:5173`, log });
+    cleanups.push(() => (app.connection as unknown as { close(): Promise<void> }).close());
+    await app.ensureSystemSchema();
+    await runSqlFile(sql, path.join(bootstrapDir, "20-auth-helpers.sql"));
+
+    await migrate(app, root, log.child("migrate"));
+    const seed = seedSql(root);
+    if (seed && (await needsSeed(sql))) {
+      log.info("fresh database: applying supabase/seed.sql");
+      await sql.begin(async (tx) => {
+        await tx.unsafe(seed);
+        await tx`insert into supabase_migrations.seed_files (path, hash) values ('supabase/seed.sql', md5(${seed}))`;
+      });
+    }
+    await app.connection.introspect({ useCache: false });
+
+    const versions = await readVersions(sql);
+    const apiUrlFor = (port: number) => `http://${host}:${port}`;
+    // Functions are told the gateway URL before it listens; with port 0 (tests) we patch it after listen.
+    const functionEnv: Record<string, string> = {
+      ...(Object.fromEntries(Object.entries({ ...process.env, ...(opts.env ?? {}) }).filter(([, v]) => v !== undefined)) as Record<string, string>),
+      SUPABASE_URL: apiUrlFor(apiPortWanted),
+      SUPABASE_ANON_KEY: keys.anonKey,
+      SUPABASE_SERVICE_ROLE_KEY: keys.serviceRoleKey,
+      SUPABASE_DB_URL: db.url,
+      LOCAL_SUPABASE_DATA_DIR: dataDir,
+    };
+
+    const deps: GatewayDeps = { app, sql, keys, root, functionEnv, log, versions };
+    const realtime = await optionalModule<{ createRealtimeServer: (o: unknown) => NonNullable<GatewayDeps["realtime"]> & { start(): Promise<void>; close(): Promise<void> } }>("./realtime/index.ts");
+    if (realtime) {
+      const rt = realtime.createRealtimeServer({ databaseUrl: db.url, jwtSecret: keys.jwtSecret, log: log.child("realtime") });
+      await rt.start();
+      cleanups.push(() => rt.close());
+      deps.realtime = rt;
+    }
+    const llm = await optionalModule<{ createDevLlm: (o: unknown) => NonNullable<GatewayDeps["llm"]> & { close?(): Promise<void> } }>("./llm/index.ts");
+    if (llm) {
+      const l = llm.createDevLlm({ sql, log: log.child("llm") });
+      deps.llm = l;
+      if (l.close) cleanups.push(() => l.close!());
+    }
+
+    const gateway = createGateway(deps);
+    const port = await gateway.listen(apiPortWanted, host);
+    functionEnv.SUPABASE_URL = apiUrlFor(port);
+    cleanups.push(() => gateway.close());
+
+    const apiUrl = apiUrlFor(port);
+    const info: StackInfo = {
+      apiUrl,
+      dbUrl: db.url,
+      anonKey: keys.anonKey,
+      serviceRoleKey: keys.serviceRoleKey,
+      jwtSecret: keys.jwtSecret,
+      functionsUrl: `${apiUrl}/functions/v1`,
+      realtimeUrl: `${apiUrl.replace(/^http/, "ws")}/realtime/v1`,
+      llmUrl: `${apiUrl}/llm`,
+      dataDir,
+    };
+    fs.writeFileSync(path.join(dataDir, "local-supabase.json"), JSON.stringify(info, null, 2) + "\n", { mode: 0o600 });
+    return { ...info, fresh, stop };
+  } catch (err) {
+    await stop().catch(() => {});
+    throw err;
+  }
+}
+
+const bootstrapDir = path.join(path.dirname(new URL(import.meta.url).pathname), "bootstrap");
+
+async function runSqlFile(sql: postgres.Sql, file: string) {
+  await sql.unsafe(fs.readFileSync(file, "utf8"));
+}
+
+/** The Supabase CLI records applied seed files in supabase_migrations.seed_files; so do we, so a restart never re-seeds. */
+async function needsSeed(sql: postgres.Sql): Promise<boolean> {
+  await sql`create table if not exists supabase_migrations.seed_files (path text primary key, hash text not null)`;
+  const rows = await sql`select 1 from supabase_migrations.seed_files where path = 'supabase/seed.sql'`;
+  return rows.length === 0;
+}
+
+/** Platform objects (roles, realtime schema); returns whether the database has never been migrated. */
+async function bootstrap(sql: postgres.Sql, _root: string): Promise<boolean> {
+  // Two starts racing on one database (tests, a second gateway on DATABASE_URL) serialize here.
+  await sql.begin(async (tx) => {
+    await tx`select pg_advisory_xact_lock(54321)`;
+    await tx.unsafe(fs.readFileSync(path.join(bootstrapDir, "00-roles.sql"), "utf8"));
+    await tx.unsafe(fs.readFileSync(path.join(bootstrapDir, "10-realtime.sql"), "utf8"));
+  });
+  const [row] = await sql`select to_regclass('supabase_migrations.schema_migrations') is not null as exists`;
+  if (!row?.exists) return true;
+  const [count] = await sql`select count(*)::int as n from supabase_migrations.schema_migrations`;
+  return (count?.n ?? 0) === 0;
+}
+
+function loadOrCreateSecret(dataDir: string): string {
+  const file = path.join(dataDir, "jwt-secret");
+  if (fs.existsSync(file)) return fs.readFileSync(file, "utf8").trim();
+  const secret = newJwtSecret();
+  fs.writeFileSync(file, secret + "\n", { mode: 0o600 });
+  return secret;
+}
+
+async function optionalModule<T>(rel: string): Promise<T | null> {
+  const file = new URL(rel, import.meta.url);
+  if (!fs.existsSync(file)) return null;
+  return (await import(file.href)) as T;
+}
+
+async function readVersions(sql: postgres.Sql): Promise<Record<string, string>> {
+  const [pg] = await sql`show server_version`;
+  let deno = "unknown";
+  try {
+    deno = execFileSync(denoBinary(), ["--version"], { encoding: "utf8" }).split("\n")[0]!.replace(/^deno /, "").split(" ")[0]!;
+  } catch {
+    /* reported as unknown */
+  }
+  return {
+    node: process.versions.node,
+    postgres: String(pg?.server_version ?? "unknown"),
+    deno,
+    "@supabase/lite": JSON.parse(fs.readFileSync(new URL("../package.json", import.meta.resolve("@supabase/lite")), "utf8")).version,
+  };
+}
+
+export type { ApiKeys };

@@ -1,0 +1,1 @@
+-- Demo data for the embedded default; applied once, on a fresh database.
