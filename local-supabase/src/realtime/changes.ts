@@ -1,0 +1,177 @@
+import type postgres from "postgres";
+import type { Logger } from "../log.ts";
+import { dbRole, type Claims } from "./auth.ts";
+import { matchFilter, type Filter, type PgChangeParams } from "./filters.ts";
+import type { Change, Relation, Row } from "./replication.ts";
+
+export type PgBinding = { id: number; params: PgChangeParams; filter: Filter | null };
+
+/** What the change dispatcher needs from a joined channel. */
+export interface ChangeSubscriber {
+  readonly claims: Claims;
+  readonly pgBindings: PgBinding[];
+  pushPostgresChange(payload: unknown): void;
+}
+
+const NUMERIC = new Set(["int2", "int4", "int8", "float4", "float8", "numeric", "oid"]);
+
+/** Converts WAL text to the JSON Supabase sends (its walrus builds rows with to_jsonb). */
+export function jsonValue(typname: string, v: string | null): unknown {
+  if (v === null) return null;
+  if (typname === "bool") return v === "t";
+  if (NUMERIC.has(typname)) {
+    const n = Number(v);
+    return Number.isFinite(n) ? n : v;
+  }
+  if (typname === "json" || typname === "jsonb") {
+    try {
+      return JSON.parse(v);
+    } catch {
+      return v;
+    }
+  }
+  if (typname === "timestamp") return v.replace(" ", "T");
+  if (typname === "timestamptz") return v.replace(" ", "T").replace(/([+-]\d\d)$/, "$1:00");
+  return v;
+}
+
+function toJsonRow(rel: Relation, row: Row | null, only?: string[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  if (!row) return out;
+  for (const c of rel.columns) {
+    if (only && !only.includes(c.name)) continue;
+    if (c.name in row) out[c.name] = jsonValue(c.typname, row[c.name]!);
+  }
+  return out;
+}
+
+type RelSecurity = { rls: boolean; canSelect: Record<string, boolean>; at: number };
+
+/**
+ * SPEC C3/C4: matches each change to bindings and checks, per distinct set of JWT claims, whether
+ * the subscriber's role sees that row under RLS (a SELECT by primary key as that role).
+ */
+export class ChangeDispatcher {
+  readonly subscribers = new Set<ChangeSubscriber>();
+  private security = new Map<number, RelSecurity>();
+
+  constructor(private sql: postgres.Sql, private log: Logger) {}
+
+  get bindingCount(): number {
+    let n = 0;
+    for (const s of this.subscribers) n += s.pgBindings.length;
+    return n;
+  }
+
+  async dispatch(changes: Change[]): Promise<void> {
+    if (this.subscribers.size === 0) return;
+    for (const change of changes) {
+      try {
+        await this.dispatchOne(change);
+      } catch (err) {
+        this.log.error(`dispatching a change on ${change.relation.schema}.${change.relation.table} failed`, err);
+      }
+    }
+  }
+
+  private async dispatchOne(change: Change): Promise<void> {
+    const rel = change.relation;
+    const targets: { sub: ChangeSubscriber; ids: number[] }[] = [];
+    const filterRow = change.type === "DELETE" ? change.old : change.record;
+    for (const sub of this.subscribers) {
+      const ids: number[] = [];
+      for (const b of sub.pgBindings) {
+        const p = b.params;
+        if (p.event !== "*" && p.event !== change.type) continue;
+        if (p.schema !== "*" && p.schema !== rel.schema) continue;
+        if (p.table && p.table !== "*" && p.table !== rel.table) continue;
+        if (b.filter) {
+          const col = rel.columns.find((c) => c.name === b.filter!.column);
+          if (!col || !matchFilter(b.filter, col.typname, filterRow?.[col.name])) continue;
+        }
+        ids.push(b.id);
+      }
+      if (ids.length) targets.push({ sub, ids });
+    }
+    if (!targets.length) return;
+
+    const sec = await this.relSecurity(rel);
+    const groups = new Map<string, { claims: Claims; members: typeof targets }>();
+    for (const t of targets) {
+      const key = JSON.stringify(t.sub.claims);
+      const g = groups.get(key) ?? { claims: t.sub.claims, members: [] };
+      g.members.push(t);
+      groups.set(key, g);
+    }
+    const columns = rel.columns.map((c) => ({ name: c.name, type: c.typname }));
+    const commit_timestamp = change.commitTime.toISOString();
+    await Promise.all(
+      [...groups.values()].map(async (g) => {
+        const role = dbRole(g.claims);
+        let visible: boolean;
+        if (role === "service_role") visible = true;
+        else if (!sec.canSelect[role]) visible = false;
+        else if (change.type === "DELETE" || !sec.rls) visible = true; // Supabase does not apply RLS to deletes
+        else visible = await this.rowVisible(rel, change.record!, g.claims, role);
+        if (!visible) return;
+        const data: Record<string, unknown> = { schema: rel.schema, table: rel.table, commit_timestamp, type: change.type, columns, errors: null };
+        if (change.type !== "DELETE") data.record = toJsonRow(rel, change.record);
+        if (change.type !== "INSERT") {
+          // With RLS on, a delete's old row is cut to the primary key (it was never checked against policies).
+          const only = change.type === "DELETE" && sec.rls && role !== "service_role" ? rel.keyColumns : undefined;
+          const oldRow = change.old ?? (change.record ? pick(change.record, rel.keyColumns) : null);
+          data.old_record = toJsonRow(rel, oldRow, only);
+        }
+        for (const m of g.members) m.sub.pushPostgresChange({ ids: m.ids, data });
+      }),
+    );
+  }
+
+  private async rowVisible(rel: Relation, row: Row, claims: Claims, role: string): Promise<boolean> {
+    if (!rel.keyColumns.length) return false;
+    const params: (string | null)[] = [];
+    const conds = rel.keyColumns.map((k) => {
+      const col = rel.columns.find((c) => c.name === k);
+      params.push(row[k] ?? null);
+      return `${ident(k)} = $${params.length}::${col?.sqlType ?? "text"}`;
+    });
+    try {
+      return await this.sql.begin(async (tx) => {
+        await tx.unsafe(`set local role ${role}`);
+        await tx`select set_config('request.jwt.claims', ${JSON.stringify(claims)}, true)`;
+        const rows = await tx.unsafe(`select 1 from ${ident(rel.schema)}.${ident(rel.table)} where ${conds.join(" and ")} limit 1`, params);
+        return rows.length > 0;
+      });
+    } catch (err) {
+      this.log.debug(`RLS check on ${rel.schema}.${rel.table} failed: ${(err as Error).message}`);
+      return false;
+    }
+  }
+
+  private async relSecurity(rel: Relation): Promise<RelSecurity> {
+    const cached = this.security.get(rel.oid);
+    if (cached && Date.now() - cached.at < 2000) return cached;
+    const [r] = await this.sql<{ rls: boolean; anon: boolean; authenticated: boolean }[]>`
+      select relrowsecurity as rls,
+             has_table_privilege('anon', oid, 'SELECT') as anon,
+             has_table_privilege('authenticated', oid, 'SELECT') as authenticated
+      from pg_class where oid = ${rel.oid}::oid`;
+    const sec: RelSecurity = {
+      rls: r?.rls ?? true,
+      canSelect: { anon: r?.anon ?? false, authenticated: r?.authenticated ?? false, service_role: true },
+      at: Date.now(),
+    };
+    this.security.set(rel.oid, sec);
+    return sec;
+  }
+}
+
+function pick(row: Row, keys: string[]): Row {
+  const out: Row = {};
+  for (const k of keys) if (k in row) out[k] = row[k]!;
+  return out;
+}
+
+export function ident(s: string): string {
+  return `"${s.replaceAll('"', '""')}"`;
+}
