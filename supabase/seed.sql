@@ -1,1 +1,431 @@
--- Demo data for the embedded default; applied once, on a fresh database.
+-- Demo data for the embedded default; applied once, on a fresh database, as the superuser in one
+-- transaction (after every migration, so the rollup triggers fill the board tables).
+--
+-- Logins (password `review-demo-1` for all):
+--   admin@acme.example.com     admin     Acme Support (acme)
+--   curator@acme.example.com   curator   Acme Support
+--   reviewer@acme.example.com  reviewer  Acme Support
+--   manager@acme.example.com   manager   Acme Support
+--   admin@globex.example.com   admin     Globex (globex) — a second tenant, to show isolation
+--
+-- Deterministic: every "random" choice is a hash of the row number, so two fresh databases hold the
+-- same rows (timestamps are relative to the moment of seeding).
+
+-- ---- users ------------------------------------------------------------------------------------
+insert into auth.users (id, aud, role, email, encrypted_password, email_confirmed_at, raw_app_meta_data, raw_user_meta_data, created_at, updated_at)
+select u.id::uuid, 'authenticated', 'authenticated', u.email,
+       extensions.crypt('review-demo-1', extensions.gen_salt('bf', 10)), now() - interval '45 days',
+       '{"provider":"email","providers":["email"]}'::jsonb, jsonb_build_object('display_name', u.name),
+       now() - interval '45 days', now()
+from (values
+  ('a0000000-0000-4000-8000-000000000001', 'admin@acme.example.com', 'Ada Admin'),
+  ('a0000000-0000-4000-8000-000000000002', 'curator@acme.example.com', 'Carmen Curator'),
+  ('a0000000-0000-4000-8000-000000000003', 'reviewer@acme.example.com', 'Ravi Reviewer'),
+  ('a0000000-0000-4000-8000-000000000004', 'manager@acme.example.com', 'Mona Manager'),
+  ('b0000000-0000-4000-8000-000000000001', 'admin@globex.example.com', 'Gus Globex')
+) as u(id, email, name);
+
+insert into auth.identities (id, provider, provider_id, user_id, identity_data, created_at, updated_at)
+select gen_random_uuid(), 'email', u.id::text, u.id,
+       jsonb_build_object('sub', u.id::text, 'email', u.email, 'email_verified', true), u.created_at, u.created_at
+from auth.users u
+where u.email in ('admin@acme.example.com', 'curator@acme.example.com', 'reviewer@acme.example.com',
+                  'manager@acme.example.com', 'admin@globex.example.com');
+
+-- ---- organizations and memberships (the creator becomes admin through the trigger) ---------------
+insert into public.organizations (id, name, slug, created_by, created_at) values
+  ('aaaaaaaa-0000-4000-8000-000000000001', 'Acme Support', 'acme', 'a0000000-0000-4000-8000-000000000001', now() - interval '45 days'),
+  ('bbbbbbbb-0000-4000-8000-000000000001', 'Globex', 'globex', 'b0000000-0000-4000-8000-000000000001', now() - interval '40 days');
+
+insert into public.memberships (org_id, user_id, role, created_at) values
+  ('aaaaaaaa-0000-4000-8000-000000000001', 'a0000000-0000-4000-8000-000000000002', 'curator', now() - interval '44 days'),
+  ('aaaaaaaa-0000-4000-8000-000000000001', 'a0000000-0000-4000-8000-000000000003', 'reviewer', now() - interval '44 days'),
+  ('aaaaaaaa-0000-4000-8000-000000000001', 'a0000000-0000-4000-8000-000000000004', 'manager', now() - interval '44 days')
+on conflict do nothing;
+
+-- ---- prompts -----------------------------------------------------------------------------------
+insert into public.prompts (id, org_id, slug, description, created_by, created_at) values
+  ('aaaaaaaa-0000-4000-8000-0000000000b1', 'aaaaaaaa-0000-4000-8000-000000000001', 'suggest-answer',
+   'Rewrites a badly rated support answer into the answer a senior agent would give.', 'a0000000-0000-4000-8000-000000000001', now() - interval '44 days'),
+  ('aaaaaaaa-0000-4000-8000-0000000000b2', 'aaaaaaaa-0000-4000-8000-000000000001', 'judge',
+   'Pairwise judge for A/B evaluations: which of two answers better resolves the customer''s question.', 'a0000000-0000-4000-8000-000000000001', now() - interval '44 days'),
+  ('bbbbbbbb-0000-4000-8000-0000000000b1', 'bbbbbbbb-0000-4000-8000-000000000001', 'suggest-answer',
+   'Globex''s answer rewriter.', 'b0000000-0000-4000-8000-000000000001', now() - interval '40 days');
+
+insert into public.prompt_versions (id, org_id, prompt_id, version, system_template, template, variables, model, params, status, parent_version_id, author_id, created_at, promoted_at) values
+  ('aaaaaaaa-0000-4000-8000-0000000000c1', 'aaaaaaaa-0000-4000-8000-000000000001', 'aaaaaaaa-0000-4000-8000-0000000000b1', 1,
+   E'TASK: suggest-answer\nYou are a senior customer-support agent at Acme. Answer plainly.',
+   E'Customer question:\n<query>{{query}}</query>\n\nPrevious answer (rated poorly):\n<bad_answer>{{bad_answer}}</bad_answer>\n\nWrite a better answer.',
+   '["query", "bad_answer"]', 'offline-strong-1', '{"temperature": 0.4, "max_tokens": 600}', 'retired', null,
+   'a0000000-0000-4000-8000-000000000001', now() - interval '44 days', now() - interval '44 days'),
+  ('aaaaaaaa-0000-4000-8000-0000000000c2', 'aaaaaaaa-0000-4000-8000-000000000001', 'aaaaaaaa-0000-4000-8000-0000000000b1', 2,
+   E'TASK: suggest-answer\nYou are a senior customer-support agent at Acme. Be accurate about policy (30-day refunds, 3–5 business day shipping), link only to acme.example.com/help, and never invent order details. Keep answers under 150 words.',
+   E'A customer asked:\n<query>{{query}}</query>\n\nOur assistant answered, and the customer rated it poorly:\n<bad_answer>{{bad_answer}}</bad_answer>\n\nWrite the answer a senior support agent would give: correct, specific, friendly, with the next step the customer should take.',
+   '["query", "bad_answer"]', 'offline-strong-1', '{"temperature": 0.3, "max_tokens": 600}', 'production', 'aaaaaaaa-0000-4000-8000-0000000000c1',
+   'a0000000-0000-4000-8000-000000000002', now() - interval '30 days', now() - interval '28 days'),
+  ('aaaaaaaa-0000-4000-8000-0000000000c3', 'aaaaaaaa-0000-4000-8000-000000000001', 'aaaaaaaa-0000-4000-8000-0000000000b1', 3,
+   E'TASK: suggest-answer\nYou are a senior customer-support agent at Acme. Be accurate about policy (30-day refunds, 3–5 business day shipping), link only to acme.example.com/help, and never invent order details. Start with the direct answer, then the steps. Keep answers under 120 words.',
+   E'A customer asked:\n<query>{{query}}</query>\n\nOur assistant answered, and the customer rated it poorly:\n<bad_answer>{{bad_answer}}</bad_answer>\n\nFirst name what was wrong with that answer in one sentence (for yourself, do not output it), then write the answer a senior support agent would give.',
+   '["query", "bad_answer"]', 'offline-strong-1', '{"temperature": 0.3, "max_tokens": 500}', 'candidate', 'aaaaaaaa-0000-4000-8000-0000000000c2',
+   'a0000000-0000-4000-8000-000000000002', now() - interval '6 days', null),
+  ('aaaaaaaa-0000-4000-8000-0000000000c4', 'aaaaaaaa-0000-4000-8000-000000000001', 'aaaaaaaa-0000-4000-8000-0000000000b2', 1,
+   E'TASK: judge-pairwise\nYou compare two support answers to the same question. Prefer the one that is correct, resolves the issue and is concise. Answer with JSON only.',
+   E'<query>{{query}}</query>\n<answer_a>{{answer_a}}</answer_a>\n<answer_b>{{answer_b}}</answer_b>\n<reference>{{reference}}</reference>',
+   '["query", "answer_a", "answer_b", "reference"]', 'offline-fast-1', '{"temperature": 0}', 'production', null,
+   'a0000000-0000-4000-8000-000000000001', now() - interval '44 days', now() - interval '44 days'),
+  ('bbbbbbbb-0000-4000-8000-0000000000c1', 'bbbbbbbb-0000-4000-8000-000000000001', 'bbbbbbbb-0000-4000-8000-0000000000b1', 1,
+   E'TASK: suggest-answer\nYou are a Globex support specialist.',
+   E'Question:\n<query>{{query}}</query>\n\nRejected answer:\n<bad_answer>{{bad_answer}}</bad_answer>\n\nWrite a better one.',
+   '["query", "bad_answer"]', 'offline-fast-1', '{}', 'production', null,
+   'b0000000-0000-4000-8000-000000000001', now() - interval '40 days', now() - interval '40 days');
+
+-- ---- jobs and models -----------------------------------------------------------------------------
+insert into public.jobs (id, org_id, kind, name, base_model, status, trained_on_tags, config, progress, result, created_by, created_at, started_at, finished_at, duration_ms) values
+  ('aaaaaaaa-0000-4000-8000-0000000000d1', 'aaaaaaaa-0000-4000-8000-000000000001', 'fine_tune', 'Support answers — October set', 'offline-strong-1',
+   'completed', '{billing,refunds,shipping,account,api}', '{"epochs": 3, "learning_rate": 0.0002, "holdout": 0.2}', 100,
+   '{"model_id": "aaaaaaaa-0000-4000-8000-0000000000e2", "examples": 64, "holdout": 16, "accuracy": 0.84, "baseline_accuracy": 0.71}',
+   'a0000000-0000-4000-8000-000000000001', now() - interval '13 days', now() - interval '13 days' + interval '4 seconds',
+   now() - interval '13 days' + interval '3 minutes 12 seconds', 188000),
+  ('aaaaaaaa-0000-4000-8000-0000000000d2', 'aaaaaaaa-0000-4000-8000-000000000001', 'ab_eval', 'suggest-answer v2 vs v3', 'offline-strong-1',
+   'completed', '{}', '{"prompt_a": "aaaaaaaa-0000-4000-8000-0000000000c2", "prompt_b": "aaaaaaaa-0000-4000-8000-0000000000c3", "items": 60, "judge": "aaaaaaaa-0000-4000-8000-0000000000c4"}', 100,
+   '{"n": 60, "wins_a": 17, "wins_b": 31, "ties": 12, "judge_score_b": 0.23, "ci95": [0.06, 0.40], "p_value": 0.012,
+     "a": {"f1": 0.61, "rougeL": 0.48, "latency_ms_p50": 212, "cost_usd": 0}, "b": {"f1": 0.66, "rougeL": 0.53, "latency_ms_p50": 198, "cost_usd": 0},
+     "decision": "b_better", "gate": "passed"}',
+   'a0000000-0000-4000-8000-000000000001', now() - interval '5 days', now() - interval '5 days' + interval '2 seconds',
+   now() - interval '5 days' + interval '1 minute 41 seconds', 99000),
+  ('bbbbbbbb-0000-4000-8000-0000000000d1', 'bbbbbbbb-0000-4000-8000-000000000001', 'fine_tune', 'Globex first fine-tune', 'offline-fast-1',
+   'failed', '{}', '{"epochs": 2}', 35, null,
+   'b0000000-0000-4000-8000-000000000001', now() - interval '9 days', now() - interval '9 days', now() - interval '9 days' + interval '40 seconds', 40000);
+update public.jobs set error = 'Not enough training examples: 3 found, 10 needed' where id = 'bbbbbbbb-0000-4000-8000-0000000000d1';
+
+insert into public.job_events (job_id, org_id, step, message, metrics, created_at)
+select 'aaaaaaaa-0000-4000-8000-0000000000d1', 'aaaaaaaa-0000-4000-8000-000000000001', e.step, e.message, e.metrics::jsonb,
+       now() - interval '13 days' + e.at
+from (values
+  ('queued', 'Waiting for a worker', '{}', interval '0 seconds'),
+  ('claimed', 'Claimed by worker-1', '{}', interval '4 seconds'),
+  ('snapshot', 'Dataset snapshot: 80 examples (64 train, 16 holdout)', '{"examples": 80, "train": 64, "holdout": 16}', interval '9 seconds'),
+  ('train', 'Epoch 1/3', '{"epoch": 1, "loss": 1.42, "progress": 30}', interval '58 seconds'),
+  ('train', 'Epoch 2/3', '{"epoch": 2, "loss": 0.97, "progress": 55}', interval '1 minute 47 seconds'),
+  ('train', 'Epoch 3/3', '{"epoch": 3, "loss": 0.81, "progress": 80}', interval '2 minutes 36 seconds'),
+  ('evaluate', 'Holdout accuracy 0.84 (base model 0.71)', '{"accuracy": 0.84, "baseline_accuracy": 0.71, "progress": 95}', interval '3 minutes 5 seconds'),
+  ('completed', 'Model acme-support-ft-1 registered', '{"progress": 100}', interval '3 minutes 12 seconds')
+) as e(step, message, metrics, at)
+union all
+select 'aaaaaaaa-0000-4000-8000-0000000000d2', 'aaaaaaaa-0000-4000-8000-000000000001', e.step, e.message, e.metrics::jsonb,
+       now() - interval '5 days' + e.at
+from (values
+  ('queued', 'Waiting for a worker', '{}', interval '0 seconds'),
+  ('claimed', 'Claimed by worker-2', '{}', interval '2 seconds'),
+  ('generate', 'Generated 60 answer pairs', '{"items": 60, "progress": 50}', interval '52 seconds'),
+  ('judge', 'Judged 60 pairs in both orders', '{"items": 60, "progress": 90}', interval '1 minute 35 seconds'),
+  ('completed', 'B wins 31–17 (12 ties), p = 0.012: candidate v3 passes the gate', '{"progress": 100, "p_value": 0.012}', interval '1 minute 41 seconds')
+) as e(step, message, metrics, at)
+union all
+select 'bbbbbbbb-0000-4000-8000-0000000000d1', 'bbbbbbbb-0000-4000-8000-000000000001', e.step, e.message, '{}'::jsonb,
+       now() - interval '9 days' + e.at
+from (values
+  ('queued', 'Waiting for a worker', interval '0 seconds'),
+  ('snapshot', 'Dataset snapshot: 3 examples', interval '12 seconds'),
+  ('failed', 'Not enough training examples: 3 found, 10 needed', interval '40 seconds')
+) as e(step, message, at);
+
+insert into public.models (id, org_id, job_id, name, provider, base_model, accuracy, cost_per_1k_tokens, latency_ms, is_live, dataset_snapshot, created_at) values
+  ('aaaaaaaa-0000-4000-8000-0000000000e1', 'aaaaaaaa-0000-4000-8000-000000000001', null, 'offline-strong-1', 'offline', 'offline-strong-1',
+   0.71, 0, 240, false, '{}', now() - interval '44 days'),
+  ('aaaaaaaa-0000-4000-8000-0000000000e2', 'aaaaaaaa-0000-4000-8000-000000000001', 'aaaaaaaa-0000-4000-8000-0000000000d1', 'acme-support-ft-1', 'offline', 'offline-strong-1',
+   0.84, 0, 190, true, '{"examples": 80, "tags": ["billing", "refunds", "shipping", "account", "api"], "snapshot_at": "13 days ago"}', now() - interval '13 days'),
+  ('bbbbbbbb-0000-4000-8000-0000000000e1', 'bbbbbbbb-0000-4000-8000-000000000001', null, 'offline-fast-1', 'offline', 'offline-fast-1',
+   0.64, 0, 120, true, '{}', now() - interval '40 days');
+
+-- ---- feedback ------------------------------------------------------------------------------------
+-- Realistic support-bot conversations: (topic, question, a good answer, a bad answer).
+create temp table seed_templates (idx int primary key, topic text, query text, good text, bad text) on commit drop;
+insert into seed_templates values
+  (1, 'billing', 'Why was I charged twice this month? I see two charges of $49 on my card.',
+   'Sorry about that. A second $49 charge usually means a pending authorization from a failed payment retry; it drops off within 3–5 business days. If both charges have settled, reply with the last four digits of your card and we will refund the duplicate the same day.',
+   'You were charged twice because you have two subscriptions. Please cancel one of them in your settings.'),
+  (2, 'billing', 'How do I change the credit card on my account?',
+   'Go to Settings → Billing → Payment method and choose "Replace card". The new card is used from your next invoice; nothing is charged when you switch.',
+   'You can''t change your card online. Please mail us a signed form with the new card details.'),
+  (3, 'billing', 'Can I get an invoice with my company VAT number on it?',
+   'Yes. Add your VAT number under Settings → Billing → Company details, then open any invoice and click "Regenerate" — past invoices from the last 12 months are reissued with the VAT number.',
+   'Invoices are generated automatically and cannot be changed.'),
+  (4, 'billing', 'I downgraded to the Starter plan but I''m still being billed for Pro.',
+   'Downgrades take effect at the end of the current billing period, so this month''s Pro charge is expected. From your next renewal you will be billed for Starter. If you were charged for Pro after the renewal date, tell us and we will refund the difference.',
+   'Your plan is Pro. To change plans, upgrade to Enterprise.'),
+  (5, 'refunds', 'I want a refund for order {order}, the blender arrived broken.',
+   'I''m sorry it arrived damaged. Items that arrive broken qualify for a full refund or a free replacement within 30 days. Start it at acme.example.com/help/returns with order {order} and a photo of the damage; a prepaid label is emailed right away.',
+   'Refunds are only possible within 7 days of purchase, so unfortunately order {order} is no longer eligible.'),
+  (6, 'refunds', 'How long does a refund take to show up on my card?',
+   'Once we receive the return, refunds are issued within 2 business days. Your bank then takes 3–10 business days to show it, depending on the card issuer.',
+   'Refunds are instant.'),
+  (7, 'refunds', 'Can I return something I bought on sale?',
+   'Yes — sale items follow the same 30-day return policy as everything else, except final-sale items marked as such on the product page.',
+   'No, sale items can never be returned.'),
+  (8, 'refunds', 'I returned order {order} two weeks ago and still have no refund.',
+   'Let me check: returns are refunded within 2 business days of arriving at our warehouse, and tracking shows when it arrived. If it was delivered more than 2 business days ago, reply here and we will escalate order {order} to the payments team today.',
+   'Please wait another 30 days and then contact your bank.'),
+  (9, 'shipping', 'Where is my order {order}? It was supposed to arrive yesterday.',
+   'Sorry for the wait. You can see live tracking for order {order} under Orders → Track. If the carrier shows no movement for 2 business days, we will reship it at no cost — just reply here.',
+   'Your order {order} was delivered yesterday at 3:14 pm and signed for by J. Smith.'),
+  (10, 'shipping', 'Do you ship to Canada?',
+   'Yes, we ship to Canada. Standard shipping takes 5–8 business days; duties and taxes are calculated and paid at checkout, so there are no surprise fees on delivery.',
+   'We only ship within the United States.'),
+  (11, 'shipping', 'Can I change the delivery address after placing an order?',
+   'If the order has not shipped yet, go to Orders → your order → "Change address". Once it has shipped, we can ask the carrier to redirect it; reply with the new address and we will try.',
+   'Addresses can never be changed after checkout.'),
+  (12, 'shipping', 'How much is express shipping?',
+   'Express shipping is $14.95 and arrives in 1–2 business days for orders placed before 2 pm ET. Orders over $150 get express shipping free.',
+   'Express shipping costs depend on many factors. Please check the website.'),
+  (13, 'account', 'I can''t log in, it says my password is wrong but I just reset it.',
+   'After a reset, sessions on other devices are signed out and password managers sometimes keep the old password. Try typing the new password by hand. If it still fails, use "Email me a sign-in link" on the login page; the link works for 15 minutes.',
+   'Your account has been permanently locked for security reasons.'),
+  (14, 'account', 'How do I turn on two-factor authentication?',
+   'Go to Settings → Security → Two-factor authentication, choose an authenticator app, scan the QR code and enter the 6-digit code. Save the recovery codes somewhere safe.',
+   'Two-factor authentication is not supported.'),
+  (15, 'account', 'I never got the verification email.',
+   'Check your spam folder and any "Promotions" tab first. You can resend it from the login page ("Resend verification"); it comes from no-reply@acme.example.com. If your company filters email, ask IT to allow that address.',
+   'We sent it. Please check your email.'),
+  (16, 'account', 'How do I delete my account and all my data?',
+   'Go to Settings → Privacy → Delete account. We delete your data within 30 days, and you get an email confirmation when it''s done. Download an export first if you want a copy.',
+   'Just stop using the app and your account will be deleted automatically after a week.'),
+  (17, 'api', 'I''m getting 401 Unauthorized from the API even with my key.',
+   'A 401 means the key was not accepted. Send it as "Authorization: Bearer <key>" (not as a query parameter), check it has not been revoked under Settings → API keys, and make sure you are calling api.acme.example.com, not the sandbox with a live key.',
+   'The API is down. Please try again later.'),
+  (18, 'api', 'What are the rate limits on the orders API?',
+   'The orders API allows 600 requests per minute per key, with bursts up to 100 per second. When you exceed it you get 429 with a Retry-After header; back off for that many seconds.',
+   'There are no rate limits.'),
+  (19, 'api', 'The webhook for order.created is not firing.',
+   'Check Settings → Webhooks: the endpoint must answer 2xx within 10 seconds or the delivery is retried and, after 20 failures, disabled. The delivery log there shows each attempt and the response we got; re-enable the endpoint once it is fixed.',
+   'Webhooks were deprecated last year; use polling instead.'),
+  (20, 'api', 'Getting a 500 error when I create an order with a discount code.',
+   'Thanks for reporting it. A 500 on order creation with a discount is a bug on our side, not your request. Please send the request id from the X-Request-Id response header so we can trace it; meanwhile, applying the code with a separate PATCH works.',
+   'A 500 error means your request is malformed. Please check your JSON.'),
+  (21, 'product', 'Is the X200 blender dishwasher safe?',
+   'The X200 jar, lid and blade assembly are top-rack dishwasher safe. The motor base is not — wipe it with a damp cloth.',
+   'Yes, all parts including the base can go in the dishwasher.'),
+  (22, 'product', 'What does the warranty cover?',
+   'All Acme appliances have a 2-year warranty covering defects in materials and workmanship. It does not cover accidental damage or wear parts like blades; register the product to make claims faster.',
+   'There is no warranty.'),
+  (23, 'billing', 'Do you offer discounts for non-profits?',
+   'Yes — registered non-profits get 30% off any plan. Apply at acme.example.com/help/nonprofit with your registration document; approval usually takes 2 business days.',
+   'We do not offer any discounts.'),
+  (24, 'account', 'How do I add a teammate to my workspace?',
+   'Admins can invite teammates under Settings → Members → Invite. They get an email link valid for 7 days and join with the role you choose.',
+   'Only one user per account is allowed.');
+
+create temp table seed_feedback on commit drop as
+select g as n, org_id, t.topic, t.query as raw_query, t.good, t.bad, order_no, rating, created_at, h1, h2, h3
+from (
+  select g, 'aaaaaaaa-0000-4000-8000-000000000001'::uuid as org_id,
+         abs(hashtext('fb-t:' || g)) as h1, abs(hashtext('fb-r:' || g)) as h2, abs(hashtext('fb-s:' || g)) as h3,
+         '#' || (100000 + abs(hashtext('fb-o:' || g)) % 900000)::text as order_no,
+         -- the last 30 days, with more traffic on recent days and a sprinkle of minutes
+         now() - ((abs(hashtext('fb-d:' || g)) % 3000) / 100.0) ^ 1.15 / (30 ^ 1.15) * 30 * interval '1 day'
+               - (abs(hashtext('fb-m:' || g)) % 1440) * interval '1 minute' * 0.02 as created_at,
+         null::int as rating
+  from generate_series(1, 420) g
+  union all
+  select g, 'bbbbbbbb-0000-4000-8000-000000000001'::uuid,
+         abs(hashtext('gx-t:' || g)), abs(hashtext('gx-r:' || g)), abs(hashtext('gx-s:' || g)),
+         '#' || (500000 + abs(hashtext('gx-o:' || g)) % 400000)::text,
+         now() - (abs(hashtext('gx-d:' || g)) % 2900) / 100.0 * interval '1 day', null
+  from generate_series(1, 36) g
+) s
+join seed_templates t on t.idx = 1 + s.h1 % 24;
+
+-- Ratings skew high, with a long tail of 1s (people who are angry rate 1, not 2).
+update seed_feedback set rating = case
+  when h2 % 100 < 13 then 1 when h2 % 100 < 21 then 2 when h2 % 100 < 31 then 3 when h2 % 100 < 55 then 4 else 5 end;
+
+insert into public.feedback (id, org_id, rating, query, response, comment, status, labels, claimed_by, claimed_at, source, external_id, model, prompt_version_id, created_at, updated_at)
+select
+  ('f' || lpad(to_hex(case when f.org_id = 'aaaaaaaa-0000-4000-8000-000000000001' then 0 else 1 end), 7, '0') || '-0000-4000-8000-' || lpad(to_hex(f.n), 12, '0'))::uuid,
+  f.org_id,
+  f.rating,
+  replace(f.raw_query, '{order}', f.order_no),
+  replace(case when f.rating <= 2 or (f.rating = 3 and f.h3 % 2 = 0) then f.bad else f.good end, '{order}', f.order_no),
+  case when f.rating <= 2 and f.h3 % 3 = 0 then (array[
+         'This didn''t answer my question at all.', 'That is not what your website says.', 'The link doesn''t work.',
+         'I already tried that.', 'Wrong — I was charged, I can see it on my statement.', 'Please let me talk to a human.'])[1 + f.h3 % 6]
+       when f.rating = 5 and f.h3 % 7 = 0 then (array['Perfect, thanks!', 'Quick and clear.', 'Solved it, thank you.'])[1 + f.h3 % 3]
+  end,
+  (case
+     when f.created_at > now() - interval '2 days' then case when f.h3 % 10 < 8 then 'new' else 'triaged' end
+     when f.rating <= 2 then (array['triaged', 'triaged', 'triaged', 'new', 'dismissed'])[1 + f.h3 % 5]
+     when f.rating = 3 then (array['triaged', 'dismissed', 'new'])[1 + f.h3 % 3]
+     else (array['dismissed', 'dismissed', 'triaged', 'new'])[1 + f.h3 % 4]
+   end)::public.feedback_status,
+  array_remove(array[f.topic,
+    case when f.rating <= 2 then (array['hallucination', 'outdated-policy', 'wrong-link', 'tone', 'incomplete', 'hallucination'])[1 + f.h2 % 6] end,
+    case when f.rating <= 2 and f.h3 % 4 = 0 then 'escalate' end], null),
+  case when f.org_id = 'aaaaaaaa-0000-4000-8000-000000000001' and f.rating <= 3 and f.created_at < now() - interval '2 days' and f.h3 % 3 = 0
+       then (array['a0000000-0000-4000-8000-000000000003', 'a0000000-0000-4000-8000-000000000002'])[1 + f.h1 % 2]::uuid end,
+  case when f.org_id = 'aaaaaaaa-0000-4000-8000-000000000001' and f.rating <= 3 and f.created_at < now() - interval '2 days' and f.h3 % 3 = 0
+       then f.created_at + interval '3 hours' end,
+  (array['app', 'app', 'app', 'widget', 'email'])[1 + f.h2 % 5],
+  'conv_' || lpad(f.n::text, 6, '0'),
+  case when f.org_id <> 'aaaaaaaa-0000-4000-8000-000000000001' then 'offline-fast-1'
+       when f.created_at > now() - interval '12 days' then 'offline-ft:aaaaaaaa-0000-4000-8000-0000000000e2'
+       else 'offline-strong-1' end,
+  case when f.org_id = 'aaaaaaaa-0000-4000-8000-000000000001' then 'aaaaaaaa-0000-4000-8000-0000000000c2'::uuid
+       else 'bbbbbbbb-0000-4000-8000-0000000000c1'::uuid end,
+  f.created_at,
+  f.created_at
+from seed_feedback f;
+
+-- ---- improvement cases: the oldest low-rated Acme items, one case per feedback row ---------------
+create temp table seed_cases on commit drop as
+select row_number() over (order by f.created_at, f.n) as k, f.*
+from seed_feedback f
+where f.org_id = 'aaaaaaaa-0000-4000-8000-000000000001' and f.rating <= 2
+  and f.created_at between now() - interval '26 days' and now() - interval '1 day'
+order by f.created_at, f.n
+limit 9;
+
+insert into public.improvement_cases (id, org_id, feedback_id, query, bad_response, suggested_response, status, suggestion_model, flags, created_by, approved_by, decided_at, reject_reason, created_at, updated_at)
+select ('cccccccc-0000-4000-8000-' || lpad(to_hex(c.k), 12, '0'))::uuid,
+       c.org_id,
+       fb.id,
+       fb.query,
+       fb.response,
+       replace(c.good, '{order}', c.order_no),
+       s.status::public.case_status,
+       'offline-strong-1',
+       case when c.k = 2 then '["mentions_refund_amount"]'::jsonb else '[]'::jsonb end,
+       'a0000000-0000-4000-8000-000000000003',
+       case when s.status = 'pending' then null else 'a0000000-0000-4000-8000-000000000002'::uuid end,
+       case when s.status = 'pending' then null else c.created_at + s.resolve end,
+       case when s.status = 'rejected' then s.reason end,
+       c.created_at + interval '40 minutes',
+       case when s.status = 'pending' then c.created_at + interval '41 minutes' else c.created_at + s.resolve end
+from seed_cases c
+join public.feedback fb on fb.org_id = c.org_id and fb.external_id = 'conv_' || lpad(c.n::text, 6, '0')
+join (values
+  (1, 'approved', interval '5 hours', null),
+  (2, 'approved', interval '1 day 2 hours', null),
+  (3, 'rejected', interval '7 hours', 'The original answer was right; the customer misread the plan page.'),
+  (4, 'approved', interval '20 hours', null),
+  (5, 'approved', interval '3 hours', null),
+  (6, 'rejected', interval '2 days', 'Duplicate of an approved case on the same question.'),
+  (7, 'pending', null, null),
+  (8, 'pending', null, null),
+  (9, 'pending', null, null)
+) as s(k, status, resolve, reason) on s.k = c.k;
+
+update public.feedback f set case_id = c.id, status = 'case_open', claimed_by = null, claimed_at = null
+from public.improvement_cases c where c.feedback_id = f.id;
+
+insert into public.comments (org_id, case_id, author_id, body, created_at)
+select c.org_id, c.id, x.author::uuid, x.body, c.created_at + x.after
+from public.improvement_cases c
+join (values
+  (1, 'a0000000-0000-4000-8000-000000000003', 'Customer was quoting the old 7-day policy from a cached help page.', interval '10 minutes'),
+  (1, 'a0000000-0000-4000-8000-000000000002', 'Updated the answer to state the 30-day window and link the returns page.', interval '2 hours'),
+  (3, 'a0000000-0000-4000-8000-000000000002', 'Checked the plan page: the bot was right here. Rejecting.', interval '6 hours'),
+  (7, 'a0000000-0000-4000-8000-000000000003', 'Can someone from billing confirm the refund timeline before we approve?', interval '30 minutes'),
+  (8, 'a0000000-0000-4000-8000-000000000003', 'Second report this week with the same wrong answer.', interval '15 minutes')
+) as x(k, author, body, after) on c.id = ('cccccccc-0000-4000-8000-' || lpad(to_hex(x.k), 12, '0'))::uuid;
+
+-- ---- training examples: approved cases plus a curated set ----------------------------------------
+insert into public.training_examples (org_id, query, answer, tags, source_case_id, created_by, created_at)
+select c.org_id, c.query, c.suggested_response, array[t.topic, 'from-case'], c.id, c.approved_by, c.decided_at
+from public.improvement_cases c
+join seed_cases sc on ('cccccccc-0000-4000-8000-' || lpad(to_hex(sc.k), 12, '0'))::uuid = c.id
+join seed_templates t on t.topic = sc.topic and t.good = sc.good
+where c.status = 'approved';
+
+insert into public.training_examples (org_id, query, answer, tags, created_by, created_at)
+select 'aaaaaaaa-0000-4000-8000-000000000001', replace(t.query, '{order}', '#204318'), replace(t.good, '{order}', '#204318'),
+       array[t.topic, 'curated'] || case when t.idx % 5 = 0 then array['policy'] else '{}'::text[] end,
+       'a0000000-0000-4000-8000-000000000002', now() - interval '20 days' + t.idx * interval '9 hours'
+from seed_templates t where t.idx % 2 = 1
+union all
+select 'bbbbbbbb-0000-4000-8000-000000000001', replace(t.query, '{order}', '#771002'), replace(t.good, '{order}', '#771002'),
+       array[t.topic, 'curated'], 'b0000000-0000-4000-8000-000000000001', now() - interval '15 days'
+from seed_templates t where t.idx in (2, 9, 13);
+
+-- ---- audit trail for what the seed did "by hand" ---------------------------------------------------
+insert into public.audit_logs (org_id, actor_id, action, entity_type, entity_id, details, created_at)
+select c.org_id, c.approved_by, 'case.' || c.status::text, 'improvement_case', c.id::text,
+       jsonb_build_object('feedback_id', c.feedback_id, 'reason', c.reject_reason), c.decided_at
+from public.improvement_cases c where c.status <> 'pending'
+union all
+select 'aaaaaaaa-0000-4000-8000-000000000001', 'a0000000-0000-4000-8000-000000000001', 'prompt.promoted', 'prompt_version',
+       'aaaaaaaa-0000-4000-8000-0000000000c2', '{"prompt_id": "aaaaaaaa-0000-4000-8000-0000000000b1", "version": 2, "from": "candidate"}', now() - interval '28 days'
+union all
+select 'aaaaaaaa-0000-4000-8000-000000000001', 'a0000000-0000-4000-8000-000000000001', 'job.started', 'job',
+       'aaaaaaaa-0000-4000-8000-0000000000d1', '{"kind": "fine_tune"}', now() - interval '13 days'
+union all
+select 'aaaaaaaa-0000-4000-8000-000000000001', 'a0000000-0000-4000-8000-000000000001', 'model.live', 'model',
+       'aaaaaaaa-0000-4000-8000-0000000000e2', '{}', now() - interval '12 days'
+union all
+select 'aaaaaaaa-0000-4000-8000-000000000001', 'a0000000-0000-4000-8000-000000000001', 'job.started', 'job',
+       'aaaaaaaa-0000-4000-8000-0000000000d2', '{"kind": "ab_eval"}', now() - interval '5 days';
+
+-- ---- LLM calls: a few thousand over 30 days (tokens, cost, latency, some errors) -----------------
+-- Per row: which function made the call decides the model mix, prompt version and token sizes;
+-- latency is log-normal-ish around each model's typical speed; ~2% errors.
+insert into public.ai_requests (org_id, user_id, function_name, prompt_version_id, model, input_tokens, output_tokens, cost_usd, latency_ms, status, error, trace_id, created_at)
+select r.org_id, r.user_id, r.fn, r.pv, r.model, r.input_tokens, r.output_tokens,
+       case when r.status = 'error' then 0
+            else round((r.input_tokens * r.in_price + r.output_tokens * r.out_price) / 1e6, 8) end,
+       r.latency_ms, r.status, r.error, 'tr_' || substr(md5('ai:' || r.g), 1, 24), r.created_at
+from (
+  select q.*,
+         case when q.err then 'error' else 'ok' end as status,
+         case when not q.err then null
+              when q.model like 'claude%' then (array['overloaded_error: Overloaded', 'rate_limit_error: 429 Too Many Requests', 'timeout: no response in 30000 ms'])[1 + q.h4 % 3]
+              else (array['timeout: no response in 30000 ms', 'offline model unavailable'])[1 + q.h4 % 2] end as error,
+         case when q.err and q.h4 % 3 = 2 then 30000
+              else greatest(20, (q.base_ms * exp(((q.h3 % 1000) / 1000.0 - 0.5) * 1.4 + ((q.h4 % 1000) / 1000.0 - 0.5) * 0.8)
+                                 * (1 + q.output_tokens / 800.0))::int) end as latency_ms,
+         case q.model when 'claude-haiku-4-5' then 1.0 when 'claude-sonnet-4-5' then 3.0 else 0 end as in_price,
+         case q.model when 'claude-haiku-4-5' then 5.0 when 'claude-sonnet-4-5' then 15.0 else 0 end as out_price
+  from (
+    select p.*,
+           case p.model when 'claude-sonnet-4-5' then 2600 when 'claude-haiku-4-5' then 900 when 'offline-strong-1' then 260
+                        when 'offline-fast-1' then 90 else 210 end as base_ms,
+           (p.h2 % 1000) < case when p.model like 'claude%' then 30 else 12 end as err,
+           (p.in_base * (0.6 + (p.h3 % 800) / 1000.0))::int as input_tokens,
+           (p.out_base * (0.5 + (p.h4 % 1000) / 1000.0))::int as output_tokens
+    from (
+      select s.*,
+             case s.fn
+               when 'create-improvement-case' then case when s.h1 % 10 < 2 then 'claude-sonnet-4-5'
+                                                        when s.created_at > now() - interval '12 days' and s.org_id = 'aaaaaaaa-0000-4000-8000-000000000001' then 'offline-ft:aaaaaaaa-0000-4000-8000-0000000000e2'
+                                                        else 'offline-strong-1' end
+               when 'regenerate-suggestion' then case when s.h1 % 10 < 3 then 'claude-sonnet-4-5' else 'offline-strong-1' end
+               when 'ab-eval:judge' then case when s.h1 % 10 < 4 then 'claude-haiku-4-5' else 'offline-fast-1' end
+               when 'ab-eval:generate' then 'offline-strong-1'
+               when 'prompt-builder' then case when s.h1 % 2 = 0 then 'claude-haiku-4-5' else 'offline-fast-1' end
+               else 'offline-fast-1' end as model,
+             case s.fn when 'create-improvement-case' then 1400 when 'regenerate-suggestion' then 1600 when 'ab-eval:judge' then 1100
+                       when 'ab-eval:generate' then 900 when 'prompt-builder' then 700 else 500 end as in_base,
+             case s.fn when 'create-improvement-case' then 320 when 'regenerate-suggestion' then 340 when 'ab-eval:judge' then 90
+                       when 'ab-eval:generate' then 300 when 'prompt-builder' then 420 else 60 end as out_base,
+             case when s.org_id <> 'aaaaaaaa-0000-4000-8000-000000000001' then 'bbbbbbbb-0000-4000-8000-0000000000c1'::uuid
+                  when s.fn in ('create-improvement-case', 'regenerate-suggestion') then 'aaaaaaaa-0000-4000-8000-0000000000c2'::uuid
+                  when s.fn = 'ab-eval:generate' then (array['aaaaaaaa-0000-4000-8000-0000000000c2', 'aaaaaaaa-0000-4000-8000-0000000000c3'])[1 + s.h2 % 2]::uuid
+                  when s.fn = 'ab-eval:judge' then 'aaaaaaaa-0000-4000-8000-0000000000c4'::uuid
+             end as pv
+      from (
+        select g, o.org_id,
+               abs(hashtext('ai-a:' || o.org_id || g)) as h1, abs(hashtext('ai-b:' || o.org_id || g)) as h2,
+               abs(hashtext('ai-c:' || o.org_id || g)) as h3, abs(hashtext('ai-d:' || o.org_id || g)) as h4,
+               case when o.org_id = 'aaaaaaaa-0000-4000-8000-000000000001'
+                    then (array['a0000000-0000-4000-8000-000000000003', 'a0000000-0000-4000-8000-000000000002',
+                                'a0000000-0000-4000-8000-000000000001', null])[1 + abs(hashtext('ai-u:' || g)) % 4]::uuid
+                    else 'b0000000-0000-4000-8000-000000000001'::uuid end as user_id,
+               (array['create-improvement-case', 'create-improvement-case', 'create-improvement-case', 'regenerate-suggestion',
+                      'ab-eval:generate', 'ab-eval:generate', 'ab-eval:judge', 'ab-eval:judge', 'ab-eval:judge',
+                      'prompt-builder', 'classify-feedback', 'classify-feedback'])[1 + abs(hashtext('ai-f:' || o.org_id || g)) % 12] as fn,
+               -- more calls on weekdays and on recent days (usage grows)
+               now() - ((1 - sqrt((abs(hashtext('ai-t:' || o.org_id || g)) % 100000) / 100000.0)) * 30) * interval '1 day' as created_at
+        from (values ('aaaaaaaa-0000-4000-8000-000000000001'::uuid, 3600), ('bbbbbbbb-0000-4000-8000-000000000001'::uuid, 240)) as o(org_id, n)
+        cross join lateral generate_series(1, o.n) g
+      ) s
+    ) p
+  ) q
+) r;

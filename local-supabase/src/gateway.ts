@@ -8,6 +8,7 @@ import { HttpError, readBody, sendFetchResponse, sendJson, toFetchRequest } from
 import { verifyJwt, type ApiKeys } from "./keys.ts";
 import type { Logger } from "./log.ts";
 import type { LiteApp } from "./rest.ts";
+import { postgrestStatus } from "./rest-errors.ts";
 
 export type Mount = {
   /** Returns true when it handled the request. */
@@ -71,7 +72,8 @@ export function createGateway(deps: GatewayDeps) {
           const refusal = await checkBearer(req.headers.authorization, keys.jwtSecret);
           if (refusal) return sendJson(res, 401, refusal, { ...corsHeaders, "www-authenticate": `Bearer error="invalid_token", error_description="${refusal.message}"` });
         }
-        const response = await app.fetch(toFetchRequest(req, body, origin), { peerAddress: req.socket.remoteAddress ?? null } as never);
+        let response = await app.fetch(toFetchRequest(req, body, origin), { peerAddress: req.socket.remoteAddress ?? null } as never);
+        if (p.startsWith("/rest/v1/") && response.status >= 500) response = await remapDatabaseError(response, Boolean(req.headers.authorization));
         return await sendFetchResponse(res, response, corsHeaders);
       }
       sendJson(res, 404, { message: "no Route matched with those values" });
@@ -152,6 +154,37 @@ export function createGateway(deps: GatewayDeps) {
     },
   };
 }
+
+/**
+ * Gives database errors PostgREST's status and code. lite reports errors it does not classify
+ * (a check violation, for one) as 500 "SUP" with the text `PostgresError: <message>`; PostgREST
+ * answers those with the SQLSTATE and a 4xx. Postgres's messages are stable, so the code is recovered from them.
+ */
+async function remapDatabaseError(response: Response, hasBearer: boolean): Promise<Response> {
+  const text = await response.text();
+  let status = response.status;
+  let body: { code?: unknown; message?: unknown } | null = null;
+  try {
+    body = JSON.parse(text) as { code?: unknown; message?: unknown };
+  } catch {
+    return new Response(text, { status, headers: response.headers });
+  }
+  if (body.code === "SUP" && typeof body.message === "string" && body.message.startsWith("PostgresError: ")) {
+    const message = body.message.slice("PostgresError: ".length);
+    const recovered = knownMessages.find(([re]) => re.test(message))?.[1];
+    body = { ...body, message, ...(recovered ? { code: recovered } : {}) };
+  }
+  if (typeof body.code === "string") status = postgrestStatus(body.code, hasBearer) ?? status;
+  return new Response(JSON.stringify(body), { status, headers: response.headers });
+}
+
+const knownMessages: Array<[RegExp, string]> = [
+  [/violates check constraint/, "23514"],
+  [/violates exclusion constraint/, "23P01"],
+  [/violates not-null constraint/, "23502"],
+  [/violates foreign key constraint/, "23503"],
+  [/duplicate key value violates unique constraint/, "23505"],
+];
 
 function toHeaders(req: http.IncomingMessage): Headers {
   const h = new Headers();

@@ -11,14 +11,16 @@ export function newJwtSecret(): string {
   return randomBytes(32).toString("base64url");
 }
 
-const tenYears = 10 * 365 * 24 * 3600;
+// Fixed claims, so the same secret always yields the same keys: a restart must not invalidate
+// the keys that scripts, .env files and the SPA already hold.
+const ISSUED_AT = 1_767_225_600; // 2026-01-01
+const EXPIRES_AT = 2_082_758_400; // 2036-01-01
 
 export async function signRoleKey(jwtSecret: string, role: "anon" | "service_role"): Promise<string> {
-  const now = Math.floor(Date.now() / 1000);
   return new SignJWT({ iss: "supabase-demo", role })
     .setProtectedHeader({ alg: "HS256", typ: "JWT" })
-    .setIssuedAt(now)
-    .setExpirationTime(now + tenYears)
+    .setIssuedAt(ISSUED_AT)
+    .setExpirationTime(EXPIRES_AT)
     .sign(new TextEncoder().encode(jwtSecret));
 }
 

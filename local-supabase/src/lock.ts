@@ -5,9 +5,12 @@ import path from "node:path";
  * One embedded stack per data directory. A second `npm start` finds the live pid in the lock and
  * says so, instead of starting a second Postgres on the same files.
  */
+const heldHere = new Set<string>();
+
 export function acquireLock(dataDir: string): () => void {
   fs.mkdirSync(dataDir, { recursive: true });
   const file = path.join(dataDir, "local-supabase.pid");
+  if (heldHere.has(file)) throw new AlreadyRunningError(process.pid, dataDir);
   try {
     fs.writeFileSync(file, String(process.pid), { flag: "wx" });
   } catch {
@@ -17,7 +20,9 @@ export function acquireLock(dataDir: string): () => void {
     }
     fs.writeFileSync(file, String(process.pid));
   }
+  heldHere.add(file);
   return () => {
+    heldHere.delete(file);
     try {
       if (fs.readFileSync(file, "utf8").trim() === String(process.pid)) fs.unlinkSync(file);
     } catch {

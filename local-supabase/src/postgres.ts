@@ -12,6 +12,8 @@ const PG_PASSWORD = "postgres";
 export async function startEmbeddedPostgres(dataDir: string, port: number, log: Logger): Promise<DatabaseHandle> {
   const pgDir = path.join(dataDir, "postgres");
   fs.mkdirSync(dataDir, { recursive: true });
+  // As root, Postgres runs as the `postgres` user, which must be able to reach its data directory.
+  if (process.getuid?.() === 0) fs.chmodSync(dataDir, fs.statSync(dataDir).mode | 0o711);
   const pgLog: string[] = [];
   const pg = new EmbeddedPostgres({
     databaseDir: pgDir,

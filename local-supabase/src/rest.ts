@@ -20,7 +20,16 @@ export type RestAuthOptions = { databaseUrl: string; jwtSecret: string; siteUrl:
 export async function createRestAuth(opts: RestAuthOptions) {
   const connection = createPostgresConnection({
     url: opts.databaseUrl,
-    postgresOptions: { onnotice: () => {}, max: 20 },
+    postgresOptions: {
+      onnotice: () => {},
+      max: 20,
+      // PostgREST renders timestamps the way Postgres's JSON does (`2026-01-01T10:00:00+00:00`);
+      // lite passes Postgres's text form through (`2026-01-01 10:00:00+00`), which Safari cannot parse.
+      types: {
+        timestamptz: { to: 1184, from: [1184], serialize: (v: unknown) => v, parse: isoTimestamp },
+        timestamp: { to: 1114, from: [1114], serialize: (v: unknown) => v, parse: isoTimestamp },
+      } as never,
+    },
   });
   const app = new App({
     connection,
@@ -41,6 +50,16 @@ export async function createRestAuth(opts: RestAuthOptions) {
   } as ConstructorParameters<typeof App>[0]);
   await app.init();
   return app;
+}
+
+const textTimestamp = /^(\d{4,}-\d{2}-\d{2}) (\d{2}:\d{2}:\d{2}(?:\.\d+)?)([+-]\d{2})(?::?(\d{2}))?$|^(\d{4,}-\d{2}-\d{2}) (\d{2}:\d{2}:\d{2}(?:\.\d+)?)$/;
+
+/** `2026-01-01 10:00:00.5+00` → `2026-01-01T10:00:00.5+00:00`; infinity and BC dates pass unchanged. */
+export function isoTimestamp(text: string): string {
+  const m = textTimestamp.exec(text);
+  if (!m) return text;
+  if (m[5]) return `${m[5]}T${m[6]}`;
+  return `${m[1]}T${m[2]}${m[3]}:${m[4] ?? "00"}`;
 }
 
 export type LiteApp = Awaited<ReturnType<typeof createRestAuth>>;

@@ -187,8 +187,17 @@ async function readVersions(sql: postgres.Sql): Promise<Record<string, string>> 
     node: process.versions.node,
     postgres: String(pg?.server_version ?? "unknown"),
     deno,
-    "@supabase/lite": JSON.parse(fs.readFileSync(new URL("../package.json", import.meta.resolve("@supabase/lite")), "utf8")).version,
+    "@supabase/lite": packageVersion("@supabase/lite"),
   };
+}
+
+/** lite's `exports` hide its package.json from resolution, so look it up in node_modules directly. */
+function packageVersion(name: string): string {
+  for (let dir = path.dirname(new URL(import.meta.url).pathname); ; dir = path.dirname(dir)) {
+    const file = path.join(dir, "node_modules", name, "package.json");
+    if (fs.existsSync(file)) return (JSON.parse(fs.readFileSync(file, "utf8")) as { version: string }).version;
+    if (dir === path.dirname(dir)) return "unknown";
+  }
 }
 
 export type { ApiKeys };

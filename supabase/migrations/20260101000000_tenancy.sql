@@ -129,8 +129,10 @@ begin
   if old.role = 'admin' and (tg_op = 'DELETE' or new.role <> 'admin') then
     if not exists (select 1 from public.memberships where org_id = org and role = 'admin' and user_id <> old.user_id)
        and exists (select 1 from public.organizations where id = org) then
-      raise exception 'An organization needs at least one admin: % is the last one', old.user_id
-        using errcode = 'P0001', hint = 'Make another member admin first.';
+      -- PostgREST's convention for a chosen HTTP status (honoured by hosted PostgREST and by lite).
+      raise sqlstate 'PGRST' using
+        message = json_build_object('code', 'last_admin', 'message', 'An organization needs at least one admin; make another member admin first.')::text,
+        detail = json_build_object('status', 409, 'headers', json_build_object())::text;
     end if;
   end if;
   return coalesce(new, old);
@@ -175,3 +177,15 @@ create policy "Admins can invite" on public.invitations
   for insert to authenticated with check (private.has_role(org_id, '{admin}'));
 create policy "Admins can withdraw invitations" on public.invitations
   for delete to authenticated using (private.has_role(org_id, '{admin}'));
+
+-- The caller's organizations with their role: the org switcher's one round trip.
+create or replace function public.my_organizations()
+returns table (org_id uuid, name text, slug text, role public.member_role)
+language sql stable security invoker set search_path = '' as $$
+  select o.id, o.name, o.slug, m.role
+  from public.memberships m join public.organizations o on o.id = m.org_id
+  where m.user_id = (select auth.uid())
+  order by o.name
+$$;
+grant execute on function public.my_organizations() to authenticated;
+revoke execute on function public.my_organizations() from anon;

@@ -91,12 +91,17 @@ begin
     return new;
   end if;
   if new.org_id <> old.org_id or new.query <> old.query or new.response <> old.response or new.rating <> old.rating
+     or new.comment is distinct from old.comment or new.source <> old.source or new.model is distinct from old.model
+     or new.prompt_version_id is distinct from old.prompt_version_id
      or new.external_id is distinct from old.external_id or new.created_at <> old.created_at then
     raise exception 'Feedback content is read-only; only triage fields (status, labels, claim) can change'
       using errcode = '42501';
   end if;
   if new.case_id is distinct from old.case_id or (new.status = 'case_open' and old.status <> 'case_open') then
     raise exception 'Cases are opened with the create-improvement-case function' using errcode = '42501';
+  end if;
+  if old.status = 'case_open' and new.status <> 'case_open' then
+    raise exception 'This feedback has an improvement case; decide the case instead' using errcode = '42501';
   end if;
   if new.claimed_by is distinct from old.claimed_by then
     if new.claimed_by is not null and new.claimed_by <> (select auth.uid()) then
@@ -107,6 +112,26 @@ begin
   return new;
 end $$;
 create trigger feedback_guard before update on public.feedback for each row execute function private.guard_feedback_update();
+
+-- Feedback added by hand starts untriaged-or-triaged, unlinked and unclaimed (or claimed by its author);
+-- the insert path must not bypass the update guard above.
+create or replace function private.guard_feedback_insert() returns trigger
+language plpgsql as $$
+begin
+  if (select auth.role()) = 'service_role' or current_user in ('postgres', 'supabase_admin') then
+    return new;
+  end if;
+  if new.case_id is not null or new.status not in ('new', 'triaged') then
+    raise exception 'New feedback starts as new or triaged; cases are opened with the create-improvement-case function'
+      using errcode = '42501';
+  end if;
+  if new.claimed_by is not null and new.claimed_by <> (select auth.uid()) then
+    raise exception 'You can only claim feedback for yourself' using errcode = '42501';
+  end if;
+  new.claimed_at := case when new.claimed_by is null then null else now() end;
+  return new;
+end $$;
+create trigger feedback_insert_guard before insert on public.feedback for each row execute function private.guard_feedback_insert();
 
 create or replace function private.guard_case_update() returns trigger
 language plpgsql as $$
@@ -154,10 +179,18 @@ create policy "Admins can delete cases" on public.improvement_cases
 create policy "Members can read their organization's training data" on public.training_examples
   for select to authenticated using (private.is_member(org_id));
 create policy "Curators and admins can add training examples" on public.training_examples
-  for insert to authenticated with check (private.has_role(org_id, '{admin,curator}'));
+  for insert to authenticated with check (
+    private.has_role(org_id, '{admin,curator}')
+    and (source_case_id is null
+         or exists (select 1 from public.improvement_cases c where c.id = source_case_id and c.org_id = training_examples.org_id))
+  );
 create policy "Curators and admins can edit training examples" on public.training_examples
   for update to authenticated using (private.has_role(org_id, '{admin,curator}'))
-  with check (private.has_role(org_id, '{admin,curator}'));
+  with check (
+    private.has_role(org_id, '{admin,curator}')
+    and (source_case_id is null
+         or exists (select 1 from public.improvement_cases c where c.id = source_case_id and c.org_id = training_examples.org_id))
+  );
 create policy "Curators and admins can delete training examples" on public.training_examples
   for delete to authenticated using (private.has_role(org_id, '{admin,curator}'));
 
@@ -168,7 +201,15 @@ create policy "Reviewers, curators and admins can comment as themselves" on publ
     private.has_role(org_id, '{admin,curator,reviewer}') and author_id = (select auth.uid())
     and exists (select 1 from public.improvement_cases c where c.id = case_id and c.org_id = comments.org_id)
   );
+-- Authors edit only while they may still comment in that organization, and never move a comment
+-- to another case or organization.
 create policy "Authors can edit their comments" on public.comments
-  for update to authenticated using (author_id = (select auth.uid())) with check (author_id = (select auth.uid()));
+  for update to authenticated
+  using (author_id = (select auth.uid()) and private.has_role(org_id, '{admin,curator,reviewer}'))
+  with check (
+    author_id = (select auth.uid()) and private.has_role(org_id, '{admin,curator,reviewer}')
+    and exists (select 1 from public.improvement_cases c where c.id = case_id and c.org_id = comments.org_id)
+  );
 create policy "Authors and admins can delete comments" on public.comments
-  for delete to authenticated using (author_id = (select auth.uid()) or private.has_role(org_id, '{admin}'));
+  for delete to authenticated
+  using ((author_id = (select auth.uid()) and private.is_member(org_id)) or private.has_role(org_id, '{admin}'));

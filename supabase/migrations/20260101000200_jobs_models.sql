@@ -54,6 +54,9 @@ create table public.models (
 create index models_org_idx on public.models (org_id, created_at desc);
 create unique index models_one_live_per_org on public.models (org_id) where is_live;
 
+-- The platform's default privileges grant everything on new tables to anon and authenticated;
+-- take that back so the column grant below is what limits admins to switching the live model.
+revoke all on public.jobs, public.job_events, public.models from anon, authenticated;
 grant select on public.jobs, public.job_events, public.models to authenticated;
 grant update (is_live) on public.models to authenticated;
 grant all on public.jobs, public.job_events, public.models to service_role;

@@ -101,6 +101,10 @@ create policy "Curators and admins can write prompt versions" on public.prompt_v
     and exists (select 1 from public.prompts p where p.id = prompt_id and p.org_id = prompt_versions.org_id)
   );
 create policy "Curators and admins can edit unreleased prompt versions" on public.prompt_versions
-  for update to authenticated using (private.has_role(org_id, '{admin,curator}')) with check (private.has_role(org_id, '{admin,curator}'));
+  for update to authenticated using (private.has_role(org_id, '{admin,curator}'))
+  with check (
+    private.has_role(org_id, '{admin,curator}')
+    and exists (select 1 from public.prompts p where p.id = prompt_id and p.org_id = prompt_versions.org_id)
+  );
 create policy "Admins can delete unreleased prompt versions" on public.prompt_versions
   for delete to authenticated using (private.has_role(org_id, '{admin}'));

@@ -32,14 +32,23 @@ create table public.audit_logs (
 );
 create index audit_logs_org_idx on public.audit_logs (org_id, id desc);
 
+-- Undo the platform's default "all privileges" on new tables: users only read these, the
+-- service role only appends.
+revoke all on public.ai_requests, public.audit_logs from anon, authenticated, service_role;
 grant select on public.ai_requests, public.audit_logs to authenticated;
 grant select, insert on public.ai_requests to service_role;
 grant select, insert on public.audit_logs to service_role;
 
--- Append-only for everyone, the service role and the table owner included.
+-- Append-only for everyone, the service role and the table owner included. The one exception is
+-- the cascade when a whole organization is deleted (its row is already gone by then); without it
+-- no organization could ever be deleted, since adding its first member writes an audit row.
 create or replace function private.audit_logs_append_only() returns trigger
 language plpgsql as $$
 begin
+  if tg_op = 'DELETE' and old.org_id is not null
+     and not exists (select 1 from public.organizations o where o.id = old.org_id) then
+    return old;
+  end if;
   raise exception 'audit_logs is append-only: % is not allowed', lower(tg_op) using errcode = '42501';
 end $$;
 create trigger audit_logs_no_update before update or delete on public.audit_logs

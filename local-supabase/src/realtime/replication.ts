@@ -45,18 +45,19 @@ type PgoutputMessage = {
  */
 class TextPgoutputPlugin extends PgoutputPlugin {
   received = 0;
-  override parse(buffer: Buffer): unknown {
+  override parse(buffer: Buffer): ReturnType<PgoutputPlugin["parse"]> {
     this.received++;
-    const msg = super.parse(buffer) as PgoutputMessage;
+    const parsed = super.parse(buffer);
+    const msg = parsed as unknown as PgoutputMessage;
     if (msg.tag === "relation") for (const c of msg.columns ?? []) c.parser = (raw) => raw;
-    return msg;
+    return parsed;
   }
 }
 
-/** pgoutput timestamps are microseconds since 2000-01-01 UTC. */
+/** pg-logical-replication already rebases pgoutput's 2000-01-01 epoch: these are Unix microseconds. */
 function pgTime(us: bigint | undefined): Date {
   if (us === undefined) return new Date();
-  return new Date(Number(us / 1000n) + 946684800000);
+  return new Date(Number(BigInt(us as bigint) / 1000n));
 }
 
 function lsnToBig(lsn: string): bigint {

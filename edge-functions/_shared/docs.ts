@@ -1,0 +1,31 @@
+import type { SupabaseClient } from "@supabase/supabase-js";
+import * as Y from "yjs";
+
+/**
+ * The current text of a co-edited document, rebuilt from its persisted snapshot and update tail
+ * exactly as a provider loads it. Returns null when the document was never edited live.
+ */
+export async function loadDocText(service: SupabaseClient, docId: string, textName: string): Promise<string | null> {
+  const { data, error } = await service.rpc("load_doc", { p_doc_id: docId });
+  if (error) {
+    // A project without the co-editing tables yet has no live documents.
+    if (error.code === "PGRST202" || error.code === "42883") return null;
+    throw new Error(`loading ${docId} failed: ${error.message}`);
+  }
+  const rows = (Array.isArray(data) ? data : data ? [data] : []) as Array<{ update: string }>;
+  if (rows.length === 0) return null;
+  const doc = new Y.Doc();
+  for (const row of rows) Y.applyUpdate(doc, decodeBytea(row.update));
+  return doc.getText(textName).toString();
+}
+
+/** PostgREST returns bytea as `\x<hex>`; a base64 string is accepted too. */
+export function decodeBytea(value: string): Uint8Array {
+  if (value.startsWith("\\x")) {
+    const hex = value.slice(2);
+    const out = new Uint8Array(hex.length / 2);
+    for (let i = 0; i < out.length; i++) out[i] = parseInt(hex.slice(i * 2, i * 2 + 2), 16);
+    return out;
+  }
+  return Uint8Array.from(atob(value), (ch) => ch.charCodeAt(0));
+}

@@ -1,0 +1,33 @@
+import { z } from "zod";
+
+// One env schema for every function, parsed once per isolate; a missing secret is a clear 500, not a crash loop.
+const schema = z.object({
+  SUPABASE_URL: z.string().url(),
+  SUPABASE_ANON_KEY: z.string().min(1),
+  SUPABASE_SERVICE_ROLE_KEY: z.string().min(1),
+  ANTHROPIC_API_KEY: z.string().optional(),
+  /** Where the Messages API lives; defaults to Anthropic with a key, else the gateway's dev LLM. */
+  LLM_BASE_URL: z.string().url().optional(),
+  LLM_FAST_MODEL: z.string().optional(),
+  LLM_STRONG_MODEL: z.string().optional(),
+  LLM_TIMEOUT_MS: z.coerce.number().int().positive().default(60_000),
+  LLM_MAX_RETRIES: z.coerce.number().int().min(0).max(10).default(3),
+  LLM_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().positive().default(60),
+  LANGFUSE_PUBLIC_KEY: z.string().optional(),
+  LANGFUSE_SECRET_KEY: z.string().optional(),
+  LANGFUSE_HOST: z.string().url().optional(),
+  LANGFUSE_BASE_URL: z.string().url().optional(),
+});
+
+export type FunctionEnv = z.infer<typeof schema>;
+let cached: FunctionEnv | undefined;
+
+export function env(): FunctionEnv {
+  if (cached) return cached;
+  const parsed = schema.safeParse(Deno.env.toObject());
+  if (!parsed.success) {
+    throw new Error(`Function environment is incomplete: ${parsed.error.issues.map((i) => i.path.join(".")).join(", ")}`);
+  }
+  cached = parsed.data;
+  return cached;
+}

@@ -1,0 +1,53 @@
+import type { SupabaseClient } from "@supabase/supabase-js";
+import { createLlmClient, modelFor, resolveModelRoute, type LlmClient, type ModelRoute } from "../../shared/src/llm/index.ts";
+import { env } from "./env.ts";
+import { AppError } from "./http.ts";
+
+export type Llm = { client: LlmClient; route: ModelRoute };
+
+/**
+ * The LLM client every function uses: Anthropic with a key, the gateway's offline model without,
+ * through the same SDK path. Each call is written to ai_requests with the service client (users may
+ * not write that table) and traced to Langfuse when keys are set.
+ */
+export function llm(service: SupabaseClient): Llm {
+  const e = env();
+  const route = resolveModelRoute({
+    ANTHROPIC_API_KEY: e.ANTHROPIC_API_KEY,
+    ANTHROPIC_BASE_URL: e.LLM_BASE_URL,
+    LLM_FAST_MODEL: e.LLM_FAST_MODEL,
+    LLM_STRONG_MODEL: e.LLM_STRONG_MODEL,
+    SUPABASE_URL: e.SUPABASE_URL,
+  });
+  const langfuseBase = e.LANGFUSE_BASE_URL ?? e.LANGFUSE_HOST;
+  const client = createLlmClient({
+    apiKey: route.apiKey,
+    baseURL: route.baseURL,
+    timeoutMs: e.LLM_TIMEOUT_MS,
+    maxRetries: e.LLM_MAX_RETRIES,
+    langfuse:
+      e.LANGFUSE_PUBLIC_KEY && e.LANGFUSE_SECRET_KEY
+        ? { publicKey: e.LANGFUSE_PUBLIC_KEY, secretKey: e.LANGFUSE_SECRET_KEY, baseUrl: langfuseBase ?? "https://cloud.langfuse.com" }
+        : null,
+    logRequest: async (row) => {
+      if (!row.org_id) return;
+      const { error } = await service.from("ai_requests").insert(row);
+      if (error) throw new Error(`ai_requests insert failed: ${error.message}`);
+    },
+  });
+  return { client, route };
+}
+
+export { modelFor };
+
+/** Per-organization token bucket: a burst of a minute's worth, refilled continuously. */
+export async function enforceLlmRateLimit(service: SupabaseClient, orgId: string, scope: string): Promise<void> {
+  const perMinute = env().LLM_RATE_LIMIT_PER_MINUTE;
+  const { data, error } = await service.rpc("take_llm_tokens", { p_key: `${scope}:${orgId}`, p_capacity: perMinute, p_per_minute: perMinute, p_cost: 1 });
+  if (error) throw new AppError(500, "rate_limit_unavailable", error.message);
+  const row = (Array.isArray(data) ? data[0] : data) as { allowed: boolean; retry_after_ms: number };
+  if (!row.allowed) {
+    const seconds = Math.max(1, Math.ceil(row.retry_after_ms / 1000));
+    throw new AppError(429, "rate_limited", `Your organization is sending LLM requests too quickly; try again in ${seconds} s`, undefined, { "Retry-After": String(seconds) });
+  }
+}

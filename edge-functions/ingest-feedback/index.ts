@@ -1,0 +1,72 @@
+import { z } from "zod";
+import { serviceClient } from "../_shared/auth.ts";
+import { env } from "../_shared/env.ts";
+import { AppError, handler, json, parseBody, unauthorized } from "../_shared/http.ts";
+
+const Item = z.object({
+  externalId: z.string().trim().min(1).max(200),
+  rating: z.number().int().min(1).max(5),
+  query: z.string().min(1).max(20000),
+  response: z.string().max(50000),
+  comment: z.string().max(5000).nullish(),
+  model: z.string().max(120).nullish(),
+  source: z.string().max(60).optional(),
+  promptVersionId: z.string().uuid().nullish(),
+  createdAt: z.string().datetime({ offset: true }).optional(),
+});
+const Input = z.object({
+  /** Required with the service key; implied by an org ingest key. */
+  orgId: z.string().uuid().optional(),
+  items: z.array(Item).min(1).max(500),
+});
+
+// Batch feedback from the customer's app. Authenticated by an org-scoped ingest key (x-ingest-key,
+// created by an admin) or the service key; idempotent on (org, externalId): a retried batch adds nothing twice.
+Deno.serve(handler(async (req) => {
+  const input = await parseBody(req, Input);
+  const service = serviceClient();
+  const orgId = await resolveOrg(req, service, input.orgId);
+
+  const ids = input.items.map((i) => i.externalId);
+  if (new Set(ids).size !== ids.length) throw new AppError(400, "invalid_input", "externalId must be unique within a batch");
+  const rows = input.items.map((i) => ({
+    org_id: orgId,
+    external_id: i.externalId,
+    rating: i.rating,
+    query: i.query,
+    response: i.response,
+    comment: i.comment ?? null,
+    model: i.model ?? null,
+    source: i.source ?? "api",
+    prompt_version_id: i.promptVersionId ?? null,
+    ...(i.createdAt ? { created_at: i.createdAt } : {}),
+  }));
+  const { data, error } = await service
+    .from("feedback")
+    .upsert(rows, { onConflict: "org_id,external_id", ignoreDuplicates: true })
+    .select("id, external_id");
+  if (error) {
+    const status = error.code === "23503" ? 400 : 500;
+    throw new AppError(status, "ingest_failed", error.code === "23503" ? "A promptVersionId does not exist" : error.message);
+  }
+  const inserted = data ?? [];
+  return json({ inserted: inserted.length, duplicates: rows.length - inserted.length, ids: inserted }, 200);
+}));
+
+async function resolveOrg(req: Request, service: ReturnType<typeof serviceClient>, bodyOrg: string | undefined): Promise<string> {
+  const key = req.headers.get("x-ingest-key");
+  if (key) {
+    const { data, error } = await service.rpc("resolve_ingest_key", { p_key: key });
+    if (error) throw new AppError(500, "key_lookup_failed", error.message);
+    const orgId = (Array.isArray(data) ? data[0] : data) as string | null;
+    if (!orgId) throw unauthorized("The ingest key is not valid or was revoked");
+    if (bodyOrg && bodyOrg !== orgId) throw new AppError(403, "forbidden", "This ingest key belongs to another organization");
+    return orgId;
+  }
+  const bearer = req.headers.get("authorization")?.replace(/^Bearer\s+/i, "");
+  if (bearer && bearer === env().SUPABASE_SERVICE_ROLE_KEY) {
+    if (!bodyOrg) throw new AppError(400, "invalid_input", "orgId is required with the service key", { orgId: ["Required"] });
+    return bodyOrg;
+  }
+  throw unauthorized("Send an x-ingest-key header (or the service key)");
+}

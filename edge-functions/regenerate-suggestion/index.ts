@@ -1,0 +1,50 @@
+import { z } from "zod";
+import { getCaller, requireRole, serviceClient } from "../_shared/auth.ts";
+import { corsHeaders } from "../_shared/cors.ts";
+import { AppError, handler, notFound, parseBody } from "../_shared/http.ts";
+import { enforceLlmRateLimit, llm } from "../_shared/llm.ts";
+import { buildSuggestRequest, loadSuggestPrompt, safetyFlags } from "../_shared/suggest.ts";
+
+const Input = z.object({ caseId: z.string().uuid(), instructions: z.string().trim().max(2000).optional() });
+
+// Streams a new suggestion as server-sent events: `delta` events with text, then `done` with the
+// full text, model and safety flags (or `error`). The case room decides what to do with it: the
+// co-edited answer is never overwritten behind the curators' backs.
+Deno.serve(handler(async (req) => {
+  const { caseId, instructions } = await parseBody(req, Input);
+  const caller = await getCaller(req);
+  const { data: c, error } = await caller.client.from("improvement_cases").select("id, org_id, query, bad_response, status, feedback!improvement_cases_feedback_id_fkey(comment)").eq("id", caseId).maybeSingle();
+  if (error) throw new AppError(500, "case_lookup_failed", error.message);
+  if (!c) throw notFound("The case");
+  await requireRole(caller, c.org_id, ["admin", "curator"]);
+  if (c.status !== "pending") throw new AppError(409, "already_decided", `This case is already ${c.status}`);
+  const service = serviceClient();
+  await enforceLlmRateLimit(service, c.org_id, "llm");
+
+  const ai = llm(service);
+  const version = await loadSuggestPrompt(caller.client, c.org_id);
+  const comment = (c.feedback as { comment?: string | null } | null)?.comment ?? null;
+  const request = buildSuggestRequest(ai, version, { orgId: c.org_id, userId: caller.userId, query: c.query, badAnswer: c.bad_response, comment, instructions }, "regenerate-suggestion");
+  const stream = await ai.client.stream({ ...request, signal: req.signal });
+
+  const encoder = new TextEncoder();
+  const body = new ReadableStream<Uint8Array>({
+    async start(controller) {
+      const send = (event: string, data: unknown) => controller.enqueue(encoder.encode(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`));
+      try {
+        for await (const text of stream) send("delta", { text });
+        const result = await stream.final();
+        send("done", { suggestion: result.text, model: result.servedModel, flags: safetyFlags(result.text, request.system), usage: result.usage });
+      } catch (err) {
+        send("error", { code: (err as { code?: string }).code ?? "llm_failed", message: (err as Error).message });
+      } finally {
+        await ai.client.flush().catch(() => {});
+        controller.close();
+      }
+    },
+    cancel() {
+      stream.abort();
+    },
+  });
+  return new Response(body, { headers: { ...corsHeaders, "content-type": "text/event-stream", "cache-control": "no-cache" } });
+}));

@@ -1,0 +1,16 @@
+import { z } from "zod";
+import { getCaller, requireRole, serviceClient } from "../_shared/auth.ts";
+import { decideCase } from "../_shared/decide.ts";
+import { AppError, handler, json, notFound, parseBody } from "../_shared/http.ts";
+
+const Input = z.object({ caseId: z.string().uuid(), reason: z.string().trim().min(3, "Say why, in a few words").max(2000) });
+
+Deno.serve(handler(async (req) => {
+  const { caseId, reason } = await parseBody(req, Input);
+  const caller = await getCaller(req);
+  const { data: c, error } = await caller.client.from("improvement_cases").select("id, org_id").eq("id", caseId).maybeSingle();
+  if (error) throw new AppError(500, "case_lookup_failed", error.message);
+  if (!c) throw notFound("The case");
+  await requireRole(caller, c.org_id, ["admin", "curator"]);
+  return json(await decideCase(serviceClient(), { caseId, decision: "rejected", actor: caller.userId, reason }));
+}));

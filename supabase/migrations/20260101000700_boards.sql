@@ -1,0 +1,435 @@
+-- Boards: daily rollups of ai_requests and feedback, kept current by statement-level triggers,
+-- and the RPC functions the cost and quality boards call. Boards read these, never raw scans.
+--
+-- Days are UTC days. Latency percentiles come from a fixed log-scale histogram per rollup row:
+-- bucket k (1-based) holds latencies with log2(ms + 1) in [(k-1)/4, k/4), i.e. four buckets per
+-- doubling (at most ~19% wide), the last bucket open-ended (≥ 2^20 ms ≈ 17 min). Histograms add
+-- element-wise, so p50/p95 over any range of days, models or functions come from the rollup alone.
+
+-- Histogram helpers ---------------------------------------------------------------------------
+
+create or replace function private.latency_bucket(p_ms integer) returns integer
+language sql immutable parallel safe set search_path = '' as $$
+  select least(80, 1 + floor(4 * ln(greatest(p_ms, 0)::float8 + 1) / ln(2::float8))::integer)
+$$;
+
+create or replace function private.empty_latency_hist() returns integer[]
+language sql immutable parallel safe set search_path = '' as $$
+  select array_fill(0, array[80])
+$$;
+
+-- Element-wise sum (null-tolerant, so it can be an aggregate's state transition).
+create or replace function private.int_array_add(a integer[], b integer[]) returns integer[]
+language sql immutable parallel safe set search_path = '' as $$
+  select case
+    when a is null then b
+    when b is null then a
+    else (select array_agg(coalesce(x, 0) + coalesce(y, 0) order by i)
+          from unnest(a, b) with ordinality as t(x, y, i))
+  end
+$$;
+
+create or replace function private.int_array_sub(a integer[], b integer[]) returns integer[]
+language sql immutable parallel safe set search_path = '' as $$
+  select array_agg(coalesce(x, 0) - coalesce(y, 0) order by i)
+  from unnest(a, b) with ordinality as t(x, y, i)
+$$;
+
+create or replace aggregate private.hist_sum(integer[]) (
+  sfunc = private.int_array_add,
+  stype = integer[],
+  combinefunc = private.int_array_add,
+  parallel = safe
+);
+
+-- Quantiles from a histogram, interpolating linearly inside the bucket that holds the rank.
+create or replace function private.hist_quantiles(p_hist integer[], p_qs float8[]) returns float8[]
+language plpgsql immutable parallel safe set search_path = '' as $$
+declare
+  total bigint := 0;
+  cum bigint;
+  n integer := coalesce(array_length(p_hist, 1), 0);
+  result float8[] := '{}';
+  q float8;
+  target float8;
+  k integer;
+  lo float8;
+  hi float8;
+begin
+  for k in 1 .. n loop
+    total := total + greatest(p_hist[k], 0);
+  end loop;
+  foreach q in array p_qs loop
+    if total = 0 then
+      result := result || null::float8;
+      continue;
+    end if;
+    target := greatest(q, 0) * total;
+    cum := 0;
+    for k in 1 .. n loop
+      if p_hist[k] > 0 and cum + p_hist[k] >= target then
+        lo := power(2::float8, (k - 1) / 4.0) - 1;
+        hi := power(2::float8, k / 4.0) - 1;
+        result := result || round((lo + (hi - lo) * greatest(target - cum, 0) / p_hist[k])::numeric, 1)::float8;
+        exit;
+      end if;
+      cum := cum + greatest(p_hist[k], 0);
+    end loop;
+  end loop;
+  return result;
+end $$;
+
+-- Rollup tables -------------------------------------------------------------------------------
+
+create table public.ai_usage_daily (
+  org_id uuid not null references public.organizations (id) on delete cascade,
+  day date not null,
+  model text not null,
+  function_name text not null,
+  requests bigint not null default 0,
+  errors bigint not null default 0,
+  input_tokens bigint not null default 0,
+  output_tokens bigint not null default 0,
+  cost_usd numeric(18, 8) not null default 0,
+  latency_ms_sum bigint not null default 0,
+  latency_hist integer[] not null default private.empty_latency_hist()
+    check (array_length(latency_hist, 1) = 80),
+  primary key (org_id, day, model, function_name)
+);
+
+create table public.feedback_daily (
+  org_id uuid not null references public.organizations (id) on delete cascade,
+  day date not null,
+  rating_1 integer not null default 0,
+  rating_2 integer not null default 0,
+  rating_3 integer not null default 0,
+  rating_4 integer not null default 0,
+  rating_5 integer not null default 0,
+  total integer generated always as (rating_1 + rating_2 + rating_3 + rating_4 + rating_5) stored,
+  rating_sum integer generated always as (rating_1 + 2 * rating_2 + 3 * rating_3 + 4 * rating_4 + 5 * rating_5) stored,
+  low_rating_share numeric(6, 4) generated always as (
+    case when rating_1 + rating_2 + rating_3 + rating_4 + rating_5 = 0 then null
+         else round((rating_1 + rating_2)::numeric / (rating_1 + rating_2 + rating_3 + rating_4 + rating_5), 4) end
+  ) stored,
+  primary key (org_id, day)
+);
+
+-- Cases per day and time to resolution are read straight from improvement_cases (one row per case,
+-- orders of magnitude fewer than requests); these indexes keep the range scans narrow.
+create index if not exists improvement_cases_org_created_idx on public.improvement_cases (org_id, created_at);
+create index if not exists improvement_cases_org_decided_idx on public.improvement_cases (org_id, decided_at) where decided_at is not null;
+
+-- Grants: read through RLS; nobody writes but the triggers below (which run as the owner).
+revoke all on public.ai_usage_daily, public.feedback_daily from anon, authenticated, service_role;
+grant select on public.ai_usage_daily, public.feedback_daily to authenticated, service_role;
+
+-- Triggers: one statement-level trigger per event, aggregating the transition table, so a bulk
+-- insert of a million requests costs one upsert per (org, day, model, function), not a million.
+
+-- Transition tables are visible only to the trigger function's own queries, so these build the
+-- statement and the trigger (or the backfill below) EXECUTEs it.
+create or replace function private.ai_usage_apply_sql(p_rows text, p_sign integer) returns text
+language plpgsql immutable set search_path = '' as $$
+begin
+  -- p_rows is a transition table (new_rows/old_rows, visible to the calling trigger's SPI queries)
+  -- or the table itself for the backfill; never anything else.
+  if p_rows not in ('new_rows', 'old_rows', 'public.ai_requests') or p_sign not in (-1, 1) then
+    raise exception 'ai_usage_apply_sql: unexpected source %', p_rows;
+  end if;
+  return format($q$
+    with grouped as (
+      select r.org_id, (r.created_at at time zone 'UTC')::date as day, r.model, r.function_name,
+             private.latency_bucket(r.latency_ms) as bucket,
+             count(*) as n,
+             count(*) filter (where r.status = 'error') as errors,
+             sum(r.input_tokens) as input_tokens,
+             sum(r.output_tokens) as output_tokens,
+             sum(r.cost_usd) as cost_usd,
+             sum(r.latency_ms) as latency_ms_sum
+      from %1$s r
+      group by 1, 2, 3, 4, 5
+    ), per_key as (
+      select g.org_id, g.day, g.model, g.function_name,
+             sum(g.n) as n, sum(g.errors) as errors, sum(g.input_tokens) as input_tokens,
+             sum(g.output_tokens) as output_tokens, sum(g.cost_usd) as cost_usd, sum(g.latency_ms_sum) as latency_ms_sum
+      from grouped g
+      group by 1, 2, 3, 4
+    ), hists as (
+      select k.org_id, k.day, k.model, k.function_name, array_agg(coalesce(g.n, 0)::integer order by b.b) as hist
+      from per_key k
+      cross join generate_series(1, 80) as b(b)
+      left join grouped g on g.org_id = k.org_id and g.day = k.day and g.model = k.model
+                         and g.function_name = k.function_name and g.bucket = b.b
+      group by 1, 2, 3, 4
+    )
+    insert into public.ai_usage_daily as d
+      (org_id, day, model, function_name, requests, errors, input_tokens, output_tokens, cost_usd, latency_ms_sum, latency_hist)
+    select org_id, day, model, function_name, %2$s * k.n, %2$s * errors, %2$s * input_tokens, %2$s * output_tokens,
+           %2$s * cost_usd, %2$s * latency_ms_sum,
+           case when %2$s > 0 then h.hist else private.int_array_sub(private.empty_latency_hist(), h.hist) end
+    from per_key k join hists h using (org_id, day, model, function_name)
+    order by org_id, day, model, function_name
+    on conflict (org_id, day, model, function_name) do update set
+      requests = d.requests + excluded.requests,
+      errors = d.errors + excluded.errors,
+      input_tokens = d.input_tokens + excluded.input_tokens,
+      output_tokens = d.output_tokens + excluded.output_tokens,
+      cost_usd = d.cost_usd + excluded.cost_usd,
+      latency_ms_sum = d.latency_ms_sum + excluded.latency_ms_sum,
+      latency_hist = private.int_array_add(d.latency_hist, excluded.latency_hist)
+  $q$, p_rows, p_sign);
+end $$;
+
+create or replace function private.ai_usage_rollup() returns trigger
+language plpgsql security definer set search_path = '' as $$
+begin
+  if tg_op in ('UPDATE', 'DELETE') then
+    execute private.ai_usage_apply_sql('old_rows', -1);
+  end if;
+  if tg_op in ('INSERT', 'UPDATE') then
+    execute private.ai_usage_apply_sql('new_rows', 1);
+  end if;
+  return null;
+end $$;
+
+create trigger ai_requests_rollup_insert after insert on public.ai_requests
+  referencing new table as new_rows for each statement execute function private.ai_usage_rollup();
+create trigger ai_requests_rollup_update after update on public.ai_requests
+  referencing old table as old_rows new table as new_rows for each statement execute function private.ai_usage_rollup();
+create trigger ai_requests_rollup_delete after delete on public.ai_requests
+  referencing old table as old_rows for each statement execute function private.ai_usage_rollup();
+
+create or replace function private.feedback_apply_sql(p_rows text, p_sign integer) returns text
+language plpgsql immutable set search_path = '' as $$
+begin
+  if p_rows not in ('new_rows', 'old_rows', 'public.feedback') or p_sign not in (-1, 1) then
+    raise exception 'feedback_apply_sql: unexpected source %', p_rows;
+  end if;
+  return format($q$
+    insert into public.feedback_daily as d (org_id, day, rating_1, rating_2, rating_3, rating_4, rating_5)
+    select r.org_id, (r.created_at at time zone 'UTC')::date,
+           %2$s * count(*) filter (where r.rating = 1), %2$s * count(*) filter (where r.rating = 2),
+           %2$s * count(*) filter (where r.rating = 3), %2$s * count(*) filter (where r.rating = 4),
+           %2$s * count(*) filter (where r.rating = 5)
+    from %1$s r
+    group by 1, 2
+    order by 1, 2
+    on conflict (org_id, day) do update set
+      rating_1 = d.rating_1 + excluded.rating_1, rating_2 = d.rating_2 + excluded.rating_2,
+      rating_3 = d.rating_3 + excluded.rating_3, rating_4 = d.rating_4 + excluded.rating_4,
+      rating_5 = d.rating_5 + excluded.rating_5
+  $q$, p_rows, p_sign);
+end $$;
+
+create or replace function private.feedback_rollup() returns trigger
+language plpgsql security definer set search_path = '' as $$
+begin
+  if tg_op = 'UPDATE' then
+    -- Triage updates (status, labels, claims) are the common case and change nothing counted here.
+    if not exists (
+      select 1 from old_rows o join new_rows n on n.id = o.id
+      where n.rating <> o.rating or n.org_id <> o.org_id or n.created_at <> o.created_at
+    ) then
+      return null;
+    end if;
+  end if;
+  if tg_op in ('UPDATE', 'DELETE') then
+    execute private.feedback_apply_sql('old_rows', -1);
+  end if;
+  if tg_op in ('INSERT', 'UPDATE') then
+    execute private.feedback_apply_sql('new_rows', 1);
+  end if;
+  return null;
+end $$;
+
+create trigger feedback_rollup_insert after insert on public.feedback
+  referencing new table as new_rows for each statement execute function private.feedback_rollup();
+create trigger feedback_rollup_update after update on public.feedback
+  referencing old table as old_rows new table as new_rows for each statement execute function private.feedback_rollup();
+create trigger feedback_rollup_delete after delete on public.feedback
+  referencing old table as old_rows for each statement execute function private.feedback_rollup();
+
+-- Backfill from rows that existed before this migration (a fresh database has none; the seed
+-- runs after migrations and goes through the triggers).
+do $$
+begin
+  execute private.ai_usage_apply_sql('public.ai_requests', 1);
+  execute private.feedback_apply_sql('public.feedback', 1);
+end $$;
+
+-- Rollups change only from inside the triggers above (which run as the owner) or by a superuser
+-- rebuilding them; a direct write from any API role, the service role included, is refused. (Grants
+-- alone cannot say this: the local platform bootstrap re-grants `all` on public tables on start.)
+create or replace function private.rollup_write_guard() returns trigger
+language plpgsql set search_path = '' as $$
+begin
+  if pg_trigger_depth() > 1 or current_user in ('postgres', 'supabase_admin') then
+    return coalesce(new, old);
+  end if;
+  raise exception '% is maintained by triggers; % is not allowed', tg_table_name, lower(tg_op) using errcode = '42501';
+end $$;
+create trigger ai_usage_daily_write_guard before insert or update or delete on public.ai_usage_daily
+  for each row execute function private.rollup_write_guard();
+create trigger feedback_daily_write_guard before insert or update or delete on public.feedback_daily
+  for each row execute function private.rollup_write_guard();
+
+alter table public.ai_usage_daily enable row level security;
+alter table public.feedback_daily enable row level security;
+
+create policy "Admins and managers can read the usage rollup" on public.ai_usage_daily
+  for select to authenticated using (private.has_role(org_id, '{admin,manager}'));
+create policy "Admins and managers can read the feedback rollup" on public.feedback_daily
+  for select to authenticated using (private.has_role(org_id, '{admin,manager}'));
+
+-- Board functions -------------------------------------------------------------------------------
+-- Security invoker: RLS on the rollups and source tables already limits rows to the caller's
+-- organizations; the explicit check turns "not allowed" into an error instead of an empty board.
+
+create or replace function private.assert_board_reader(p_org uuid) returns void
+language plpgsql stable security definer set search_path = '' as $$
+begin
+  if (select auth.role()) = 'service_role' or current_user in ('postgres', 'supabase_admin') then
+    return;
+  end if;
+  if not private.has_role(p_org, '{admin,manager}') then
+    raise exception 'Only admins and managers of this organization can read its boards' using errcode = '42501';
+  end if;
+end $$;
+
+create or replace function private.assert_board_range(p_from date, p_to date) returns void
+language plpgsql immutable set search_path = '' as $$
+begin
+  if p_from is null or p_to is null or p_from > p_to then
+    raise exception 'Board range needs p_from <= p_to' using errcode = '22023';
+  end if;
+  if p_to - p_from > 366 then
+    raise exception 'Board range is limited to 366 days' using errcode = '22023';
+  end if;
+end $$;
+
+-- Cost, tokens, errors and latency per day × model × function; rows with day = null are the totals
+-- over the whole range per model × function (percentiles merged from the histograms, not averaged).
+create or replace function public.board_cost(p_org uuid, p_from date, p_to date)
+returns table (
+  day date,
+  model text,
+  function_name text,
+  requests bigint,
+  errors bigint,
+  error_rate numeric,
+  input_tokens bigint,
+  output_tokens bigint,
+  cost_usd numeric,
+  latency_avg_ms numeric,
+  latency_p50_ms float8,
+  latency_p95_ms float8
+)
+language plpgsql stable security invoker set search_path = '' as $$
+begin
+  perform private.assert_board_reader(p_org);
+  perform private.assert_board_range(p_from, p_to);
+  return query
+  select g.day, g.model, g.function_name, g.requests, g.errors,
+         round(g.errors::numeric / nullif(g.requests, 0), 4),
+         g.input_tokens, g.output_tokens, round(g.cost_usd, 6),
+         round(g.latency_ms_sum::numeric / nullif(g.requests, 0), 1),
+         q[1], q[2]
+  from (
+    select u.day, u.model, u.function_name,
+           sum(u.requests)::bigint as requests, sum(u.errors)::bigint as errors,
+           sum(u.input_tokens)::bigint as input_tokens, sum(u.output_tokens)::bigint as output_tokens,
+           sum(u.cost_usd) as cost_usd, sum(u.latency_ms_sum)::bigint as latency_ms_sum,
+           private.hist_quantiles(private.hist_sum(u.latency_hist), '{0.5,0.95}') as q,
+           grouping(u.day) as is_total
+    from public.ai_usage_daily u
+    where u.org_id = p_org and u.day between p_from and p_to
+    group by grouping sets ((u.day, u.model, u.function_name), (u.model, u.function_name))
+  ) g
+  order by g.is_total, g.day, g.cost_usd desc, g.model, g.function_name;
+end $$;
+
+-- Quality: daily rating trend and low-rating share, cases opened/decided per day, time to
+-- resolution, and model accuracy by version. One JSON document per call.
+create or replace function public.board_quality(p_org uuid, p_from date, p_to date)
+returns jsonb
+language plpgsql stable security invoker set search_path = '' as $$
+declare
+  v_from timestamptz := (p_from::timestamp at time zone 'UTC');
+  v_to timestamptz := ((p_to + 1)::timestamp at time zone 'UTC');
+  v_days jsonb;
+  v_totals jsonb;
+  v_resolution jsonb;
+  v_models jsonb;
+begin
+  perform private.assert_board_reader(p_org);
+  perform private.assert_board_range(p_from, p_to);
+
+  with days as (
+    select d::date as day from generate_series(p_from::timestamp, p_to::timestamp, interval '1 day') d
+  ), fb as (
+    select f.day, f.total, f.rating_sum, f.rating_1, f.rating_2, f.rating_3, f.rating_4, f.rating_5, f.low_rating_share
+    from public.feedback_daily f where f.org_id = p_org and f.day between p_from and p_to
+  ), opened as (
+    select (c.created_at at time zone 'UTC')::date as day, count(*) as n
+    from public.improvement_cases c where c.org_id = p_org and c.created_at >= v_from and c.created_at < v_to
+    group by 1
+  ), decided as (
+    select (c.decided_at at time zone 'UTC')::date as day,
+           count(*) filter (where c.status = 'approved') as approved,
+           count(*) filter (where c.status = 'rejected') as rejected
+    from public.improvement_cases c
+    where c.org_id = p_org and c.decided_at >= v_from and c.decided_at < v_to and c.status <> 'pending'
+    group by 1
+  )
+  select coalesce(jsonb_agg(jsonb_build_object(
+           'day', days.day,
+           'feedback', coalesce(fb.total, 0),
+           'avg_rating', round(fb.rating_sum::numeric / nullif(fb.total, 0), 3),
+           'low_rating_share', fb.low_rating_share,
+           'ratings', jsonb_build_array(coalesce(fb.rating_1, 0), coalesce(fb.rating_2, 0), coalesce(fb.rating_3, 0),
+                                        coalesce(fb.rating_4, 0), coalesce(fb.rating_5, 0)),
+           'cases_opened', coalesce(opened.n, 0),
+           'cases_approved', coalesce(decided.approved, 0),
+           'cases_rejected', coalesce(decided.rejected, 0)
+         ) order by days.day), '[]'::jsonb)
+    into v_days
+  from days
+  left join fb on fb.day = days.day
+  left join opened on opened.day = days.day
+  left join decided on decided.day = days.day;
+
+  select jsonb_build_object(
+           'feedback', coalesce(sum(f.total), 0),
+           'avg_rating', round(sum(f.rating_sum)::numeric / nullif(sum(f.total), 0), 3),
+           'low_rating_share', round(sum(f.rating_1 + f.rating_2)::numeric / nullif(sum(f.total), 0), 4))
+    into v_totals
+  from public.feedback_daily f where f.org_id = p_org and f.day between p_from and p_to;
+
+  select jsonb_build_object(
+           'decided', count(*),
+           'approved', count(*) filter (where c.status = 'approved'),
+           'rejected', count(*) filter (where c.status = 'rejected'),
+           'median_hours', round((percentile_cont(0.5) within group (order by extract(epoch from c.decided_at - c.created_at)) / 3600)::numeric, 2),
+           'p90_hours', round((percentile_cont(0.9) within group (order by extract(epoch from c.decided_at - c.created_at)) / 3600)::numeric, 2),
+           'pending_now', (select count(*) from public.improvement_cases p where p.org_id = p_org and p.status = 'pending'))
+    into v_resolution
+  from public.improvement_cases c
+  where c.org_id = p_org and c.decided_at >= v_from and c.decided_at < v_to and c.status <> 'pending';
+
+  select coalesce(jsonb_agg(jsonb_build_object(
+           'id', m.id, 'name', m.name, 'version', m.version, 'base_model', m.base_model, 'provider', m.provider,
+           'accuracy', m.accuracy, 'is_live', m.is_live, 'job_id', m.job_id, 'created_at', m.created_at
+         ) order by m.created_at, m.id), '[]'::jsonb)
+    into v_models
+  from (
+    select mo.*, row_number() over (partition by mo.base_model order by mo.created_at, mo.id) as version
+    from public.models mo where mo.org_id = p_org
+  ) m;
+
+  return jsonb_build_object('from', p_from, 'to', p_to, 'days', v_days, 'totals', v_totals,
+                            'resolution', v_resolution, 'models', v_models);
+end $$;
+
+revoke all on function public.board_cost(uuid, date, date), public.board_quality(uuid, date, date) from public, anon;
+grant execute on function public.board_cost(uuid, date, date), public.board_quality(uuid, date, date) to authenticated, service_role;
+grant execute on all functions in schema private to authenticated, service_role;

@@ -1,0 +1,528 @@
+-- The job queue the worker drains, plus what jobs produce: per-item A/B results, drift alerts,
+-- retrain proposals and trained-model artifacts.
+--
+-- Why two tables (jobs + job_queue) and not one:
+-- * `jobs` is the product row people watch: it is in the realtime publication with replica identity
+--   full, so every update fans out to every viewer. Lease renewals (a heartbeat every few seconds per
+--   running job), claim churn and retry bookkeeping would flood Realtime and the WAL decoder with
+--   changes nobody needs to see. They live in `job_queue`, which is not published.
+-- * The queue is generic (a `task` name + payload), like graphile-worker's: product jobs point at their
+--   `jobs` row, while internal tasks (the drift scheduler, compaction, benchmark no-ops) need no row.
+-- * A finished entry is deleted, so the claim index only ever holds live work; the outcome stays on
+--   `jobs`. An entry that gave up stays (state 'failed') with its last error, for inspection/retry.
+--
+-- Claiming: `for update skip locked` on the ready index, batch size chosen by the worker.
+-- Waking: a NOTIFY on channel `job_queue` whenever an entry becomes ready; workers also poll as a
+-- fallback (a lost notification, a poller without LISTEN, a retry whose time has come).
+-- Leases: `locked_by` + `locked_until`, renewed by heartbeat. An expired lease (the worker died or
+-- hung) is reaped back to 'queued' by any worker; the attempt it used counts.
+-- Fencing: a lease is (id, attempts). Completing, failing or renewing a lease that was reaped or
+-- re-claimed in the meantime matches no row, so a stale worker can never finish someone else's run.
+-- The decisions (backoff delay, when to give up) are made in worker/src/queue/runner.ts, where they are
+-- unit tested; these functions only apply them atomically.
+
+create table public.job_queue (
+  id bigint generated always as identity primary key,
+  task text not null check (task ~ '^[a-z][a-z0-9_:-]{0,62}$'),
+  payload jsonb not null default '{}'::jsonb,
+  job_id uuid unique references public.jobs (id) on delete cascade,
+  org_id uuid references public.organizations (id) on delete cascade,
+  state text not null default 'queued' check (state in ('queued', 'running', 'failed')),
+  priority smallint not null default 0,
+  -- Not before: the enqueue time for a fresh entry, the backoff time for a retry (next_retry_at).
+  run_at timestamptz not null default now(),
+  attempts integer not null default 0 check (attempts >= 0),
+  -- null: the worker's WORKER_MAX_ATTEMPTS decides.
+  max_attempts integer check (max_attempts between 1 and 100),
+  locked_by text,
+  locked_until timestamptz,
+  heartbeat_at timestamptz,
+  last_error text,
+  -- A handler's resumable progress (dataset snapshot, uploaded file ids, …): a re-claimed job resumes here.
+  checkpoint jsonb,
+  created_at timestamptz not null default now(),
+  updated_at timestamptz not null default now(),
+  failed_at timestamptz
+);
+-- Exactly the claim query's predicate and order: the claim is an index range scan.
+create index job_queue_ready_idx on public.job_queue (priority desc, run_at, id) where state = 'queued';
+create index job_queue_leases_idx on public.job_queue (locked_until) where state = 'running';
+
+-- Scheduled enqueues (the drift scheduler in every worker process) claim their period here, so N
+-- workers enqueue each period's job once. Private: nothing outside the database needs it.
+create table private.job_schedule (
+  key text primary key,
+  job_id uuid references public.jobs (id) on delete set null,
+  created_at timestamptz not null default now()
+);
+
+-- No user ever touches the queue: RLS on, no policies. The platform bootstrap grants `all` on public
+-- tables to anon/authenticated on every start (as hosted Supabase's defaults do), so RLS is the guard;
+-- the revoke documents intent for databases without those defaults.
+revoke all on public.job_queue from anon, authenticated;
+grant all on public.job_queue to service_role;
+alter table public.job_queue enable row level security;
+
+-- ---- waking workers ------------------------------------------------------------------------------
+-- Postgres folds identical notifications within a transaction, so enqueueing 500 entries of one task
+-- in one statement wakes each listener once.
+create or replace function private.notify_job_queue() returns trigger
+language plpgsql as $$
+begin
+  if new.state = 'queued' then
+    perform pg_notify('job_queue', new.task);
+  end if;
+  return null;
+end $$;
+create trigger job_queue_notify after insert or update of state, run_at on public.job_queue
+  for each row execute function private.notify_job_queue();
+
+-- ---- the worker's operations (called over a direct connection; never exposed to users) -----------
+
+create or replace function private.claim_jobs(p_worker text, p_limit integer, p_lease_ms integer, p_tasks text[] default null)
+returns table (id bigint, task text, payload jsonb, job_id uuid, org_id uuid, attempts integer, max_attempts integer,
+               checkpoint jsonb, cancel_requested boolean, created_at timestamptz, run_at timestamptz)
+language sql volatile set search_path = '' as $$
+  with next as (
+    select q.id from public.job_queue q
+    where q.state = 'queued' and q.run_at <= now() and (p_tasks is null or q.task = any (p_tasks))
+    order by q.priority desc, q.run_at, q.id
+    limit greatest(p_limit, 0)
+    for update skip locked
+  ), claimed as (
+    update public.job_queue q
+       set state = 'running', locked_by = p_worker, locked_until = now() + make_interval(secs => p_lease_ms / 1000.0),
+           heartbeat_at = now(), attempts = q.attempts + 1, updated_at = now()
+      from next where q.id = next.id
+    returning q.*
+  ), started as (
+    update public.jobs j
+       set status = 'running', started_at = coalesce(j.started_at, now()), error = null
+      from claimed c where j.id = c.job_id and j.status in ('pending', 'running')
+    returning j.id, j.cancel_requested
+  )
+  select c.id, c.task, c.payload, c.job_id, c.org_id, c.attempts, c.max_attempts, c.checkpoint,
+         coalesce(s.cancel_requested, false), c.created_at, c.run_at
+    from claimed c left join started s on s.id = c.job_id
+   order by c.priority desc, c.run_at, c.id
+$$;
+
+-- Renews the leases this worker still holds; returns them with the cancel flag. A lease missing from
+-- the answer was lost (reaped after a stall): the worker must stop that run.
+create or replace function private.heartbeat_jobs(p_worker text, p_ids bigint[], p_attempts integer[], p_lease_ms integer)
+returns table (id bigint, cancel_requested boolean)
+language sql volatile set search_path = '' as $$
+  with mine as (
+    select u.id, u.attempts from unnest(p_ids, p_attempts) as u (id, attempts)
+  ), renewed as (
+    update public.job_queue q
+       set locked_until = now() + make_interval(secs => p_lease_ms / 1000.0), heartbeat_at = now()
+      from mine where q.id = mine.id and q.attempts = mine.attempts and q.state = 'running' and q.locked_by = p_worker
+    returning q.id, q.job_id
+  )
+  select r.id, coalesce(j.cancel_requested, false) from renewed r left join public.jobs j on j.id = r.job_id
+$$;
+
+create or replace function private.save_job_checkpoint(p_id bigint, p_attempt integer, p_checkpoint jsonb)
+returns boolean language sql volatile set search_path = '' as $$
+  with u as (
+    update public.job_queue set checkpoint = p_checkpoint, updated_at = now()
+     where id = p_id and attempts = p_attempt and state = 'running' returning 1
+  ) select exists (select 1 from u)
+$$;
+
+create or replace function private.complete_job(p_id bigint, p_attempt integer, p_result jsonb)
+returns boolean language plpgsql volatile set search_path = '' as $$
+declare
+  v_job uuid;
+begin
+  delete from public.job_queue where id = p_id and attempts = p_attempt and state = 'running' returning job_id into v_job;
+  if not found then
+    return false;
+  end if;
+  if v_job is not null then
+    update public.jobs
+       set status = 'completed', progress = 100, result = coalesce(p_result, result), error = null, finished_at = now(),
+           duration_ms = (extract(epoch from now() - coalesce(started_at, created_at)) * 1000)::integer
+     where id = v_job;
+    insert into public.job_events (job_id, org_id, step, message)
+    select id, org_id, 'completed', 'Finished' from public.jobs where id = v_job;
+  end if;
+  return true;
+end $$;
+
+-- A failed attempt: back to 'queued' at p_run_at, or (p_run_at null) parked as failed with p_reason.
+create or replace function private.fail_job(p_id bigint, p_attempt integer, p_error text, p_run_at timestamptz, p_reason text)
+returns boolean language plpgsql volatile set search_path = '' as $$
+declare
+  v_job uuid;
+  v_org uuid;
+begin
+  if p_run_at is null then
+    update public.job_queue
+       set state = 'failed', last_error = p_error, locked_by = null, locked_until = null, failed_at = now(), updated_at = now()
+     where id = p_id and attempts = p_attempt and state = 'running'
+     returning job_id, org_id into v_job, v_org;
+  else
+    update public.job_queue
+       set state = 'queued', last_error = p_error, run_at = p_run_at, locked_by = null, locked_until = null, updated_at = now()
+     where id = p_id and attempts = p_attempt and state = 'running'
+     returning job_id, org_id into v_job, v_org;
+  end if;
+  if not found then
+    return false;
+  end if;
+  if v_job is not null then
+    if p_run_at is null then
+      update public.jobs set status = 'failed', error = p_reason, finished_at = now(),
+             duration_ms = (extract(epoch from now() - coalesce(started_at, created_at)) * 1000)::integer
+       where id = v_job;
+      insert into public.job_events (job_id, org_id, step, message, metrics)
+      values (v_job, v_org, 'failed', p_reason, jsonb_build_object('attempt', p_attempt));
+    else
+      -- Back to pending while it waits: the UI shows "retrying" from the event, not a stuck 'running'.
+      update public.jobs set status = 'pending', error = p_error where id = v_job and status = 'running';
+      insert into public.job_events (job_id, org_id, step, message, metrics)
+      values (v_job, v_org, 'retry', p_reason, jsonb_build_object('attempt', p_attempt, 'next_retry_at', p_run_at));
+    end if;
+  end if;
+  return true;
+end $$;
+
+create or replace function private.cancel_claimed_job(p_id bigint, p_attempt integer, p_reason text)
+returns boolean language plpgsql volatile set search_path = '' as $$
+declare
+  v_job uuid;
+begin
+  delete from public.job_queue where id = p_id and attempts = p_attempt and state = 'running' returning job_id into v_job;
+  if not found then
+    return false;
+  end if;
+  if v_job is not null then
+    update public.jobs set status = 'cancelled', error = null, finished_at = now(),
+           duration_ms = (extract(epoch from now() - coalesce(started_at, created_at)) * 1000)::integer
+     where id = v_job;
+    insert into public.job_events (job_id, org_id, step, message)
+    select id, org_id, 'cancelled', p_reason from public.jobs where id = v_job;
+  end if;
+  return true;
+end $$;
+
+-- Shutdown: hand the entry back without spending an attempt (a deploy is not the job's fault).
+create or replace function private.release_job(p_id bigint, p_attempt integer)
+returns boolean language plpgsql volatile set search_path = '' as $$
+declare
+  v_job uuid;
+begin
+  update public.job_queue
+     set state = 'queued', attempts = greatest(attempts - 1, 0), locked_by = null, locked_until = null, run_at = now(), updated_at = now()
+   where id = p_id and attempts = p_attempt and state = 'running'
+   returning job_id into v_job;
+  if not found then
+    return false;
+  end if;
+  if v_job is not null then
+    update public.jobs set status = 'pending' where id = v_job and status = 'running';
+  end if;
+  return true;
+end $$;
+
+-- Expired leases go back to the queue (or are parked when the attempt was the last one).
+create or replace function private.reap_expired_jobs(p_default_max_attempts integer)
+returns integer language plpgsql volatile set search_path = '' as $$
+declare
+  r record;
+  n integer := 0;
+  v_reason text;
+begin
+  for r in
+    select q.id, q.job_id, q.org_id, q.attempts, coalesce(q.max_attempts, p_default_max_attempts) as max_attempts, q.locked_by
+      from public.job_queue q
+     where q.state = 'running' and q.locked_until < now()
+     for update skip locked
+  loop
+    v_reason := format('The worker running attempt %s (%s) stopped renewing its lease', r.attempts, r.locked_by);
+    if r.attempts >= r.max_attempts then
+      update public.job_queue set state = 'failed', last_error = v_reason, locked_by = null, locked_until = null,
+             failed_at = now(), updated_at = now() where id = r.id;
+      if r.job_id is not null then
+        update public.jobs set status = 'failed', finished_at = now(),
+               error = format('Gave up after %s attempts. Last error: %s', r.attempts, v_reason) where id = r.job_id;
+        insert into public.job_events (job_id, org_id, step, message) values (r.job_id, r.org_id, 'failed', v_reason);
+      end if;
+    else
+      update public.job_queue set state = 'queued', last_error = v_reason, locked_by = null, locked_until = null,
+             run_at = now(), updated_at = now() where id = r.id;
+      if r.job_id is not null then
+        update public.jobs set status = 'pending' where id = r.job_id and status = 'running';
+        insert into public.job_events (job_id, org_id, step, message) values (r.job_id, r.org_id, 'lease_expired', v_reason || '; queued again');
+      end if;
+    end if;
+    n := n + 1;
+  end loop;
+  return n;
+end $$;
+
+revoke all on function private.claim_jobs(text, integer, integer, text[]), private.heartbeat_jobs(text, bigint[], integer[], integer),
+  private.save_job_checkpoint(bigint, integer, jsonb), private.complete_job(bigint, integer, jsonb),
+  private.fail_job(bigint, integer, text, timestamptz, text), private.cancel_claimed_job(bigint, integer, text),
+  private.release_job(bigint, integer), private.reap_expired_jobs(integer), private.notify_job_queue()
+  from public, anon, authenticated;
+
+-- ---- what the functions call (service role, after checking the caller is an admin) --------------
+
+-- Refuses end users even though the platform grants execute on public functions to everyone.
+create or replace function private.require_service_role() returns void
+language plpgsql stable set search_path = '' as $$
+begin
+  if (select auth.role()) in ('anon', 'authenticated') then
+    raise exception 'Only the service role may do this' using errcode = '42501';
+  end if;
+end $$;
+
+-- The job row and its queue entry in one transaction, so a job never exists without work queued for
+-- it and the worker never sees work for a job that does not exist. p_schedule_key makes it idempotent
+-- for schedulers: a key already used returns null and inserts nothing.
+create or replace function public.enqueue_job(
+  p_org_id uuid,
+  p_kind public.job_kind,
+  p_name text,
+  p_config jsonb default '{}'::jsonb,
+  p_created_by uuid default null,
+  p_base_model text default null,
+  p_trained_on_tags text[] default '{}',
+  p_max_attempts integer default null,
+  p_priority integer default 0,
+  p_schedule_key text default null
+) returns public.jobs
+language plpgsql volatile security definer set search_path = '' as $$
+declare
+  j public.jobs;
+begin
+  perform private.require_service_role();
+  if p_schedule_key is not null then
+    insert into private.job_schedule (key) values (p_schedule_key) on conflict do nothing;
+    if not found then
+      return null;
+    end if;
+  end if;
+  insert into public.jobs (org_id, kind, name, base_model, trained_on_tags, config, created_by)
+  values (p_org_id, p_kind, p_name, p_base_model, coalesce(p_trained_on_tags, '{}'), coalesce(p_config, '{}'::jsonb), p_created_by)
+  returning * into j;
+  insert into public.job_queue (task, payload, job_id, org_id, max_attempts, priority)
+  values (p_kind::text, jsonb_build_object('jobId', j.id), j.id, j.org_id, p_max_attempts, p_priority);
+  insert into public.job_events (job_id, org_id, step, message) values (j.id, j.org_id, 'queued', 'Waiting for a worker');
+  if p_schedule_key is not null then
+    update private.job_schedule set job_id = j.id where key = p_schedule_key;
+  end if;
+  perform private.audit(j.org_id, 'job.started', 'job', j.id::text,
+    jsonb_build_object('actor_id', p_created_by, 'kind', p_kind, 'name', p_name));
+  return j;
+end $$;
+
+-- Cancelling a job still waiting is immediate; a running one gets the flag plus a NOTIFY, and its worker
+-- stops at the next safe point. Returns the job's status after the request.
+create or replace function public.cancel_job(p_job_id uuid, p_actor uuid default null)
+returns public.job_status
+language plpgsql volatile security definer set search_path = '' as $$
+declare
+  j public.jobs;
+begin
+  perform private.require_service_role();
+  select * into j from public.jobs where id = p_job_id for update;
+  if not found then
+    raise exception 'Job % does not exist', p_job_id using errcode = 'P0002';
+  end if;
+  if j.status in ('completed', 'failed', 'cancelled') then
+    return j.status;
+  end if;
+  update public.jobs set cancel_requested = true where id = p_job_id;
+  perform private.audit(j.org_id, 'job.cancel_requested', 'job', j.id::text, jsonb_build_object('actor_id', p_actor));
+  -- A running entry is locked by nobody between statements; `state = 'queued'` keeps it for its worker.
+  delete from public.job_queue where job_id = p_job_id and state in ('queued', 'failed');
+  if found or not exists (select 1 from public.job_queue where job_id = p_job_id) then
+    update public.jobs set status = 'cancelled', finished_at = now() where id = p_job_id;
+    insert into public.job_events (job_id, org_id, step, message) values (j.id, j.org_id, 'cancelled', 'Cancelled before it started');
+    return 'cancelled';
+  end if;
+  perform pg_notify('job_cancel', p_job_id::text);
+  return j.status;
+end $$;
+
+revoke all on function public.enqueue_job(uuid, public.job_kind, text, jsonb, uuid, text, text[], integer, integer, text),
+  public.cancel_job(uuid, uuid) from public, anon, authenticated;
+grant execute on function public.enqueue_job(uuid, public.job_kind, text, jsonb, uuid, text, text[], integer, integer, text),
+  public.cancel_job(uuid, uuid) to service_role;
+grant execute on function private.require_service_role() to anon, authenticated, service_role;
+
+-- ---- per-item A/B evaluation results (drill-down) ------------------------------------------------
+
+create table public.eval_results (
+  id bigint generated always as identity primary key,
+  job_id uuid not null references public.jobs (id) on delete cascade,
+  org_id uuid not null references public.organizations (id) on delete cascade,
+  item_index integer not null check (item_index >= 0),
+  example_id uuid references public.training_examples (id) on delete set null,
+  query text not null,
+  reference text,
+  output_a text not null,
+  output_b text not null,
+  -- {"a": {"f1", "rougeL", "latencyMs", "inputTokens", "outputTokens", "costUsd"}, "b": {…}}
+  metrics jsonb not null default '{}'::jsonb,
+  -- Both judge orders: [{"order": "AB", "winner": "A"|"B"|"tie", "reason"}, {"order": "BA", …}]
+  judge jsonb not null default '[]'::jsonb,
+  -- B's de-biased judge score in [-1, 1]: +1 both orders prefer B, 0 tie or a position-flip.
+  judge_score real,
+  created_at timestamptz not null default now(),
+  -- A re-claimed evaluation resumes: items already stored are skipped, never written twice.
+  unique (job_id, item_index)
+);
+create index eval_results_org_idx on public.eval_results (org_id, job_id);
+
+-- ---- drift ---------------------------------------------------------------------------------------
+
+create table public.drift_alerts (
+  id uuid primary key default gen_random_uuid(),
+  org_id uuid not null references public.organizations (id) on delete cascade,
+  job_id uuid references public.jobs (id) on delete set null,
+  -- What drifted: a model name and/or a prompt version (either may be null = "not recorded").
+  model text,
+  prompt_version_id uuid references public.prompt_versions (id) on delete set null,
+  metric text not null default 'rating_psi',
+  psi real not null check (psi >= 0),
+  threshold real not null,
+  baseline_from timestamptz not null,
+  baseline_to timestamptz not null,
+  current_from timestamptz not null,
+  current_to timestamptz not null,
+  baseline_count integer not null,
+  current_count integer not null,
+  -- {"baseline": [p1..p5], "current": [p1..p5]}
+  distribution jsonb not null,
+  status text not null default 'open' check (status in ('open', 'acknowledged', 'resolved')),
+  created_at timestamptz not null default now()
+);
+create index drift_alerts_org_idx on public.drift_alerts (org_id, created_at desc);
+
+create table public.retrain_proposals (
+  id uuid primary key default gen_random_uuid(),
+  org_id uuid not null references public.organizations (id) on delete cascade,
+  job_id uuid references public.jobs (id) on delete set null,
+  drift_alert_id uuid references public.drift_alerts (id) on delete set null,
+  new_examples integer not null check (new_examples >= 0),
+  since timestamptz,
+  reason text not null,
+  status text not null default 'open' check (status in ('open', 'accepted', 'dismissed')),
+  fine_tune_job_id uuid references public.jobs (id) on delete set null,
+  created_at timestamptz not null default now(),
+  decided_at timestamptz
+);
+-- One open proposal per organization: a daily drift run refreshes it instead of piling up.
+create unique index retrain_proposals_one_open on public.retrain_proposals (org_id) where status = 'open';
+
+-- ---- trained model artifacts ---------------------------------------------------------------------
+-- The local trainer's retrieval index (shared/src/llm/retrieval.ts) for `offline-ft:<models.id>`. Kept
+-- out of `models`, which is published with replica identity full: the index can be megabytes and every
+-- is_live toggle would ship it to every viewer.
+create table public.model_artifacts (
+  model_id uuid primary key references public.models (id) on delete cascade,
+  org_id uuid not null references public.organizations (id) on delete cascade,
+  kind text not null check (kind in ('retrieval_index')),
+  content jsonb not null,
+  content_hash text not null,
+  created_at timestamptz not null default now()
+);
+
+grant select on public.eval_results, public.drift_alerts, public.retrain_proposals, public.model_artifacts to authenticated;
+grant update (status) on public.drift_alerts, public.retrain_proposals to authenticated;
+grant all on public.eval_results, public.drift_alerts, public.retrain_proposals, public.model_artifacts to service_role;
+
+create or replace function private.touch_decided_at() returns trigger language plpgsql as $$
+begin
+  if new.status <> old.status then
+    new.decided_at := now();
+  end if;
+  return new;
+end $$;
+create trigger retrain_proposals_decided before update on public.retrain_proposals
+  for each row execute function private.touch_decided_at();
+
+alter table public.eval_results enable row level security;
+alter table public.drift_alerts enable row level security;
+alter table public.retrain_proposals enable row level security;
+alter table public.model_artifacts enable row level security;
+
+create policy "Members can drill into their organization's evaluation results" on public.eval_results
+  for select to authenticated using (private.is_member(org_id));
+create policy "Members can read drift alerts" on public.drift_alerts
+  for select to authenticated using (private.is_member(org_id));
+create policy "Admins can acknowledge or resolve drift alerts" on public.drift_alerts
+  for update to authenticated using (private.has_role(org_id, '{admin}')) with check (private.has_role(org_id, '{admin}'));
+create policy "Members can read retrain proposals" on public.retrain_proposals
+  for select to authenticated using (private.is_member(org_id));
+create policy "Admins can accept or dismiss retrain proposals" on public.retrain_proposals
+  for update to authenticated using (private.has_role(org_id, '{admin}')) with check (private.has_role(org_id, '{admin}'));
+create policy "Members can read their models' artifacts" on public.model_artifacts
+  for select to authenticated using (private.is_member(org_id));
+
+-- ---- promotion and rollback of prompt versions ---------------------------------------------------
+-- Run as the service role (the worker's gate, or an admin-checked function). The immutability trigger
+-- lets only a non-user retire a production version; retire-then-promote in one transaction keeps the
+-- "one production version per prompt" index satisfied.
+
+create or replace function public.promote_prompt_version(p_version_id uuid, p_actor uuid default null, p_details jsonb default '{}'::jsonb)
+returns public.prompt_versions
+language plpgsql volatile security definer set search_path = '' as $$
+declare
+  v public.prompt_versions;
+  prev uuid;
+begin
+  perform private.require_service_role();
+  select * into v from public.prompt_versions where id = p_version_id for update;
+  if not found then
+    raise exception 'Prompt version % does not exist', p_version_id using errcode = 'P0002';
+  end if;
+  if v.status = 'production' then
+    return v;
+  end if;
+  update public.prompt_versions set status = 'retired'
+   where prompt_id = v.prompt_id and status = 'production' returning id into prev;
+  update public.prompt_versions set status = 'production', promoted_at = now() where id = p_version_id returning * into v;
+  perform private.audit(v.org_id, 'prompt.promotion', 'prompt_version', v.id::text,
+    coalesce(p_details, '{}'::jsonb) || jsonb_build_object('actor_id', p_actor, 'previous_version_id', prev, 'version', v.version));
+  return v;
+end $$;
+
+-- Restores the version that was production before the current one (the most recently promoted
+-- retired version) and retires the current one.
+create or replace function public.rollback_prompt(p_prompt_id uuid, p_actor uuid default null, p_reason text default null)
+returns public.prompt_versions
+language plpgsql volatile security definer set search_path = '' as $$
+declare
+  cur public.prompt_versions;
+  target public.prompt_versions;
+begin
+  perform private.require_service_role();
+  select * into cur from public.prompt_versions where prompt_id = p_prompt_id and status = 'production' for update;
+  select * into target from public.prompt_versions
+   where prompt_id = p_prompt_id and status = 'retired' and promoted_at is not null
+     and (cur.id is null or promoted_at < cur.promoted_at)
+   order by promoted_at desc limit 1 for update;
+  if target.id is null then
+    raise exception 'There is no earlier production version of this prompt to roll back to' using errcode = 'P0002';
+  end if;
+  if cur.id is not null then
+    update public.prompt_versions set status = 'retired' where id = cur.id;
+  end if;
+  -- promoted_at is kept: it records when the version first went live, which orders later rollbacks.
+  update public.prompt_versions set status = 'production' where id = target.id returning * into target;
+  perform private.audit(target.org_id, 'prompt.rollback', 'prompt_version', target.id::text,
+    jsonb_build_object('actor_id', p_actor, 'from_version_id', cur.id, 'to_version', target.version, 'reason', p_reason));
+  return target;
+end $$;
+
+revoke all on function public.promote_prompt_version(uuid, uuid, jsonb), public.rollback_prompt(uuid, uuid, text) from public, anon, authenticated;
+grant execute on function public.promote_prompt_version(uuid, uuid, jsonb), public.rollback_prompt(uuid, uuid, text) to service_role;
+
+-- ---- live --------------------------------------------------------------------------------------
+alter publication supabase_realtime add table public.eval_results, public.drift_alerts, public.retrain_proposals;

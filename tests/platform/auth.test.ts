@@ -1,0 +1,64 @@
+import { randomUUID } from "node:crypto";
+import { beforeAll, describe, expect, it } from "vitest";
+import type { StackInfo } from "@review/local-supabase";
+import { client, getStack, serviceClient } from "../helpers/stack.ts";
+
+let stack: StackInfo;
+beforeAll(async () => {
+  stack = await getStack();
+});
+
+describe("auth through supabase-js", () => {
+  it("signs up, signs in, refreshes and signs out", async () => {
+    const email = `signup-${randomUUID().slice(0, 8)}@test.example.com`;
+    const c = client(stack);
+    const up = await c.auth.signUp({ email, password: "correct-horse-1" });
+    expect(up.error).toBeNull();
+    expect(up.data.session?.access_token).toBeTruthy();
+
+    const bad = await client(stack).auth.signInWithPassword({ email, password: "wrong-password" });
+    expect(bad.error?.status).toBe(400);
+
+    const inn = await c.auth.signInWithPassword({ email, password: "correct-horse-1" });
+    expect(inn.error).toBeNull();
+    const first = inn.data.session!;
+
+    const refreshed = await c.auth.refreshSession({ refresh_token: first.refresh_token });
+    expect(refreshed.error).toBeNull();
+    expect(refreshed.data.session!.refresh_token).not.toBe(first.refresh_token);
+
+    const user = await c.auth.getUser(refreshed.data.session!.access_token);
+    expect(user.data.user?.email).toBe(email);
+
+    expect((await c.auth.signOut()).error).toBeNull();
+    const afterSignOut = await client(stack).auth.refreshSession({ refresh_token: refreshed.data.session!.refresh_token });
+    expect(afterSignOut.error).not.toBeNull();
+  });
+
+  it("lets the service key create, read, update and delete users, and nobody else", async () => {
+    const admin = serviceClient(stack);
+    const email = `admin-made-${randomUUID().slice(0, 8)}@test.example.com`;
+    const created = await admin.auth.admin.createUser({ email, password: "made-by-admin-1", email_confirm: true, user_metadata: { display_name: "Made" } });
+    expect(created.error).toBeNull();
+    const id = created.data.user!.id;
+
+    const signedIn = await client(stack).auth.signInWithPassword({ email, password: "made-by-admin-1" });
+    expect(signedIn.error).toBeNull();
+
+    const dup = await admin.auth.admin.createUser({ email, password: "made-by-admin-1" });
+    expect(dup.error?.status).toBe(422);
+
+    const got = await admin.auth.admin.getUserById(id);
+    expect(got.data.user?.user_metadata).toMatchObject({ display_name: "Made" });
+
+    const updated = await admin.auth.admin.updateUserById(id, { password: "changed-by-admin-2" });
+    expect(updated.error).toBeNull();
+    expect((await client(stack).auth.signInWithPassword({ email, password: "changed-by-admin-2" })).error).toBeNull();
+
+    const asAnon = await client(stack).auth.admin.createUser({ email: `x-${email}`, password: "nope-nope-1" });
+    expect(asAnon.error?.status).toBe(403);
+
+    expect((await admin.auth.admin.deleteUser(id)).error).toBeNull();
+    expect((await admin.auth.admin.getUserById(id)).error?.status).toBe(404);
+  });
+});

@@ -1,0 +1,70 @@
+import fs from "node:fs";
+import http from "node:http";
+import net from "node:net";
+import os from "node:os";
+import path from "node:path";
+import postgres from "postgres";
+import { createLogger } from "../../local-supabase/src/log.ts";
+import { deriveKeys, newJwtSecret } from "../../local-supabase/src/keys.ts";
+import { startEmbeddedPostgres, type DatabaseHandle } from "../../local-supabase/src/postgres.ts";
+import { createRealtimeServer, type RealtimeServer } from "../../local-supabase/src/realtime/index.ts";
+
+/**
+ * A stack with only Postgres (platform bootstrap applied) and the realtime server on a plain http
+ * server, in a temp dir: `npx vitest run --config tests/realtime/vitest.config.ts` works without the
+ * gateway. It writes the same stack file tests/helpers/stack.ts reads.
+ */
+let pg: DatabaseHandle | undefined;
+let rt: RealtimeServer | undefined;
+let server: http.Server | undefined;
+let dir: string | undefined;
+
+export async function setup() {
+  const log = createLogger("rt-standalone", "warn");
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), "rt-standalone-"));
+  fs.chmodSync(dir, 0o755); // Postgres runs as the postgres user when we are root
+  pg = await startEmbeddedPostgres(dir, await freePort(), log);
+  const sql = postgres(pg.url, { onnotice: () => undefined, max: 1 });
+  const boot = path.resolve(import.meta.dirname, "../../local-supabase/src/bootstrap");
+  await sql.unsafe(fs.readFileSync(path.join(boot, "00-roles.sql"), "utf8"));
+  // @supabase/lite provisions auth in the real stack; the helpers only need the schema and users table.
+  await sql.unsafe("create schema if not exists auth; create table if not exists auth.users (id uuid primary key, email text)");
+  await sql.unsafe(fs.readFileSync(path.join(boot, "10-realtime.sql"), "utf8"));
+  await sql.unsafe(fs.readFileSync(path.join(boot, "20-auth-helpers.sql"), "utf8"));
+  const migration = path.resolve(import.meta.dirname, "../../supabase/migrations/20260101000500_doc_updates.sql");
+  if (fs.existsSync(migration)) await sql.unsafe(fs.readFileSync(migration, "utf8"));
+  await sql.end();
+  const keys = await deriveKeys(newJwtSecret());
+  rt = createRealtimeServer({ databaseUrl: pg.url, jwtSecret: keys.jwtSecret, log: log.child("realtime") });
+  await rt.start();
+  server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (c: Buffer) => chunks.push(c));
+    req.on("end", () => void rt!.handleHttp(req, res, Buffer.concat(chunks)).then((ok) => ok || res.writeHead(404).end()));
+  });
+  server.on("upgrade", (req, socket, head) => rt!.handleUpgrade(req, socket, head));
+  await new Promise<void>((r) => server!.listen(0, "127.0.0.1", r));
+  const apiUrl = `http://127.0.0.1:${(server.address() as net.AddressInfo).port}`;
+  const file = path.join(dir, "stack.json");
+  fs.writeFileSync(file, JSON.stringify({ apiUrl, dbUrl: pg.url, ...keys, realtimeUrl: `${apiUrl.replace("http", "ws")}/realtime/v1`, dataDir: dir }));
+  process.env.TEST_STACK_FILE = file;
+}
+
+export async function teardown() {
+  await rt?.close();
+  server?.closeAllConnections();
+  await new Promise((r) => (server ? server.close(r) : r(undefined)));
+  await pg?.stop();
+  if (dir) fs.rmSync(dir, { recursive: true, force: true });
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.listen(0, "127.0.0.1", () => {
+      const { port } = s.address() as net.AddressInfo;
+      s.close(() => resolve(port));
+    });
+    s.on("error", reject);
+  });
+}

@@ -1,0 +1,111 @@
+import type postgres from "postgres";
+import type { ClaimedJob, HeldLease, Lease, ProgressUpdate, QueueStore } from "./types.ts";
+
+type ClaimRow = {
+  id: string;
+  task: string;
+  payload: unknown;
+  job_id: string | null;
+  org_id: string | null;
+  attempts: number;
+  max_attempts: number | null;
+  checkpoint: unknown;
+  cancel_requested: boolean;
+  created_at: Date;
+  run_at: Date;
+};
+
+const json = (sql: postgres.Sql, v: unknown) => sql.json((v ?? null) as postgres.JSONValue);
+
+/**
+ * The queue over a direct Postgres connection (the worker is trusted like the service role). Each
+ * method is one statement calling a function from supabase/migrations/20260101000800_job_queue.sql.
+ * Progress updates are throttled per job so a chatty handler does not flood Realtime.
+ */
+export function createPgStore(sql: postgres.Sql, opts: { progressMinIntervalMs?: number } = {}): QueueStore {
+  const minInterval = opts.progressMinIntervalMs ?? 250;
+  const lastProgress = new Map<string, number>();
+
+  return {
+    async claim(workerId, limit, leaseMs, tasks) {
+      const rows = await sql<ClaimRow[]>`
+        select * from private.claim_jobs(${workerId}, ${limit}, ${leaseMs}, ${sql.array(tasks as string[])}::text[])`;
+      return rows.map(
+        (r): ClaimedJob => ({
+          id: String(r.id),
+          task: r.task,
+          payload: r.payload,
+          jobId: r.job_id,
+          orgId: r.org_id,
+          attempt: r.attempts,
+          maxAttempts: r.max_attempts,
+          checkpoint: r.checkpoint,
+          cancelRequested: r.cancel_requested,
+          createdAt: r.created_at,
+          runAt: r.run_at,
+        }),
+      );
+    },
+    async heartbeat(workerId, leases, leaseMs) {
+      const rows = await sql<{ id: string; cancel_requested: boolean }[]>`
+        select * from private.heartbeat_jobs(${workerId}, ${sql.array(leases.map((l) => l.id))}::bigint[],
+          ${sql.array(leases.map((l) => l.attempt))}::int[], ${leaseMs})`;
+      return rows.map((r): HeldLease => ({ id: String(r.id), cancelRequested: r.cancel_requested }));
+    },
+    async complete(lease: Lease, result) {
+      lastProgress.delete(lease.id);
+      const [row] = await sql<{ ok: boolean }[]>`select private.complete_job(${lease.id}, ${lease.attempt}, ${json(sql, result)}) as ok`;
+      return Boolean(row?.ok);
+    },
+    async fail(lease, error, runAt, reason) {
+      const [row] = await sql<{ ok: boolean }[]>`select private.fail_job(${lease.id}, ${lease.attempt}, ${error}, ${runAt}, ${reason}) as ok`;
+      return Boolean(row?.ok);
+    },
+    async cancel(lease, reason) {
+      const [row] = await sql<{ ok: boolean }[]>`select private.cancel_claimed_job(${lease.id}, ${lease.attempt}, ${reason}) as ok`;
+      return Boolean(row?.ok);
+    },
+    async release(lease) {
+      const [row] = await sql<{ ok: boolean }[]>`select private.release_job(${lease.id}, ${lease.attempt}) as ok`;
+      return Boolean(row?.ok);
+    },
+    async saveCheckpoint(lease, checkpoint) {
+      const [row] = await sql<{ ok: boolean }[]>`select private.save_job_checkpoint(${lease.id}, ${lease.attempt}, ${json(sql, checkpoint)}) as ok`;
+      return Boolean(row?.ok);
+    },
+    async reapExpired(defaultMaxAttempts) {
+      const [row] = await sql<{ n: number }[]>`select private.reap_expired_jobs(${defaultMaxAttempts}) as n`;
+      return row?.n ?? 0;
+    },
+    async nextRunAt(tasks) {
+      const [row] = await sql<{ at: Date | null }[]>`
+        select min(run_at) as at from public.job_queue where state = 'queued' and task = any(${sql.array(tasks as string[])}::text[])`;
+      return row?.at ?? null;
+    },
+    async progress(job, u: ProgressUpdate) {
+      if (!job.jobId) return;
+      // Events are always written (they are the log); the progress column only at a bounded rate.
+      const t = Date.now();
+      const throttled = u.percent !== undefined && u.percent < 100 && t - (lastProgress.get(job.id) ?? 0) < minInterval && !u.message;
+      if (throttled) return;
+      lastProgress.set(job.id, t);
+      await sql.begin(async (tx) => {
+        if (u.percent !== undefined) {
+          await tx`update public.jobs set progress = ${Math.max(0, Math.min(100, u.percent))} where id = ${job.jobId} and status = 'running'`;
+        }
+        await tx`insert into public.job_events (job_id, org_id, step, message, metrics)
+                 values (${job.jobId}, ${job.orgId}, ${u.step}, ${u.message ?? ""}, ${json(sql, u.metrics ?? {})})`;
+      });
+    },
+    async listen({ onWake, onCancel }) {
+      // postgres.js keeps LISTEN on its own connection and re-issues it after a reconnect; the
+      // onlisten callback runs then too, so work enqueued while disconnected is picked up.
+      const a = await sql.listen("job_queue", () => onWake(), () => onWake());
+      const b = await sql.listen("job_cancel", (jobId) => onCancel(jobId));
+      return async () => {
+        await a.unlisten().catch(() => {});
+        await b.unlisten().catch(() => {});
+      };
+    },
+  };
+}
