@@ -99,7 +99,7 @@ insert into public.jobs (id, org_id, kind, name, base_model, status, trained_on_
 update public.jobs set error = 'Not enough training examples: 3 found, 10 needed' where id = 'bbbbbbbb-0000-4000-8000-0000000000d1';
 
 insert into public.job_events (job_id, org_id, step, message, metrics, created_at)
-select 'aaaaaaaa-0000-4000-8000-0000000000d1', 'aaaaaaaa-0000-4000-8000-000000000001', e.step, e.message, e.metrics::jsonb,
+select 'aaaaaaaa-0000-4000-8000-0000000000d1'::uuid, 'aaaaaaaa-0000-4000-8000-000000000001'::uuid, e.step, e.message, e.metrics::jsonb,
        now() - interval '13 days' + e.at
 from (values
   ('queued', 'Waiting for a worker', '{}', interval '0 seconds'),
@@ -337,9 +337,9 @@ join seed_templates t on t.topic = sc.topic and t.good = sc.good
 where c.status = 'approved';
 
 insert into public.training_examples (org_id, query, answer, tags, created_by, created_at)
-select 'aaaaaaaa-0000-4000-8000-000000000001', replace(t.query, '{order}', '#204318'), replace(t.good, '{order}', '#204318'),
+select 'aaaaaaaa-0000-4000-8000-000000000001'::uuid, replace(t.query, '{order}', '#204318'), replace(t.good, '{order}', '#204318'),
        array[t.topic, 'curated'] || case when t.idx % 5 = 0 then array['policy'] else '{}'::text[] end,
-       'a0000000-0000-4000-8000-000000000002', now() - interval '20 days' + t.idx * interval '9 hours'
+       'a0000000-0000-4000-8000-000000000002'::uuid, now() - interval '20 days' + t.idx * interval '9 hours'
 from seed_templates t where t.idx % 2 = 1
 union all
 select 'bbbbbbbb-0000-4000-8000-000000000001', replace(t.query, '{order}', '#771002'), replace(t.good, '{order}', '#771002'),
@@ -352,7 +352,7 @@ select c.org_id, c.approved_by, 'case.' || c.status::text, 'improvement_case', c
        jsonb_build_object('feedback_id', c.feedback_id, 'reason', c.reject_reason), c.decided_at
 from public.improvement_cases c where c.status <> 'pending'
 union all
-select 'aaaaaaaa-0000-4000-8000-000000000001', 'a0000000-0000-4000-8000-000000000001', 'prompt.promoted', 'prompt_version',
+select 'aaaaaaaa-0000-4000-8000-000000000001'::uuid, 'a0000000-0000-4000-8000-000000000001'::uuid, 'prompt.promoted', 'prompt_version',
        'aaaaaaaa-0000-4000-8000-0000000000c2', '{"prompt_id": "aaaaaaaa-0000-4000-8000-0000000000b1", "version": 2, "from": "candidate"}', now() - interval '28 days'
 union all
 select 'aaaaaaaa-0000-4000-8000-000000000001', 'a0000000-0000-4000-8000-000000000001', 'job.started', 'job',
@@ -422,7 +422,7 @@ from (
                       'ab-eval:generate', 'ab-eval:generate', 'ab-eval:judge', 'ab-eval:judge', 'ab-eval:judge',
                       'prompt-builder', 'classify-feedback', 'classify-feedback'])[1 + abs(hashtext('ai-f:' || o.org_id || g)) % 12] as fn,
                -- more calls on weekdays and on recent days (usage grows)
-               now() - ((1 - sqrt((abs(hashtext('ai-t:' || o.org_id || g)) % 100000) / 100000.0)) * 30) * interval '1 day' as created_at
+               now() - 30 * power((abs(hashtext('ai-t:' || o.org_id || g)) % 100000) / 100000.0, 1.3) * interval '1 day' as created_at
         from (values ('aaaaaaaa-0000-4000-8000-000000000001'::uuid, 3600), ('bbbbbbbb-0000-4000-8000-000000000001'::uuid, 240)) as o(org_id, n)
         cross join lateral generate_series(1, o.n) g
       ) s

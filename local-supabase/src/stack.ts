@@ -81,6 +81,9 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       });
     }
     await app.connection.introspect({ useCache: false });
+    // lite provisions request roles and grants on its first request, after an await that lets two
+    // concurrent first requests both run the GRANTs ("tuple concurrently updated"). Do it once, now.
+    await (app.connection as unknown as { ensureRlsContext(): Promise<boolean> }).ensureRlsContext();
 
     const versions = await readVersions(sql);
     const apiUrlFor = (port: number) => `http://${host}:${port}`;

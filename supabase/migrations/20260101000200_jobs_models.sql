@@ -58,8 +58,20 @@ create unique index models_one_live_per_org on public.models (org_id) where is_l
 -- take that back so the column grant below is what limits admins to switching the live model.
 revoke all on public.jobs, public.job_events, public.models from anon, authenticated;
 grant select on public.jobs, public.job_events, public.models to authenticated;
-grant update (is_live) on public.models to authenticated;
+grant update on public.models to authenticated;
 grant all on public.jobs, public.job_events, public.models to service_role;
+
+-- Supabase's default privileges grant every column to `authenticated`, so the "only is_live"
+-- rule lives in a trigger rather than a column grant.
+create or replace function private.guard_model_update() returns trigger
+language plpgsql as $$
+begin
+  if (select auth.role()) = 'authenticated' and (to_jsonb(new) - 'is_live') <> (to_jsonb(old) - 'is_live') then
+    raise exception 'Only whether a model is live can be changed; its measurements come from its job' using errcode = '42501';
+  end if;
+  return new;
+end $$;
+create trigger models_guard before update on public.models for each row execute function private.guard_model_update();
 
 alter table public.jobs enable row level security;
 alter table public.job_events enable row level security;

@@ -44,7 +44,8 @@ create or replace function private.prevent_production_prompt_edits() returns tri
 language plpgsql as $$
 begin
   if tg_op = 'DELETE' then
-    if old.status = 'production' then
+    -- Deleting a whole organization cascades here after its row is gone; that must not be blocked.
+    if old.status = 'production' and exists (select 1 from public.organizations o where o.id = old.org_id) then
       raise exception 'Production prompt versions cannot be deleted' using errcode = '42501';
     end if;
     return old;

@@ -147,6 +147,8 @@ begin
              sum(r.cost_usd) as cost_usd,
              sum(r.latency_ms) as latency_ms_sum
       from %1$s r
+      -- rows of an organization being deleted cascade away with its rollup; nothing to subtract
+      where exists (select 1 from public.organizations o where o.id = r.org_id)
       group by 1, 2, 3, 4, 5
     ), per_key as (
       select g.org_id, g.day, g.model, g.function_name,
@@ -212,6 +214,7 @@ begin
            %2$s * count(*) filter (where r.rating = 3), %2$s * count(*) filter (where r.rating = 4),
            %2$s * count(*) filter (where r.rating = 5)
     from %1$s r
+    where exists (select 1 from public.organizations o where o.id = r.org_id)
     group by 1, 2
     order by 1, 2
     on conflict (org_id, day) do update set
@@ -285,8 +288,9 @@ create policy "Admins and managers can read the feedback rollup" on public.feedb
 -- Security invoker: RLS on the rollups and source tables already limits rows to the caller's
 -- organizations; the explicit check turns "not allowed" into an error instead of an empty board.
 
+-- Security invoker on purpose: current_user must be the caller's role (has_role itself is definer).
 create or replace function private.assert_board_reader(p_org uuid) returns void
-language plpgsql stable security definer set search_path = '' as $$
+language plpgsql stable security invoker set search_path = '' as $$
 begin
   if (select auth.role()) = 'service_role' or current_user in ('postgres', 'supabase_admin') then
     return;

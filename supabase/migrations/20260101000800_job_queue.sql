@@ -1,5 +1,5 @@
 -- The job queue the worker drains, plus what jobs produce: per-item A/B results, drift alerts,
--- retrain proposals and trained-model artifacts.
+-- retrain proposals and the offline model's trained index.
 --
 -- Why two tables (jobs + job_queue) and not one:
 -- * `jobs` is the product row people watch: it is in the realtime publication with replica identity
@@ -421,21 +421,15 @@ create table public.retrain_proposals (
 create unique index retrain_proposals_one_open on public.retrain_proposals (org_id) where status = 'open';
 
 -- ---- trained model artifacts ---------------------------------------------------------------------
--- The local trainer's retrieval index (shared/src/llm/retrieval.ts) for `offline-ft:<models.id>`. Kept
--- out of `models`, which is published with replica identity full: the index can be megabytes and every
--- is_live toggle would ship it to every viewer.
-create table public.model_artifacts (
-  model_id uuid primary key references public.models (id) on delete cascade,
-  org_id uuid not null references public.organizations (id) on delete cascade,
-  kind text not null check (kind in ('retrieval_index')),
-  content jsonb not null,
-  content_hash text not null,
-  created_at timestamptz not null default now()
-);
+-- The local trainer's retrieval index (shared/src/llm/retrieval.ts) for `offline-ft:<models.id>`, which
+-- the gateway's dev LLM reads from this column. It lives on the row (one place, deleted with the model);
+-- the cost is that `models` is published with replica identity full, so a model row change ships the
+-- index to subscribers: fine for demo-sized indexes, to move to a side table if they grow large.
+alter table public.models add column retrieval_index jsonb;
 
-grant select on public.eval_results, public.drift_alerts, public.retrain_proposals, public.model_artifacts to authenticated;
+grant select on public.eval_results, public.drift_alerts, public.retrain_proposals to authenticated;
 grant update (status) on public.drift_alerts, public.retrain_proposals to authenticated;
-grant all on public.eval_results, public.drift_alerts, public.retrain_proposals, public.model_artifacts to service_role;
+grant all on public.eval_results, public.drift_alerts, public.retrain_proposals to service_role;
 
 create or replace function private.touch_decided_at() returns trigger language plpgsql as $$
 begin
@@ -450,7 +444,6 @@ create trigger retrain_proposals_decided before update on public.retrain_proposa
 alter table public.eval_results enable row level security;
 alter table public.drift_alerts enable row level security;
 alter table public.retrain_proposals enable row level security;
-alter table public.model_artifacts enable row level security;
 
 create policy "Members can drill into their organization's evaluation results" on public.eval_results
   for select to authenticated using (private.is_member(org_id));
@@ -462,8 +455,6 @@ create policy "Members can read retrain proposals" on public.retrain_proposals
   for select to authenticated using (private.is_member(org_id));
 create policy "Admins can accept or dismiss retrain proposals" on public.retrain_proposals
   for update to authenticated using (private.has_role(org_id, '{admin}')) with check (private.has_role(org_id, '{admin}'));
-create policy "Members can read their models' artifacts" on public.model_artifacts
-  for select to authenticated using (private.is_member(org_id));
 
 -- ---- promotion and rollback of prompt versions ---------------------------------------------------
 -- Run as the service role (the worker's gate, or an admin-checked function). The immutability trigger

@@ -29,6 +29,7 @@ const clients: SupabaseClient[] = [];
 export function rtClient(apiUrl: string, anonKey: string, opts: { token?: string; vsn?: Vsn; heartbeatIntervalMs?: number } = {}): SupabaseClient {
   const c = createClient(apiUrl, anonKey, {
     auth: { persistSession: false, autoRefreshToken: false },
+    ...(opts.token ? { global: { headers: { Authorization: `Bearer ${opts.token}` } } } : {}),
     realtime: { transport: ws as never, vsn: opts.vsn ?? "2.0.0", ...(opts.heartbeatIntervalMs ? { heartbeatIntervalMs: opts.heartbeatIntervalMs } : {}) } as never,
   });
   if (opts.token) void c.realtime.setAuth(opts.token);

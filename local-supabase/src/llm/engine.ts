@@ -66,10 +66,39 @@ function retrieve(req: EngineRequest, query: string, inline: Array<{ query: stri
   return hits.sort((a, b) => b.coverage - a.coverage || b.score - a.score || (a.id < b.id ? -1 : 1));
 }
 
+/**
+ * Prompts written as labelled sections ("User question:\n…\n\nThe answer they rated badly:\n…") instead
+ * of tags: org-edited prompt templates look like this, and the offline model should still find the parts.
+ */
+function labelledSections(text: string): { query?: string; badAnswer?: string; feedback?: string } {
+  const out: Record<string, string[]> = {};
+  let current: string | null = null;
+  for (const line of text.split("\n")) {
+    const m = line.match(/^\s*([A-Za-z][\w '’()-]{1,48}):\s*(.*)$/);
+    const kind = m ? labelKind(m[1]!) : null;
+    if (m && kind) {
+      current = kind;
+      (out[kind] ??= []).push(m[2]!);
+    } else if (current) out[current]!.push(line);
+  }
+  const get = (k: string) => out[k]?.join("\n").trim() || undefined;
+  return { query: get("query"), badAnswer: get("badAnswer"), feedback: get("feedback") };
+}
+
+function labelKind(label: string): "query" | "badAnswer" | "feedback" | null {
+  const l = label.toLowerCase();
+  if (/approved|example/.test(l)) return null;
+  if (/question|query|asked/.test(l)) return "query";
+  if (/answer|response|reply/.test(l)) return "badAnswer";
+  if (/note|comment|feedback|instruction|rating/.test(l)) return "feedback";
+  return null;
+}
+
 function suggestAnswer(req: EngineRequest, user: string): Omit<Generation, "task"> {
-  const query = readTag(user, "query") ?? user;
-  const badAnswer = readTag(user, "bad_answer") ?? "";
-  const feedback = readTag(user, "feedback") ?? "";
+  const labelled = user.includes("<query>") ? {} : labelledSections(user);
+  const query = readTag(user, "query") ?? labelled.query ?? user;
+  const badAnswer = readTag(user, "bad_answer") ?? labelled.badAnswer ?? "";
+  const feedback = readTag(user, "feedback") ?? labelled.feedback ?? "";
   const inline = readTags(readTag(user, "approved_examples") ?? "", "example").map((e) => ({ query: readTag(e, "query") ?? "", answer: readTag(e, "answer") ?? "" }));
   const hits = retrieve(req, query, inline.filter((e) => e.query && e.answer));
   if (hits[0]) return { text: composeFromApproved(query, hits, req.tier), source: "retrieval", hit: pickHit(hits[0]) };

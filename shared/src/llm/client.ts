@@ -11,6 +11,7 @@ import { costBreakdown, type CostBreakdown } from "./cost.ts";
 import { LlmError } from "./errors.ts";
 import { orgMetadataUserId } from "./offline-protocol.ts";
 import { priceFor } from "./prices.ts";
+import { checkOutput, type SafetyFlag } from "./safety.ts";
 
 export type LlmMessage = { role: "user" | "assistant"; content: string };
 
@@ -52,6 +53,8 @@ export type LlmResult = {
   latencyMs: number;
   traceId: string;
   requestId: string | null;
+  /** Output safety flags (prompt-injection echoes, system-prompt leaks, PII); the text is never altered. */
+  flags: SafetyFlag[];
 };
 
 /** Shaped like public.ai_requests minus the columns the database fills (id, created_at). */
@@ -63,11 +66,13 @@ export type AiRequestRow = {
   model: string;
   input_tokens: number;
   output_tokens: number;
-  cost_usd: number | null;
+  /** 0 when the model's price is unknown (the column is not null); LlmResult.costUsd is null then. */
+  cost_usd: number;
   latency_ms: number;
   status: "ok" | "error";
   error: string | null;
   trace_id: string | null;
+  flags: SafetyFlag[];
 };
 
 export type LangfuseConfig = { publicKey: string; secretKey: string; baseUrl: string; release?: string; environment?: string };
@@ -160,7 +165,7 @@ export function createLlmClient(options: LlmClientOptions): LlmClient {
     return p;
   }
 
-  function rowFor(req: LlmRequest, traceId: string, r: { usage?: LlmUsage; costUsd?: number | null; latencyMs: number; error?: LlmError }): AiRequestRow {
+  function rowFor(req: LlmRequest, traceId: string, r: { usage?: LlmUsage; costUsd?: number | null; latencyMs: number; error?: LlmError; flags?: SafetyFlag[] }): AiRequestRow {
     const u = r.usage;
     return {
       org_id: req.context.orgId ?? null,
@@ -171,11 +176,12 @@ export function createLlmClient(options: LlmClientOptions): LlmClient {
       // Cached prompt tokens are still prompt tokens: boards show prompt size, cost_usd prices them right.
       input_tokens: u ? u.inputTokens + u.cacheCreationInputTokens + u.cacheReadInputTokens : 0,
       output_tokens: u?.outputTokens ?? 0,
-      cost_usd: r.costUsd ?? (u ? null : 0),
+      cost_usd: r.costUsd ?? 0,
       latency_ms: Math.round(r.latencyMs),
       status: r.error ? "error" : "ok",
       error: r.error ? `${r.error.code}: ${r.error.message}`.slice(0, 2000) : null,
       trace_id: langfuse ? traceId : (req.context.traceId ?? null),
+      flags: r.flags ?? [],
     };
   }
 
@@ -233,7 +239,8 @@ export function createLlmClient(options: LlmClientOptions): LlmClient {
     const price = priceFor(req.model) ?? priceFor(msg.model);
     const cost = price ? costBreakdown(price, usage) : null;
     const text = msg.content.map((b) => (b.type === "text" ? b.text : "")).join("");
-    const result: LlmResult = { text, model: req.model, servedModel: msg.model, stopReason: msg.stop_reason, usage, costUsd: cost?.total ?? null, latencyMs, traceId, requestId };
+    const flags = checkOutput(text, { systemPrompt: req.system ?? null }).flags;
+    const result: LlmResult = { text, model: req.model, servedModel: msg.model, stopReason: msg.stop_reason, usage, costUsd: cost?.total ?? null, latencyMs, traceId, requestId, flags };
     return { result, cost };
   }
 

@@ -4,10 +4,9 @@
  * in Postgres behind an RPC that applies the same arithmetic under a row lock; the in-memory store is
  * for one process (the worker, tests).
  *
- * Expected RPC (written with the migrations), mirroring takeTokens():
- *   private.take_rate_limit(p_key text, p_capacity double precision, p_refill_per_second double precision,
- *                           p_cost double precision default 1)
- *   returns table (allowed boolean, remaining double precision, retry_after_ms integer)
+ * The database side is the `take_llm_tokens(p_key, p_capacity, p_per_minute, p_cost)` RPC (see
+ * supabase/migrations), returning (allowed, retry_after_ms); it must apply the same arithmetic as
+ * takeTokens() under a row lock. createRpcRateLimitStore() adapts any such RPC to this interface.
  */
 import { LlmError } from "./errors.ts";
 
@@ -59,6 +58,18 @@ export function createMemoryRateLimitStore(now: () => number = () => Date.now())
       const d = takeTokens(buckets.get(key) ?? null, config, now(), cost);
       buckets.set(key, d.state);
       return { allowed: d.allowed, remaining: d.remaining, retryAfterMs: d.retryAfterMs };
+    },
+  };
+}
+
+/** Adapts a database RPC (e.g. supabase.rpc("take_llm_tokens", …)) to a RateLimitStore. */
+export function createRpcRateLimitStore(
+  call: (args: { p_key: string; p_capacity: number; p_per_minute: number; p_cost: number }) => Promise<{ allowed: boolean; retry_after_ms: number; remaining?: number }>,
+): RateLimitStore {
+  return {
+    async take(key, config, cost = 1) {
+      const r = await call({ p_key: key, p_capacity: config.capacity, p_per_minute: config.refillPerSecond * 60, p_cost: cost });
+      return { allowed: r.allowed, retryAfterMs: r.allowed ? 0 : r.retry_after_ms, remaining: r.remaining ?? 0 };
     },
   };
 }

@@ -1,0 +1,106 @@
+/**
+ * Job configurations (jobs.config) as zod schemas, shared by the functions that start jobs (input
+ * validation, 400 with field errors) and the worker that runs them (a malformed row fails the job with a
+ * clear message instead of crashing anything). Isomorphic: zod only.
+ */
+import { z } from "zod";
+
+const tag = z.string().trim().min(1).max(60);
+const uuid = z.string().uuid();
+
+export const TRAINERS = ["local", "openai"] as const;
+
+export const FineTuneConfig = z.object({
+  /** Which approved training examples: those carrying any of these tags; empty = all of the org's. */
+  tags: z.array(tag).max(20).default([]),
+  trainer: z.enum(TRAINERS).default("local"),
+  /** Base model the fine-tune starts from (the local trainer records it; the OpenAI-compatible API trains it). */
+  baseModel: z.string().trim().min(1).max(200).default("offline-strong-1"),
+  seed: z.number().int().min(0).max(2 ** 31 - 1).default(42),
+  validationFraction: z.number().min(0.05).max(0.5).default(0.2),
+  minSamples: z.number().int().min(2).max(100_000).default(10),
+  /** Longest example (system + question + answer), in estimated tokens; longer ones are left out. */
+  maxTokensPerExample: z.number().int().min(16).max(128_000).default(4096),
+  /** Cap on examples used (newest first), to bound cost. */
+  maxExamples: z.number().int().min(2).max(100_000).default(5000),
+  systemPrompt: z.string().max(20_000).default(""),
+  /** Also score the base model on the validation split, so the gain is visible on the result. */
+  compareBaseline: z.boolean().default(true),
+  evalConcurrency: z.number().int().min(1).max(64).default(4),
+  hyperparameters: z
+    .object({ n_epochs: z.number().int().min(1).max(50).optional(), learning_rate_multiplier: z.number().positive().max(10).optional(), batch_size: z.number().int().min(1).max(256).optional() })
+    .strict()
+    .default({}),
+});
+export type FineTuneConfig = z.infer<typeof FineTuneConfig>;
+
+/** One side of an A/B test: a prompt version, a model, or a prompt version run on another model. */
+export const Variant = z
+  .object({
+    promptVersionId: uuid.optional(),
+    model: z.string().trim().min(1).max(200).optional(),
+    label: z.string().trim().max(80).optional(),
+  })
+  .strict()
+  .refine((v) => v.promptVersionId || v.model, { message: "Give a promptVersionId, a model, or both" });
+export type Variant = z.infer<typeof Variant>;
+
+export const EvalItem = z.object({ query: z.string().min(1).max(20_000), reference: z.string().max(50_000).optional() }).strict();
+
+export const EvalSet = z.discriminatedUnion("source", [
+  z
+    .object({
+      source: z.literal("training_examples"),
+      tags: z.array(tag).max(20).default([]),
+      /** Use exactly the validation split held out by this fine-tune job (never seen by its model). */
+      holdoutOfJobId: uuid.optional(),
+      limit: z.number().int().min(1).max(5000).default(200),
+    })
+    .strict(),
+  z.object({ source: z.literal("curated"), items: z.array(EvalItem).min(1).max(5000) }).strict(),
+]);
+export type EvalSet = z.infer<typeof EvalSet>;
+
+export const PRIMARY_METRICS = ["judge", "f1", "rougeL"] as const;
+
+export const AbEvalConfig = z
+  .object({
+    variantA: Variant,
+    variantB: Variant,
+    evalSet: EvalSet,
+    /** Judge model; default the strong model of the current route. */
+    judgeModel: z.string().trim().min(1).max(200).optional(),
+    /** Which per-item difference the gate tests (judge: B's de-biased judge score in [-1, 1]). */
+    primaryMetric: z.enum(PRIMARY_METRICS).default("judge"),
+    gate: z
+      .object({
+        /** B must beat A by more than this on the primary metric (absolute, e.g. 0.05 = 5 points). */
+        margin: z.number().min(0).max(1).default(0.05),
+        alpha: z.number().gt(0).max(0.5).default(0.05),
+        minSamples: z.number().int().min(2).max(5000).default(20),
+      })
+      .strict()
+      .default({ margin: 0.05, alpha: 0.05, minSamples: 20 }),
+    /** Promote B (prompt version to production, or model to live) when the gate passes. */
+    promote: z.boolean().default(false),
+    concurrency: z.number().int().min(1).max(64).default(4),
+    requestsPerMinute: z.number().int().min(1).max(100_000).optional(),
+    seed: z.number().int().min(0).max(2 ** 31 - 1).default(7),
+    maxTokens: z.number().int().min(16).max(8192).default(1024),
+  })
+  .strict();
+export type AbEvalConfig = z.infer<typeof AbEvalConfig>;
+
+export const DriftConfig = z
+  .object({
+    currentDays: z.number().int().min(1).max(90).default(7),
+    baselineDays: z.number().int().min(1).max(365).default(28),
+    /** Fewer ratings than this in either window: not enough to say anything. */
+    minSamples: z.number().int().min(5).max(100_000).default(30),
+    threshold: z.number().positive().optional(),
+    minNewExamples: z.number().int().min(1).optional(),
+  })
+  .strict();
+export type DriftConfig = z.infer<typeof DriftConfig>;
+
+export const JobPayload = z.object({ jobId: uuid });

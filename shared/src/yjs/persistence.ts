@@ -1,0 +1,74 @@
+import * as Y from "yjs";
+import { fromBase64, toBase64 } from "lib0/buffer";
+
+/** How a provider stores a document: an append-only log plus compacted snapshots (see the doc_updates migration). */
+export interface DocPersistence {
+  load(docId: string): Promise<LoadedDoc>;
+  append(docId: string, update: Uint8Array, clientId: number): Promise<void>;
+  /** Returns the new snapshot id, or null when another compaction won the race. */
+  compact(docId: string, snapshot: Uint8Array, baseSnapshotId: number | null, mergedIds: number[]): Promise<number | null>;
+}
+
+export type LoadedDoc = { snapshot: { id: number; data: Uint8Array } | null; updates: { id: number; data: Uint8Array }[] };
+
+/** The minimal part of a SupabaseClient the RPC persistence uses (kept structural so shared/ stays dependency-free). */
+export type RpcClient = {
+  rpc(fn: string, args: Record<string, unknown>): PromiseLike<{ data: unknown; error: { message: string } | null }>;
+};
+
+type LoadRow = { kind: "snapshot" | "update"; id: number | string; data: string };
+
+export function parseLoadRows(rows: LoadRow[]): LoadedDoc {
+  const out: LoadedDoc = { snapshot: null, updates: [] };
+  for (const r of rows) {
+    const item = { id: Number(r.id), data: fromBase64(r.data) };
+    if (r.kind === "snapshot") out.snapshot = item;
+    else out.updates.push(item);
+  }
+  return out;
+}
+
+/** Persistence through the RPCs, as the browser uses it (RLS and can_access_doc decide). */
+export function rpcPersistence(supabase: RpcClient): DocPersistence {
+  const call = async (fn: string, args: Record<string, unknown>) => {
+    const { data, error } = await supabase.rpc(fn, args);
+    if (error) throw new Error(`${fn}: ${error.message}`);
+    return data;
+  };
+  return {
+    async load(docId) {
+      return parseLoadRows(((await call("doc_load", { p_doc_id: docId })) ?? []) as LoadRow[]);
+    },
+    async append(docId, update, clientId) {
+      await call("doc_append_update", { p_doc_id: docId, p_update: toBase64(update), p_client_id: clientId });
+    },
+    async compact(docId, snapshot, baseSnapshotId, mergedIds) {
+      const id = await call("doc_compact", { p_doc_id: docId, p_snapshot: toBase64(snapshot), p_base_snapshot_id: baseSnapshotId, p_merged_ids: mergedIds });
+      return id === null || id === undefined ? null : Number(id);
+    },
+  };
+}
+
+/** The document's whole state as one update: snapshot and tail merged. */
+export function mergeLoaded(doc: LoadedDoc): Uint8Array {
+  const parts = [...(doc.snapshot ? [doc.snapshot.data] : []), ...doc.updates.map((u) => u.data)];
+  return parts.length ? Y.mergeUpdates(parts) : Y.encodeStateAsUpdate(new Y.Doc());
+}
+
+/**
+ * Folds the current tail into a snapshot. Safe to run from any editor or the worker at any time:
+ * the RPC deletes only the rows merged here and refuses if another snapshot landed meanwhile.
+ */
+export async function compactDoc(persistence: DocPersistence, docId: string, minUpdates = 1): Promise<{ compacted: boolean; merged: number }> {
+  const loaded = await persistence.load(docId);
+  if (loaded.updates.length < minUpdates) return { compacted: false, merged: 0 };
+  // Through a Y.Doc rather than Y.mergeUpdates alone, so deleted content is garbage-collected.
+  const d = new Y.Doc();
+  Y.applyUpdate(d, mergeLoaded(loaded));
+  const snapshot = Y.encodeStateAsUpdate(d);
+  d.destroy();
+  const id = await persistence.compact(docId, snapshot, loaded.snapshot?.id ?? null, loaded.updates.map((u) => u.id));
+  return { compacted: id !== null, merged: id !== null ? loaded.updates.length : 0 };
+}
+
+export { toBase64, fromBase64 };

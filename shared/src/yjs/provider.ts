@@ -1,0 +1,339 @@
+import * as Y from "yjs";
+import * as syncProtocol from "y-protocols/sync";
+import * as awarenessProtocol from "y-protocols/awareness";
+import * as encoding from "lib0/encoding";
+import * as decoding from "lib0/decoding";
+import { ObservableV2 } from "lib0/observable";
+import { rpcPersistence, type DocPersistence, type RpcClient } from "./persistence.ts";
+
+/**
+ * The parts of supabase-js the provider uses, kept structural so shared/ needs no supabase-js
+ * dependency and tests can hand in any client.
+ */
+export type RealtimeChannelLike = {
+  on(type: "broadcast", filter: { event: string }, cb: (msg: { payload: unknown }) => void): RealtimeChannelLike;
+  on(type: "presence", filter: { event: "leave" }, cb: (msg: { key: string; leftPresences: Record<string, unknown>[] }) => void): RealtimeChannelLike;
+  subscribe(cb: (status: string, err?: Error) => void): RealtimeChannelLike;
+  send(msg: { type: "broadcast"; event: string; payload: unknown }): Promise<unknown>;
+  track(payload: Record<string, unknown>): Promise<unknown>;
+  unsubscribe(): Promise<unknown>;
+  state?: string;
+};
+export type SupabaseLike = RpcClient & {
+  channel(name: string, opts: { config: Record<string, unknown> }): RealtimeChannelLike;
+  removeChannel(ch: RealtimeChannelLike): Promise<unknown>;
+};
+
+export type SupabaseYjsProviderOptions = {
+  /** Realtime topic; private. Default `doc:<id>` (the topic the doc_updates migration's policies cover). */
+  channel?: string;
+  /** Document id in doc_updates. */
+  id: string;
+  /** Kept for y-supabase's constructor shape; persistence is the append-only log, not this column. */
+  tableName?: string;
+  columnName?: string;
+  awareness?: awarenessProtocol.Awareness;
+  persistence?: DocPersistence | false;
+  /** Coalescing window for outgoing updates, ms. */
+  batchMs?: number;
+  /** Coalescing window for appends to the database, ms. */
+  persistMs?: number;
+  /** Re-run the state-vector handshake every so often (0 = only on (re)join). */
+  resyncIntervalMs?: number;
+  connect?: boolean;
+};
+
+export type ProviderStatus = "connecting" | "connected" | "disconnected";
+
+type Events = {
+  status: (e: { status: ProviderStatus }) => void;
+  synced: (synced: boolean) => void;
+  persisted: () => void;
+  error: (err: Error) => void;
+};
+
+// Message kinds inside the binary broadcast payload (event "y").
+const MSG_SYNC = 0; // a y-protocols sync message: step1, step2 or update
+const MSG_AWARENESS = 1; // a y-protocols awareness update
+const MSG_HELLO = 2; // a joiner's step1: peers answer with step2, their own step1 and their awareness
+
+const EVENT = "y";
+
+/**
+ * Yjs over a private Supabase Realtime channel (SPEC Y1-Y6).
+ *
+ * The handshake, updates and awareness use y-protocols' encodings; the transport is broadcast, so
+ * every peer hears every message and duplicate application is harmless (Yjs updates are idempotent).
+ * Persistence appends this client's own batched updates through an RPC; loading merges the latest
+ * snapshot and the tail.
+ */
+export class SupabaseYjsProvider extends ObservableV2<Events> {
+  readonly awareness: awarenessProtocol.Awareness;
+  readonly topic: string;
+  status: ProviderStatus = "disconnected";
+  synced = false;
+  private channel: RealtimeChannelLike | null = null;
+  private joined = false;
+  private outgoing: Uint8Array[] = [];
+  private outgoingTimer: ReturnType<typeof setTimeout> | null = null;
+  private unpersisted: Uint8Array[] = [];
+  private persisting: Promise<void> | null = null;
+  private persistTimer: ReturnType<typeof setTimeout> | null = null;
+  private persistFailures = 0;
+  private resyncTimer: ReturnType<typeof setInterval> | null = null;
+  private readonly persistence: DocPersistence | null;
+  private readonly loadOrigin = Symbol("supabase-yjs-load");
+  private destroyed = false;
+  private generation = 0;
+
+  constructor(
+    readonly doc: Y.Doc,
+    readonly supabase: SupabaseLike,
+    readonly options: SupabaseYjsProviderOptions,
+  ) {
+    super();
+    this.topic = options.channel ?? `doc:${options.id}`;
+    this.awareness = options.awareness ?? new awarenessProtocol.Awareness(doc);
+    this.persistence = options.persistence === false ? null : (options.persistence ?? rpcPersistence(supabase));
+    doc.on("update", this.onDocUpdate);
+    this.awareness.on("update", this.onAwarenessUpdate);
+    if (options.connect !== false) this.connect();
+  }
+
+  connect(): void {
+    if (this.channel || this.destroyed) return;
+    const gen = ++this.generation;
+    this.setStatus("connecting");
+    const ch = this.supabase.channel(this.topic, {
+      config: { private: true, broadcast: { self: false, ack: false }, presence: { key: String(this.doc.clientID) } },
+    });
+    this.channel = ch;
+    ch.on("broadcast", { event: EVENT }, (msg) => this.onMessage(msg.payload));
+    // Realtime presence tells us when a peer's socket is gone, even without a goodbye (SPEC Y4).
+    ch.on("presence", { event: "leave" }, ({ key }) => {
+      const id = Number(key);
+      if (Number.isFinite(id) && id !== this.doc.clientID) awarenessProtocol.removeAwarenessStates(this.awareness, [id], this);
+    });
+    ch.subscribe((status, err) => {
+      if (gen !== this.generation) return;
+      if (status === "SUBSCRIBED") void this.onJoined(gen);
+      else {
+        this.joined = false;
+        this.setStatus(status === "CLOSED" ? "disconnected" : "connecting");
+        if (err) this.emit("error", [err]);
+      }
+    });
+    if (this.options.resyncIntervalMs) {
+      this.resyncTimer = setInterval(() => this.joined && this.sendHello(), this.options.resyncIntervalMs);
+    }
+  }
+
+  async disconnect(): Promise<void> {
+    this.generation++;
+    const ch = this.channel;
+    this.channel = null;
+    this.joined = false;
+    if (this.resyncTimer) clearInterval(this.resyncTimer);
+    this.resyncTimer = null;
+    if (ch) {
+      // Tell peers our cursor is gone before leaving; presence leave covers a crash.
+      try {
+        const update = awarenessProtocol.encodeAwarenessUpdate(this.awareness, [this.doc.clientID], new Map());
+        await ch.send({ type: "broadcast", event: EVENT, payload: frame(MSG_AWARENESS, (e) => encoding.writeVarUint8Array(e, update)) });
+      } catch {
+        /* best effort */
+      }
+      await this.supabase.removeChannel(ch).catch(() => undefined);
+    }
+    this.setStatus("disconnected");
+  }
+
+  /** Resolves when every local edit so far is stored (SPEC Y5). */
+  async whenPersisted(): Promise<void> {
+    for (;;) {
+      if (this.persistTimer) {
+        clearTimeout(this.persistTimer);
+        this.persistTimer = null;
+      }
+      if (this.persisting) await this.persisting.catch(() => undefined);
+      else if (this.unpersisted.length) await this.flushPersist().catch(() => undefined);
+      else return;
+      if (this.unpersisted.length && this.persistFailures) await sleep(Math.min(2000, 50 * 2 ** this.persistFailures));
+    }
+  }
+
+  get hasUnpersisted(): boolean {
+    return this.unpersisted.length > 0 || this.persisting !== null;
+  }
+
+  override destroy(): void {
+    if (this.destroyed) return;
+    this.destroyed = true;
+    void this.whenPersisted();
+    void this.disconnect();
+    this.doc.off("update", this.onDocUpdate);
+    this.awareness.off("update", this.onAwarenessUpdate);
+    if (!this.options.awareness) this.awareness.destroy();
+    super.destroy();
+  }
+
+  private setStatus(status: ProviderStatus): void {
+    if (this.status === status) return;
+    this.status = status;
+    this.emit("status", [{ status }]);
+  }
+
+  /** SPEC Y2: on every (re)join: reload snapshot + tail, then the state-vector handshake. */
+  private async onJoined(gen: number): Promise<void> {
+    if (this.persistence) {
+      try {
+        const loaded = await this.persistence.load(this.options.id);
+        if (gen !== this.generation) return;
+        Y.transact(
+          this.doc,
+          () => {
+            if (loaded.snapshot) Y.applyUpdate(this.doc, loaded.snapshot.data, this.loadOrigin);
+            for (const u of loaded.updates) Y.applyUpdate(this.doc, u.data, this.loadOrigin);
+          },
+          this.loadOrigin,
+        );
+      } catch (err) {
+        this.emit("error", [err instanceof Error ? err : new Error(String(err))]);
+      }
+    }
+    if (gen !== this.generation) return;
+    this.joined = true;
+    this.setStatus("connected");
+    this.sendHello();
+    this.flushOutgoing();
+    if (this.unpersisted.length) this.schedulePersist();
+    if (this.awareness.getLocalState() !== null) this.sendAwareness([this.doc.clientID]);
+    void this.channel?.track({ client_id: this.doc.clientID }).catch(() => undefined);
+    if (!this.synced) {
+      this.synced = true;
+      this.emit("synced", [true]);
+    }
+  }
+
+  private sendHello(): void {
+    this.send(frame(MSG_HELLO, (e) => syncProtocol.writeSyncStep1(e, this.doc)));
+  }
+
+  private sendAwareness(clients: number[]): void {
+    const update = awarenessProtocol.encodeAwarenessUpdate(this.awareness, clients);
+    this.send(frame(MSG_AWARENESS, (e) => encoding.writeVarUint8Array(e, update)));
+  }
+
+  private send(payload: ArrayBuffer): void {
+    if (!this.joined || !this.channel) return;
+    void this.channel.send({ type: "broadcast", event: EVENT, payload }).catch(() => undefined);
+  }
+
+  private onMessage(payload: unknown): void {
+    if (!(payload instanceof ArrayBuffer) && !ArrayBuffer.isView(payload)) return;
+    const bytes = payload instanceof ArrayBuffer ? new Uint8Array(payload) : new Uint8Array(payload.buffer, payload.byteOffset, payload.byteLength);
+    try {
+      const dec = decoding.createDecoder(bytes);
+      const kind = decoding.readVarUint(dec);
+      if (kind === MSG_SYNC) {
+        const reply = encoding.createEncoder();
+        encoding.writeVarUint(reply, MSG_SYNC);
+        syncProtocol.readSyncMessage(dec, reply, this.doc, this);
+        if (encoding.length(reply) > 1) this.send(toArrayBuffer(encoding.toUint8Array(reply)));
+      } else if (kind === MSG_HELLO) {
+        const reply = encoding.createEncoder();
+        encoding.writeVarUint(reply, MSG_SYNC);
+        syncProtocol.readSyncMessage(dec, reply, this.doc, this); // writes our step2 for the joiner
+        this.send(toArrayBuffer(encoding.toUint8Array(reply)));
+        // and our step1, so the joiner sends us what it wrote while away
+        this.send(frame(MSG_SYNC, (e) => syncProtocol.writeSyncStep1(e, this.doc)));
+        if (this.awareness.getLocalState() !== null) this.sendAwareness([this.doc.clientID]);
+      } else if (kind === MSG_AWARENESS) {
+        awarenessProtocol.applyAwarenessUpdate(this.awareness, decoding.readVarUint8Array(dec), this);
+      }
+    } catch (err) {
+      this.emit("error", [new Error(`ignored a malformed document message: ${(err as Error).message}`)]);
+    }
+  }
+
+  private onDocUpdate = (update: Uint8Array, origin: unknown): void => {
+    if (origin === this || origin === this.loadOrigin) return;
+    // SPEC Y3: only what changed travels, coalesced per batch window.
+    this.outgoing.push(update);
+    if (!this.outgoingTimer) this.outgoingTimer = setTimeout(() => this.flushOutgoing(), this.options.batchMs ?? 20);
+    this.unpersisted.push(update);
+    this.schedulePersist();
+  };
+
+  private flushOutgoing(): void {
+    if (this.outgoingTimer) clearTimeout(this.outgoingTimer);
+    this.outgoingTimer = null;
+    if (!this.outgoing.length) return;
+    if (!this.joined) {
+      // Peers get these through the handshake after the rejoin; no need to queue them here.
+      this.outgoing = [];
+      return;
+    }
+    const merged = Y.mergeUpdates(this.outgoing);
+    this.outgoing = [];
+    this.send(frame(MSG_SYNC, (e) => syncProtocol.writeUpdate(e, merged)));
+  }
+
+  private schedulePersist(): void {
+    if (!this.persistence || this.persistTimer || this.persisting) return;
+    const delay = this.persistFailures ? Math.min(5000, 100 * 2 ** this.persistFailures) : (this.options.persistMs ?? 250);
+    this.persistTimer = setTimeout(() => {
+      this.persistTimer = null;
+      void this.flushPersist().catch(() => undefined);
+    }, delay);
+  }
+
+  private flushPersist(): Promise<void> {
+    if (!this.persistence || this.persisting || !this.unpersisted.length) return this.persisting ?? Promise.resolve();
+    const batch = this.unpersisted;
+    this.unpersisted = [];
+    const merged = batch.length === 1 ? batch[0]! : Y.mergeUpdates(batch);
+    this.persisting = this.persistence
+      .append(this.options.id, merged, this.doc.clientID)
+      .then(
+        () => {
+          this.persistFailures = 0;
+          this.emit("persisted", []);
+        },
+        (err: unknown) => {
+          // Keep the batch (in front, to keep order) and retry with backoff: an edit is never dropped.
+          this.unpersisted = [merged, ...this.unpersisted];
+          this.persistFailures++;
+          this.emit("error", [err instanceof Error ? err : new Error(String(err))]);
+          throw err;
+        },
+      )
+      .finally(() => {
+        this.persisting = null;
+        if (this.unpersisted.length && !this.destroyed) this.schedulePersist();
+      });
+    return this.persisting;
+  }
+
+  private onAwarenessUpdate = ({ added, updated, removed }: { added: number[]; updated: number[]; removed: number[] }, origin: unknown): void => {
+    if (origin === this) return;
+    const changed = [...added, ...updated, ...removed];
+    if (changed.length) this.sendAwareness(changed);
+  };
+}
+
+function frame(kind: number, write: (e: encoding.Encoder) => void): ArrayBuffer {
+  const e = encoding.createEncoder();
+  encoding.writeVarUint(e, kind);
+  write(e);
+  return toArrayBuffer(encoding.toUint8Array(e));
+}
+
+/** realtime-js sends a payload as binary only if it is an ArrayBuffer (not a view). */
+function toArrayBuffer(u: Uint8Array): ArrayBuffer {
+  return u.byteOffset === 0 && u.byteLength === u.buffer.byteLength ? (u.buffer as ArrayBuffer) : (u.slice().buffer as ArrayBuffer);
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}

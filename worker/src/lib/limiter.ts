@@ -1,0 +1,63 @@
+import { takeTokens, type BucketState, type TokenBucketConfig } from "@review/shared/llm/ratelimit";
+
+export type Limiter = {
+  run<T>(fn: () => Promise<T>, signal?: AbortSignal): Promise<T>;
+  readonly active: number;
+};
+
+/**
+ * Bounded concurrency plus an optional requests-per-minute token bucket (the shared arithmetic): an
+ * evaluation keeps `concurrency` calls in flight and never exceeds the provider's rate limit.
+ */
+export function createLimiter(opts: { concurrency: number; perMinute?: number; now?: () => number }): Limiter {
+  const now = opts.now ?? Date.now;
+  const bucket: TokenBucketConfig | null = opts.perMinute
+    ? { capacity: Math.max(1, Math.min(opts.perMinute, opts.concurrency)), refillPerSecond: opts.perMinute / 60 }
+    : null;
+  let state: BucketState | null = null;
+  let active = 0;
+  const waiting: Array<() => void> = [];
+
+  const acquireSlot = () =>
+    new Promise<void>((resolve) => {
+      if (active < opts.concurrency) {
+        active++;
+        resolve();
+      } else waiting.push(() => { active++; resolve(); });
+    });
+  const releaseSlot = () => {
+    active--;
+    waiting.shift()?.();
+  };
+  async function acquireToken(signal?: AbortSignal) {
+    if (!bucket) return;
+    for (;;) {
+      signal?.throwIfAborted();
+      const d = takeTokens(state, bucket, now());
+      state = d.state;
+      if (d.allowed) return;
+      await new Promise((r) => setTimeout(r, Math.max(1, d.retryAfterMs)));
+    }
+  }
+
+  return {
+    get active() {
+      return active;
+    },
+    async run(fn, signal) {
+      await acquireSlot();
+      try {
+        await acquireToken(signal);
+        signal?.throwIfAborted();
+        return await fn();
+      } finally {
+        releaseSlot();
+      }
+    },
+  };
+}
+
+/** Runs `fn` over items with the limiter; results in input order; the first failure rejects. */
+export async function mapLimited<T, R>(items: readonly T[], limiter: Limiter, fn: (item: T, index: number) => Promise<R>, signal?: AbortSignal): Promise<R[]> {
+  return Promise.all(items.map((item, i) => limiter.run(() => fn(item, i), signal)));
+}
