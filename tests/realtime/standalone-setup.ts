@@ -7,7 +7,7 @@ import postgres from "postgres";
 import { createLogger } from "../../local-supabase/src/log.ts";
 import { deriveKeys, newJwtSecret } from "../../local-supabase/src/keys.ts";
 import { startEmbeddedPostgres, type DatabaseHandle } from "../../local-supabase/src/postgres.ts";
-import { createRealtimeServer, type RealtimeServer } from "../../local-supabase/src/realtime/index.ts";
+import { createRealtimeServer, type Limits, type RealtimeServer } from "../../local-supabase/src/realtime/index.ts";
 
 /**
  * A stack with only Postgres (platform bootstrap applied) and the realtime server on a plain http
@@ -20,6 +20,11 @@ let server: http.Server | undefined;
 let dir: string | undefined;
 
 export async function setup() {
+  const info = await startStandalone();
+  process.env.TEST_STACK_FILE = info.file;
+}
+
+export async function startStandalone(opts: { limits?: Partial<Limits>; heartbeatTimeoutMs?: number } = {}) {
   const log = createLogger("rt-standalone", "warn");
   dir = fs.mkdtempSync(path.join(os.tmpdir(), "rt-standalone-"));
   fs.chmodSync(dir, 0o755); // Postgres runs as the postgres user when we are root
@@ -35,7 +40,7 @@ export async function setup() {
   if (fs.existsSync(migration)) await sql.unsafe(fs.readFileSync(migration, "utf8"));
   await sql.end();
   const keys = await deriveKeys(newJwtSecret());
-  rt = createRealtimeServer({ databaseUrl: pg.url, jwtSecret: keys.jwtSecret, log: log.child("realtime") });
+  rt = createRealtimeServer({ databaseUrl: pg.url, jwtSecret: keys.jwtSecret, log: log.child("realtime"), ...opts });
   await rt.start();
   server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -46,8 +51,9 @@ export async function setup() {
   await new Promise<void>((r) => server!.listen(0, "127.0.0.1", r));
   const apiUrl = `http://127.0.0.1:${(server.address() as net.AddressInfo).port}`;
   const file = path.join(dir, "stack.json");
-  fs.writeFileSync(file, JSON.stringify({ apiUrl, dbUrl: pg.url, ...keys, realtimeUrl: `${apiUrl.replace("http", "ws")}/realtime/v1`, dataDir: dir }));
-  process.env.TEST_STACK_FILE = file;
+  const info = { apiUrl, dbUrl: pg.url, ...keys, realtimeUrl: `${apiUrl.replace("http", "ws")}/realtime/v1`, dataDir: dir };
+  fs.writeFileSync(file, JSON.stringify(info));
+  return { ...info, file };
 }
 
 export async function teardown() {

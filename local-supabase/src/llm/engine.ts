@@ -36,7 +36,7 @@ export type Generation = {
 };
 
 /** Below this share of the question's informative content, an approved answer is about something else. */
-export const MIN_COVERAGE = 0.45;
+export const MIN_COVERAGE = 0.4;
 
 export function generate(req: EngineRequest): Generation {
   const task = parseTask(req.system);
@@ -206,7 +206,7 @@ function rewrite(query: string, badAnswer: string, feedback: string, tier: Offli
 function toStep(sentence: string): string | null {
   let s = sentence.trim().replace(/^(?:then|next|also|first|finally|after that),?\s+/i, "");
   s = s.replace(/^(?:you (?:can|should|need to|must|could|may want to)|please|try to|just)\s+/i, "");
-  if (wordCount(s) < 3) return null;
+  if (wordCount(s) < 2) return null;
   return ensurePeriod(capitalize(s));
 }
 

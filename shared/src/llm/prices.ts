@@ -21,6 +21,8 @@ const claude = (input: number, output: number): ModelPrice => ({
 const free: ModelPrice = { inputPerMTok: 0, outputPerMTok: 0, cacheWritePerMTok: 0, cacheReadPerMTok: 0 };
 
 export const MODEL_PRICES: Readonly<Record<string, ModelPrice>> = {
+  "claude-opus-4-6": claude(5, 25),
+  "claude-sonnet-4-6": claude(3, 15),
   "claude-opus-4-5": claude(5, 25),
   "claude-opus-4-1": claude(15, 75),
   "claude-opus-4": claude(15, 75),

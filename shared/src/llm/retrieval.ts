@@ -57,7 +57,7 @@ const STOPWORDS = new Set(
     "a an and are as at be been but by can could did do does doing for from had has have having he her his how i if in into is it its " +
     "just me my no nor not of on or our ours please so some such than that the their them then there these they this those to too " +
     "very was we were what when where which while who whom why will with would you your yours hi hello thanks thank am also about " +
-    "any all get got use using there's i'm can't don't it's"
+    "any all get got gets getting use using should shall might must there's i'm can't don't it's"
   ).split(/\s+/),
 );
 
@@ -136,11 +136,22 @@ function idf(index: RetrievalIndex, term: string): number {
   return Math.log(1 + (index.docCount - n + 0.5) / (n + 0.5));
 }
 
+/**
+ * Weights for coverage. With a handful of examples (a new org), plain IDF makes every word the corpus
+ * has never seen outweigh all matches; pretending the corpus has at least 50 documents keeps coverage
+ * close to "share of the question's words" for small corpora and IDF-weighted for large ones.
+ */
+function coverageWeight(index: RetrievalIndex, term: string): number {
+  const n = index.df[term] ?? 0;
+  return Math.log(1 + Math.max(index.docCount, 50) / (n + 1));
+}
+
 export function searchIndex(index: RetrievalIndex, text: string, opts: { limit?: number; minCoverage?: number } = {}): RetrievalHit[] {
   const terms = [...new Set(tokenize(text))];
   if (!terms.length || !index.docs.length) return [];
   const weights = new Map(terms.map((t) => [t, idf(index, t)]));
-  const mass = [...weights.values()].reduce((s, w) => s + w, 0);
+  const cover = new Map(terms.map((t) => [t, coverageWeight(index, t)]));
+  const mass = [...cover.values()].reduce((s, w) => s + w, 0);
   const hits: RetrievalHit[] = [];
   for (const doc of index.docs) {
     let score = 0;
@@ -152,7 +163,7 @@ export function searchIndex(index: RetrievalIndex, text: string, opts: { limit?:
       const w = weights.get(t)!;
       const norm = index.k1 * (1 - index.b + (index.b * doc.length) / (index.avgDocLength || 1));
       score += (w * (f * (index.k1 + 1))) / (f + norm);
-      covered += w;
+      covered += cover.get(t)!;
       matched.push(t);
     }
     if (score <= 0) continue;

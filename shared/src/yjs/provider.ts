@@ -85,6 +85,8 @@ export class SupabaseYjsProvider extends ObservableV2<Events> {
   private readonly loadOrigin = Symbol("supabase-yjs-load");
   private destroyed = false;
   private generation = 0;
+  private connecting = false;
+  private leaving: Promise<void> = Promise.resolve();
 
   constructor(
     readonly doc: Y.Doc,
@@ -101,9 +103,20 @@ export class SupabaseYjsProvider extends ObservableV2<Events> {
   }
 
   connect(): void {
-    if (this.channel || this.destroyed) return;
+    if (this.channel || this.destroyed || this.connecting) return;
     const gen = ++this.generation;
+    this.connecting = true;
     this.setStatus("connecting");
+    // supabase-js hands back an existing channel of the same topic, so a rejoin must wait until
+    // the previous channel is really removed.
+    void this.leaving.then(() => {
+      this.connecting = false;
+      if (gen !== this.generation || this.destroyed) return;
+      this.open(gen);
+    });
+  }
+
+  private open(gen: number): void {
     const ch = this.supabase.channel(this.topic, {
       config: { private: true, broadcast: { self: false, ack: false }, presence: { key: String(this.doc.clientID) } },
     });
@@ -128,24 +141,30 @@ export class SupabaseYjsProvider extends ObservableV2<Events> {
     }
   }
 
-  async disconnect(): Promise<void> {
+  disconnect(): Promise<void> {
     this.generation++;
+    this.connecting = false;
     const ch = this.channel;
     this.channel = null;
+    const wasJoined = this.joined;
     this.joined = false;
     if (this.resyncTimer) clearInterval(this.resyncTimer);
     this.resyncTimer = null;
-    if (ch) {
-      // Tell peers our cursor is gone before leaving; presence leave covers a crash.
-      try {
-        const update = awarenessProtocol.encodeAwarenessUpdate(this.awareness, [this.doc.clientID], new Map());
-        await ch.send({ type: "broadcast", event: EVENT, payload: frame(MSG_AWARENESS, (e) => encoding.writeVarUint8Array(e, update)) });
-      } catch {
-        /* best effort */
+    this.setStatus("disconnected");
+    if (!ch) return this.leaving;
+    this.leaving = this.leaving.then(async () => {
+      if (wasJoined) {
+        // Tell peers our cursor is gone before leaving; presence leave covers a crash.
+        try {
+          const update = awarenessProtocol.encodeAwarenessUpdate(this.awareness, [this.doc.clientID], new Map());
+          await ch.send({ type: "broadcast", event: EVENT, payload: frame(MSG_AWARENESS, (e) => encoding.writeVarUint8Array(e, update)) });
+        } catch {
+          /* best effort */
+        }
       }
       await this.supabase.removeChannel(ch).catch(() => undefined);
-    }
-    this.setStatus("disconnected");
+    });
+    return this.leaving;
   }
 
   /** Resolves when every local edit so far is stored (SPEC Y5). */

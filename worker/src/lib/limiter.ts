@@ -57,7 +57,32 @@ export function createLimiter(opts: { concurrency: number; perMinute?: number; n
   };
 }
 
-/** Runs `fn` over items with the limiter; results in input order; the first failure rejects. */
+/**
+ * Runs `fn` over items with the limiter; results in input order. On failure it still waits for the calls
+ * already in flight (so nothing keeps running against a job that is over), then throws the first error.
+ */
 export async function mapLimited<T, R>(items: readonly T[], limiter: Limiter, fn: (item: T, index: number) => Promise<R>, signal?: AbortSignal): Promise<R[]> {
-  return Promise.all(items.map((item, i) => limiter.run(() => fn(item, i), signal)));
+  const inner = new AbortController();
+  const onAbort = () => inner.abort(signal?.reason);
+  signal?.addEventListener("abort", onAbort, { once: true });
+  try {
+    const settled = await Promise.allSettled(
+      items.map((item, i) =>
+        limiter.run(async () => {
+          try {
+            return await fn(item, i);
+          } catch (err) {
+            // One failure stops the items still waiting for a slot.
+            inner.abort(err);
+            throw err;
+          }
+        }, inner.signal),
+      ),
+    );
+    const failed = settled.find((s): s is PromiseRejectedResult => s.status === "rejected");
+    if (failed) throw signal?.aborted ? signal.reason : failed.reason;
+    return settled.map((s) => (s as PromiseFulfilledResult<R>).value);
+  } finally {
+    signal?.removeEventListener("abort", onAbort);
+  }
 }

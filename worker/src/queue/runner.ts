@@ -85,6 +85,11 @@ export function createRunner(opts: RunnerOptions): Runner {
         while (!stopping && running.size < opts.concurrency) {
           const want = opts.concurrency - running.size;
           const jobs = await opts.store.claim(opts.workerId, want, opts.leaseMs, tasks);
+          if (stopping) {
+            // stop() began while this claim was in flight: hand the entries straight back.
+            await Promise.all(jobs.map((j) => opts.store.release(lease(j)).catch(() => false)));
+            return;
+          }
           for (const j of jobs) startJob(j);
           if (jobs.length < want) {
             drained = true;
@@ -229,6 +234,8 @@ export function createRunner(opts: RunnerOptions): Runner {
       if (stopping) return;
       stopping = true;
       clearTimeout(wakeTimer);
+      // Let a claim that is in flight finish (and release what it got) before counting running jobs.
+      while (filling) await new Promise((r) => setTimeout(r, 5));
       clearInterval(reapTimer);
       const all = () => Promise.all([...running.values()].map((r) => r.done));
       let timer: NodeJS.Timeout | undefined;

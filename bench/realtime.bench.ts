@@ -1,0 +1,239 @@
+/**
+ * Realtime benchmark (not a test): `npm run bench:realtime` (= tsx bench/realtime.bench.ts).
+ *
+ * The servers (Postgres + our realtime server, and @hocuspocus/server for comparison) run in a child
+ * process so the clients' CPU does not share their event loop; this machine has 2 cores, so the
+ * numbers are for "server and all clients on one small box". Each scenario runs RUNS times; the
+ * README gets the medians.
+ */
+import { fork, type ChildProcess } from "node:child_process";
+import fs from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { createClient, type RealtimeChannel } from "@supabase/supabase-js";
+import ws from "ws";
+import * as Y from "yjs";
+import { SignJWT } from "jose";
+import { SupabaseYjsProvider, type SupabaseLike } from "../shared/src/yjs/index.ts";
+
+const RUNS = Number(process.env.BENCH_RUNS ?? 3);
+const self = fileURLToPath(import.meta.url);
+
+type ServerInfo = { apiUrl: string; anonKey: string; jwtSecret: string; hocuspocusUrl: string };
+
+// ---------------------------------------------------------------- child: the servers
+if (process.argv.includes("--server")) {
+  const { startStandalone, teardown } = await import("../tests/realtime/standalone-setup.ts");
+  const info = await startStandalone({ limits: { maxEventsPerSecond: 100_000 }, heartbeatTimeoutMs: 120_000 });
+  const { Server } = await import("@hocuspocus/server");
+  const hocus = new Server({ port: 0, quiet: true } as never);
+  await hocus.listen();
+  const hp = (hocus as unknown as { address: { port: number } }).address.port;
+  process.send!({ type: "ready", info: { apiUrl: info.apiUrl, anonKey: info.anonKey, jwtSecret: info.jwtSecret, hocuspocusUrl: `ws://127.0.0.1:${hp}` } });
+  process.on("message", async (m: { type: string }) => {
+    if (m.type === "mem") {
+      global.gc?.();
+      process.send!({ type: "mem", rss: process.memoryUsage().rss, heap: process.memoryUsage().heapUsed });
+    }
+    if (m.type === "stop") {
+      await hocus.destroy();
+      await teardown();
+      process.exit(0);
+    }
+  });
+} else {
+  await main();
+}
+
+// ---------------------------------------------------------------- parent: the clients
+async function main() {
+  const child = fork(self, ["--server"], { execArgv: ["--import", "tsx", "--expose-gc"], stdio: "inherit" });
+  const info = await new Promise<ServerInfo>((resolve) => child.once("message", (m: { info: ServerInfo }) => resolve(m.info)));
+  const results: Record<string, number[]> = {};
+  const record = (k: string, v: number) => (results[k] ??= []).push(v);
+  try {
+    for (let run = 0; run < RUNS; run++) {
+      console.log(`run ${run + 1}/${RUNS}`);
+      for (const n of [50, 200]) {
+        const r = await fanout(info, n, 200);
+        record(`fanout ${n} p50 ms`, r.p50);
+        record(`fanout ${n} p95 ms`, r.p95);
+        record(`fanout ${n} p99 ms`, r.p99);
+        record(`fanout ${n} deliveries/s`, r.rate);
+      }
+      const co = await coedit(info, 20, 100);
+      record("co-edit 20 editors p50 ms", co.p50);
+      record("co-edit 20 editors p95 ms", co.p95);
+      const hc = await coeditHocuspocus(info, 20, 100);
+      record("hocuspocus co-edit 20 editors p50 ms", hc.p50);
+      record("hocuspocus co-edit 20 editors p95 ms", hc.p95);
+      record("presence 100 joiners all-see-all ms", await presence(info, 100));
+    }
+    const mem = await memoryPerConnection(info, child, 500);
+    record("memory per idle connection (server RSS) KiB", mem.rss / 1024);
+    record("memory per idle connection (server heap) KiB", mem.heap / 1024);
+  } finally {
+    child.send({ type: "stop" });
+  }
+  const rows = Object.entries(results).map(([k, v]) => `| ${k} | ${fmt(median(v))} | ${v.map(fmt).join(", ")} |`);
+  const table = ["| metric | median | runs |", "| --- | --- | --- |", ...rows].join("\n");
+  console.log(table);
+  writeReadme(table);
+  process.exit(0);
+}
+
+function fmt(n: number): string {
+  return n >= 100 ? n.toFixed(0) : n.toFixed(2);
+}
+function median(v: number[]): number {
+  const s = [...v].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+}
+function pct(v: number[], p: number): number {
+  const s = [...v].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]!;
+}
+async function until(cond: () => boolean, timeoutMs = 60_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error("bench condition timed out");
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+function client(info: ServerInfo, token?: string) {
+  const c = createClient(info.apiUrl, info.anonKey, { auth: { persistSession: false }, realtime: { transport: ws as never } });
+  if (token) void c.realtime.setAuth(token);
+  return c;
+}
+async function userToken(info: ServerInfo): Promise<string> {
+  const now = Math.floor(Date.now() / 1000);
+  return new SignJWT({ role: "authenticated", sub: crypto.randomUUID() })
+    .setProtectedHeader({ alg: "HS256" })
+    .setIssuedAt(now)
+    .setExpirationTime(now + 3600)
+    .sign(new TextEncoder().encode(info.jwtSecret));
+}
+function joined(ch: RealtimeChannel): Promise<RealtimeChannel> {
+  return new Promise((res, rej) => ch.subscribe((s, e) => (s === "SUBSCRIBED" ? res(ch) : s !== "CLOSED" && rej(e ?? new Error(s)))));
+}
+
+async function fanout(info: ServerInfo, subscribers: number, messages: number) {
+  const topic = `bench-${crypto.randomUUID()}`;
+  const lat: number[] = [];
+  const clients = Array.from({ length: subscribers + 1 }, () => client(info));
+  await Promise.all(clients.slice(1).map((c) => joined(c.channel(topic).on("broadcast", { event: "t" }, (m) => lat.push(performance.now() - (m.payload as { t: number }).t)))));
+  const sender = await joined(clients[0]!.channel(topic));
+  const t0 = performance.now();
+  for (let i = 0; i < messages; i++) {
+    await sender.send({ type: "broadcast", event: "t", payload: { t: performance.now(), i } });
+    if (i % 10 === 9) await new Promise((r) => setImmediate(r));
+  }
+  await until(() => lat.length === subscribers * messages);
+  const secs = (performance.now() - t0) / 1000;
+  await Promise.all(clients.map((c) => c.removeAllChannels()));
+  clients.forEach((c) => c.realtime.disconnect());
+  return { p50: pct(lat, 50), p95: pct(lat, 95), p99: pct(lat, 99), rate: lat.length / secs };
+}
+
+/** Keystrokes typed by editor 0 every 20 ms; latency until editor 1 has the character. */
+async function coedit(info: ServerInfo, editors: number, keystrokes: number) {
+  const docId = crypto.randomUUID();
+  const eds = await Promise.all(
+    Array.from({ length: editors }, async () => {
+      const c = client(info, await userToken(info));
+      const doc = new Y.Doc();
+      const provider = new SupabaseYjsProvider(doc, c as unknown as SupabaseLike, { id: docId, persistence: false, batchMs: 0 });
+      return { c, doc, provider };
+    }),
+  );
+  await until(() => eds.every((e) => e.provider.synced));
+  return measureTyping(eds.map((e) => e.doc), keystrokes, async () => {
+    eds.forEach((e) => e.provider.destroy());
+    eds.forEach((e) => e.c.realtime.disconnect());
+  });
+}
+
+async function coeditHocuspocus(info: ServerInfo, editors: number, keystrokes: number) {
+  const { HocuspocusProvider } = await import("@hocuspocus/provider");
+  const name = crypto.randomUUID();
+  const eds = Array.from({ length: editors }, () => {
+    const doc = new Y.Doc();
+    const provider = new HocuspocusProvider({ url: info.hocuspocusUrl, name, document: doc, WebSocketPolyfill: ws } as never);
+    return { doc, provider };
+  });
+  await until(() => eds.every((e) => (e.provider as unknown as { isSynced: boolean }).isSynced));
+  return measureTyping(eds.map((e) => e.doc), keystrokes, async () => eds.forEach((e) => e.provider.destroy()));
+}
+
+async function measureTyping(docs: Y.Doc[], keystrokes: number, cleanup: () => Promise<void>) {
+  const a = docs[0]!.getText("t");
+  const b = docs[1]!.getText("t");
+  const sentAt: number[] = [];
+  const lat: number[] = [];
+  b.observe(() => {
+    while (lat.length < b.length && lat.length < sentAt.length) lat.push(performance.now() - sentAt[lat.length]!);
+  });
+  for (let i = 0; i < keystrokes; i++) {
+    sentAt.push(performance.now());
+    a.insert(a.length, "k");
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  await until(() => lat.length === keystrokes && docs.every((d) => d.getText("t").length === keystrokes));
+  await cleanup();
+  return { p50: pct(lat, 50), p95: pct(lat, 95) };
+}
+
+async function presence(info: ServerInfo, joiners: number): Promise<number> {
+  const topic = `pres-${crypto.randomUUID()}`;
+  const clients = Array.from({ length: joiners }, () => client(info));
+  const t0 = performance.now();
+  const chans = await Promise.all(
+    clients.map(async (c, i) => {
+      const ch = await joined(c.channel(topic, { config: { presence: { key: `u${i}` } } }).on("presence", { event: "sync" }, () => undefined));
+      await ch.track({ i });
+      return ch;
+    }),
+  );
+  await until(() => chans.every((ch) => Object.keys(ch.presenceState()).length === joiners));
+  const ms = performance.now() - t0;
+  await Promise.all(clients.map((c) => c.removeAllChannels()));
+  clients.forEach((c) => c.realtime.disconnect());
+  return ms;
+}
+
+async function memoryPerConnection(info: ServerInfo, child: ChildProcess, n: number) {
+  const mem = () => new Promise<{ rss: number; heap: number }>((r) => (child.once("message", r as never), child.send({ type: "mem" })));
+  const before = await mem();
+  const url = `${info.apiUrl.replace("http", "ws")}/realtime/v1/websocket?apikey=${info.anonKey}&vsn=2.0.0`;
+  const sockets: ws[] = [];
+  for (let i = 0; i < n; i++) {
+    const s = new ws(url);
+    await new Promise((r) => s.once("open", r));
+    s.send(JSON.stringify(["1", "1", `realtime:idle-${i % 50}`, "phx_join", { config: { broadcast: {}, presence: { key: "" } } }]));
+    sockets.push(s);
+  }
+  await new Promise((r) => setTimeout(r, 500));
+  const after = await mem();
+  sockets.forEach((s) => s.terminate());
+  return { rss: (after.rss - before.rss) / n, heap: (after.heap - before.heap) / n };
+}
+
+function writeReadme(table: string) {
+  const file = path.join(path.dirname(self), "README-realtime.md");
+  const text = `## Realtime
+
+\`npm run bench:realtime\` (\`tsx bench/realtime.bench.ts\`), measured ${new Date().toISOString().slice(0, 10)} on this 2-core box with
+server (Postgres + realtime server, and @hocuspocus/server for the comparison, in one child process) and all clients (supabase-js /
+HocuspocusProvider over \`ws\`) on the same machine. Medians of ${RUNS} runs (per-run values after). Latencies are send → receive in ms.
+
+- fan-out: 1 sender, 200 broadcasts back to back, N subscribers each on its own socket; deliveries/s = all receipts / wall time.
+- co-edit: 20 editors on one doc, editor A types one character every 20 ms (100 keystrokes), latency until editor B has it;
+  ours = SupabaseYjsProvider over a private channel (batchMs 0, no persistence), hocuspocus = HocuspocusProvider, same workload.
+- presence: 100 sockets join one topic and track; time until every one of them sees all 100.
+- memory: 500 idle sockets each joined to a channel; server process RSS/heap growth divided by 500.
+
+${table}
+`;
+  fs.writeFileSync(file, text);
+}

@@ -1,0 +1,132 @@
+/**
+ * npm run bench:rest — REST (gateway → @supabase/lite → Postgres) against the same queries through
+ * a raw `pg` pool, side by side in one run, at 1 and 16 concurrent clients; then cold/warm start.
+ * Medians of several rounds are reported; results go to stdout as a Markdown table for bench/README.md.
+ */
+import { spawn } from "node:child_process";
+import fs from "node:fs";
+import net from "node:net";
+import os from "node:os";
+import path from "node:path";
+import { createClient } from "@supabase/supabase-js";
+import pg from "pg";
+import ws from "ws";
+import { createLogger, startStack } from "@review/local-supabase";
+import { fmt, load, median, type LoadResult } from "./lib.ts";
+
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
+const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 400);
+
+const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "bench-rest-"));
+const stack = await startStack({ dataDir, apiPort: 0, dbPort: await freePort(), log: createLogger("bench", "error") });
+try {
+  const admin = createClient(stack.apiUrl, stack.serviceRoleKey, { auth: { persistSession: false }, realtime: { transport: ws as never } });
+  const email = `bench-${Date.now()}@bench.example.com`;
+  await admin.auth.admin.createUser({ email, password: "bench-password-1", email_confirm: true });
+  const user = createClient(stack.apiUrl, stack.anonKey, { auth: { persistSession: false }, realtime: { transport: ws as never } });
+  await user.auth.signInWithPassword({ email, password: "bench-password-1" });
+  const org = await user.from("organizations").insert({ name: "Bench", slug: `bench-${Date.now()}` }).select("id").single();
+  const orgId = org.data!.id as string;
+  const raw = new pg.Pool({ connectionString: stack.dbUrl, max: 16 });
+  await raw.query(
+    `insert into public.feedback (org_id, rating, query, response, status, created_at)
+     select $1, 1 + (i % 5), 'How do I reset my password? #' || i, 'Use the reset link.', (array['new','triaged','dismissed'])[1 + i % 3]::public.feedback_status,
+            now() - (i || ' minutes')::interval
+     from generate_series(1, 5000) i`,
+    [orgId],
+  );
+  await raw.query("analyze public.feedback");
+
+  const restSelect = async () => {
+    const r = await user.from("feedback").select("id, rating, query, status, created_at").eq("org_id", orgId).eq("status", "new").lte("rating", 3).order("created_at", { ascending: false }).limit(50);
+    if (r.error || r.data.length !== 50) throw new Error(`select failed: ${r.error?.message}`);
+  };
+  const rawSelect = async () => {
+    const r = await raw.query(
+      "select id, rating, query, status, created_at from public.feedback where org_id = $1 and status = 'new' and rating <= 3 order by created_at desc limit 50",
+      [orgId],
+    );
+    if (r.rowCount !== 50) throw new Error("raw select failed");
+  };
+  const restInsert = async (i: number) => {
+    const r = await user.from("feedback").insert({ org_id: orgId, rating: 2, query: `bench insert ${i}`, response: "r" }).select("id, created_at").single();
+    if (r.error) throw new Error(r.error.message);
+  };
+  const rawInsert = async (i: number) => {
+    await raw.query("insert into public.feedback (org_id, rating, query, response) values ($1, 2, $2, 'r') returning id, created_at", [orgId, `raw insert ${i}`]);
+  };
+
+  const rows: string[] = [];
+  for (const [name, rest, direct] of [["filtered 50-row select", restSelect, rawSelect], ["insert, return=representation", restInsert, rawInsert]] as const) {
+    for (const c of [1, 16]) {
+      await load(rest, 50, c); // warm-up
+      await load(direct, 50, c);
+      const restRuns: LoadResult[] = [];
+      const rawRuns: LoadResult[] = [];
+      for (let r = 0; r < ROUNDS; r++) {
+        restRuns.push(await load(rest, REQUESTS, c));
+        rawRuns.push(await load(direct, REQUESTS, c));
+      }
+      const m = (runs: LoadResult[], k: keyof LoadResult) => median(runs.map((x) => x[k]));
+      rows.push(
+        `| ${name} | ${c} | ${fmt(m(restRuns, "p50"))} | ${fmt(m(restRuns, "p95"))} | ${fmt(m(restRuns, "rps"), 0)} | ${fmt(m(rawRuns, "p50"))} | ${fmt(m(rawRuns, "p95"))} | ${fmt(m(rawRuns, "rps"), 0)} | ${fmt(m(restRuns, "p50") / m(rawRuns, "p50"), 1)}× |`,
+      );
+    }
+  }
+  await raw.end();
+  console.log(`\nREST vs raw pg (${ROUNDS} rounds × ${REQUESTS} requests, medians; ms)\n`);
+  console.log("| query | clients | REST p50 | REST p95 | REST req/s | pg p50 | pg p95 | pg req/s | p50 ratio |");
+  console.log("|---|---|---|---|---|---|---|---|---|");
+  for (const r of rows) console.log(r);
+} finally {
+  await stack.stop();
+  fs.rmSync(dataDir, { recursive: true, force: true });
+}
+
+// Cold start: `npm start`'s entry point to the first healthy answer, on a fresh and on an existing data dir.
+const startDir = fs.mkdtempSync(path.join(os.tmpdir(), "bench-start-"));
+const fresh: number[] = [];
+const warm: number[] = [];
+for (let r = 0; r < 3; r++) {
+  fs.rmSync(startDir, { recursive: true, force: true });
+  fresh.push(await timeToHealthy(startDir));
+  warm.push(await timeToHealthy(startDir));
+}
+fs.rmSync(startDir, { recursive: true, force: true });
+console.log(`\nstart to first healthy /health (median of 3): fresh data dir ${fmt(median(fresh) / 1000, 1)} s, existing ${fmt(median(warm) / 1000, 1)} s`);
+
+async function timeToHealthy(dir: string): Promise<number> {
+  const apiPort = await freePort();
+  const t0 = performance.now();
+  const child = spawn(process.execPath, ["--import", "tsx", "local-supabase/src/main.ts"], {
+    env: { ...process.env, LOCAL_SUPABASE_DATA_DIR: dir, LOCAL_SUPABASE_API_PORT: String(apiPort), LOCAL_SUPABASE_DB_PORT: String(await freePort()), LOG_LEVEL: "error" },
+    stdio: "ignore",
+  });
+  try {
+    for (;;) {
+      try {
+        const r = await fetch(`http://127.0.0.1:${apiPort}/health`);
+        if (r.ok) return performance.now() - t0;
+      } catch {
+        /* not listening yet */
+      }
+      if (performance.now() - t0 > 60_000) throw new Error("no healthy answer within 60 s");
+      await new Promise((res) => setTimeout(res, 20));
+    }
+  } finally {
+    const exited = new Promise((res) => child.once("exit", res));
+    child.kill("SIGINT");
+    await exited;
+  }
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.listen(0, "127.0.0.1", () => {
+      const { port } = srv.address() as net.AddressInfo;
+      srv.close(() => resolve(port));
+    });
+    srv.on("error", reject);
+  });
+}

@@ -1,0 +1,219 @@
+import { AbEvalConfig, type Variant } from "@review/shared/jobs/config";
+import { buildJudgePairwisePrompt, JudgeVerdict, parseFineTunedModelId, parseJsonOutput } from "@review/shared/llm/offline-protocol";
+import { isLlmError } from "@review/shared/llm/errors";
+import { seededRng, shuffled, rougeL, tokenF1 } from "@review/shared/stats/index";
+import { createLimiter, type Limiter } from "../../lib/limiter.ts";
+import { PermanentError, type ClaimedJob, type JobContext } from "../../queue/types.ts";
+import { loadJob, renderTemplate, type HandlerDeps } from "../common.ts";
+import { analyze, debiasedJudgeScore, type AbAnalysis, type ItemResult, type JudgeVerdictRecord, type VariantMetrics } from "./analysis.ts";
+
+export type ResolvedVariant = {
+  label: string;
+  model: string;
+  system: string;
+  template: string;
+  promptVersionId: string | null;
+  promptId: string | null;
+  promptStatus: string | null;
+  modelRowId: string | null;
+};
+
+export type EvalItem = { index: number; exampleId: string | null; query: string; reference: string | null };
+
+export type AbEvalResult = {
+  variants: { a: Omit<ResolvedVariant, "system" | "template">; b: Omit<ResolvedVariant, "system" | "template"> };
+  judgeModel: string;
+  analysis: AbAnalysis;
+  decision: { promoted: boolean; action: string | null; reasons: string[] };
+};
+
+async function resolveVariant(deps: HandlerDeps, orgId: string, v: Variant, fallbackLabel: string): Promise<ResolvedVariant> {
+  let out: ResolvedVariant = { label: v.label ?? fallbackLabel, model: v.model ?? "", system: "", template: "{{query}}", promptVersionId: null, promptId: null, promptStatus: null, modelRowId: null };
+  if (v.promptVersionId) {
+    const [pv] = await deps.sql<{ id: string; prompt_id: string; version: number; system_template: string; template: string; model: string; status: string }[]>`
+      select id, prompt_id, version, system_template, template, model, status::text from public.prompt_versions
+      where id = ${v.promptVersionId} and org_id = ${orgId}`;
+    if (!pv) throw new PermanentError(`Prompt version ${v.promptVersionId} does not exist in this organization`);
+    out = { ...out, label: v.label ?? `${fallbackLabel} (v${pv.version})`, model: v.model ?? pv.model, system: pv.system_template, template: pv.template, promptVersionId: pv.id, promptId: pv.prompt_id, promptStatus: pv.status };
+  }
+  const ftId = parseFineTunedModelId(out.model);
+  if (ftId) {
+    const [m] = await deps.sql<{ id: string }[]>`select id from public.models where id = ${ftId} and org_id = ${orgId}`;
+    if (!m) throw new PermanentError(`Model ${out.model} does not exist in this organization`);
+    out.modelRowId = m.id;
+  }
+  return out;
+}
+
+async function loadItems(deps: HandlerDeps, orgId: string, cfg: AbEvalConfig): Promise<EvalItem[]> {
+  const set = cfg.evalSet;
+  if (set.source === "curated") {
+    return set.items.map((it, index) => ({ index, exampleId: null, query: it.query, reference: it.reference ?? null }));
+  }
+  type Row = { id: string; query: string; answer: string };
+  let rows: Row[];
+  if (set.holdoutOfJobId) {
+    // The fine-tune's own held-out split: its model never saw these answers.
+    const [m] = await deps.sql<{ ids: string[] | null }[]>`
+      select array(select jsonb_array_elements_text(dataset_snapshot -> 'validationIds')) as ids
+      from public.models where job_id = ${set.holdoutOfJobId} and org_id = ${orgId}`;
+    if (!m?.ids?.length) throw new PermanentError(`Fine-tune job ${set.holdoutOfJobId} has no model with a held-out split in this organization`);
+    rows = await deps.sql<Row[]>`select id::text, query, answer from public.training_examples where org_id = ${orgId} and id = any(${deps.sql.array(m.ids)}::uuid[]) order by id`;
+  } else {
+    rows = await deps.sql<Row[]>`
+      select id::text, query, answer from public.training_examples
+      where org_id = ${orgId} and (${set.tags.length === 0} or tags && ${deps.sql.array(set.tags)}::text[]) order by id`;
+  }
+  // A seeded sample, so re-running the same evaluation scores the same items in the same order.
+  const picked = shuffled(rows, seededRng(cfg.seed)).slice(0, set.source === "training_examples" ? set.limit : rows.length);
+  return picked.map((r, index) => ({ index, exampleId: r.id, query: r.query, reference: r.answer }));
+}
+
+/**
+ * A/B evaluation: both variants answer every item, reference metrics (token F1, ROUGE-L) and a pairwise
+ * judge in both orders score them, per-item rows land in eval_results as they finish (the drill-down,
+ * and the checkpoint: a re-claimed run skips stored items), then the gate decides on the aggregate.
+ */
+export async function runAbEval(deps: HandlerDeps, entry: ClaimedJob, ctx: JobContext): Promise<AbEvalResult> {
+  const { sql } = deps;
+  const { job, config } = await loadJob(sql, entry, AbEvalConfig);
+  const [a, b] = await Promise.all([resolveVariant(deps, job.org_id, config.variantA, "A"), resolveVariant(deps, job.org_id, config.variantB, "B")]);
+  if (!a.model || !b.model) throw new PermanentError("Each variant needs a model (directly or from its prompt version)");
+  const items = await loadItems(deps, job.org_id, config);
+  if (!items.length) throw new PermanentError("The evaluation set is empty");
+  if (config.primaryMetric !== "judge" && items.some((i) => !i.reference)) {
+    throw new PermanentError(`primaryMetric ${config.primaryMetric} needs a reference answer for every item`);
+  }
+  const judgeModel = config.judgeModel ?? deps.llm.route.strong;
+
+  const stored = await sql<{ item_index: number }[]>`select item_index from public.eval_results where job_id = ${job.id}`;
+  const done = new Set(stored.map((r) => r.item_index));
+  const todo = items.filter((i) => !done.has(i.index));
+  await ctx.progress({
+    percent: (100 * done.size) / items.length * 0.95,
+    step: "evaluate",
+    message: `${items.length} items, ${a.label} (${a.model}) vs ${b.label} (${b.model}), judged by ${judgeModel}${done.size ? `; resuming after ${done.size} stored` : ""}`,
+  });
+
+  const limiter = createLimiter({ concurrency: config.concurrency, perMinute: config.requestsPerMinute ?? deps.env.LLM_REQUESTS_PER_MINUTE });
+  let finished = done.size;
+  const scoreItem = async (item: EvalItem) => {
+    const [outA, outB] = await Promise.all([generate(deps, limiter, job.org_id, a, item, config.maxTokens, ctx.signal), generate(deps, limiter, job.org_id, b, item, config.maxTokens, ctx.signal)]);
+    const [ab, ba] = await Promise.all([
+      judge(deps, limiter, job.org_id, judgeModel, item, outA.text, outB.text, "AB", ctx.signal),
+      judge(deps, limiter, job.org_id, judgeModel, item, outB.text, outA.text, "BA", ctx.signal),
+    ]);
+    const judgeScore = debiasedJudgeScore(ab.winner, ba.winner);
+    await sql`
+      insert into public.eval_results (job_id, org_id, item_index, example_id, query, reference, output_a, output_b, metrics, judge, judge_score)
+      values (${job.id}, ${job.org_id}, ${item.index}, ${item.exampleId}, ${item.query}, ${item.reference}, ${outA.text}, ${outB.text},
+              ${sql.json({ a: outA.metrics, b: outB.metrics } as never)}, ${sql.json([ab, ba] as never)}, ${judgeScore})
+      on conflict (job_id, item_index) do nothing`;
+    finished++;
+    await ctx.progress({ percent: (95 * finished) / items.length, step: "evaluate" });
+  };
+  // Items start in order; the limiter bounds calls in flight (and per minute) across all of them.
+  const settled = await Promise.allSettled(todo.map(scoreItem));
+  const failed = settled.filter((s): s is PromiseRejectedResult => s.status === "rejected");
+  if (failed.length) {
+    const first = failed[0]!.reason;
+    ctx.signal.throwIfAborted();
+    if (first instanceof PermanentError) throw first;
+    const msg = first instanceof Error ? first.message : String(first);
+    throw new Error(`${failed.length} of ${todo.length} items failed (the ${todo.length - failed.length} scored are kept for the retry): ${msg}`, { cause: first });
+  }
+
+  // Aggregate from the stored rows: they include items scored by earlier attempts.
+  const rows = await sql<{ item_index: number; metrics: { a: VariantMetrics; b: VariantMetrics }; judge: JudgeVerdictRecord[]; judge_score: number }[]>`
+    select item_index, metrics, judge, judge_score from public.eval_results where job_id = ${job.id} order by item_index`;
+  const results: ItemResult[] = rows.map((r) => ({ itemIndex: r.item_index, a: r.metrics.a, b: r.metrics.b, judge: r.judge, judgeScore: r.judge_score }));
+  const analysis = analyze(results, config);
+
+  const decision = await applyGate(deps, job, config, b, analysis);
+  const strip = ({ system: _s, template: _t, ...rest }: ResolvedVariant) => rest;
+  const result: AbEvalResult = { variants: { a: strip(a), b: strip(b) }, judgeModel, analysis, decision };
+  await sql`select private.audit(${job.org_id}, 'eval.gate', 'job', ${job.id}, ${sql.json({
+    actor_id: job.created_by,
+    passed: analysis.gate.passed,
+    promoted: decision.promoted,
+    action: decision.action,
+    reasons: decision.reasons,
+    n: analysis.n,
+    primary_metric: analysis.primaryMetric,
+    mean_delta: analysis.meanDelta,
+    ci95: analysis.ci95,
+    p_value: analysis.pValue,
+    win_rate_b: analysis.winRateB,
+    variant_a: strip(a),
+    variant_b: strip(b),
+  } as never)})`;
+  await ctx.progress({
+    percent: 99,
+    step: "gate",
+    message: `${analysis.gate.passed ? "Gate passed" : "Gate not passed"}: ${decision.reasons.join("; ")}`,
+    metrics: { meanDelta: analysis.meanDelta, pValue: analysis.pValue, winRateB: analysis.winRateB, n: analysis.n, promoted: decision.promoted },
+  });
+  return result;
+}
+
+async function applyGate(deps: HandlerDeps, job: { id: string; org_id: string; created_by: string | null }, config: AbEvalConfig, b: ResolvedVariant, analysis: AbAnalysis): Promise<AbEvalResult["decision"]> {
+  const reasons = [...analysis.gate.reasons];
+  if (!analysis.gate.passed) return { promoted: false, action: null, reasons };
+  if (!config.promote) return { promoted: false, action: null, reasons: [...reasons, "automatic promotion was not requested"] };
+  const details = { job_id: job.id, mean_delta: analysis.meanDelta, p_value: analysis.pValue, n: analysis.n, primary_metric: analysis.primaryMetric };
+  if (b.promptVersionId) {
+    if (b.promptStatus === "production") return { promoted: false, action: null, reasons: [...reasons, "B is already the production version"] };
+    await deps.sql`select public.promote_prompt_version(${b.promptVersionId}, ${job.created_by}, ${deps.sql.json(details as never)})`;
+    return { promoted: true, action: `prompt_version ${b.promptVersionId} promoted to production`, reasons };
+  }
+  if (b.modelRowId) {
+    // One live model per org (unique index): switch in one transaction.
+    await deps.sql.begin(async (tx) => {
+      await tx`update public.models set is_live = false where org_id = ${job.org_id} and is_live and id <> ${b.modelRowId}`;
+      await tx`update public.models set is_live = true where id = ${b.modelRowId}`;
+    });
+    return { promoted: true, action: `model ${b.modelRowId} made live`, reasons };
+  }
+  return { promoted: false, action: null, reasons: [...reasons, "B is neither a prompt version nor a trained model, so there is nothing to promote"] };
+}
+
+async function generate(deps: HandlerDeps, limiter: Limiter, orgId: string, v: ResolvedVariant, item: EvalItem, maxTokens: number, signal: AbortSignal): Promise<{ text: string; metrics: VariantMetrics }> {
+  const r = await limiter.run(
+    () =>
+      deps.llm.complete({
+        model: v.model,
+        system: v.system || undefined,
+        messages: [{ role: "user", content: renderTemplate(v.template, { query: item.query, question: item.query, input: item.query }) }],
+        maxTokens,
+        context: { functionName: "worker:ab-eval", promptVersionId: v.promptVersionId },
+        logOrgId: orgId,
+        signal,
+      }),
+    signal,
+  );
+  return {
+    text: r.text,
+    metrics: {
+      f1: item.reference ? tokenF1(r.text, item.reference) : null,
+      rougeL: item.reference ? rougeL(r.text, item.reference) : null,
+      latencyMs: Math.round(r.latencyMs),
+      inputTokens: r.usage.inputTokens,
+      outputTokens: r.usage.outputTokens,
+      costUsd: r.costUsd,
+    },
+  };
+}
+
+async function judge(deps: HandlerDeps, limiter: Limiter, orgId: string, model: string, item: EvalItem, first: string, second: string, order: "AB" | "BA", signal: AbortSignal): Promise<JudgeVerdictRecord> {
+  const p = buildJudgePairwisePrompt({ query: item.query, answerA: first, answerB: second, reference: item.reference });
+  // A judge answer that is not the JSON asked for is asked once more before the item fails.
+  for (let attempt = 1; ; attempt++) {
+    const r = await limiter.run(() => deps.llm.complete({ model, system: p.system, messages: p.messages, maxTokens: p.maxTokens, context: { functionName: "worker:ab-eval-judge" }, logOrgId: orgId, signal }), signal);
+    try {
+      const v = parseJsonOutput(JudgeVerdict, r.text);
+      return { order, winner: v.winner, reason: v.reason };
+    } catch (err) {
+      if (attempt >= 2 || !isLlmError(err)) throw err;
+    }
+  }
+}

@@ -1,0 +1,98 @@
+import os from "node:os";
+import { randomBytes } from "node:crypto";
+import postgres from "postgres";
+import { parseWorkerEnv, type WorkerEnv } from "./env.ts";
+import type { HandlerDeps } from "./features/common.ts";
+import { scheduleDrift } from "./features/drift/handler.ts";
+import { createWorkerLlm, type WorkerLlm } from "./llm.ts";
+import { createLogger, type Logger } from "./log.ts";
+import { createProcessors } from "./processors.ts";
+import { backoffDelay } from "./queue/backoff.ts";
+import { createPgStore } from "./queue/pg-store.ts";
+import { createRunner, type Outcome } from "./queue/runner.ts";
+import type { ClaimedJob, Handler } from "./queue/types.ts";
+
+export type StartWorkerOptions = {
+  /** Defaults to process.env, parsed with the worker's schema. */
+  env?: WorkerEnv | Record<string, string | undefined>;
+  log?: Logger;
+  /** Replace or add task handlers (tests, the benchmark, the lead's compaction task). */
+  handlers?: Record<string, Handler>;
+  llm?: WorkerLlm;
+  fetch?: typeof fetch;
+  onSettled?: (job: ClaimedJob, outcome: Outcome) => void;
+};
+
+export type WorkerHandle = { workerId: string; stop(graceMs?: number): Promise<void>; wake(): void };
+
+/**
+ * Starts a worker in this process: one Postgres pool, the queue runner, and the drift scheduler. Safe to
+ * start several (in one process or many) against one database. `stop()` finishes or releases running jobs.
+ */
+export async function startWorker(opts: StartWorkerOptions = {}): Promise<WorkerHandle> {
+  const env = isParsed(opts.env) ? opts.env : parseWorkerEnv(opts.env ?? process.env);
+  const log = opts.log ?? createLogger("worker", env.LOG_LEVEL);
+  const workerId = env.WORKER_ID ?? `${os.hostname()}:${process.pid}:${randomBytes(3).toString("hex")}`;
+  // Claims, completions and handler queries share the pool; LISTEN takes one more dedicated connection.
+  const sql = postgres(env.DATABASE_URL, { max: Math.min(50, env.WORKER_CONCURRENCY + 4), onnotice: () => {}, idle_timeout: 30, connection: { application_name: `review-worker ${workerId}` } });
+  const llm = opts.llm ?? createWorkerLlm(env, sql, log.child("llm"));
+  const deps: HandlerDeps = { sql, llm, env, log, fetch: opts.fetch };
+  let handlers: Record<string, Handler> = { ...createProcessors(deps), ...(opts.handlers ?? {}) };
+  if (env.WORKER_TASKS) {
+    const only = new Set(env.WORKER_TASKS.split(",").map((t) => t.trim()).filter(Boolean));
+    handlers = Object.fromEntries(Object.entries(handlers).filter(([k]) => only.has(k)));
+  }
+  const runner = createRunner({
+    store: createPgStore(sql),
+    handlers,
+    workerId,
+    concurrency: env.WORKER_CONCURRENCY,
+    leaseMs: env.WORKER_LEASE_MS,
+    pollMs: env.WORKER_POLL_MS,
+    maxAttempts: env.WORKER_MAX_ATTEMPTS,
+    backoff: (attempt) => backoffDelay(attempt, { baseMs: env.WORKER_BACKOFF_BASE_MS, maxMs: env.WORKER_BACKOFF_MAX_MS }),
+    log,
+    onSettled: opts.onSettled,
+  });
+  try {
+    await runner.start();
+  } catch (err) {
+    await sql.end({ timeout: 1 });
+    throw err;
+  }
+
+  let scheduler: NodeJS.Timeout | undefined;
+  if (env.WORKER_SCHEDULER && handlers.drift) {
+    const tick = () =>
+      scheduleDrift(deps)
+        .then((n) => n && log.info(`scheduled ${n} drift check(s)`))
+        .catch((err) => log.warn("drift scheduling failed", { error: String(err) }));
+    void tick();
+    scheduler = setInterval(tick, Math.min(env.DRIFT_INTERVAL_MS, 3_600_000));
+    scheduler.unref();
+  }
+  log.info(`worker ${workerId} started`, { concurrency: env.WORKER_CONCURRENCY, tasks: Object.keys(handlers) });
+
+  let stopped: Promise<void> | undefined;
+  return {
+    workerId,
+    wake: () => runner.wake(),
+    stop(graceMs = env.WORKER_SHUTDOWN_GRACE_MS) {
+      stopped ??= (async () => {
+        clearInterval(scheduler);
+        await runner.stop(graceMs);
+        await sql.end({ timeout: 5 });
+        log.info(`worker ${workerId} stopped`);
+      })();
+      return stopped;
+    },
+  };
+}
+
+function isParsed(e: StartWorkerOptions["env"]): e is WorkerEnv {
+  return Boolean(e && typeof (e as WorkerEnv).WORKER_CONCURRENCY === "number");
+}
+
+export { parseWorkerEnv, type WorkerEnv } from "./env.ts";
+export type { Handler, ClaimedJob, JobContext } from "./queue/types.ts";
+export { PermanentError } from "./queue/types.ts";
