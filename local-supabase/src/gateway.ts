@@ -126,7 +126,7 @@ export function createGateway(deps: GatewayDeps) {
       const upstream = await fetch(target, {
         method: req.method,
         headers,
-        body: req.method === "GET" || req.method === "HEAD" || body.length === 0 ? undefined : body,
+        body: req.method === "GET" || req.method === "HEAD" || body.length === 0 ? undefined : new Uint8Array(body),
         signal: controller.signal,
         redirect: "manual",
       });

@@ -29,7 +29,7 @@ export function toFetchRequest(req: http.IncomingMessage, body: Buffer, origin: 
   return new Request(new URL(req.url ?? "/", origin), {
     method,
     headers,
-    body: method === "GET" || method === "HEAD" || body.length === 0 ? undefined : body,
+    body: method === "GET" || method === "HEAD" || body.length === 0 ? undefined : new Uint8Array(body),
   });
 }
 

@@ -73,7 +73,8 @@ export async function migrate(app: LiteApp, root: string, log: Logger): Promise<
   const prev = process.cwd();
   process.chdir(root);
   try {
-    const result = await applyPendingMigrations(app);
+    // lite's CLI helper is typed for its default config; ours is the same App class.
+    const result = await applyPendingMigrations(app as unknown as Parameters<typeof applyPendingMigrations>[0]);
     for (const f of result.applied) log.info(`applied migration ${f.filename}`);
     return result.applied.map((f) => f.filename);
   } finally {

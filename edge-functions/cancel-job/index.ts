@@ -1,0 +1,19 @@
+import { z } from "zod";
+import { getCaller, requireRole, serviceClient } from "../_shared/auth.ts";
+import { AppError, handler, json, notFound, parseBody } from "../_shared/http.ts";
+
+const Input = z.object({ jobId: z.string().uuid() });
+
+// Admins cancel jobs: a waiting job is cancelled at once; a running one is flagged and its worker is
+// notified (NOTIFY job_cancel) and stops at its next safe point. Answers with the job's status now.
+Deno.serve(handler(async (req) => {
+  const { jobId } = await parseBody(req, Input);
+  const caller = await getCaller(req);
+  const { data: job, error } = await caller.client.from("jobs").select("id, org_id, status").eq("id", jobId).maybeSingle();
+  if (error) throw new AppError(500, "job_lookup_failed", error.message);
+  if (!job) throw notFound("The job");
+  await requireRole(caller, job.org_id, ["admin"]);
+  const { data: status, error: cancelError } = await serviceClient().rpc("cancel_job", { p_job_id: jobId, p_actor: caller.userId });
+  if (cancelError) throw new AppError(500, "cancel_failed", cancelError.message);
+  return json({ jobId, status, cancelRequested: status !== "completed" && status !== "failed" });
+}));

@@ -1,0 +1,84 @@
+import fs from "node:fs";
+import http from "node:http";
+import net from "node:net";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createLogger, startStack, type Stack } from "@review/local-supabase";
+import { addFeedback, callFunction, createOrg, type TestOrg } from "../helpers/org.ts";
+import { sql } from "../helpers/stack.ts";
+
+// A stack whose "Anthropic" is a loopback server that always fails, with a small per-org LLM limit:
+// the real client path (SDK retries included) runs against a provider that is down.
+let stack: Stack;
+let provider: http.Server;
+let org: TestOrg;
+const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "llm-failure-"));
+let calls = 0;
+
+beforeAll(async () => {
+  provider = http.createServer((req, res) => {
+    calls++;
+    req.resume();
+    res.writeHead(500, { "content-type": "application/json" });
+    res.end(JSON.stringify({ type: "error", error: { type: "api_error", message: "upstream exploded" } }));
+  });
+  await new Promise<void>((r) => provider.listen(0, "127.0.0.1", () => r()));
+  const port = (provider.address() as net.AddressInfo).port;
+  stack = await startStack({
+    dataDir,
+    apiPort: 0,
+    dbPort: await freePort(),
+    log: createLogger("llm-failure", "error"),
+    env: { ANTHROPIC_API_KEY: "test-key", LLM_BASE_URL: `http://127.0.0.1:${port}`, LLM_MAX_RETRIES: "1", LLM_RATE_LIMIT_PER_MINUTE: "3" },
+  });
+  org = await createOrg(stack, "llmfail");
+}, 120_000);
+
+afterAll(async () => {
+  await stack?.stop();
+  provider?.close();
+  fs.rmSync(dataDir, { recursive: true, force: true });
+});
+
+describe("when the LLM provider fails", () => {
+  it("answers with a clear error, creates no case, and logs the failed call", async () => {
+    const feedbackId = await addFeedback(stack, org.id);
+    const r = await callFunction(stack, "create-improvement-case", { feedbackId }, org.users.reviewer.accessToken);
+    expect(r.status).toBe(502);
+    expect(r.body.error.message).toMatch(/No case was created/);
+    expect(calls).toBe(2); // the first try and one retry
+    const [cases] = await sql(stack)`select count(*)::int as n from public.improvement_cases where feedback_id = ${feedbackId}`;
+    expect(cases!.n).toBe(0);
+    const [fb] = await sql(stack)`select status, case_id from public.feedback where id = ${feedbackId}`;
+    expect(fb).toEqual({ status: "new", case_id: null });
+    const logged = await sql(stack)`select status, error, model from public.ai_requests where org_id = ${org.id}`;
+    expect(logged).toHaveLength(1);
+    expect(logged[0]!.status).toBe("error");
+    expect(logged[0]!.error).toMatch(/upstream|500/);
+  });
+
+  it("limits LLM calls per organization with 429 and Retry-After", async () => {
+    const statuses: number[] = [];
+    let retryAfter: string | null = null;
+    for (let i = 0; i < 4; i++) {
+      const feedbackId = await addFeedback(stack, org.id);
+      const r = await callFunction(stack, "create-improvement-case", { feedbackId }, org.users.reviewer.accessToken);
+      statuses.push(r.status);
+      if (r.status === 429) retryAfter = r.headers.get("retry-after");
+    }
+    expect(statuses).toContain(429);
+    expect(Number(retryAfter)).toBeGreaterThan(0);
+  });
+});
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.listen(0, "127.0.0.1", () => {
+      const { port } = srv.address() as net.AddressInfo;
+      srv.close(() => resolve(port));
+    });
+    srv.on("error", reject);
+  });
+}
