@@ -2,6 +2,7 @@ import { z } from "zod";
 import { serviceClient } from "../_shared/auth.ts";
 import { env } from "../_shared/env.ts";
 import { AppError, handler, json, parseBody, unauthorized } from "../_shared/http.ts";
+import { llm } from "../_shared/llm.ts";
 
 const Item = z.object({
   externalId: z.string().trim().min(1).max(200),
@@ -12,6 +13,8 @@ const Item = z.object({
   model: z.string().max(120).nullish(),
   source: z.string().max(60).optional(),
   promptVersionId: z.string().uuid().nullish(),
+  /** The Langfuse trace of the answer being rated; the rating is recorded there as a score. */
+  traceId: z.string().max(200).nullish(),
   createdAt: z.string().datetime({ offset: true }).optional(),
 });
 const Input = z.object({
@@ -39,6 +42,7 @@ Deno.serve(handler(async (req) => {
     model: i.model ?? null,
     source: i.source ?? "api",
     prompt_version_id: i.promptVersionId ?? null,
+    trace_id: i.traceId ?? null,
     ...(i.createdAt ? { created_at: i.createdAt } : {}),
   }));
   const { data, error } = await service
@@ -50,8 +54,18 @@ Deno.serve(handler(async (req) => {
     throw new AppError(status, "ingest_failed", error.code === "23503" ? "A promptVersionId does not exist" : error.message);
   }
   const inserted = data ?? [];
+  await scoreRatings(service, input.items.filter((i) => i.traceId && inserted.some((r) => r.external_id === i.externalId)));
   return json({ inserted: inserted.length, duplicates: rows.length - inserted.length, ids: inserted }, 200);
 }));
+
+/** Human ratings become Langfuse scores on the rated traces (only new rows, so a retry scores nothing twice). */
+async function scoreRatings(service: ReturnType<typeof serviceClient>, items: Array<{ traceId?: string | null; rating: number; comment?: string | null }>) {
+  if (items.length === 0) return;
+  const { client } = llm(service);
+  if (!client.tracing) return;
+  for (const i of items) client.score({ traceId: i.traceId!, name: "user_rating", value: i.rating, comment: i.comment ?? undefined });
+  await client.flush();
+}
 
 async function resolveOrg(req: Request, service: ReturnType<typeof serviceClient>, bodyOrg: string | undefined): Promise<string> {
   const key = req.headers.get("x-ingest-key");

@@ -1,4 +1,6 @@
+import fs from "node:fs";
 import path from "node:path";
+import { pathToFileURL } from "node:url";
 import { readEnv, repoRoot } from "./env.ts";
 import { AlreadyRunningError } from "./lock.ts";
 import { createLogger } from "./log.ts";
@@ -18,6 +20,10 @@ try {
     jwtSecret: env.JWT_SECRET,
     log,
   });
+  const extras = await startApps(stack).catch(async (err) => {
+    await stack.stop();
+    throw err;
+  });
   const ms = Math.round(performance.now() - t0);
   process.stdout.write(`
 Review workspace is up (${stack.fresh ? "fresh database, seeded" : "existing data"}) in ${ms} ms.
@@ -32,6 +38,7 @@ Review workspace is up (${stack.fresh ? "fresh database, seeded" : "existing dat
         anon key: ${stack.anonKey}
 service_role key: ${stack.serviceRoleKey}
 
+${extras.lines.join("\n")}
 Written to ${path.join(stack.dataDir, "local-supabase.json")}. Demo logins are in README.md. Ctrl-C stops everything.
 `);
   let stopping = false;
@@ -40,6 +47,7 @@ Written to ${path.join(stack.dataDir, "local-supabase.json")}. Demo logins are i
     stopping = true;
     log.info(`${signal}: shutting down`);
     try {
+      for (const stopApp of extras.stops.reverse()) await stopApp();
       await stack.stop();
       log.info("stopped cleanly");
       process.exit(0);
@@ -57,4 +65,31 @@ Written to ${path.join(stack.dataDir, "local-supabase.json")}. Demo logins are i
   }
   log.error("could not start", err);
   process.exit(1);
+}
+
+/**
+ * The worker and the SPA, started in this process once the platform is up. Each is optional in the
+ * tree (they live in their own workspaces) and can be turned off, e.g. to run the worker elsewhere.
+ */
+async function startApps(stack: Awaited<ReturnType<typeof startStack>>) {
+  const lines: string[] = [];
+  const stops: Array<() => Promise<void>> = [];
+  if (process.env.LOCAL_SUPABASE_WORKER !== "off" && fs.existsSync(path.join(repoRoot, "worker/src/index.ts"))) {
+    const { startWorker } = (await import(pathToFileURL(path.join(repoRoot, "worker/src/index.ts")).href)) as typeof import("../../worker/src/index.ts");
+    const worker = await startWorker({
+      env: { ...process.env, DATABASE_URL: stack.dbUrl, SUPABASE_URL: stack.apiUrl, SUPABASE_SERVICE_ROLE_KEY: stack.serviceRoleKey },
+    });
+    stops.push(() => worker.stop());
+    lines.push(`          Worker: running (${worker.workerId})`);
+  }
+  const webEntry = path.join(repoRoot, "web/dev-server.ts");
+  if (process.env.LOCAL_SUPABASE_WEB !== "off" && fs.existsSync(webEntry)) {
+    const { startWebServer } = (await import(pathToFileURL(webEntry).href)) as {
+      startWebServer(o: { apiUrl: string; anonKey: string; port: number; mode: "dev" | "preview" }): Promise<{ url: string; close(): Promise<void> }>;
+    };
+    const web = await startWebServer({ apiUrl: stack.apiUrl, anonKey: stack.anonKey, port: Number(process.env.WEB_PORT ?? 5173), mode: "dev" });
+    stops.push(() => web.close());
+    lines.push(`          Web app: ${web.url}   <- open this`);
+  }
+  return { lines, stops };
 }

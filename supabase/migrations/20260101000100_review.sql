@@ -18,6 +18,8 @@ create table public.feedback (
   external_id text check (char_length(external_id) <= 200),
   model text,
   prompt_version_id uuid,
+  -- The customer's LLM trace this rating is about (their Langfuse trace id), for scoring it there.
+  trace_id text check (char_length(trace_id) <= 200),
   case_id uuid,
   created_at timestamptz not null default now(),
   updated_at timestamptz not null default now(),

@@ -6,7 +6,8 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createLogger, startStack, type Stack } from "@review/local-supabase";
 import { addFeedback, callFunction, createOrg, type TestOrg } from "../helpers/org.ts";
-import { sql } from "../helpers/stack.ts";
+import { sql, waitFor } from "../helpers/stack.ts";
+import { loopback } from "../llm/loopback.ts";
 
 // A stack whose "Anthropic" is a loopback server that always fails, with a small per-org LLM limit:
 // the real client path (SDK retries included) runs against a provider that is down.
@@ -15,6 +16,7 @@ let provider: http.Server;
 let org: TestOrg;
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "llm-failure-"));
 let calls = 0;
+let langfuse: Awaited<ReturnType<typeof loopback>>;
 
 beforeAll(async () => {
   provider = http.createServer((req, res) => {
@@ -25,12 +27,13 @@ beforeAll(async () => {
   });
   await new Promise<void>((r) => provider.listen(0, "127.0.0.1", () => r()));
   const port = (provider.address() as net.AddressInfo).port;
+  langfuse = await loopback(() => ({ status: 207, body: { successes: [], errors: [] } }));
   stack = await startStack({
     dataDir,
     apiPort: 0,
     dbPort: await freePort(),
     log: createLogger("llm-failure", "error"),
-    env: { ANTHROPIC_API_KEY: "test-key", LLM_BASE_URL: `http://127.0.0.1:${port}`, LLM_MAX_RETRIES: "1", LLM_RATE_LIMIT_PER_MINUTE: "3" },
+    env: { ANTHROPIC_API_KEY: "test-key", LLM_BASE_URL: `http://127.0.0.1:${port}`, LLM_MAX_RETRIES: "1", LLM_RATE_LIMIT_PER_MINUTE: "3", LANGFUSE_PUBLIC_KEY: "pk-lf-test", LANGFUSE_SECRET_KEY: "sk-lf-test", LANGFUSE_BASE_URL: langfuse.url },
   });
   org = await createOrg(stack, "llmfail");
 }, 120_000);
@@ -38,6 +41,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await stack?.stop();
   provider?.close();
+  await langfuse?.close();
   fs.rmSync(dataDir, { recursive: true, force: true });
 });
 
@@ -56,6 +60,19 @@ describe("when the LLM provider fails", () => {
     expect(logged).toHaveLength(1);
     expect(logged[0]!.status).toBe("error");
     expect(logged[0]!.error).toMatch(/upstream|500/);
+  });
+
+  it("traces the failed generation to Langfuse and records ingested human ratings as scores", async () => {
+    type Event = { type: string; body: Record<string, unknown> };
+    const events = () => langfuse.requests.filter((q) => q.path === "/api/public/ingestion").flatMap((q) => (JSON.parse(q.body) as { batch: Event[] }).batch);
+    await waitFor(() => events().some((e) => e.type === "generation-update" && e.body.level === "ERROR") || events().some((e) => e.type === "generation-create"), { message: "generation traced" });
+
+    const key = await org.users.admin.client.rpc("create_ingest_key", { p_org: org.id, p_name: "app" });
+    const traceId = "customer-trace-123";
+    const r = await callFunction(stack, "ingest-feedback", { items: [{ externalId: "t-1", rating: 2, query: "q", response: "r", comment: "meh", traceId }] }, undefined, { "x-ingest-key": key.data });
+    expect(r.status).toBe(200);
+    const score = await waitFor(() => events().find((e) => e.type === "score-create" && e.body.traceId === traceId), { message: "score sent" });
+    expect(score.body).toMatchObject({ name: "user_rating", value: 2, comment: "meh" });
   });
 
   it("limits LLM calls per organization with 429 and Retry-After", async () => {

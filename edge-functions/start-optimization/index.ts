@@ -1,0 +1,59 @@
+import { z } from "zod";
+import { buildClarifyQuestionsPrompt, ClarifyQuestionsOutput, modelFor } from "../../shared/src/llm/index.ts";
+import { getCaller, requireRole, serviceClient } from "../_shared/auth.ts";
+import { AppError, badRequest, handler, json, parseBody } from "../_shared/http.ts";
+import { enforceLlmRateLimit, llm } from "../_shared/llm.ts";
+import { completeJson, llmFailure, MAX_QUESTIONS, MAX_ROUNDS, PromptText, rpcFailure, Selections, sessionTrace, STUDIO_ROLES } from "../_shared/prompt-studio.ts";
+
+const Input = z.object({
+  orgId: z.string().uuid(),
+  initialPrompt: PromptText,
+  selections: Selections.default({}),
+  /** The prompt this session aims to improve (its final prompt can be saved as a version of it). */
+  promptId: z.string().uuid().optional(),
+});
+
+// The first step of the seed's loop: the fast model reads the prompt and asks clarifying questions.
+// The LLM runs before anything is written, and the session arrives with its questions in one
+// transaction (opt_open_session, with the caller's rights), so a failed call leaves nothing behind.
+Deno.serve(handler(async (req) => {
+  const input = await parseBody(req, Input);
+  const caller = await getCaller(req);
+  await requireRole(caller, input.orgId, STUDIO_ROLES);
+  if (input.promptId) {
+    const { data, error } = await caller.client.from("prompts").select("id").eq("id", input.promptId).eq("org_id", input.orgId).maybeSingle();
+    if (error) throw new AppError(500, "prompt_lookup_failed", error.message);
+    if (!data) throw badRequest("Some fields point at things that do not exist", { promptId: ["No such prompt in this organization"] });
+  }
+
+  const service = serviceClient();
+  await enforceLlmRateLimit(service, input.orgId, "llm");
+  const ai = llm(service);
+  // The id exists before the call so the call's trace already carries it.
+  const session = { id: crypto.randomUUID(), org_id: input.orgId };
+  const model = modelFor(ai.route, "clarify-questions");
+  let questions: string[];
+  let served: string;
+  try {
+    const parts = buildClarifyQuestionsPrompt({ prompt: input.initialPrompt, selections: input.selections, maxQuestions: MAX_QUESTIONS });
+    const { value, result } = await completeJson(ai, parts, model, ClarifyQuestionsOutput, sessionTrace("start-optimization", session, caller.userId, 0));
+    questions = [...new Set(value.questions.map((q) => q.trim()).filter(Boolean))].slice(0, MAX_QUESTIONS);
+    served = result.servedModel;
+  } catch (err) {
+    throw llmFailure(err, "Could not generate clarifying questions; no session was started");
+  } finally {
+    await ai.client.flush();
+  }
+
+  const { data, error } = await caller.client.rpc("opt_open_session", {
+    p_id: session.id,
+    p_org_id: input.orgId,
+    p_prompt_id: input.promptId ?? null,
+    p_initial_prompt: input.initialPrompt,
+    p_selections: input.selections,
+    p_questions: questions,
+    p_model: served,
+  });
+  if (error) throw rpcFailure(error, "session_create_failed");
+  return json({ session: data, questions, maxRounds: MAX_ROUNDS }, 201);
+}));

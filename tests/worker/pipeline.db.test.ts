@@ -1,0 +1,253 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { StackInfo } from "@review/local-supabase";
+import { startWorker, type WorkerHandle } from "@review/worker";
+import { silentLogger } from "@review/worker/log";
+import { callFunction, createOrg, type TestOrg } from "../helpers/org.ts";
+import { client, createUser, getStack, serviceClient, sql, waitFor } from "../helpers/stack.ts";
+import { approvedExamples } from "./fixtures.ts";
+
+// The worker's real job kinds end to end on the embedded default: functions → queue → worker → dev LLM.
+// Only this file serves fine_tune / ab_eval / drift, so no other test's worker takes these jobs.
+const root = path.resolve(import.meta.dirname, "..", "..");
+let stack: StackInfo;
+let org: TestOrg;
+let worker: WorkerHandle | undefined;
+let child: ChildProcess | undefined;
+
+const baseEnv = () => ({
+  DATABASE_URL: stack.dbUrl,
+  SUPABASE_URL: stack.apiUrl,
+  WORKER_SCHEDULER: "false",
+  WORKER_TASKS: "fine_tune,ab_eval,drift",
+  WORKER_LEASE_MS: "1500",
+  WORKER_POLL_MS: "200",
+  LOG_LEVEL: "warn",
+});
+
+async function ensureWorker() {
+  worker ??= await startWorker({ env: { ...baseEnv(), WORKER_CONCURRENCY: "2", WORKER_ID: "survivor" }, log: silentLogger });
+  return worker;
+}
+
+async function jobDone(jobId: string, timeout = 60_000) {
+  return waitFor(async () => {
+    const [j] = await sql(stack)`select status, error, result, progress from public.jobs where id = ${jobId}`;
+    return j && ["completed", "failed", "cancelled"].includes(j.status) ? j : null;
+  }, { timeout, message: `job ${jobId} finished` });
+}
+
+beforeAll(async () => {
+  stack = await getStack();
+  org = await createOrg(stack, "pipeline");
+  const db = sql(stack);
+  for (const e of approvedExamples()) {
+    await db`insert into public.training_examples (org_id, query, answer, tags, created_by) values (${org.id}, ${e.query}, ${e.answer}, ${e.tags}, ${org.users.curator.id})`;
+  }
+});
+
+afterAll(async () => {
+  child?.kill("SIGKILL");
+  await worker?.stop(2000);
+});
+
+describe("worker pipeline", () => {
+  let fineTuneJobId: string;
+  let modelId: string;
+
+  it("a worker killed with -9 mid fine-tune: the job is re-claimed after its lease and completes once", async () => {
+    const started = await callFunction(stack, "start-fine-tune-job", {
+      orgId: org.id,
+      name: "support answers v1",
+      tags: ["support"],
+      seed: 3,
+      validationFraction: 0.5,
+      // One call at a time: the evaluation takes long enough to be killed in the middle of.
+      evalConcurrency: 1,
+    }, org.users.admin.accessToken);
+    expect(started.status).toBe(201);
+    fineTuneJobId = started.body.job.id;
+
+    child = spawn(process.execPath, [path.join(root, "node_modules", "tsx", "dist", "cli.mjs"), "worker/src/main.ts"], {
+      cwd: root,
+      env: { ...process.env, ...baseEnv(), WORKER_ID: "victim", WORKER_CONCURRENCY: "1" },
+      stdio: "ignore",
+    });
+    // Killed once the model row exists and evaluation is under way.
+    await waitFor(async () => (await sql(stack)`select 1 from public.job_events where job_id = ${fineTuneJobId} and step = 'model'`).length > 0, { timeout: 30_000, message: "victim reached the model step" });
+    child.kill("SIGKILL");
+    const [mid] = await sql(stack)`select j.status, q.locked_by from public.jobs j join public.job_queue q on q.job_id = j.id where j.id = ${fineTuneJobId}`;
+    expect(mid).toEqual({ status: "running", locked_by: "victim" });
+
+    await ensureWorker();
+    const job = await jobDone(fineTuneJobId);
+    expect(job.status).toBe("completed");
+    const events = await sql(stack)`select step, message from public.job_events where job_id = ${fineTuneJobId} order by id`;
+    expect(events.find((e) => e.step === "lease_expired")?.message).toMatch(/attempt 1 \(victim\) stopped renewing its lease/);
+    expect(events.filter((e) => e.step === "completed")).toHaveLength(1);
+    // Resumed from its checkpoint: the dataset was built once.
+    expect(events.filter((e) => e.step === "dataset" && e.message.startsWith("Dataset "))).toHaveLength(1);
+    const models = await sql(stack)`select id, accuracy, latency_ms, cost_per_1k_tokens, provider, dataset_snapshot, retrieval_index is not null as indexed from public.models where job_id = ${fineTuneJobId}`;
+    expect(models).toHaveLength(1);
+    modelId = models[0]!.id;
+    expect(job.result.modelId).toBe(modelId);
+    expect(models[0]!.indexed).toBe(true);
+    expect((await sql(stack)`select count(*)::int as n from public.job_queue where job_id = ${fineTuneJobId}`)[0]!.n).toBe(0);
+
+    // Real numbers: the trained offline model answers held-out phrasings from approved answers; the base
+    // model (which never saw them) does not.
+    const r = job.result;
+    expect(r.snapshot.contentHash).toMatch(/^[0-9a-f]{64}$/);
+    expect(r.snapshot.counts).toMatchObject({ matched: 40, used: 40, train: 20, validation: 20 });
+    expect(r.evaluation.n).toBe(20);
+    expect(r.evaluation.accuracy).toBeGreaterThan(0.5);
+    expect(r.baseline.accuracy).toBeLessThan(r.evaluation.accuracy);
+    expect(models[0]!.accuracy).toBeCloseTo(r.evaluation.accuracy, 4);
+    expect(Number(models[0]!.cost_per_1k_tokens)).toBe(0);
+    expect(models[0]!.latency_ms).toBeGreaterThan(0);
+    const calls = await sql(stack)`select count(*)::int as n from public.ai_requests where org_id = ${org.id} and function_name = 'worker:fine-tune-eval'`;
+    expect(calls[0]!.n).toBeGreaterThanOrEqual(40);
+  }, 90_000);
+
+  it("A/B evaluation promotes the fine-tuned prompt version through the gate, and rollback restores the old one", async () => {
+    expect(modelId).toBeTruthy();
+    const db = sql(stack);
+    const [prompt] = await db`insert into public.prompts (org_id, slug, created_by) values (${org.id}, 'support-answer', ${org.users.admin.id}) returning id`;
+    const [v1] = await db`
+      insert into public.prompt_versions (org_id, prompt_id, version, template, model, status, promoted_at)
+      values (${org.id}, ${prompt!.id}, 1, '{{query}}', 'offline-fast-1', 'production', now() - interval '1 day') returning id`;
+    const [v2] = await db`
+      insert into public.prompt_versions (org_id, prompt_id, version, template, model, status, parent_version_id)
+      values (${org.id}, ${prompt!.id}, 2, '{{query}}', ${`offline-ft:${modelId}`}, 'candidate', ${v1!.id}) returning id`;
+
+    // A reviewer watches the job live.
+    const viewer = client(stack, stack.anonKey, org.users.reviewer.accessToken);
+    await viewer.realtime.setAuth(org.users.reviewer.accessToken);
+    const seen: number[] = [];
+    const channel = viewer.channel(`jobs-${org.id}`).on("postgres_changes", { event: "UPDATE", schema: "public", table: "jobs", filter: `org_id=eq.${org.id}` }, (p) => {
+      seen.push((p.new as { progress: number }).progress);
+    });
+    await new Promise<void>((resolve, reject) => channel.subscribe((s, err) => (s === "SUBSCRIBED" ? resolve() : s === "CHANNEL_ERROR" || s === "TIMED_OUT" ? reject(err ?? new Error(s)) : undefined)));
+
+    const started = await callFunction(stack, "start-evaluation", {
+      orgId: org.id,
+      name: "v2 (fine-tuned) vs v1",
+      variantA: { promptVersionId: v1!.id },
+      variantB: { promptVersionId: v2!.id },
+      evalSet: { source: "training_examples", holdoutOfJobId: fineTuneJobId },
+      gate: { minSamples: 10 },
+      promote: true,
+      concurrency: 8,
+    }, org.users.admin.accessToken);
+    expect(started.status).toBe(201);
+    const evalJobId = started.body.job.id as string;
+    await ensureWorker();
+    const job = await jobDone(evalJobId);
+    expect(job.error).toBeNull();
+    expect(job.status).toBe("completed");
+    const { analysis, decision } = job.result;
+    expect(analysis.n).toBe(20);
+    expect(analysis.gate.passed).toBe(true);
+    expect(analysis.meanDelta).toBeGreaterThan(0.05);
+    expect(analysis.pValue).toBeLessThan(0.05);
+    expect(analysis.ci95.lower).toBeGreaterThan(0);
+    expect(analysis.winRateB).toBeGreaterThan(0.5);
+    expect(analysis.deltas.f1).toBeGreaterThan(0);
+    expect(analysis.a.costUsd).toBe(0);
+    expect(decision.promoted).toBe(true);
+
+    const versions = await db`select id, status from public.prompt_versions where prompt_id = ${prompt!.id} order by version`;
+    expect(versions.map((v) => v.status)).toEqual(["retired", "production"]);
+    const audit = await db`select action, actor_id, details from public.audit_logs where org_id = ${org.id} and action in ('eval.gate', 'prompt.promotion') order by id`;
+    expect(audit.map((a) => a.action)).toEqual(["prompt.promotion", "eval.gate"]);
+    expect(audit.every((a) => a.actor_id === org.users.admin.id)).toBe(true);
+    expect(audit[1]!.details).toMatchObject({ passed: true, promoted: true, n: 20 });
+
+    // Per-item drill-down: members read it, other organizations do not.
+    const items = await viewer.from("eval_results").select("item_index, query, output_a, output_b, metrics, judge, judge_score").eq("job_id", evalJobId).order("item_index");
+    expect(items.error).toBeNull();
+    expect(items.data).toHaveLength(20);
+    expect(items.data![0]!.judge).toHaveLength(2);
+    const outsider = await createUser(stack, "outsider");
+    const none = await outsider.client.from("eval_results").select("id").eq("job_id", evalJobId);
+    expect(none.data).toEqual([]);
+
+    await waitFor(() => seen.some((p) => p > 0 && p < 100) && seen.includes(100), { timeout: 10_000, message: "live progress updates" });
+    await viewer.removeChannel(channel);
+
+    const rb = await serviceClient(stack).rpc("rollback_prompt", { p_prompt_id: prompt!.id, p_actor: org.users.admin.id, p_reason: "test rollback" });
+    expect(rb.error).toBeNull();
+    expect(rb.data.id).toBe(v1!.id);
+    const after = await db`select status from public.prompt_versions where prompt_id = ${prompt!.id} order by version`;
+    expect(after.map((v) => v.status)).toEqual(["production", "retired"]);
+    const [rbAudit] = await db`select actor_id, details from public.audit_logs where org_id = ${org.id} and action = 'prompt.rollback'`;
+    expect(rbAudit).toMatchObject({ actor_id: org.users.admin.id, details: { from_version_id: v2!.id, reason: "test rollback" } });
+  }, 90_000);
+
+  it("cancelling a running fine-tune stops it at the next step", async () => {
+    await ensureWorker();
+    const started = await callFunction(stack, "start-fine-tune-job", { orgId: org.id, name: "to cancel", validationFraction: 0.5, evalConcurrency: 1 }, org.users.admin.accessToken);
+    const jobId = started.body.job.id as string;
+    await waitFor(async () => (await sql(stack)`select 1 from public.job_events where job_id = ${jobId} and step = 'model'`).length > 0, { timeout: 30_000, message: "evaluating" });
+    const res = await callFunction(stack, "cancel-job", { jobId }, org.users.admin.accessToken);
+    expect(res.status).toBe(200);
+    const job = await jobDone(jobId);
+    expect(job.status).toBe("cancelled");
+  }, 60_000);
+
+  it("drift: a shifted rating distribution raises an alert and enough new approved answers propose a retrain", async () => {
+    const drift = await createOrg(stack, "drift");
+    const db = sql(stack);
+    const baseline = [5, 5, 5, 4, 5, 4, 5, 5, 3, 5];
+    const current = [1, 2, 1, 1, 3, 1, 2, 1, 1, 5];
+    for (let i = 0; i < 40; i++) {
+      await db`insert into public.feedback (org_id, rating, query, response, model, created_at)
+               values (${drift.id}, ${baseline[i % 10]!}, 'q', 'r', 'offline-strong-1', now() - interval '10 days' - ${i} * interval '1 hour'),
+                      (${drift.id}, ${current[i % 10]!}, 'q', 'r', 'offline-strong-1', now() - interval '1 day' - ${i} * interval '1 hour')`;
+    }
+    for (const e of approvedExamples({ topics: 3 })) await db`insert into public.training_examples (org_id, query, answer, tags) values (${drift.id}, ${e.query}, ${e.answer}, ${e.tags})`;
+    const [job] = await db`select * from public.enqueue_job(${drift.id}, 'drift', 'Rating drift check', ${db.json({ minNewExamples: 10 } as never)})`;
+    await ensureWorker();
+    const done = await jobDone(job!.id);
+    expect(done.status).toBe("completed");
+    expect(done.result.alerts).toBe(1);
+    const [alert] = await db`select psi, threshold, baseline_count, current_count, model from public.drift_alerts where org_id = ${drift.id}`;
+    expect(alert).toMatchObject({ threshold: 0.3, baseline_count: 40, current_count: 40, model: "offline-strong-1" });
+    expect(alert!.psi).toBeGreaterThan(0.3);
+    const [proposal] = await db`select status, new_examples, drift_alert_id is not null as linked from public.retrain_proposals where org_id = ${drift.id}`;
+    expect(proposal).toEqual({ status: "open", new_examples: 12, linked: true });
+  }, 60_000);
+});
+
+describe("job functions", () => {
+  it("refuse non-admins with 403 and bad input with 400 and field errors", async () => {
+    const reviewer = org.users.reviewer.accessToken;
+    const curator = org.users.curator.accessToken;
+    const ft = await callFunction(stack, "start-fine-tune-job", { orgId: org.id, name: "nope" }, curator);
+    expect(ft.status).toBe(403);
+    expect(ft.body.error.code).toBe("forbidden");
+    const ev = await callFunction(stack, "start-evaluation", {
+      orgId: org.id, name: "nope", variantA: { model: "offline-fast-1" }, variantB: { model: "offline-strong-1" }, evalSet: { source: "curated", items: [{ query: "hi" }] },
+    }, reviewer);
+    expect(ev.status).toBe(403);
+
+    const bad = await callFunction(stack, "start-fine-tune-job", { orgId: "not-a-uuid", name: "", validationFraction: 2, trainer: "magic" }, org.users.admin.accessToken);
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.code).toBe("invalid_input");
+    expect(Object.keys(bad.body.error.fields).sort()).toEqual(["name", "orgId", "trainer", "validationFraction"]);
+    const badEval = await callFunction(stack, "start-evaluation", { orgId: org.id, name: "x", variantA: {}, variantB: { model: "m" }, evalSet: { source: "nowhere" } }, org.users.admin.accessToken);
+    expect(badEval.status).toBe(400);
+    expect(Object.keys(badEval.body.error.fields)).toEqual(expect.arrayContaining(["variantA", "evalSet.source"]));
+
+    const tooFew = await callFunction(stack, "start-fine-tune-job", { orgId: org.id, name: "few", tags: ["no-such-tag"] }, org.users.admin.accessToken);
+    expect(tooFew.status).toBe(422);
+    expect(tooFew.body.error.message).toMatch(/Only 0 approved examples match the tags no-such-tag/);
+
+    const outsider = await createUser(stack, "outsider-fn");
+    const notMember = await callFunction(stack, "start-fine-tune-job", { orgId: org.id, name: "x" }, outsider.accessToken);
+    expect(notMember.status).toBe(404);
+    const cancelByReviewer = await callFunction(stack, "cancel-job", { jobId: (await sql(stack)`select id from public.jobs where org_id = ${org.id} limit 1`)[0]!.id }, reviewer);
+    expect(cancelByReviewer.status).toBe(403);
+  }, 60_000);
+});

@@ -1,0 +1,10 @@
+import { createClient, type SupabaseClient } from "@supabase/supabase-js";
+import { readEnv } from "./env.ts";
+
+export const env = readEnv();
+
+/** The one client of the app; RLS decides what it may read and write as the signed-in user. */
+export const supabase: SupabaseClient = createClient(env.supabaseUrl, env.supabaseAnonKey, {
+  auth: { persistSession: true, autoRefreshToken: true, detectSessionInUrl: true },
+  realtime: { params: { eventsPerSecond: 50 } },
+});
