@@ -4,12 +4,17 @@ import path from "node:path";
 import { createLogger, startStack, type Stack } from "@review/local-supabase";
 
 let stack: Stack | undefined;
-export const stackFile = path.resolve(import.meta.dirname, "..", ".data", "test", "local-supabase.json");
+let dataDir: string | undefined;
 
-/** Starts Postgres + the gateway once for the run on free ports, in .data/test (never the dev data). */
+/**
+ * Starts Postgres + the gateway once for the run, on free ports, in a data dir of its own (never the
+ * dev data, never another run's): every run migrates and seeds a fresh database, and runs in parallel
+ * (two terminals, two engineers) cannot step on each other.
+ */
 export async function setup() {
-  const dataDir = path.dirname(stackFile);
-  fs.mkdirSync(dataDir, { recursive: true });
+  const runs = path.resolve(import.meta.dirname, "..", ".data", "test-runs");
+  fs.mkdirSync(runs, { recursive: true });
+  dataDir = fs.mkdtempSync(path.join(runs, "run-"));
   stack = await startStack({
     dataDir,
     apiPort: 0,
@@ -18,11 +23,12 @@ export async function setup() {
     // Functions see a test-only LLM limit so the rate-limit test does not wait for minutes.
     env: { LLM_RATE_LIMIT_PER_MINUTE: process.env.LLM_RATE_LIMIT_PER_MINUTE ?? "600" },
   });
-  process.env.TEST_STACK_FILE = stackFile;
+  process.env.TEST_STACK_FILE = path.join(dataDir, "local-supabase.json");
 }
 
 export async function teardown() {
   await stack?.stop();
+  if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
 }
 
 function freePort(): Promise<number> {

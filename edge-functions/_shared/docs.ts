@@ -6,20 +6,20 @@ import * as Y from "yjs";
  * exactly as a provider loads it. Returns null when the document was never edited live.
  */
 export async function loadDocText(service: SupabaseClient, docId: string, textName: string): Promise<string | null> {
-  const { data, error } = await service.rpc("load_doc", { p_doc_id: docId });
+  const { data, error } = await service.rpc("doc_load", { p_doc_id: docId });
   if (error) {
     // A project without the co-editing tables yet has no live documents.
     if (error.code === "PGRST202" || error.code === "42883") return null;
     throw new Error(`loading ${docId} failed: ${error.message}`);
   }
-  const rows = (Array.isArray(data) ? data : data ? [data] : []) as Array<{ update: string }>;
+  const rows = (Array.isArray(data) ? data : data ? [data] : []) as Array<{ kind: "snapshot" | "update"; data: string }>;
   if (rows.length === 0) return null;
   const doc = new Y.Doc();
-  for (const row of rows) Y.applyUpdate(doc, decodeBytea(row.update));
+  for (const row of rows) Y.applyUpdate(doc, decodeBytea(row.data));
   return doc.getText(textName).toString();
 }
 
-/** PostgREST returns bytea as `\x<hex>`; a base64 string is accepted too. */
+/** doc_load sends base64; a PostgREST bytea (`\x<hex>`) is accepted too. */
 export function decodeBytea(value: string): Uint8Array {
   if (value.startsWith("\\x")) {
     const hex = value.slice(2);

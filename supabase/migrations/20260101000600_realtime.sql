@@ -17,17 +17,17 @@ language plpgsql stable security definer set search_path = '' as $$
 declare
   kind text := split_part(p_topic, ':', 1);
   ident text := split_part(p_topic, ':', 2);
-  id uuid;
+  v_id uuid;
 begin
   if ident !~* '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' then
     return null;
   end if;
-  id := ident::uuid;
+  v_id := ident::uuid;
   return case kind
-    when 'org' then id
-    when 'case' then (select org_id from public.improvement_cases where improvement_cases.id = id)
-    when 'job' then (select org_id from public.jobs where jobs.id = id)
-    when 'prompt' then (select org_id from public.prompt_versions where prompt_versions.id = id)
+    when 'org' then v_id
+    when 'case' then (select c.org_id from public.improvement_cases c where c.id = v_id)
+    when 'job' then (select j.org_id from public.jobs j where j.id = v_id)
+    when 'prompt' then (select v.org_id from public.prompt_versions v where v.id = v_id)
     else null
   end;
 end $$;

@@ -3,8 +3,10 @@
 --
 -- Days are UTC days. Latency percentiles come from a fixed log-scale histogram per rollup row:
 -- bucket k (1-based) holds latencies with log2(ms + 1) in [(k-1)/4, k/4), i.e. four buckets per
--- doubling (at most ~19% wide), the last bucket open-ended (≥ 2^20 ms ≈ 17 min). Histograms add
--- element-wise, so p50/p95 over any range of days, models or functions come from the rollup alone.
+-- doubling (at most ~19% wide), the last bucket open-ended (≥ 2^20 ms ≈ 17 min). The int[80] is
+-- stored CUMULATIVE (latency_hist[k] = requests in buckets 1..k, so [80] = all requests): cumulative
+-- histograms still add element-wise, so p50/p95 over any range of days, models or functions come
+-- from the rollup alone, and a quantile is a binary search instead of a scan.
 
 -- Histogram helpers ---------------------------------------------------------------------------
 
@@ -35,46 +37,38 @@ language sql immutable parallel safe set search_path = '' as $$
   from unnest(a, b) with ordinality as t(x, y, i)
 $$;
 
-create or replace aggregate private.hist_sum(integer[]) (
-  sfunc = private.int_array_add,
-  stype = integer[],
-  combinefunc = private.int_array_add,
-  parallel = safe
-);
-
--- Quantiles from a histogram, interpolating linearly inside the bucket that holds the rank.
-create or replace function private.hist_quantiles(p_hist integer[], p_qs float8[]) returns float8[]
+-- Quantiles from a cumulative histogram: binary search for the bucket holding the rank, then linear
+-- interpolation inside it.
+create or replace function private.hist_quantiles(p_cum integer[], p_qs float8[]) returns float8[]
 language plpgsql immutable parallel safe set search_path = '' as $$
 declare
-  total bigint := 0;
-  cum bigint;
-  n integer := coalesce(array_length(p_hist, 1), 0);
+  n integer := coalesce(array_length(p_cum, 1), 0);
+  total float8;
   result float8[] := '{}';
   q float8;
   target float8;
-  k integer;
-  lo float8;
-  hi float8;
+  lo_k integer;
+  hi_k integer;
+  mid integer;
+  prev float8;
 begin
-  for k in 1 .. n loop
-    total := total + greatest(p_hist[k], 0);
-  end loop;
+  total := case when n = 0 then 0 else p_cum[n] end;
   foreach q in array p_qs loop
-    if total = 0 then
+    if total <= 0 then
       result := result || null::float8;
       continue;
     end if;
-    target := greatest(q, 0) * total;
-    cum := 0;
-    for k in 1 .. n loop
-      if p_hist[k] > 0 and cum + p_hist[k] >= target then
-        lo := power(2::float8, (k - 1) / 4.0) - 1;
-        hi := power(2::float8, k / 4.0) - 1;
-        result := result || round((lo + (hi - lo) * greatest(target - cum, 0) / p_hist[k])::numeric, 1)::float8;
-        exit;
-      end if;
-      cum := cum + greatest(p_hist[k], 0);
+    target := greatest(least(q, 1), 0) * total;
+    -- smallest k with cum[k] >= target and cum[k] > 0
+    lo_k := 1;
+    hi_k := n;
+    while lo_k < hi_k loop
+      mid := (lo_k + hi_k) / 2;
+      if p_cum[mid] >= target and p_cum[mid] > 0 then hi_k := mid; else lo_k := mid + 1; end if;
     end loop;
+    prev := case when lo_k = 1 then 0 else p_cum[lo_k - 1] end;
+    result := result || round(((power(2::float8, (lo_k - 1) / 4.0) - 1)
+      + (power(2::float8, lo_k / 4.0) - power(2::float8, (lo_k - 1) / 4.0)) * greatest(target - prev, 0) / greatest(p_cum[lo_k] - prev, 1))::numeric, 1)::float8;
   end loop;
   return result;
 end $$;
@@ -156,12 +150,16 @@ begin
              sum(g.output_tokens) as output_tokens, sum(g.cost_usd) as cost_usd, sum(g.latency_ms_sum) as latency_ms_sum
       from grouped g
       group by 1, 2, 3, 4
-    ), hists as (
-      select k.org_id, k.day, k.model, k.function_name, array_agg(coalesce(g.n, 0)::integer order by b.b) as hist
+    ), cumulative as (
+      select k.org_id, k.day, k.model, k.function_name, b.b,
+             sum(coalesce(g.n, 0)) over (partition by k.org_id, k.day, k.model, k.function_name order by b.b) as c
       from per_key k
       cross join generate_series(1, 80) as b(b)
       left join grouped g on g.org_id = k.org_id and g.day = k.day and g.model = k.model
                          and g.function_name = k.function_name and g.bucket = b.b
+    ), hists as (
+      select org_id, day, model, function_name, array_agg(c::integer order by b) as hist
+      from cumulative
       group by 1, 2, 3, 4
     )
     insert into public.ai_usage_daily as d
@@ -285,17 +283,18 @@ create policy "Admins and managers can read the feedback rollup" on public.feedb
   for select to authenticated using (private.has_role(org_id, '{admin,manager}'));
 
 -- Board functions -------------------------------------------------------------------------------
--- Security invoker: RLS on the rollups and source tables already limits rows to the caller's
--- organizations; the explicit check turns "not allowed" into an error instead of an empty board.
+-- Security definer with an explicit role check: the caller must be an admin or manager of p_org (or
+-- the service role), and every query below is filtered to p_org. Definer rather than invoker
+-- because RLS would otherwise call a membership check per scanned row (thousands of cases, ~1k
+-- rollup rows), which dominated the board latency in bench/README-boards.md.
 
--- Security invoker on purpose: current_user must be the caller's role (has_role itself is definer).
 create or replace function private.assert_board_reader(p_org uuid) returns void
-language plpgsql stable security invoker set search_path = '' as $$
+language plpgsql stable security definer set search_path = '' as $$
 begin
-  if (select auth.role()) = 'service_role' or current_user in ('postgres', 'supabase_admin') then
+  if (select auth.role()) = 'service_role' then
     return;
   end if;
-  if not private.has_role(p_org, '{admin,manager}') then
+  if p_org is null or not private.has_role(p_org, '{admin,manager}') then
     raise exception 'Only admins and managers of this organization can read its boards' using errcode = '42501';
   end if;
 end $$;
@@ -328,35 +327,49 @@ returns table (
   latency_p50_ms float8,
   latency_p95_ms float8
 )
-language plpgsql stable security invoker set search_path = '' as $$
+language plpgsql stable security definer set search_path = '' as $$
 begin
   perform private.assert_board_reader(p_org);
   perform private.assert_board_range(p_from, p_to);
   return query
-  select g.day, g.model, g.function_name, g.requests, g.errors,
-         round(g.errors::numeric / nullif(g.requests, 0), 4),
-         g.input_tokens, g.output_tokens, round(g.cost_usd, 6),
-         round(g.latency_ms_sum::numeric / nullif(g.requests, 0), 1),
+  with base as materialized (
+    select u.* from public.ai_usage_daily u where u.org_id = p_org and u.day between p_from and p_to
+  ), merged as (
+    select x.model, x.function_name, array_agg(x.c order by x.k) as cum
+    from (
+      select b.model, b.function_name, h.k, sum(h.c)::integer as c
+      from base b cross join lateral unnest(b.latency_hist) with ordinality as h(c, k)
+      group by 1, 2, 3
+    ) x
+    group by 1, 2
+  ), rows as (
+    select b.day, b.model, b.function_name, b.requests, b.errors, b.input_tokens, b.output_tokens, b.cost_usd,
+           b.latency_ms_sum, b.latency_hist as cum, 0 as is_total
+    from base b
+    union all
+    select null::date, t.model, t.function_name, t.requests, t.errors, t.input_tokens, t.output_tokens, t.cost_usd,
+           t.latency_ms_sum, m.cum, 1
+    from (
+      select b.model, b.function_name, sum(b.requests)::bigint as requests, sum(b.errors)::bigint as errors,
+             sum(b.input_tokens)::bigint as input_tokens, sum(b.output_tokens)::bigint as output_tokens,
+             sum(b.cost_usd) as cost_usd, sum(b.latency_ms_sum)::bigint as latency_ms_sum
+      from base b group by 1, 2
+    ) t join merged m using (model, function_name)
+  )
+  select r.day, r.model, r.function_name, r.requests, r.errors,
+         round(r.errors::numeric / nullif(r.requests, 0), 4),
+         r.input_tokens, r.output_tokens, round(r.cost_usd, 6),
+         round(r.latency_ms_sum::numeric / nullif(r.requests, 0), 1),
          q[1], q[2]
-  from (
-    select u.day, u.model, u.function_name,
-           sum(u.requests)::bigint as requests, sum(u.errors)::bigint as errors,
-           sum(u.input_tokens)::bigint as input_tokens, sum(u.output_tokens)::bigint as output_tokens,
-           sum(u.cost_usd) as cost_usd, sum(u.latency_ms_sum)::bigint as latency_ms_sum,
-           private.hist_quantiles(private.hist_sum(u.latency_hist), '{0.5,0.95}') as q,
-           grouping(u.day) as is_total
-    from public.ai_usage_daily u
-    where u.org_id = p_org and u.day between p_from and p_to
-    group by grouping sets ((u.day, u.model, u.function_name), (u.model, u.function_name))
-  ) g
-  order by g.is_total, g.day, g.cost_usd desc, g.model, g.function_name;
+  from rows r cross join lateral (select private.hist_quantiles(r.cum, '{0.5,0.95}') as q) qq
+  order by r.is_total, r.day, r.cost_usd desc, r.model, r.function_name;
 end $$;
 
 -- Quality: daily rating trend and low-rating share, cases opened/decided per day, time to
 -- resolution, and model accuracy by version. One JSON document per call.
 create or replace function public.board_quality(p_org uuid, p_from date, p_to date)
 returns jsonb
-language plpgsql stable security invoker set search_path = '' as $$
+language plpgsql stable security definer set search_path = '' as $$
 declare
   v_from timestamptz := (p_from::timestamp at time zone 'UTC');
   v_to timestamptz := ((p_to + 1)::timestamp at time zone 'UTC');

@@ -300,6 +300,13 @@ declare
   j public.jobs;
 begin
   perform private.require_service_role();
+  -- A JSON object that arrived as a JSON string (some REST layers encode jsonb arguments twice) is unwrapped.
+  if jsonb_typeof(p_config) = 'string' then
+    p_config := (p_config #>> '{}')::jsonb;
+  end if;
+  if p_config is not null and jsonb_typeof(p_config) <> 'object' then
+    raise exception 'A job configuration must be a JSON object' using errcode = '22023';
+  end if;
   if p_schedule_key is not null then
     insert into private.job_schedule (key) values (p_schedule_key) on conflict do nothing;
     if not found then

@@ -1,14 +1,14 @@
 import fs from "node:fs";
-import path from "node:path";
 import { randomUUID } from "node:crypto";
 import { createClient, type SupabaseClient } from "@supabase/supabase-js";
 import postgres from "postgres";
 import ws from "ws";
 import type { StackInfo } from "@review/local-supabase";
 
-const file = process.env.TEST_STACK_FILE ?? path.resolve(import.meta.dirname, "..", "..", ".data", "test", "local-supabase.json");
-
+/** The stack the global setup started for this run (its data dir is in TEST_STACK_FILE). */
 export async function getStack(): Promise<StackInfo> {
+  const file = process.env.TEST_STACK_FILE;
+  if (!file) throw new Error("TEST_STACK_FILE is not set: run tests through vitest with tests/vitest.config.ts");
   return JSON.parse(fs.readFileSync(file, "utf8")) as StackInfo;
 }
 
@@ -25,11 +25,21 @@ export function serviceClient(stack: StackInfo): SupabaseClient {
   return client(stack, stack.serviceRoleKey);
 }
 
-let sqlSingleton: postgres.Sql | undefined;
-/** Direct superuser SQL for assertions a user could not make (e.g. audit rows exist). */
+const pools = new Map<string, postgres.Sql>();
+/** Direct superuser SQL for assertions a user could not make (e.g. audit rows exist); one pool per database. */
 export function sql(stack: StackInfo): postgres.Sql {
-  sqlSingleton ??= postgres(stack.dbUrl, { onnotice: () => {}, max: 3 });
-  return sqlSingleton;
+  let pool = pools.get(stack.dbUrl);
+  if (!pool) {
+    pool = postgres(stack.dbUrl, { onnotice: () => {}, max: 3 });
+    pools.set(stack.dbUrl, pool);
+  }
+  return pool;
+}
+
+/** Ends the pool for a stack the test itself is about to stop. */
+export async function closeSql(stack: StackInfo): Promise<void> {
+  await pools.get(stack.dbUrl)?.end({ timeout: 5 });
+  pools.delete(stack.dbUrl);
 }
 
 export type TestUser = { id: string; email: string; password: string; client: SupabaseClient; accessToken: string };

@@ -1,4 +1,5 @@
 import { beforeAll, describe, expect, it } from "vitest";
+import * as Y from "yjs";
 import type { StackInfo } from "@review/local-supabase";
 import { addFeedback, callFunction, createOrg, type TestOrg } from "../helpers/org.ts";
 import { createUser, getStack, sql } from "../helpers/stack.ts";
@@ -102,6 +103,27 @@ describe("approve and reject", () => {
     const audit = await sql(stack)`select action, actor_id from public.audit_logs where entity_id = ${caseId} order by id`;
     expect(audit.map((a) => a.action)).toEqual(["case.opened", "case.approved"]);
     expect(audit[1]!.actor_id).toBe(org.users.curator.id);
+  });
+
+  it("approves the text the curators co-edited (the case room's Yjs document), and keeps reviewers out of it", async () => {
+    const caseId = await openCase("What are your opening hours?");
+    const doc = new Y.Doc();
+    doc.getText("answer").insert(0, "We are open 9:00–17:00 CET, Monday to Friday.");
+    const update = Buffer.from(Y.encodeStateAsUpdate(doc)).toString("base64");
+    const byReviewer = await org.users.reviewer.client.rpc("doc_append_update", { p_doc_id: `case:${caseId}`, p_update: update });
+    expect(byReviewer.error?.code).toBe("42501");
+    const byStranger = await other.users.admin.client.rpc("doc_load", { p_doc_id: `case:${caseId}` });
+    expect(byStranger.error?.code).toBe("42501");
+    const byCurator = await org.users.curator.client.rpc("doc_append_update", { p_doc_id: `case:${caseId}`, p_update: update });
+    expect(byCurator.error).toBeNull();
+    const readable = await org.users.reviewer.client.rpc("doc_load", { p_doc_id: `case:${caseId}` });
+    expect(readable.error).toBeNull();
+
+    const ok = await callFunction(stack, "approve-improvement-case", { caseId }, org.users.admin.accessToken);
+    expect(ok.status).toBe(200);
+    expect(ok.body.training_example.answer).toBe("We are open 9:00–17:00 CET, Monday to Friday.");
+    const late = await org.users.curator.client.rpc("doc_append_update", { p_doc_id: `case:${caseId}`, p_update: update });
+    expect(late.error?.code).toBe("42501");
   });
 
   it("rejects with a reason and keeps it", async () => {

@@ -6,7 +6,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createLogger, startStack, type Stack } from "@review/local-supabase";
 import { addFeedback, callFunction, createOrg, type TestOrg } from "../helpers/org.ts";
-import { sql, waitFor } from "../helpers/stack.ts";
+import { closeSql, sql, waitFor } from "../helpers/stack.ts";
 import { loopback } from "../llm/loopback.ts";
 
 // A stack whose "Anthropic" is a loopback server that always fails, with a small per-org LLM limit:
@@ -39,6 +39,7 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
+  if (stack) await closeSql(stack);
   await stack?.stop();
   provider?.close();
   await langfuse?.close();

@@ -43,20 +43,22 @@ export const EXPECTATIONS: Record<string, Record<Op, Actor[]> & { knownGap?: Kno
   drift_alerts: { select: ALL_MEMBERS, insert: NOBODY, update: ADMIN, delete: NOBODY },
   retrain_proposals: { select: ALL_MEMBERS, insert: NOBODY, update: ADMIN, delete: NOBODY },
   model_artifacts: { select: ALL_MEMBERS, insert: NOBODY, update: NOBODY, delete: NOBODY },
+  // Prompt-studio sessions are private to their author (the seeded rows are the curator's).
+  opt_sessions: { select: ["curator"], insert: ALL_MEMBERS, update: ["curator"], delete: ["curator"] },
+  opt_messages: { select: ["curator"], insert: ["curator"], update: NOBODY, delete: ["curator"] },
+  opt_feedback: { select: ["curator"], insert: ["curator"], update: ["curator"], delete: NOBODY },
   // Collaborative documents of a case in org A ('case:<id>'); writes go through RPCs only.
-  doc_updates: { select: ALL_MEMBERS, insert: NOBODY, update: NOBODY, delete: NOBODY, knownGap: DOC_GAP() },
-  doc_snapshots: { select: ALL_MEMBERS, insert: NOBODY, update: NOBODY, delete: NOBODY, knownGap: DOC_GAP() },
-  doc_clients: { select: ALL_MEMBERS, insert: NOBODY, update: NOBODY, delete: NOBODY, knownGap: DOC_GAP() },
+  doc_updates: { select: ALL_MEMBERS, insert: NOBODY, update: NOBODY, delete: NOBODY },
+  doc_snapshots: { select: ALL_MEMBERS, insert: NOBODY, update: NOBODY, delete: NOBODY },
+  doc_clients: { select: ALL_MEMBERS, insert: NOBODY, update: NOBODY, delete: NOBODY },
 };
 
-/** A leak this suite documents instead of hiding: the cell is asserted as it IS, and the test fails once fixed. */
-function DOC_GAP(): KnownGap {
-  return {
-    actor: "otherAdmin",
-    op: "select",
-    reason: "public.can_access_doc() admits any signed-in user (20260101000500_doc_updates.sql says the workspace schema will redefine it; nothing does yet)",
-  };
-}
+/*
+ * knownGap: a leak this suite documents instead of hiding — the cell is asserted as it IS and the test
+ * fails once it is fixed. (The doc_* tables carried one until 20260101000650_doc_access.sql scoped
+ * public.can_access_doc() to the document's organization.) Example:
+ *   knownGap: { actor: "otherAdmin", op: "select", reason: "…" }
+ */
 
 // ---- fixtures: how to make a row of each table in org A, what to insert, what to change ----------
 
@@ -96,6 +98,9 @@ async function job(w: World) {
 }
 async function model(w: World) {
   return w.row("models", { org_id: w.orgA, name: "m", base_model: "offline-strong-1", is_live: false });
+}
+async function session(w: World) {
+  return w.row("opt_sessions", { org_id: w.orgA, user_id: w.people.curator.id, initial_prompt: "Write a refund reply" });
 }
 const day = (offset: number) => new Date(Date.now() - offset * 864e5).toISOString();
 let dayCounter = 0;
@@ -279,6 +284,24 @@ export const FIXTURES: Record<string, Fixture> = {
     seed: async (w) => w.row("model_artifacts", { model_id: (await model(w)).id, org_id: w.orgA, kind: "retrieval_index", content: w.db.json({ docs: [] }), content_hash: "h" }),
     insert: async (w) => ({ model_id: (await model(w)).id, org_id: w.orgA, kind: "retrieval_index", content: {}, content_hash: "forged" }),
     patch: () => ({ content_hash: "tampered" }),
+  },
+  opt_sessions: {
+    key: ["id"],
+    seed: (w) => session(w),
+    insert: async (w) => ({ id: u(), org_id: w.orgA, initial_prompt: "Write a refund reply" }),
+    patch: () => ({ status: "clarifying" }),
+  },
+  opt_messages: {
+    key: ["id"],
+    seed: async (w) => w.row("opt_messages", { session_id: (await session(w)).id, user_id: w.people.curator.id, role: "user", kind: "answer", content: w.db.json({ text: "hi" }) }),
+    insert: async (w) => ({ session_id: (await session(w)).id, role: "user", kind: "note", content: { text: `forged ${u()}` } }),
+    patch: () => ({ kind: "note" }),
+  },
+  opt_feedback: {
+    key: ["id"],
+    seed: async (w) => w.row("opt_feedback", { session_id: (await session(w)).id, user_id: w.people.curator.id, rating: 4 }),
+    insert: async (w) => ({ id: u(), session_id: (await session(w)).id, rating: 5 }),
+    patch: () => ({ rating: 1 }),
   },
   doc_updates: {
     key: ["id"],

@@ -69,7 +69,9 @@ describe("worker pipeline", () => {
     expect(started.status).toBe(201);
     fineTuneJobId = started.body.job.id;
 
-    child = spawn(process.execPath, [path.join(root, "node_modules", "tsx", "dist", "cli.mjs"), "worker/src/main.ts"], {
+    // `node --import tsx` rather than `npx tsx`: the tsx CLI runs the script in a grandchild process,
+    // which a SIGKILL of the CLI would leave running. This is the process that does the work.
+    child = spawn(process.execPath, ["--import", "tsx", "worker/src/main.ts"], {
       cwd: root,
       env: { ...process.env, ...baseEnv(), WORKER_ID: "victim", WORKER_CONCURRENCY: "1" },
       stdio: "ignore",

@@ -16,6 +16,12 @@ type ClaimRow = {
 };
 
 const json = (sql: postgres.Sql, v: unknown) => sql.json((v ?? null) as postgres.JSONValue);
+/**
+ * Arrays travel as jsonb and are unpacked in SQL: postgres.js serializes sql.array() from a type cache
+ * filled at connect, which in some setups (e.g. a pool created while the database was starting) sends
+ * "a,b" as a malformed literal; a jsonb parameter has no such dependency.
+ */
+const textArray = (sql: postgres.Sql, xs: readonly string[]) => sql`array(select jsonb_array_elements_text(${json(sql, xs)}))`;
 
 /**
  * The queue over a direct Postgres connection (the worker is trusted like the service role). Each
@@ -29,7 +35,7 @@ export function createPgStore(sql: postgres.Sql, opts: { progressMinIntervalMs?:
   return {
     async claim(workerId, limit, leaseMs, tasks) {
       const rows = await sql<ClaimRow[]>`
-        select * from private.claim_jobs(${workerId}, ${limit}, ${leaseMs}, ${sql.array(tasks as string[])}::text[])`;
+        select * from private.claim_jobs(${workerId}, ${limit}, ${leaseMs}, ${textArray(sql, tasks)})`;
       return rows.map(
         (r): ClaimedJob => ({
           id: String(r.id),
@@ -48,8 +54,8 @@ export function createPgStore(sql: postgres.Sql, opts: { progressMinIntervalMs?:
     },
     async heartbeat(workerId, leases, leaseMs) {
       const rows = await sql<{ id: string; cancel_requested: boolean }[]>`
-        select * from private.heartbeat_jobs(${workerId}, ${sql.array(leases.map((l) => l.id))}::bigint[],
-          ${sql.array(leases.map((l) => l.attempt))}::int[], ${leaseMs})`;
+        select * from private.heartbeat_jobs(${workerId}, array(select jsonb_array_elements_text(${sql.json(leases.map((l) => l.id))}))::bigint[],
+          array(select jsonb_array_elements_text(${sql.json(leases.map((l) => l.attempt))}))::int[], ${leaseMs})`;
       return rows.map((r): HeldLease => ({ id: String(r.id), cancelRequested: r.cancel_requested }));
     },
     async complete(lease: Lease, result) {
@@ -79,7 +85,7 @@ export function createPgStore(sql: postgres.Sql, opts: { progressMinIntervalMs?:
     },
     async nextRunAt(tasks) {
       const [row] = await sql<{ at: Date | null }[]>`
-        select min(run_at) as at from public.job_queue where state = 'queued' and task = any(${sql.array(tasks as string[])}::text[])`;
+        select min(run_at) as at from public.job_queue where state = 'queued' and task = any(${textArray(sql, tasks)})`;
       return row?.at ?? null;
     },
     async progress(job, u: ProgressUpdate) {

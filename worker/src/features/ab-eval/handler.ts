@@ -58,11 +58,11 @@ async function loadItems(deps: HandlerDeps, orgId: string, cfg: AbEvalConfig): P
       select array(select jsonb_array_elements_text(dataset_snapshot -> 'validationIds')) as ids
       from public.models where job_id = ${set.holdoutOfJobId} and org_id = ${orgId}`;
     if (!m?.ids?.length) throw new PermanentError(`Fine-tune job ${set.holdoutOfJobId} has no model with a held-out split in this organization`);
-    rows = await deps.sql<Row[]>`select id::text, query, answer from public.training_examples where org_id = ${orgId} and id = any(${deps.sql.array(m.ids)}::uuid[]) order by id`;
+    rows = await deps.sql<Row[]>`select id::text, query, answer from public.training_examples where org_id = ${orgId} and id = any(array(select jsonb_array_elements_text(${deps.sql.json(m.ids)}))::uuid[]) order by id`;
   } else {
     rows = await deps.sql<Row[]>`
       select id::text, query, answer from public.training_examples
-      where org_id = ${orgId} and (${set.tags.length === 0} or tags && ${deps.sql.array(set.tags)}::text[]) order by id`;
+      where org_id = ${orgId} and (${set.tags.length === 0} or tags && array(select jsonb_array_elements_text(${deps.sql.json(set.tags)}))) order by id`;
   }
   // A seeded sample, so re-running the same evaluation scores the same items in the same order.
   const picked = shuffled(rows, seededRng(cfg.seed)).slice(0, set.source === "training_examples" ? set.limit : rows.length);

@@ -66,7 +66,7 @@ export async function runFineTune(deps: HandlerDeps, entry: ClaimedJob, ctx: Job
     await ctx.progress({ percent: 2, step: "dataset", message: `Collecting approved examples${tags.length ? ` tagged ${tags.join(", ")}` : ""}` });
     const rows = await sql<Example[]>`
       select id::text, query, answer, tags, created_at from public.training_examples
-      where org_id = ${job.org_id} and (${tags.length === 0} or tags && ${sql.array(tags)}::text[])
+      where org_id = ${job.org_id} and (${tags.length === 0} or tags && array(select jsonb_array_elements_text(${sql.json(tags)})))
       order by created_at desc, id limit ${config.maxExamples}`;
     try {
       ds = buildDataset(rows, tags, config);
@@ -163,7 +163,7 @@ export async function runFineTune(deps: HandlerDeps, entry: ClaimedJob, ctx: Job
 async function datasetFromSnapshot(deps: HandlerDeps, orgId: string, snap: DatasetSnapshot): Promise<Dataset> {
   const ids = [...snap.trainIds, ...snap.validationIds];
   const rows = await deps.sql<Example[]>`
-    select id::text, query, answer, tags, created_at from public.training_examples where org_id = ${orgId} and id = any(${deps.sql.array(ids)}::uuid[])`;
+    select id::text, query, answer, tags, created_at from public.training_examples where org_id = ${orgId} and id = any(array(select jsonb_array_elements_text(${deps.sql.json(ids)}))::uuid[])`;
   const byId = new Map(rows.map((r) => [r.id, r]));
   const pick = (xs: string[]) => xs.map((id) => byId.get(id)).filter((e): e is Example => Boolean(e));
   const train = pick(snap.trainIds);

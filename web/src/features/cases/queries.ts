@@ -1,0 +1,89 @@
+import { useEffect } from "react";
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { supabase } from "../../lib/supabase.ts";
+import { unwrap } from "../../lib/errors.ts";
+import { callFunction } from "../../lib/functions.ts";
+import { openChannel } from "../../lib/realtime.ts";
+import type { CaseWithFeedback, Comment, ImprovementCase } from "./types.ts";
+
+export const caseKeys = {
+  detail: (id: string) => ["case", id] as const,
+  comments: (id: string) => ["case", id, "comments"] as const,
+  list: (orgId: string) => ["cases", orgId] as const,
+};
+
+const CASE_SELECT = "*, feedback:feedback!improvement_cases_feedback_id_fkey(rating, comment, labels, model)";
+
+export function useCase(caseId: string) {
+  return useQuery({
+    queryKey: caseKeys.detail(caseId),
+    queryFn: async () => unwrap(await supabase.from("improvement_cases").select(CASE_SELECT).eq("id", caseId).maybeSingle()) as unknown as CaseWithFeedback | null,
+    staleTime: Infinity,
+  });
+}
+
+export function useComments(caseId: string) {
+  return useQuery({
+    queryKey: caseKeys.comments(caseId),
+    queryFn: async () => unwrap(await supabase.from("comments").select("*").eq("case_id", caseId).order("created_at")) as Comment[],
+    staleTime: Infinity,
+  });
+}
+
+/**
+ * The case row and its comments, live: a decision, a mirrored answer or a new comment reaches everyone
+ * in the room at once. Reconciles once after a reconnect.
+ */
+export function useCaseLive(caseId: string) {
+  const qc = useQueryClient();
+  useEffect(
+    () =>
+      openChannel(`case-changes:${caseId}`, {
+        setup: (ch) => {
+          ch.on("postgres_changes", { event: "UPDATE", schema: "public", table: "improvement_cases", filter: `id=eq.${caseId}` }, (msg) => {
+            qc.setQueryData<CaseWithFeedback | null>(caseKeys.detail(caseId), (old) => (old ? { ...old, ...(msg.new as ImprovementCase) } : old));
+          });
+          ch.on("postgres_changes", { event: "*", schema: "public", table: "comments", filter: `case_id=eq.${caseId}` }, (msg) => {
+            qc.setQueryData<Comment[]>(caseKeys.comments(caseId), (old = []) => {
+              if (msg.eventType === "DELETE") return old.filter((c) => c.id !== (msg.old as Comment).id);
+              const c = msg.new as Comment;
+              const rest = old.filter((x) => x.id !== c.id);
+              return [...rest, c].sort((a, b) => (a.created_at < b.created_at ? -1 : 1));
+            });
+          });
+        },
+        onSubscribed: (_ch, again) => {
+          if (again) void qc.invalidateQueries({ queryKey: caseKeys.detail(caseId) });
+        },
+      }),
+    [caseId, qc],
+  );
+}
+
+export function useAddComment(caseId: string, orgId: string) {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: async (body: string) => unwrap(await supabase.from("comments").insert({ case_id: caseId, org_id: orgId, body }).select("*").single()) as Comment,
+    onSuccess: (c) => qc.setQueryData<Comment[]>(caseKeys.comments(caseId), (old = []) => (old.some((x) => x.id === c.id) ? old : [...old, c])),
+  });
+}
+
+export function useDecide(caseId: string) {
+  const qc = useQueryClient();
+  const apply = (c: ImprovementCase) => qc.setQueryData<CaseWithFeedback | null>(caseKeys.detail(caseId), (old) => (old ? { ...old, ...c } : old));
+  return {
+    approve: useMutation({
+      mutationFn: (tags: string[]) => callFunction<{ case: ImprovementCase }>("approve-improvement-case", { caseId, tags: tags.length ? tags : undefined }),
+      onSuccess: (r) => apply(r.case),
+    }),
+    reject: useMutation({
+      mutationFn: (reason: string) => callFunction<{ case: ImprovementCase }>("reject-improvement-case", { caseId, reason }),
+      onSuccess: (r) => apply(r.case),
+    }),
+  };
+}
+
+/** Writes the co-edited text to the case row, with the curator's own rights (RLS and the guard trigger). */
+export async function mirrorAnswer(caseId: string, text: string): Promise<void> {
+  unwrap(await supabase.from("improvement_cases").update({ suggested_response: text }).eq("id", caseId).eq("status", "pending").select("id"));
+}

@@ -1,0 +1,24 @@
+export type FeedbackStatus = "new" | "triaged" | "case_open" | "dismissed";
+export const STATUSES: FeedbackStatus[] = ["new", "triaged", "case_open", "dismissed"];
+export const STATUS_LABELS: Record<FeedbackStatus, string> = { new: "New", triaged: "Triaged", case_open: "Case open", dismissed: "Dismissed" };
+
+/** The columns the inbox list shows (the full response is loaded by the detail view). */
+export type FeedbackRow = {
+  id: string;
+  org_id: string;
+  rating: number;
+  query: string;
+  comment: string | null;
+  status: FeedbackStatus;
+  labels: string[];
+  claimed_by: string | null;
+  claimed_at: string | null;
+  model: string | null;
+  case_id: string | null;
+  source: string;
+  created_at: string;
+};
+
+export type FeedbackDetail = FeedbackRow & { response: string; external_id: string | null; updated_at: string };
+
+export const LIST_COLUMNS = "id, org_id, rating, query, comment, status, labels, claimed_by, claimed_at, model, case_id, source, created_at";
