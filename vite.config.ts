@@ -11,13 +11,15 @@ const webRoot = path.resolve(import.meta.dirname, "web");
  */
 export function runtimeConfig(env: { supabaseUrl: string; supabaseAnonKey: string } | null): Plugin {
   const body = `window.__REVIEW_ENV__ = ${JSON.stringify(env)};\n`;
-  const serve = (server: { middlewares: { use(fn: (req: { url?: string }, res: { setHeader(k: string, v: string): void; end(b: string): void }, next: () => void) => void): void } }) =>
+  // Returns nothing on purpose: a function returned from configureServer would run as a post hook.
+  const serve = (server: { middlewares: { use(fn: (req: { url?: string }, res: { setHeader(k: string, v: string): void; end(b: string): void }, next: () => void) => void): unknown } }): void => {
     server.middlewares.use((req, res, next) => {
       if (!env || req.url?.split("?")[0] !== "/runtime-config.js") return next();
       res.setHeader("content-type", "text/javascript; charset=utf-8");
       res.setHeader("cache-control", "no-store");
       res.end(body);
     });
+  };
   return { name: "review-runtime-config", configureServer: serve, configurePreviewServer: serve };
 }
 

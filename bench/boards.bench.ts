@@ -141,7 +141,7 @@ try {
   const results: Array<{ name: string; p50: number; p95: number; max: number }> = [];
   for (const [name, run] of cases) {
     const naive = name.startsWith("NAIVE");
-    const n = naive ? Math.min(ITERATIONS, 10) : ITERATIONS;
+    const n = naive ? Math.min(ITERATIONS, 5) : ITERATIONS;
     for (let i = 0; i < (naive ? 1 : WARMUP); i++) await run();
     const times: number[] = [];
     for (let i = 0; i < n; i++) {

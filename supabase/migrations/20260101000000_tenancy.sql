@@ -69,6 +69,13 @@ language sql stable security definer set search_path = '' as $$
   )
 $$;
 
+-- @supabase/lite passes a jsonb RPC argument as a JSON *string* holding the JSON (PostgREST passes the
+-- value itself); RPCs taking jsonb unwrap with this, which is a no-op on hosted Supabase.
+create or replace function private.jsonb_arg(p jsonb) returns jsonb
+language sql immutable set search_path = '' as $$
+  select case when jsonb_typeof(p) = 'string' then (p #>> '{}')::jsonb else p end
+$$;
+
 grant execute on all functions in schema private to authenticated, service_role;
 
 grant select, insert, update, delete on public.organizations, public.memberships, public.profiles, public.invitations to authenticated, service_role;

@@ -21,7 +21,7 @@ begin
     return result;
   end if;
   insert into public.improvement_cases (org_id, feedback_id, query, bad_response, suggested_response, suggestion_model, flags, created_by)
-  values (fb.org_id, fb.id, fb.query, fb.response, p_suggested, p_model, coalesce(p_flags, '[]'::jsonb), p_created_by)
+  values (fb.org_id, fb.id, fb.query, fb.response, p_suggested, p_model, coalesce(private.jsonb_arg(p_flags), '[]'::jsonb), p_created_by)
   on conflict (feedback_id) do update set updated_at = public.improvement_cases.updated_at
   returning * into result;
   update public.feedback set case_id = result.id, status = 'case_open' where id = fb.id;

@@ -74,8 +74,9 @@ begin
   end if;
   return null;
 end $$;
+-- The WHEN clause keeps the trigger function off the hot path: claims (→ running) never call it.
 create trigger job_queue_notify after insert or update of state, run_at on public.job_queue
-  for each row execute function private.notify_job_queue();
+  for each row when (new.state = 'queued') execute function private.notify_job_queue();
 
 -- ---- the worker's operations (called over a direct connection; never exposed to users) -----------
 
@@ -140,6 +141,7 @@ begin
   if not found then
     return false;
   end if;
+  -- Internal tasks (no jobs row) end here: one statement on the hot path.
   if v_job is not null then
     update public.jobs
        set status = 'completed', progress = 100, result = coalesce(p_result, result), error = null, finished_at = now(),

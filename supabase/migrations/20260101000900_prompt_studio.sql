@@ -146,6 +146,15 @@ create policy "Users can change their rating" on public.opt_feedback
 -- ---- session steps (security invoker: they run with the caller's JWT, so RLS applies; each is one
 -- transaction, so a session never has questions without its state, or a round without its answers) --
 
+-- Some REST layers (the embedded @supabase/lite among them) pass a jsonb argument JSON-encoded twice,
+-- i.e. as a JSON string holding the document; these arguments are always arrays or objects, so a
+-- string is unwrapped (as enqueue_job does).
+create or replace function private.jsonb_arg(p jsonb) returns jsonb
+language sql immutable set search_path = '' as $$
+  select case when jsonb_typeof(p) = 'string' then (p #>> '{}')::jsonb else p end
+$$;
+grant execute on function private.jsonb_arg(jsonb) to authenticated, service_role;
+
 -- A new session with its first clarifying questions (status clarifying; ready when there are none).
 create or replace function public.opt_open_session(
   p_id uuid, p_org_id uuid, p_prompt_id uuid, p_initial_prompt text, p_selections jsonb, p_questions jsonb, p_model text
@@ -153,8 +162,11 @@ create or replace function public.opt_open_session(
 language plpgsql volatile security invoker set search_path = '' as $$
 declare
   s public.opt_sessions;
-  n integer := coalesce(jsonb_array_length(p_questions), 0);
+  n integer;
 begin
+  p_questions := private.jsonb_arg(p_questions);
+  p_selections := private.jsonb_arg(p_selections);
+  n := coalesce(jsonb_array_length(p_questions), 0);
   insert into public.opt_sessions (id, user_id, org_id, prompt_id, status, initial_prompt, selections)
   values (p_id, (select auth.uid()), p_org_id, p_prompt_id,
           case when n > 0 then 'clarifying' else 'ready' end::public.opt_session_status,
@@ -176,8 +188,12 @@ language plpgsql volatile security invoker set search_path = '' as $$
 declare
   s public.opt_sessions;
   round integer := p_expected_rounds + 1;
-  more boolean := coalesce(jsonb_array_length(p_questions), 0) > 0 and p_expected_rounds + 1 < p_max_rounds;
+  more boolean;
 begin
+  p_answers := private.jsonb_arg(p_answers);
+  p_memory := private.jsonb_arg(p_memory);
+  p_questions := private.jsonb_arg(p_questions);
+  more := coalesce(jsonb_array_length(p_questions), 0) > 0 and round < p_max_rounds;
   update public.opt_sessions
      set rounds = round,
          working_memory = p_memory,
@@ -244,6 +260,8 @@ declare
   v public.prompt_versions;
   next_version integer;
 begin
+  p_variables := private.jsonb_arg(p_variables);
+  p_params := private.jsonb_arg(p_params);
   select * into p from public.prompts where id = p_prompt_id for update;
   if not found then
     raise sqlstate 'PGRST' using

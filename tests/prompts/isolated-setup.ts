@@ -3,12 +3,18 @@ import net from "node:net";
 import path from "node:path";
 import { createLogger, startStack, type Stack } from "@review/local-supabase";
 
-/** tests/global-setup.ts in its own data dir (.data/test-prompts); helpers/stack.ts follows TEST_STACK_FILE. */
+/**
+ * tests/global-setup.ts for the prompt-studio tests alone: a fresh data dir per run (so an edited
+ * migration is always applied, and parallel runs never share a database), removed afterwards.
+ * helpers/stack.ts follows TEST_STACK_FILE.
+ */
 let stack: Stack | undefined;
-const dataDir = path.resolve(import.meta.dirname, "..", "..", ".data", "test-prompts");
+let dataDir: string | undefined;
 
 export async function setup() {
-  fs.mkdirSync(dataDir, { recursive: true });
+  const runs = path.resolve(import.meta.dirname, "..", "..", ".data", "test-runs");
+  fs.mkdirSync(runs, { recursive: true });
+  dataDir = fs.mkdtempSync(path.join(runs, "prompts-"));
   stack = await startStack({
     dataDir,
     apiPort: 0,
@@ -22,6 +28,7 @@ export async function setup() {
 
 export async function teardown() {
   await stack?.stop();
+  if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
 }
 
 function freePort(): Promise<number> {

@@ -44,8 +44,8 @@ describe("save-prompt-version", () => {
     const v1 = await saveVersion(stack, org, p.id, "Answer {{query}} briefly.", { status: "draft" });
     const v2 = await saveVersion(stack, org, p.id, "Answer {{query}} in detail.", { token: org.users.admin.accessToken });
     expect([v1.version, v1.status, v2.version, v2.status]).toEqual([1, "draft", 2, "candidate"]);
-    const [row] = await sql(stack)`select author_id from public.prompt_versions where id = ${v2.id}`;
-    expect(row!.author_id).toBe(org.users.admin.id);
+    const [row] = await sql(stack)`select author_id, jsonb_typeof(variables) as vars, variables from public.prompt_versions where id = ${v2.id}`;
+    expect(row).toEqual({ author_id: org.users.admin.id, vars: "array", variables: [{ name: "query", type: "string" }] });
 
     const body = { promptId: p.id, template: "Hi {{name}}", variables: [{ name: "name", type: "string" }], model: "offline-fast-1" };
     for (const role of ["reviewer", "manager"] as const) {

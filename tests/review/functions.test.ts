@@ -22,6 +22,7 @@ describe("create-improvement-case", () => {
     expect(first.body.case).toMatchObject({ feedback_id: feedbackId, status: "pending", org_id: org.id });
     expect(first.body.case.suggested_response.length).toBeGreaterThan(20);
     expect(first.body.case.suggestion_model).toMatch(/offline/);
+    expect(Array.isArray(first.body.case.flags)).toBe(true);
 
     const second = await callFunction(stack, "create-improvement-case", { feedbackId }, org.users.curator.accessToken);
     expect(second.status).toBe(200);

@@ -5,13 +5,17 @@ export type SseEvent = { event: string; data: string };
  * lines, blank-line separated). Chunks may split anywhere, including inside a UTF-8 sequence.
  */
 export async function* readSse(body: ReadableStream<Uint8Array>): AsyncGenerator<SseEvent> {
-  const reader = body.pipeThrough(new TextDecoderStream()).getReader();
+  const reader = body.getReader();
+  const decoder = new TextDecoder();
   let buffer = "";
   try {
     for (;;) {
       const { value, done } = await reader.read();
-      if (done) break;
-      buffer += value;
+      if (done) {
+        buffer += decoder.decode();
+        break;
+      }
+      buffer += decoder.decode(value, { stream: true });
       let cut: number;
       while ((cut = buffer.search(/\r?\n\r?\n/)) >= 0) {
         const block = buffer.slice(0, cut);

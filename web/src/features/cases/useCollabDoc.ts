@@ -11,7 +11,7 @@ export type CollabUser = { userId: string; name: string; color: string };
 export type CollabSession = { doc: Y.Doc; ytext: Y.Text; awareness: Awareness; provider: SupabaseYjsProvider };
 
 type Options = {
-  /** Document id in doc_updates and the private Realtime topic (`case:<id>`, `prompt:<id>`). */
+  /** Document id in doc_updates (`case:<id>`, `prompt:<id>`); its private Realtime topic is `doc:<id>`. */
   docId: string;
   field: string;
   me: CollabUser;
@@ -34,7 +34,7 @@ export function useCollabDoc({ docId, field, me, initialText, editable }: Option
   useEffect(() => {
     const doc = new Y.Doc();
     const awareness = new Awareness(doc);
-    const provider = new SupabaseYjsProvider(doc, supabase as never, { id: docId, channel: docId, awareness, connect: false });
+    const provider = new SupabaseYjsProvider(doc, supabase as never, { id: docId, awareness, connect: false });
     const ytext = doc.getText(field);
     const report = () => setPending(docId, provider.hasUnpersisted ? 1 : 0);
     const onUpdate = () => queueMicrotask(report);

@@ -3,7 +3,7 @@ import { matchesFilters, type InboxFilters } from "./filters.ts";
 import type { FeedbackRow } from "./types.ts";
 
 export type InboxPage = { rows: FeedbackRow[]; count: number | null };
-export type InboxData = InfiniteData<InboxPage, number>;
+export type InboxData = InfiniteData<InboxPage, unknown>;
 
 const newestFirst = (a: FeedbackRow, b: FeedbackRow) => (a.created_at === b.created_at ? (a.id < b.id ? 1 : -1) : a.created_at < b.created_at ? 1 : -1);
 

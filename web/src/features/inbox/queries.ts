@@ -48,7 +48,7 @@ export function useKnownLabels(orgId: string) {
   return useQuery({
     queryKey: inboxKeys.labels(orgId),
     queryFn: async () => {
-      const rows = unwrap(await supabase.from("feedback").select("labels").eq("org_id", orgId).neq("labels", "{}").order("created_at", { ascending: false }).limit(1000)) as Array<{ labels: string[] }>;
+      const rows = unwrap(await supabase.from("feedback").select("labels").eq("org_id", orgId).order("created_at", { ascending: false }).limit(1000)) as Array<{ labels: string[] }>;
       const counts = new Map<string, number>();
       for (const r of rows) for (const l of r.labels) counts.set(l, (counts.get(l) ?? 0) + 1);
       return [...counts.entries()].sort((a, b) => b[1] - a[1]).map(([l]) => l);

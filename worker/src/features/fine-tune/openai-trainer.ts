@@ -140,12 +140,13 @@ export function createOpenAiTrainer(opts: OpenAiTrainerOptions): Trainer {
       const remoteId = st.remoteJobId!;
       try {
         for (;;) {
+          // Status first, then events: a finished job's last events are reported before returning.
+          const job = await api.getJob(remoteId, input.signal);
           const ev = await api.events(remoteId, st.lastEventId, input.signal);
           // The API lists newest first; report them in the order they happened.
           const fresh = ev.data.slice().sort((a, b) => a.created_at - b.created_at);
           for (const e of fresh) await input.progress(30, "train", e.message, { remoteEventId: e.id, level: e.level ?? "info" });
           if (fresh.length) await save({ ...st, lastEventId: fresh.at(-1)!.id });
-          const job = await api.getJob(remoteId, input.signal);
           if (job.status === "succeeded") {
             if (!job.fine_tuned_model) throw new FineTuneApiError(502, `Fine-tuning job ${remoteId} succeeded without a model name`);
             return {

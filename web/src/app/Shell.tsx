@@ -1,0 +1,63 @@
+import { Suspense } from "react";
+import { NavLink, Outlet, useNavigate } from "react-router";
+import { DropdownMenu } from "radix-ui";
+import { supabase } from "../lib/supabase.ts";
+import { can, type Permission } from "../lib/permissions.ts";
+import { Avatar } from "../components/ui/Avatar.tsx";
+import { ConnectionBadge } from "../features/connection/ConnectionBadge.tsx";
+import { OrgSwitcher } from "../features/orgs/OrgSwitcher.tsx";
+import { useCurrentOrg } from "../features/orgs/queries.ts";
+import { useMe } from "../features/orgs/me.ts";
+import { queryClient } from "./providers.tsx";
+
+const NAV: Array<{ to: string; label: string; permission?: Permission }> = [
+  { to: "inbox", label: "Inbox" },
+  { to: "training", label: "Training data" },
+  { to: "jobs", label: "Jobs & models", permission: "jobs.view" },
+  { to: "boards", label: "Boards", permission: "boards.view" },
+  { to: "admin", label: "Admin", permission: "admin.members" },
+  { to: "audit", label: "Audit log", permission: "audit.view" },
+];
+
+/** Header with the org switcher, the role's navigation (nothing the role may not do is offered), and the connection state. */
+export function Shell() {
+  const org = useCurrentOrg();
+  const me = useMe(org.org_id);
+  const navigate = useNavigate();
+  const signOut = async () => {
+    await supabase.auth.signOut();
+    queryClient.clear();
+    navigate("/sign-in");
+  };
+  return (
+    <div className="shell">
+      <header className="topbar">
+        <span className="brand">Review</span>
+        <OrgSwitcher />
+        <nav className="nav" aria-label="Main">
+          {NAV.filter((n) => !n.permission || can(org.role, n.permission)).map((n) => (
+            <NavLink key={n.to} to={`/o/${org.slug}/${n.to}`} className={({ isActive }) => `nav-link ${isActive ? "active" : ""}`}>{n.label}</NavLink>
+          ))}
+        </nav>
+        <span className="grow" />
+        <ConnectionBadge />
+        <DropdownMenu.Root>
+          <DropdownMenu.Trigger className="user-button" aria-label="Account">
+            <Avatar name={me.name} color={me.color} size={26} />
+          </DropdownMenu.Trigger>
+          <DropdownMenu.Portal>
+            <DropdownMenu.Content className="menu" align="end" sideOffset={4}>
+              <DropdownMenu.Label className="menu-label">{me.name}</DropdownMenu.Label>
+              <DropdownMenu.Item className="menu-item" onSelect={() => void signOut()}>Sign out</DropdownMenu.Item>
+            </DropdownMenu.Content>
+          </DropdownMenu.Portal>
+        </DropdownMenu.Root>
+      </header>
+      <main className="content">
+        <Suspense fallback={<div className="page muted">Loading…</div>}>
+          <Outlet />
+        </Suspense>
+      </main>
+    </div>
+  );
+}

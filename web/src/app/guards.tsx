@@ -1,0 +1,53 @@
+import type { ReactNode } from "react";
+import { Navigate, Outlet, useLocation, useParams, useRouteError } from "react-router";
+import { useSession } from "../features/auth/session.ts";
+import { useMyOrganizations } from "../features/orgs/queries.ts";
+import { can, type Permission } from "../lib/permissions.ts";
+import { EmptyState } from "../components/ui/Field.tsx";
+import { messageOf } from "../lib/errors.ts";
+
+function Splash() {
+  return <div className="splash" aria-busy>Loading…</div>;
+}
+
+export function RequireSession() {
+  const { session, ready } = useSession();
+  const location = useLocation();
+  if (!ready) return <Splash />;
+  if (!session) return <Navigate to="/sign-in" replace state={{ from: location.pathname + location.search }} />;
+  return <Outlet />;
+}
+
+/** `/` goes to the first organization, or to creating one. */
+export function HomeRedirect() {
+  const { data, isLoading, error } = useMyOrganizations();
+  if (isLoading) return <Splash />;
+  if (error) return <EmptyState title="Could not load your organizations.">{messageOf(error)}</EmptyState>;
+  const last = localStorage.getItem("review:last-org");
+  const org = data?.find((o) => o.slug === last) ?? data?.[0];
+  return org ? <Navigate to={`/o/${org.slug}/inbox`} replace /> : <Navigate to="/new-organization" replace />;
+}
+
+export function RequireOrg({ children }: { children: ReactNode }) {
+  const { slug } = useParams();
+  const { data, isLoading } = useMyOrganizations();
+  if (isLoading) return <Splash />;
+  const org = data?.find((o) => o.slug === slug);
+  if (!org) return <div className="page"><EmptyState title="No access to this organization.">It does not exist or you are not a member. <a href="/">Go to your workspace</a></EmptyState></div>;
+  localStorage.setItem("review:last-org", org.slug);
+  return <>{children}</>;
+}
+
+/** A route a role may not use is not offered; if typed in, it explains instead of failing. */
+export function RequirePermission({ permission, children }: { permission: Permission; children: ReactNode }) {
+  const { slug } = useParams();
+  const { data } = useMyOrganizations();
+  const role = data?.find((o) => o.slug === slug)?.role;
+  if (!can(role, permission)) return <div className="page"><EmptyState title="Your role does not include this page." /></div>;
+  return <>{children}</>;
+}
+
+export function RouteError() {
+  const error = useRouteError();
+  return <div className="page"><EmptyState title="Something went wrong on this page.">{messageOf(error)} <a href="/">Reload the workspace</a></EmptyState></div>;
+}

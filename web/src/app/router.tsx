@@ -1,0 +1,46 @@
+import { lazy } from "react";
+import { createBrowserRouter, Navigate } from "react-router";
+import { SignInPage, SignUpPage } from "../features/auth/AuthPages.tsx";
+import { NewOrganizationPage } from "../features/orgs/NewOrganizationPage.tsx";
+import { HomeRedirect, RequireOrg, RequirePermission, RequireSession, RouteError } from "./guards.tsx";
+import { Shell } from "./Shell.tsx";
+
+// Every screen is its own chunk: the first route downloads only the shell and the inbox.
+const InboxPage = lazy(() => import("../features/inbox/InboxPage.tsx"));
+const CaseRoomPage = lazy(() => import("../features/cases/CaseRoomPage.tsx"));
+const TrainingPage = lazy(() => import("../features/training/TrainingPage.tsx"));
+const JobsPage = lazy(() => import("../features/jobs/JobsPage.tsx"));
+const JobDetailPage = lazy(() => import("../features/jobs/JobDetailPage.tsx"));
+const BoardsPage = lazy(() => import("../features/boards/BoardsPage.tsx"));
+const AdminPage = lazy(() => import("../features/admin/AdminPage.tsx"));
+const AuditPage = lazy(() => import("../features/admin/AuditPage.tsx"));
+
+export const router = createBrowserRouter([
+  { path: "/sign-in", element: <SignInPage /> },
+  { path: "/sign-up", element: <SignUpPage /> },
+  {
+    element: <RequireSession />,
+    errorElement: <RouteError />,
+    children: [
+      { path: "/", element: <HomeRedirect /> },
+      { path: "/new-organization", element: <NewOrganizationPage /> },
+      {
+        path: "/o/:slug",
+        element: <RequireOrg><Shell /></RequireOrg>,
+        errorElement: <RouteError />,
+        children: [
+          { index: true, element: <Navigate to="inbox" replace /> },
+          { path: "inbox/:feedbackId?", element: <InboxPage /> },
+          { path: "cases/:caseId", element: <CaseRoomPage /> },
+          { path: "training", element: <TrainingPage /> },
+          { path: "jobs", element: <RequirePermission permission="jobs.view"><JobsPage /></RequirePermission> },
+          { path: "jobs/:jobId", element: <RequirePermission permission="jobs.view"><JobDetailPage /></RequirePermission> },
+          { path: "boards", element: <RequirePermission permission="boards.view"><BoardsPage /></RequirePermission> },
+          { path: "admin", element: <RequirePermission permission="admin.members"><AdminPage /></RequirePermission> },
+          { path: "audit", element: <RequirePermission permission="audit.view"><AuditPage /></RequirePermission> },
+        ],
+      },
+    ],
+  },
+  { path: "*", element: <Navigate to="/" replace /> },
+]);

@@ -1,0 +1,133 @@
+import { useEffect } from "react";
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { supabase } from "../../lib/supabase.ts";
+import { unwrap } from "../../lib/errors.ts";
+import { callFunction } from "../../lib/functions.ts";
+import { openChannel } from "../../lib/realtime.ts";
+
+export type JobStatus = "pending" | "running" | "completed" | "failed" | "cancelled";
+export type Job = {
+  id: string; org_id: string; kind: "fine_tune" | "ab_eval" | "drift"; name: string; base_model: string | null; status: JobStatus;
+  trained_on_tags: string[]; config: Record<string, unknown>; progress: number; result: Record<string, unknown> | null; error: string | null;
+  cancel_requested: boolean; created_by: string | null; created_at: string; started_at: string | null; finished_at: string | null; duration_ms: number | null;
+};
+export type JobEvent = { id: number; job_id: string; org_id: string; step: string; message: string; metrics: Record<string, unknown>; created_at: string };
+export type Model = { id: string; org_id: string; job_id: string | null; name: string; provider: string; base_model: string; accuracy: number | null; cost_per_1k_tokens: string | number | null; latency_ms: number | null; is_live: boolean; created_at: string };
+export type EvalResult = { id: number; item_index: number; query: string; reference: string | null; output_a: string; output_b: string; metrics: Record<string, Record<string, number | null>>; judge: Array<{ order: string; winner: string; reason?: string }>; judge_score: number | null };
+
+const JOB_COLUMNS = "id, org_id, kind, name, base_model, status, trained_on_tags, config, progress, result, error, cancel_requested, created_by, created_at, started_at, finished_at, duration_ms";
+const MODEL_COLUMNS = "id, org_id, job_id, name, provider, base_model, accuracy, cost_per_1k_tokens, latency_ms, is_live, created_at";
+
+export const jobKeys = {
+  list: (orgId: string) => ["jobs", orgId] as const,
+  detail: (id: string) => ["job", id] as const,
+  events: (id: string) => ["job", id, "events"] as const,
+  evalResults: (id: string) => ["job", id, "eval-results"] as const,
+  models: (orgId: string) => ["models", orgId] as const,
+};
+
+export function useJobs(orgId: string) {
+  return useQuery({
+    queryKey: jobKeys.list(orgId),
+    queryFn: async () => unwrap(await supabase.from("jobs").select(JOB_COLUMNS).eq("org_id", orgId).order("created_at", { ascending: false }).limit(200)) as Job[],
+    staleTime: Infinity,
+  });
+}
+
+export function useJob(id: string) {
+  return useQuery({ queryKey: jobKeys.detail(id), queryFn: async () => unwrap(await supabase.from("jobs").select(JOB_COLUMNS).eq("id", id).maybeSingle()) as Job | null, staleTime: Infinity });
+}
+
+export function useJobEvents(id: string) {
+  return useQuery({ queryKey: jobKeys.events(id), queryFn: async () => unwrap(await supabase.from("job_events").select("*").eq("job_id", id).order("id")) as JobEvent[], staleTime: Infinity });
+}
+
+export function useEvalResults(id: string, enabled: boolean) {
+  return useQuery({
+    queryKey: jobKeys.evalResults(id),
+    enabled,
+    queryFn: async () => unwrap(await supabase.from("eval_results").select("id, item_index, query, reference, output_a, output_b, metrics, judge, judge_score").eq("job_id", id).order("item_index").limit(5000)) as EvalResult[],
+  });
+}
+
+export function useModels(orgId: string) {
+  return useQuery({
+    queryKey: jobKeys.models(orgId),
+    queryFn: async () => unwrap(await supabase.from("models").select(MODEL_COLUMNS).eq("org_id", orgId).order("created_at", { ascending: false })) as Model[],
+    staleTime: Infinity,
+  });
+}
+
+const upsert = <T extends { id: string | number }>(list: T[] | undefined, row: T, prepend = true): T[] | undefined => {
+  if (!list) return list;
+  return list.some((x) => x.id === row.id) ? list.map((x) => (x.id === row.id ? { ...x, ...row } : x)) : prepend ? [row, ...list] : [...list, row];
+};
+
+/** Jobs and models of the org, live: progress bars move as the worker writes. */
+export function useJobsLive(orgId: string) {
+  const qc = useQueryClient();
+  useEffect(
+    () =>
+      openChannel(`jobs-changes:${orgId}`, {
+        setup: (ch) => {
+          ch.on("postgres_changes", { event: "*", schema: "public", table: "jobs", filter: `org_id=eq.${orgId}` }, (msg) => {
+            if (msg.eventType === "DELETE") return;
+            const job = msg.new as Job;
+            qc.setQueryData<Job[]>(jobKeys.list(orgId), (old) => upsert(old, job));
+            qc.setQueryData<Job | null>(jobKeys.detail(job.id), (old) => (old ? { ...old, ...job } : old));
+          });
+          ch.on("postgres_changes", { event: "*", schema: "public", table: "models", filter: `org_id=eq.${orgId}` }, (msg) => {
+            if (msg.eventType === "DELETE") return void qc.invalidateQueries({ queryKey: jobKeys.models(orgId) });
+            const m = msg.new as Model & { retrieval_index?: unknown; dataset_snapshot?: unknown };
+            const { retrieval_index: _r, dataset_snapshot: _d, ...model } = m;
+            qc.setQueryData<Model[]>(jobKeys.models(orgId), (old) => {
+              // One model is live per org: switching one on switches the others off.
+              const next = upsert(old, model as Model);
+              return model.is_live ? next?.map((x) => (x.id === model.id ? x : { ...x, is_live: false })) : next;
+            });
+          });
+        },
+        onSubscribed: (_ch, again) => {
+          if (again) {
+            void qc.invalidateQueries({ queryKey: jobKeys.list(orgId) });
+            void qc.invalidateQueries({ queryKey: jobKeys.models(orgId) });
+          }
+        },
+      }),
+    [orgId, qc],
+  );
+}
+
+export function useJobEventsLive(jobId: string) {
+  const qc = useQueryClient();
+  useEffect(
+    () =>
+      openChannel(`job-events:${jobId}`, {
+        setup: (ch) =>
+          ch.on("postgres_changes", { event: "INSERT", schema: "public", table: "job_events", filter: `job_id=eq.${jobId}` }, (msg) => {
+            qc.setQueryData<JobEvent[]>(jobKeys.events(jobId), (old) => upsert(old, msg.new as JobEvent, false));
+          }),
+        onSubscribed: (_ch, again) => {
+          if (again) void qc.invalidateQueries({ queryKey: jobKeys.events(jobId) });
+        },
+      }),
+    [jobId, qc],
+  );
+}
+
+export function useCancelJob() {
+  return useMutation({ mutationFn: (jobId: string) => callFunction<{ status: string }>("cancel-job", { jobId }) });
+}
+
+export function useSetLive(orgId: string) {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: async ({ id, live }: { id: string; live: boolean }) => {
+      // Only one model may be live: switch the current one off first.
+      if (live) unwrap(await supabase.from("models").update({ is_live: false }).eq("org_id", orgId).eq("is_live", true).select("id"));
+      const changed = unwrap(await supabase.from("models").update({ is_live: live }).eq("id", id).select("id")) as unknown[];
+      if (!changed.length) throw new Error("The model could not be changed; your role may not allow it.");
+    },
+    onSettled: () => qc.invalidateQueries({ queryKey: jobKeys.models(orgId) }),
+  });
+}
