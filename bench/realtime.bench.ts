@@ -56,15 +56,18 @@ async function main() {
       console.log(`run ${run + 1}/${RUNS}`);
       for (const n of [50, 200]) {
         const r = await fanout(info, n, 200);
+        console.log(`  fanout ${n}: p50 ${fmt(r.p50)} ms, ${fmt(r.rate)} deliveries/s`);
         record(`fanout ${n} p50 ms`, r.p50);
         record(`fanout ${n} p95 ms`, r.p95);
         record(`fanout ${n} p99 ms`, r.p99);
         record(`fanout ${n} deliveries/s`, r.rate);
       }
       const co = await coedit(info, 20, 100);
+      console.log(`  co-edit: p50 ${fmt(co.p50)} ms`);
       record("co-edit 20 editors p50 ms", co.p50);
       record("co-edit 20 editors p95 ms", co.p95);
       const hc = await coeditHocuspocus(info, 20, 100);
+      console.log(`  hocuspocus co-edit: p50 ${fmt(hc.p50)} ms`);
       record("hocuspocus co-edit 20 editors p50 ms", hc.p50);
       record("hocuspocus co-edit 20 editors p95 ms", hc.p95);
       record("presence 100 joiners all-see-all ms", await presence(info, 100));

@@ -36,8 +36,9 @@ export function useCollabDoc({ docId, field, me, initialText, editable }: Option
     const awareness = new Awareness(doc);
     const provider = new SupabaseYjsProvider(doc, supabase as never, { id: docId, awareness, connect: false });
     const ytext = doc.getText(field);
-    const report = () => setPending(docId, provider.hasUnpersisted ? 1 : 0);
-    const onUpdate = () => queueMicrotask(report);
+    // The provider clears its in-flight marker after emitting "persisted", so look on the next tick.
+    const report = () => setTimeout(() => setPending(docId, provider.hasUnpersisted ? 1 : 0), 0);
+    const onUpdate = () => report();
     const onAwareness = () => {
       const list: Participant[] = [];
       awareness.getStates().forEach((state, clientId) => {

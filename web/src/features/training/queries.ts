@@ -3,6 +3,7 @@ import { useInfiniteQuery, useQuery, useQueryClient } from "@tanstack/react-quer
 import { supabase } from "../../lib/supabase.ts";
 import { unwrap } from "../../lib/errors.ts";
 import { openChannel } from "../../lib/realtime.ts";
+import { toJsonlLine } from "./jsonl.ts";
 
 export type TrainingExample = { id: string; org_id: string; query: string; answer: string; tags: string[]; source_case_id: string | null; created_by: string | null; created_at: string };
 
@@ -73,6 +74,3 @@ export async function exportJsonl(orgId: string, tag: string | null): Promise<Bl
   return new Blob([lines.join("\n") + (lines.length ? "\n" : "")], { type: "application/jsonl" });
 }
 
-export function toJsonlLine(r: { query: string; answer: string; tags: string[] }): string {
-  return JSON.stringify({ messages: [{ role: "user", content: r.query }, { role: "assistant", content: r.answer }], tags: r.tags });
-}

@@ -1,0 +1,94 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Browser, Page } from "playwright-core";
+import { callFunction } from "../helpers/org.ts";
+import { createOrg, getStack, insertFeedback, launchBrowser, openAs, sql, unique, type Actor } from "./support.ts";
+
+let browser: Browser;
+const actors: Actor[] = [];
+beforeAll(async () => {
+  browser = await launchBrowser();
+});
+afterAll(async () => {
+  for (const a of actors) await a.context.close().catch(() => undefined);
+  await browser?.close();
+});
+
+const editorText = (page: Page) => page.getByTestId("answer-editor").innerText();
+
+async function openCase(stack: Awaited<ReturnType<typeof getStack>>, label: string) {
+  const org = await createOrg(stack, label);
+  const [feedbackId] = await insertFeedback(stack, org.id, [{ query: unique("How long do refunds take?"), response: "Refunds are not possible." }]);
+  const res = await callFunction<{ case: { id: string } }>(stack, "create-improvement-case", { feedbackId }, org.users.curator.accessToken);
+  expect(res.status).toBeLessThan(300);
+  return { org, caseId: res.body.case.id };
+}
+
+describe("case room", () => {
+  it("two curators type into the same answer at once, end with the same text, and it survives a reload", async () => {
+    const stack = await getStack();
+    const { org, caseId } = await openCase(stack, "coedit");
+    const path = `/o/${org.slug}/cases/${caseId}`;
+    const carol = await openAs(browser, "carol (curator)", org.users.curator, path);
+    const adam = await openAs(browser, "adam (admin)", org.users.admin, path);
+    actors.push(carol, adam);
+    for (const a of [carol, adam]) {
+      await a.page.getByTestId("doc-status").getByText("Live").waitFor({ timeout: 20_000 });
+      await expect.poll(() => editorText(a.page), { timeout: 15_000 }).not.toBe("");
+    }
+    // Both see each other in the room.
+    await expect.poll(() => carol.page.getByTestId("room-participants").locator(".avatar").count(), { timeout: 10_000 }).toBe(2);
+
+    // Carol types at the start, Adam at the end, at the same time.
+    await carol.page.getByTestId("answer-editor").click();
+    await carol.page.keyboard.press("Control+Home");
+    await adam.page.getByTestId("answer-editor").click();
+    await adam.page.keyboard.press("Control+End");
+    await Promise.all([carol.page.keyboard.type("CAROL-WAS-HERE ", { delay: 15 }), adam.page.keyboard.type(" ADAM-ADDED-THIS", { delay: 15 })]);
+
+    await expect.poll(async () => {
+      const [a, b] = await Promise.all([editorText(carol.page), editorText(adam.page)]);
+      return a === b && a.includes("CAROL-WAS-HERE") && a.includes("ADAM-ADDED-THIS") ? a : null;
+    }, { timeout: 15_000 }).not.toBeNull();
+    const finalText = await editorText(carol.page);
+    // Adam's remote cursor is drawn in Carol's editor with his name.
+    await carol.page.locator(".cm-ySelectionInfo").first().waitFor({ state: "attached" });
+
+    // The text is stored (doc_updates) and mirrored to the case row, and survives a reload.
+    await expect.poll(async () => (await sql(stack)`select suggested_response from public.improvement_cases where id = ${caseId}`)[0]!.suggested_response, { timeout: 10_000 }).toBe(finalText);
+    await carol.page.reload();
+    await carol.page.getByTestId("doc-status").getByText("Live").waitFor({ timeout: 20_000 });
+    await expect.poll(() => editorText(carol.page), { timeout: 10_000 }).toBe(finalText);
+
+    // Carol approves; Adam sees the decision at once and his editor turns read-only.
+    await carol.page.getByRole("button", { name: "Approve" }).click();
+    await carol.page.getByRole("dialog").getByRole("button", { name: "Approve" }).click();
+    await adam.page.getByTestId("decision-banner").getByText(/Approved by/).waitFor({ timeout: 10_000 });
+    const example = await sql(stack)`select answer from public.training_examples where source_case_id = ${caseId}`;
+    expect(example[0]?.answer).toBe(finalText.trim());
+  });
+
+  it("a reviewer is not offered approve, and a forced call is refused", async () => {
+    const stack = await getStack();
+    const { org, caseId } = await openCase(stack, "norole");
+    const rita = await openAs(browser, "rita (reviewer)", org.users.reviewer, `/o/${org.slug}/cases/${caseId}`);
+    actors.push(rita);
+    await rita.page.getByTestId("case-room").waitFor();
+    await rita.page.getByText("Read only for your role").waitFor();
+    expect(await rita.page.getByRole("button", { name: "Approve" }).count()).toBe(0);
+    expect(await rita.page.getByRole("button", { name: "Reject" }).count()).toBe(0);
+
+    // The same call the curator's button makes, sent from Rita's own session.
+    const result = await rita.page.evaluate(async ({ caseId, apiUrl, anonKey }) => {
+      const key = Object.keys(localStorage).find((k) => /^sb-.*-auth-token$/.test(k))!;
+      const token = (JSON.parse(localStorage.getItem(key)!) as { access_token: string }).access_token;
+      const res = await fetch(`${apiUrl}/functions/v1/approve-improvement-case`, {
+        method: "POST",
+        headers: { apikey: anonKey, authorization: `Bearer ${token}`, "content-type": "application/json" },
+        body: JSON.stringify({ caseId }),
+      });
+      return { status: res.status, body: await res.json() };
+    }, { caseId, apiUrl: stack.apiUrl, anonKey: stack.anonKey });
+    expect(result.status).toBe(403);
+    expect((await sql(stack)`select status from public.improvement_cases where id = ${caseId}`)[0]!.status).toBe("pending");
+  });
+});

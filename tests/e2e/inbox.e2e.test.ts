@@ -1,0 +1,120 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Browser } from "playwright-core";
+import { addMember, createOrg, displayName, getStack, insertFeedback, launchBrowser, openAs, sql, unique, type Actor } from "./support.ts";
+
+let browser: Browser;
+const actors: Actor[] = [];
+beforeAll(async () => {
+  browser = await launchBrowser();
+});
+afterAll(async () => {
+  for (const a of actors) await a.context.close().catch(() => undefined);
+  await browser?.close();
+});
+
+const row = (a: Actor, id: string) => a.page.locator(`[data-feedback-id="${id}"]`);
+
+describe("inbox", () => {
+  it("two reviewers see each other's presence on a row and a claim at once", async () => {
+    const stack = await getStack();
+    const org = await createOrg(stack, "presence");
+    const bob = await addMember(stack, org, "presence-bob", "reviewer");
+    const [first] = await insertFeedback(stack, org.id, [{ query: unique("Refund for a double charge?") }, { query: unique("Where is my parcel?") }]);
+
+    const alice = await openAs(browser, "alice", org.users.reviewer, `/o/${org.slug}/inbox`);
+    const bobA = await openAs(browser, "bob", bob, `/o/${org.slug}/inbox`);
+    actors.push(alice, bobA);
+    await row(alice, first!).waitFor();
+    await row(bobA, first!).waitFor();
+
+    // Alice opens the item: Bob sees her avatar on that row.
+    await row(alice, first!).click();
+    await alice.page.getByTestId("feedback-panel").waitFor();
+    await row(bobA, first!).locator(`[data-testid="row-viewers"] [data-name="${displayName(org.users.reviewer)}"]`).waitFor({ timeout: 10_000 });
+
+    // Alice claims it with the keyboard: Bob sees the claim on the row, and it is stored.
+    await alice.page.keyboard.press("m");
+    await row(bobA, first!).locator(`[data-testid="row-claim"][data-claimed-by="${org.users.reviewer.id}"]`).waitFor({ timeout: 10_000 });
+    await expect.poll(async () => (await sql(stack)`select claimed_by from public.feedback where id = ${first!}`)[0]!.claimed_by).toBe(org.users.reviewer.id);
+
+    // Alice leaves the item: her avatar leaves Bob's row.
+    await alice.page.keyboard.press("Escape");
+    await row(bobA, first!).locator('[data-testid="row-viewers"]').waitFor({ state: "detached", timeout: 10_000 });
+  });
+
+  it("new feedback appears in an open inbox without a reload", async () => {
+    const stack = await getStack();
+    const org = await createOrg(stack, "live");
+    await insertFeedback(stack, org.id, [{ query: unique("Existing question") }]);
+    const rev = await openAs(browser, "reviewer", org.users.reviewer, `/o/${org.slug}/inbox`);
+    actors.push(rev);
+    await rev.page.locator("[data-feedback-id]").first().waitFor();
+    const before = await rev.page.getByTestId("inbox-count").textContent();
+
+    const text = unique("Brand new complaint about shipping");
+    const [id] = await insertFeedback(stack, org.id, [{ query: text, rating: 2 }]);
+    await row(rev, id!).getByText(text).waitFor({ timeout: 10_000 });
+    expect(await rev.page.getByTestId("inbox-count").textContent()).not.toBe(before);
+    // It arrived through Realtime: the page never navigated.
+    expect(await rev.page.evaluate(() => performance.getEntriesByType("navigation").length)).toBe(1);
+  });
+
+  it("keyboard triage of five items: move, select, dismiss, label, claim, open a case", async () => {
+    const stack = await getStack();
+    const org = await createOrg(stack, "keys");
+    // Inserted oldest first, so the inbox (newest first) lists them as q5 … q1.
+    const ids = await insertFeedback(stack, org.id, [1, 2, 3, 4, 5].map((n) => ({ query: unique(`Keyboard question ${n}`), rating: n === 5 ? 1 : 2 })));
+    const [q1, q2, q3, q4, q5] = ids as [string, string, string, string, string];
+    const rev = await openAs(browser, "reviewer", org.users.reviewer, `/o/${org.slug}/inbox`);
+    actors.push(rev);
+    const page = rev.page;
+    const cursorId = () => page.locator('[data-feedback-id][aria-current="true"]').getAttribute("data-feedback-id");
+    await row(rev, q5).waitFor();
+    await expect.poll(cursorId).toBe(q5);
+
+    // ? shows the shortcuts.
+    await page.keyboard.press("?");
+    await page.getByRole("dialog", { name: "Keyboard shortcuts" }).waitFor();
+    await page.keyboard.press("Escape");
+    await page.getByRole("dialog").waitFor({ state: "detached" });
+
+    // j/k move the cursor.
+    await page.keyboard.press("j");
+    await page.keyboard.press("j");
+    await expect.poll(cursorId).toBe(q3);
+    await page.keyboard.press("k");
+    await expect.poll(cursorId).toBe(q4);
+
+    // x selects q4 and q3, d dismisses both (optimistically, then stored).
+    await page.keyboard.press("x");
+    await page.keyboard.press("j");
+    await page.keyboard.press("x");
+    await expect.poll(() => page.locator('[data-feedback-id][aria-selected="true"]').count()).toBe(2);
+    await page.keyboard.press("d");
+    await expect.poll(() => row(rev, q4).getAttribute("data-status")).toBe("dismissed");
+    await expect.poll(async () => (await sql(stack)`select count(*)::int as n from public.feedback where id in (${q4}, ${q3}) and status = 'dismissed'`)[0]!.n).toBe(2);
+
+    // l labels the item under the cursor.
+    await page.keyboard.press("j"); // q2
+    await expect.poll(cursorId).toBe(q2);
+    await page.keyboard.press("l");
+    await page.getByRole("dialog", { name: /Label 1 item/ }).waitFor();
+    await page.getByLabel("Label", { exact: true }).fill("shipping");
+    await page.keyboard.press("Enter");
+    await row(rev, q2).getByText("#shipping").waitFor();
+    await expect.poll(async () => (await sql(stack)`select labels from public.feedback where id = ${q2}`)[0]!.labels).toEqual(["shipping"]);
+
+    // m claims it.
+    await page.keyboard.press("m");
+    await row(rev, q2).locator(`[data-testid="row-claim"][data-claimed-by="${org.users.reviewer.id}"]`).waitFor();
+
+    // Enter opens q1; c creates its improvement case and lands in the case room.
+    await page.keyboard.press("j");
+    await page.keyboard.press("Enter");
+    await page.getByTestId("feedback-panel").getByText("Keyboard question 1").waitFor();
+    await page.keyboard.press("c");
+    await page.getByText("The model is drafting a better answer").waitFor();
+    await page.getByTestId("case-room").waitFor({ timeout: 60_000 });
+    await expect.poll(async () => (await sql(stack)`select status from public.feedback where id = ${q1}`)[0]!.status).toBe("case_open");
+  });
+});

@@ -1,0 +1,63 @@
+import fs from "node:fs";
+import { randomUUID } from "node:crypto";
+import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
+import type { StackInfo } from "@review/local-supabase";
+import { createUser, getStack, sql, type TestUser } from "../helpers/stack.ts";
+import { createOrg, type TestOrg } from "../helpers/org.ts";
+
+export { createOrg, getStack, sql, createUser };
+export type { TestOrg, TestUser };
+
+export function webUrl(): string {
+  return (JSON.parse(fs.readFileSync(process.env.E2E_FILE!, "utf8")) as { webUrl: string }).webUrl;
+}
+
+export async function launchBrowser(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
+    headless: true,
+    args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run", "--disable-dev-shm-usage"],
+  });
+}
+
+export type Actor = { name: string; user: TestUser; context: BrowserContext; page: Page };
+
+/** A named person in their own browser window (separate context: own storage, own session), signed in through the UI. */
+export async function openAs(browser: Browser, name: string, user: TestUser, path = "/"): Promise<Actor> {
+  const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+  const page = await context.newPage();
+  page.on("pageerror", (err) => console.error(`[${name}] page error:`, err.message));
+  await page.goto(`${webUrl()}/sign-in`);
+  await page.getByLabel("Email").fill(user.email);
+  await page.getByLabel("Password").fill(user.password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.waitForURL(/\/o\/[^/]+\//);
+  if (path !== "/") await page.goto(`${webUrl()}${path}`);
+  return { name, user, context, page };
+}
+
+/** A second member with the given role in an existing org (e.g. two reviewers). */
+export async function addMember(stack: StackInfo, org: TestOrg, label: string, role: "admin" | "curator" | "reviewer" | "manager"): Promise<TestUser> {
+  const user = await createUser(stack, label);
+  await sql(stack)`insert into public.memberships (org_id, user_id, role) values (${org.id}, ${user.id}, ${role})`;
+  return user;
+}
+
+/** What teammates see as this user's name (the profile trigger uses the email's local part). */
+export function displayName(user: TestUser): string {
+  return user.email.split("@")[0]!;
+}
+
+export async function insertFeedback(stack: StackInfo, orgId: string, rows: Array<{ query: string; rating?: number; response?: string; labels?: string[] }>): Promise<string[]> {
+  const out: string[] = [];
+  for (const r of rows) {
+    const [row] = await sql(stack)`
+      insert into public.feedback (org_id, rating, query, response, labels)
+      values (${orgId}, ${r.rating ?? 1}, ${r.query}, ${r.response ?? "Sorry, we cannot help with that."}, ${r.labels ?? []})
+      returning id`;
+    out.push(row!.id as string);
+  }
+  return out;
+}
+
+export const unique = (s: string) => `${s} ${randomUUID().slice(0, 6)}`;

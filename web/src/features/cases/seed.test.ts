@@ -1,0 +1,35 @@
+import { describe, expect, it } from "vitest";
+import * as Y from "yjs";
+import { replaceText, seedUpdate } from "./seed.ts";
+
+describe("case document seeding", () => {
+  it("two editors seeding the same empty document at once keep the text once", () => {
+    const a = new Y.Doc();
+    const b = new Y.Doc();
+    Y.applyUpdate(a, seedUpdate("case:1", "answer", "Refunds take 5 days."));
+    Y.applyUpdate(b, seedUpdate("case:1", "answer", "Refunds take 5 days."));
+    a.getText("answer").insert(0, "Hi. ");
+    Y.applyUpdate(b, Y.encodeStateAsUpdate(a));
+    Y.applyUpdate(a, Y.encodeStateAsUpdate(b));
+    expect(a.getText("answer").toString()).toBe("Hi. Refunds take 5 days.");
+    expect(b.getText("answer").toString()).toBe(a.getText("answer").toString());
+  });
+
+  it("different seed texts never share item ids", () => {
+    const a = new Y.Doc();
+    Y.applyUpdate(a, seedUpdate("case:1", "answer", "one"));
+    Y.applyUpdate(a, seedUpdate("case:1", "answer", "two"));
+    expect(a.getText("answer").toString().length).toBe(6);
+  });
+
+  it("replaces the whole text in one transaction", () => {
+    const d = new Y.Doc();
+    const t = d.getText("answer");
+    t.insert(0, "old");
+    let transactions = 0;
+    d.on("afterTransaction", () => transactions++);
+    replaceText(t, "new text", "regenerate");
+    expect(t.toString()).toBe("new text");
+    expect(transactions).toBe(1);
+  });
+});

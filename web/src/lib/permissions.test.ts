@@ -1,0 +1,41 @@
+import { describe, expect, it } from "vitest";
+import { can } from "./permissions.ts";
+import { summarize } from "../features/connection/state.ts";
+import { clampRange, lastDays } from "../features/boards/range.ts";
+import { toJsonlLine } from "../features/training/jsonl.ts";
+
+describe("role-aware UI", () => {
+  it("offers each role only what the server allows", () => {
+    expect(can("reviewer", "case.decide")).toBe(false);
+    expect(can("curator", "case.decide")).toBe(true);
+    expect(can("manager", "feedback.triage")).toBe(false);
+    expect(can("manager", "boards.view")).toBe(true);
+    expect(can("curator", "jobs.start")).toBe(false);
+    expect(can("admin", "jobs.start")).toBe(true);
+    expect(can(null, "jobs.view")).toBe(false);
+  });
+});
+
+describe("connection summary", () => {
+  it("says what is going on", () => {
+    expect(summarize(true, "connected", 0).label).toBe("Live");
+    expect(summarize(true, "connecting", 1).label).toBe("Reconnecting… · edits pending in 1 document");
+    expect(summarize(false, "disconnected", 2)).toMatchObject({ tone: "bad", label: "Offline · edits pending in 2 documents" });
+  });
+});
+
+describe("board ranges", () => {
+  it("builds and clamps ranges", () => {
+    expect(lastDays(7, new Date("2026-03-10T15:00:00Z"))).toEqual({ from: "2026-03-04", to: "2026-03-10" });
+    expect(clampRange({ from: "2026-03-10", to: "2026-03-01" })).toEqual({ from: "2026-03-01", to: "2026-03-10" });
+    expect(clampRange({ from: "2024-01-01", to: "2026-01-01" }).from).toBe("2024-12-31");
+  });
+});
+
+describe("training export", () => {
+  it("writes one chat example per line", () => {
+    const line = toJsonlLine({ query: "Q\n1", answer: "A", tags: ["t"] });
+    expect(line).not.toContain("\n");
+    expect(JSON.parse(line)).toEqual({ messages: [{ role: "user", content: "Q\n1" }, { role: "assistant", content: "A" }], tags: ["t"] });
+  });
+});
