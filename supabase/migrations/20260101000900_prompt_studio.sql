@@ -102,9 +102,10 @@ alter table public.opt_feedback enable row level security;
 -- the organization the session belongs to.
 create policy "Users can read their own sessions in their organizations" on public.opt_sessions
   for select to authenticated using (user_id = (select auth.uid()) and private.is_member(org_id));
-create policy "Users can start sessions in their organizations" on public.opt_sessions
+-- Optimizing a prompt is authoring it: curators and admins (managers and reviewers read, they do not write prompts).
+create policy "Curators and admins can start sessions in their organizations" on public.opt_sessions
   for insert to authenticated with check (
-    user_id = (select auth.uid()) and private.is_member(org_id)
+    user_id = (select auth.uid()) and private.has_role(org_id, '{admin,curator}')
     and (prompt_id is null or exists (select 1 from public.prompts p where p.id = prompt_id and p.org_id = opt_sessions.org_id))
   );
 create policy "Users can advance their own sessions" on public.opt_sessions

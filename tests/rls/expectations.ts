@@ -44,7 +44,7 @@ export const EXPECTATIONS: Record<string, Record<Op, Actor[]> & { knownGap?: Kno
   retrain_proposals: { select: ALL_MEMBERS, insert: NOBODY, update: ADMIN, delete: NOBODY },
   model_artifacts: { select: ALL_MEMBERS, insert: NOBODY, update: NOBODY, delete: NOBODY },
   // Prompt-studio sessions are private to their author (the seeded rows are the curator's).
-  opt_sessions: { select: ["curator"], insert: ALL_MEMBERS, update: ["curator"], delete: ["curator"] },
+  opt_sessions: { select: ["curator"], insert: ["admin", "curator"], update: ["curator"], delete: ["curator"] },
   opt_messages: { select: ["curator"], insert: ["curator"], update: NOBODY, delete: ["curator"] },
   opt_feedback: { select: ["curator"], insert: ["curator"], update: ["curator"], delete: NOBODY },
   // Collaborative documents of a case in org A ('case:<id>'); writes go through RPCs only.
