@@ -42,7 +42,6 @@ export const EXPECTATIONS: Record<string, Record<Op, Actor[]> & { knownGap?: Kno
   eval_results: { select: ALL_MEMBERS, insert: NOBODY, update: NOBODY, delete: NOBODY },
   drift_alerts: { select: ALL_MEMBERS, insert: NOBODY, update: ADMIN, delete: NOBODY },
   retrain_proposals: { select: ALL_MEMBERS, insert: NOBODY, update: ADMIN, delete: NOBODY },
-  model_artifacts: { select: ALL_MEMBERS, insert: NOBODY, update: NOBODY, delete: NOBODY },
   // Prompt-studio sessions are private to their author (the seeded rows are the curator's).
   opt_sessions: { select: ["curator"], insert: ["admin", "curator"], update: ["curator"], delete: ["curator"] },
   opt_messages: { select: ["curator"], insert: ["curator"], update: NOBODY, delete: ["curator"] },
@@ -279,12 +278,7 @@ export const FIXTURES: Record<string, Fixture> = {
     insert: async (w) => ({ id: u(), org_id: w.orgA, new_examples: 1, reason: "forged", status: "dismissed" }),
     patch: () => ({ status: "accepted" }),
   },
-  model_artifacts: {
-    key: ["model_id"],
-    seed: async (w) => w.row("model_artifacts", { model_id: (await model(w)).id, org_id: w.orgA, kind: "retrieval_index", content: w.db.json({ docs: [] }), content_hash: "h" }),
-    insert: async (w) => ({ model_id: (await model(w)).id, org_id: w.orgA, kind: "retrieval_index", content: {}, content_hash: "forged" }),
-    patch: () => ({ content_hash: "tampered" }),
-  },
+
   opt_sessions: {
     key: ["id"],
     seed: (w) => session(w),
