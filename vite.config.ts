@@ -34,7 +34,7 @@ export default defineConfig({
     rolldownOptions: {
       output: {
         // Heavy, route-specific libraries get their own chunks so the inbox does not download them.
-        advancedChunks: {
+        codeSplitting: {
           groups: [
             { name: "react", test: /node_modules[\\/](react|react-dom|scheduler|react-router)[\\/]/ },
             { name: "supabase", test: /node_modules[\\/]@supabase[\\/]/ },

@@ -96,10 +96,10 @@ function pct(v: number[], p: number): number {
   const s = [...v].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]!;
 }
-async function until(cond: () => boolean, timeoutMs = 60_000): Promise<void> {
+async function until(cond: () => boolean, timeoutMs = 60_000, what = "bench condition"): Promise<void> {
   const end = Date.now() + timeoutMs;
   while (!cond()) {
-    if (Date.now() > end) throw new Error("bench condition timed out");
+    if (Date.now() > end) throw new Error(`${what} timed out`);
     await new Promise((r) => setTimeout(r, 5));
   }
 }
@@ -165,7 +165,7 @@ async function coeditHocuspocus(info: ServerInfo, editors: number, keystrokes: n
     const provider = new HocuspocusProvider({ url: info.hocuspocusUrl, name, document: doc, WebSocketPolyfill: ws } as never);
     return { doc, provider };
   });
-  await until(() => eds.every((e) => (e.provider as unknown as { isSynced: boolean }).isSynced));
+  await until(() => eds.every((e) => (e.provider as unknown as { isSynced: boolean }).isSynced), 30_000, "hocuspocus sync");
   return measureTyping(eds.map((e) => e.doc), keystrokes, async () => eds.forEach((e) => e.provider.destroy()));
 }
 
@@ -182,7 +182,7 @@ async function measureTyping(docs: Y.Doc[], keystrokes: number, cleanup: () => P
     a.insert(a.length, "k");
     await new Promise((r) => setTimeout(r, 20));
   }
-  await until(() => lat.length === keystrokes && docs.every((d) => d.getText("t").length === keystrokes));
+  await until(() => lat.length === keystrokes && docs.every((d) => d.getText("t").length === keystrokes), 30_000, "typing propagation");
   await cleanup();
   return { p50: pct(lat, 50), p95: pct(lat, 95) };
 }

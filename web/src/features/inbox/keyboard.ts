@@ -23,7 +23,7 @@ export function keyToAction(e: Pick<KeyboardEvent, "key" | "ctrlKey" | "metaKey"
   const typing = !!t && (t.tagName === "INPUT" || t.tagName === "TEXTAREA" || t.tagName === "SELECT" || t.isContentEditable);
   if (typing) return e.key === "Escape" ? "escape" : null;
   // A dialog owns the keyboard while open.
-  if (t?.closest?.("[role=dialog],[role=menu],[role=listbox]")) return null;
+  if (t?.closest?.("[role=dialog],[role=menu]")) return null;
   switch (e.key) {
     case "j": case "ArrowDown": return "next";
     case "k": case "ArrowUp": return "prev";

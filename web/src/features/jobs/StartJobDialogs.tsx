@@ -49,8 +49,10 @@ export function FineTuneDialog({ open, onClose, orgId, orgSlug }: { open: boolea
         <Field label="Base model">
           <select value={baseModel} onChange={(e) => setBaseModel(e.target.value)}>{BASE_MODELS.map((m) => <option key={m}>{m}</option>)}</select>
         </Field>
-        <Field label="Train on examples tagged" hint={tags.length ? "Examples with any of the selected tags." : `No tag selected: all ${selectedCount ?? "…"} examples.`}>
-          <div className="tag-cloud" role="group" aria-label="Tags">
+        {/* A group of toggle buttons is not one labelable control, so it is a fieldset, not a <label>. */}
+        <fieldset className="field fieldset">
+          <legend className="field-label">Train on examples tagged</legend>
+          <div className="tag-cloud">
             {counts.data?.tags.map((t) => (
               <button type="button" key={t.tag} className="chip" aria-pressed={tags.includes(t.tag)} onClick={() => setTags((s) => (s.includes(t.tag) ? s.filter((x) => x !== t.tag) : [...s, t.tag]))}>
                 #{t.tag} · {t.count} example{t.count === 1 ? "" : "s"}
@@ -58,7 +60,8 @@ export function FineTuneDialog({ open, onClose, orgId, orgSlug }: { open: boolea
             ))}
             {counts.data && !counts.data.tags.length ? <span className="muted small">No tagged examples yet.</span> : null}
           </div>
-        </Field>
+          <span className="field-hint">{tags.length ? "Examples with any of the selected tags." : `No tag selected: all ${selectedCount ?? "…"} examples.`}</span>
+        </fieldset>
         <Field label="Minimum examples"><input type="number" min={2} max={100000} value={minSamples} onChange={(e) => setMinSamples(Number(e.target.value))} /></Field>
         <FormError error={error} />
         <div className="row-end">
@@ -111,13 +114,15 @@ export function EvaluationDialog({ open, onClose, orgId, orgSlug, models }: { op
           <Field label="Variant A (current)"><select value={a} onChange={(e) => setA(e.target.value)}>{choices.map((c) => <option key={c} value={c}>{labelOf(c)}</option>)}</select></Field>
           <Field label="Variant B (candidate)"><select value={b} onChange={(e) => setB(e.target.value)}>{choices.map((c) => <option key={c} value={c}>{labelOf(c)}</option>)}</select></Field>
         </div>
-        <Field label="Questions from training examples tagged" hint="None selected: all examples.">
+        <fieldset className="field fieldset">
+          <legend className="field-label">Questions from training examples tagged</legend>
           <div className="tag-cloud">
             {counts.data?.tags.map((t) => (
               <button type="button" key={t.tag} className="chip" aria-pressed={tags.includes(t.tag)} onClick={() => setTags((s) => (s.includes(t.tag) ? s.filter((x) => x !== t.tag) : [...s, t.tag]))}>#{t.tag} · {t.count}</button>
             ))}
           </div>
-        </Field>
+          <span className="field-hint">None selected: all examples.</span>
+        </fieldset>
         <Field label="Questions (at most)"><input type="number" min={1} max={5000} value={limit} onChange={(e) => setLimit(Number(e.target.value))} /></Field>
         <label className="row"><input type="checkbox" checked={promote} onChange={(e) => setPromote(e.target.checked)} /> Make B live if it passes the gate</label>
         <FormError error={error} />
