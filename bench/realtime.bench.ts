@@ -14,6 +14,7 @@ import { createClient, type RealtimeChannel } from "@supabase/supabase-js";
 import ws from "ws";
 import * as Y from "yjs";
 import { SignJWT } from "jose";
+import { HocuspocusProvider } from "@hocuspocus/provider";
 import { SupabaseYjsProvider, type SupabaseLike } from "../shared/src/yjs/index.ts";
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
@@ -158,7 +159,6 @@ async function coedit(info: ServerInfo, editors: number, keystrokes: number) {
 }
 
 async function coeditHocuspocus(info: ServerInfo, editors: number, keystrokes: number) {
-  const { HocuspocusProvider } = await import("@hocuspocus/provider");
   const name = crypto.randomUUID();
   const eds = Array.from({ length: editors }, () => {
     const doc = new Y.Doc();

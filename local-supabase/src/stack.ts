@@ -69,7 +69,6 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     const app = await createRestAuth({ databaseUrl: db.url, jwtSecret: keys.jwtSecret, siteUrl: `http://${host}:5173`, log });
     cleanups.push(() => (app.connection as unknown as { close(): Promise<void> }).close());
     await app.ensureSystemSchema();
-    await runSqlFile(sql, path.join(bootstrapDir, "20-auth-helpers.sql"));
 
     await migrate(app, root, log.child("migrate"));
     const seed = seedSql(root);
@@ -84,6 +83,9 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     // lite provisions request roles and grants on its first request, after an await that lets two
     // concurrent first requests both run the GRANTs ("tuple concurrently updated"). Do it once, now.
     await (app.connection as unknown as { ensureRlsContext(): Promise<boolean> }).ensureRlsContext();
+    // lite's provisioning (above) installs its own auth.uid(), which reads only `request.jwt.claim.sub`;
+    // GoTrue's reads `request.jwt.claims` too, which Realtime's authorization sets. Ours goes last.
+    await runSqlFile(sql, path.join(bootstrapDir, "20-auth-helpers.sql"));
 
     const versions = await readVersions(sql);
     const apiUrlFor = (port: number) => `http://${host}:${port}`;

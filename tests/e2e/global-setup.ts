@@ -1,17 +1,17 @@
 import fs from "node:fs";
 import net from "node:net";
 import path from "node:path";
-import postgres from "postgres";
 import { createLogger, startStack, type Stack } from "@review/local-supabase";
 import { startWorker, type WorkerHandle } from "@review/worker";
-import { startWebServer, type WebServer } from "../../web/dev-server.ts";
+import { pathToFileURL } from "node:url";
 
 const root = path.resolve(import.meta.dirname, "..", "..");
-const dataDir = path.join(root, ".data", "e2e");
-export const e2eFile = path.join(dataDir, "e2e.json");
+let dataDir = "";
 
 let stack: Stack | undefined;
 let worker: WorkerHandle | undefined;
+type WebServer = { url: string; close(): Promise<void> };
+type StartWebServer = (o: { apiUrl: string; anonKey: string; port: number; mode: "dev" | "preview"; rebuild?: boolean }) => Promise<WebServer>;
 let web: WebServer | undefined;
 
 /**
@@ -19,7 +19,11 @@ let web: WebServer | undefined;
  * the built SPA served by `vite preview` — what a user gets, not a dev server.
  */
 export async function setup() {
-  fs.mkdirSync(dataDir, { recursive: true });
+  // A fresh database per run, like tests/global-setup.ts: no state from an earlier run or schema.
+  const runs = path.join(root, ".data", "test-runs");
+  fs.mkdirSync(runs, { recursive: true });
+  dataDir = fs.mkdtempSync(path.join(runs, "e2e-"));
+  const e2eFile = path.join(dataDir, "e2e.json");
   stack = await startStack({
     dataDir,
     apiPort: 0,
@@ -27,7 +31,6 @@ export async function setup() {
     log: createLogger("e2e-stack", "warn"),
     env: { LLM_RATE_LIMIT_PER_MINUTE: "600" },
   });
-  await ensureAuthHelpers(stack.dbUrl);
   worker = await startWorker({
     env: {
       DATABASE_URL: stack.dbUrl,
@@ -38,6 +41,8 @@ export async function setup() {
       LOG_LEVEL: "warn",
     },
   });
+  // Loaded by path (as local-supabase/src/main.ts does): web/ is outside this project's tsconfig.
+  const { startWebServer } = (await import(pathToFileURL(path.join(root, "web/dev-server.ts")).href)) as { startWebServer: StartWebServer };
   web = await startWebServer({ apiUrl: stack.apiUrl, anonKey: stack.anonKey, port: 0, mode: "preview", rebuild: process.env.E2E_REBUILD !== "0" });
   fs.writeFileSync(e2eFile, JSON.stringify({ webUrl: web.url }, null, 2));
   process.env.TEST_STACK_FILE = path.join(dataDir, "local-supabase.json");
@@ -48,26 +53,7 @@ export async function teardown() {
   await web?.close().catch(() => undefined);
   await worker?.stop(2000).catch(() => undefined);
   await stack?.stop();
-}
-
-/**
- * Realtime Authorization evaluates policies with `request.jwt.claims` only; @supabase/lite can leave
- * its own auth.uid() (reading `request.jwt.claim.sub` alone) in place of the bootstrap's, and then
- * every private channel is refused. Until local-supabase pins its helpers, re-apply them here so
- * the scenarios exercise the app rather than that bug (reported to the lead).
- */
-async function ensureAuthHelpers(dbUrl: string) {
-  const sql = postgres(dbUrl, { onnotice: () => {}, max: 1 });
-  try {
-    const [row] = await sql<{ ok: boolean }[]>`
-      select pg_get_functiondef('auth.uid'::regproc) like '%request.jwt.claims%' as ok`;
-    if (!row?.ok) {
-      console.warn("[e2e] auth.uid() ignores request.jwt.claims: re-applying local-supabase/src/bootstrap/20-auth-helpers.sql");
-      await sql.unsafe(fs.readFileSync(path.join(root, "local-supabase/src/bootstrap/20-auth-helpers.sql"), "utf8"));
-    }
-  } finally {
-    await sql.end();
-  }
+  if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
 }
 
 function freePort(): Promise<number> {

@@ -164,6 +164,14 @@ describe("REST through supabase-js", () => {
     expect(missingTable.error?.code).toBe("PGRST205");
   });
 
+  it("keeps GoTrue's auth helpers, which read request.jwt.claims as Realtime Authorization sets it", async () => {
+    const [row] = await sql(stack).begin(async (tx) => {
+      await tx`select set_config('request.jwt.claims', ${JSON.stringify({ sub: alice.id, role: "authenticated", email: alice.email })}, true)`;
+      return tx`select auth.uid() as uid, auth.role() as role, auth.email() as email`;
+    });
+    expect(row).toEqual({ uid: alice.id, role: "authenticated", email: alice.email });
+  });
+
   it("treats SQL-looking filter values as data", async () => {
     const evil = "'; drop table public.feedback; --";
     const r = await alice.client.from("feedback").select("id").eq("query", evil);

@@ -31,9 +31,6 @@ export function useInbox(orgId: string, filters: InboxFilters) {
     getNextPageParam: (last, pages) => (last.rows.length < PAGE_SIZE ? undefined : pages.length * PAGE_SIZE),
     // Live events keep the cache current; a refetch happens only after a reconnect.
     staleTime: Infinity,
-    // Deep-comparing every loaded page on each new page costs a long task at 10k rows; rows are
-    // replaced by id in cache.ts instead.
-    structuralSharing: false,
   });
 }
 
