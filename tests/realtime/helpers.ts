@@ -5,7 +5,7 @@ import { SignJWT } from "jose";
 import postgres from "postgres";
 import ws from "ws";
 import { createLogger, type StackInfo } from "@review/local-supabase";
-import { createRealtimeServer, type RealtimeOptions, type RealtimeServer } from "../../local-supabase/src/realtime/index.ts";
+import { createRealtimeServer, type RealtimeOptions, type RealtimeServer } from "@review/local-supabase/realtime/index";
 import { getStack, waitFor } from "../helpers/stack.ts";
 
 export { getStack, waitFor };

@@ -79,8 +79,8 @@ describe.each<Vsn>(["2.0.0", "1.0.0"])("postgres_changes over vsn %s (SPEC C1-C4
     await sql.unsafe(`insert into public.${notes} (owner, body) values ($1, 'alice secret')`, [alice.sub]);
     await sql.unsafe(`insert into public.${notes} (owner, body) values ($1, 'bob note')`, [bob.sub]);
     await waitFor(() => gotA.items.length === 1 && gotB.items.length === 1);
-    expect(gotA.items[0]!.new.body).toBe("alice secret");
-    expect(gotB.items[0]!.new.body).toBe("bob note");
+    expect((gotA.items[0]!.new as Note).body).toBe("alice secret");
+    expect((gotB.items[0]!.new as Note).body).toBe("bob note");
     // An anon subscriber has no SELECT grant on the table: nothing at all.
     const anon = rtClient(stack.apiUrl, stack.anonKey, { vsn });
     const gotAnon = collector<Payload>();

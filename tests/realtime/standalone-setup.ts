@@ -4,10 +4,10 @@ import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import postgres from "postgres";
-import { createLogger } from "../../local-supabase/src/log.ts";
-import { deriveKeys, newJwtSecret } from "../../local-supabase/src/keys.ts";
-import { startEmbeddedPostgres, type DatabaseHandle } from "../../local-supabase/src/postgres.ts";
-import { createRealtimeServer, type Limits, type RealtimeServer } from "../../local-supabase/src/realtime/index.ts";
+import { createLogger } from "@review/local-supabase/log";
+import { deriveKeys, newJwtSecret } from "@review/local-supabase/keys";
+import { startEmbeddedPostgres, type DatabaseHandle } from "@review/local-supabase/postgres";
+import { createRealtimeServer, type Limits, type RealtimeServer } from "@review/local-supabase/realtime/index";
 
 /**
  * A stack with only Postgres (platform bootstrap applied) and the realtime server on a plain http
@@ -29,16 +29,7 @@ export async function startStandalone(opts: { limits?: Partial<Limits>; heartbea
   dir = fs.mkdtempSync(path.join(os.tmpdir(), "rt-standalone-"));
   fs.chmodSync(dir, 0o755); // Postgres runs as the postgres user when we are root
   pg = await startEmbeddedPostgres(dir, await freePort(), log);
-  const sql = postgres(pg.url, { onnotice: () => undefined, max: 1 });
-  const boot = path.resolve(import.meta.dirname, "../../local-supabase/src/bootstrap");
-  await sql.unsafe(fs.readFileSync(path.join(boot, "00-roles.sql"), "utf8"));
-  // @supabase/lite provisions auth in the real stack; the helpers only need the schema and users table.
-  await sql.unsafe("create schema if not exists auth; create table if not exists auth.users (id uuid primary key, email text)");
-  await sql.unsafe(fs.readFileSync(path.join(boot, "10-realtime.sql"), "utf8"));
-  await sql.unsafe(fs.readFileSync(path.join(boot, "20-auth-helpers.sql"), "utf8"));
-  const migration = path.resolve(import.meta.dirname, "../../supabase/migrations/20260101000500_doc_updates.sql");
-  if (fs.existsSync(migration)) await sql.unsafe(fs.readFileSync(migration, "utf8"));
-  await sql.end();
+  await preparePlatformDatabase(pg.url);
   const keys = await deriveKeys(newJwtSecret());
   rt = createRealtimeServer({ databaseUrl: pg.url, jwtSecret: keys.jwtSecret, log: log.child("realtime"), ...opts });
   await rt.start();
@@ -73,4 +64,24 @@ function freePort(): Promise<number> {
     });
     s.on("error", reject);
   });
+}
+
+/**
+ * Platform bootstrap (+ the doc_updates migration) on a database without the gateway: roles,
+ * publication, realtime schema, auth helpers. Also used by tests that need a database of their own.
+ */
+export async function preparePlatformDatabase(url: string): Promise<void> {
+  const sql = postgres(url, { onnotice: () => undefined, max: 1 });
+  try {
+    const boot = path.resolve(import.meta.dirname, "../../local-supabase/src/bootstrap");
+    await sql.unsafe(fs.readFileSync(path.join(boot, "00-roles.sql"), "utf8"));
+    // @supabase/lite provisions auth in the real stack; the helpers only need the schema and users table.
+    await sql.unsafe("create schema if not exists auth; create table if not exists auth.users (id uuid primary key, email text)");
+    await sql.unsafe(fs.readFileSync(path.join(boot, "10-realtime.sql"), "utf8"));
+    await sql.unsafe(fs.readFileSync(path.join(boot, "20-auth-helpers.sql"), "utf8"));
+    const migration = path.resolve(import.meta.dirname, "../../supabase/migrations/20260101000500_doc_updates.sql");
+    await sql.unsafe(fs.readFileSync(migration, "utf8"));
+  } finally {
+    await sql.end();
+  }
 }

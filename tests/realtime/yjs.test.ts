@@ -1,29 +1,50 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as Y from "yjs";
 import type { StackInfo } from "@review/local-supabase";
-import { SupabaseYjsProvider, compactDoc, mergeLoaded, parseLoadRows, rpcPersistence, type DocPersistence, type SupabaseLike } from "../../shared/src/yjs/index.ts";
+import { SupabaseYjsProvider, compactDoc, mergeLoaded, parseLoadRows, type DocPersistence, type SupabaseLike } from "@review/shared/yjs/index";
 import { toBase64 } from "lib0/buffer";
-import { closeClients, closeDb, db, getStack, mintJwt, rtClient, uniq, waitFor } from "./helpers.ts";
+import postgres from "postgres";
+import { closeClients, closeDb, db, getStack, mintJwt, ownRealtime, rtClient, uniq, waitFor, type OwnRealtime } from "./helpers.ts";
+import { preparePlatformDatabase } from "./standalone-setup.ts";
 
+/**
+ * The provider and the doc_updates migration are tested on a database of their own in the stack's
+ * cluster: the workspace schema redefines can_access_doc (organization membership), while these
+ * tests exercise the migration's own rule (any signed-in user) and the sync/persistence mechanics.
+ * The RPCs are the same SQL functions, called as the user (no REST hop on that database).
+ */
 let stack: StackInfo;
-let restAvailable = false;
+let own: OwnRealtime;
+let ydb: postgres.Sql;
+let dbName: string;
 const providers: SupabaseYjsProvider[] = [];
 
 beforeAll(async () => {
-  stack = await getStack();
-  // Through the gateway the RPCs go over /rest/v1 as in the browser; the standalone realtime
-  // stack has no REST, so the same SQL functions are called as the user directly.
-  restAvailable = await fetch(`${stack.apiUrl}/rest/v1/`, { headers: { apikey: stack.anonKey } }).then((r) => r.status < 400, () => false);
+  const base = await getStack();
+  dbName = uniq("yjs").toLowerCase();
+  await db(base).unsafe(`create database ${dbName}`);
+  const u = new URL(base.dbUrl);
+  u.pathname = `/${dbName}`;
+  const url = u.toString();
+  await preparePlatformDatabase(url);
+  stack = { ...base, dbUrl: url };
+  own = await ownRealtime(stack);
+  stack = { ...stack, apiUrl: own.apiUrl };
+  ydb = postgres(url, { onnotice: () => undefined, max: 4 });
 });
 afterAll(async () => {
   for (const p of providers.splice(0)) p.destroy();
   await closeClients();
+  await own?.close(); // drops its slot, which would otherwise block dropping the database
+  await ydb?.end({ timeout: 2 });
+  const base = await getStack();
+  await db(base).unsafe(`drop database if exists ${dbName} with (force)`);
   await closeDb();
 });
 
 /** The RPCs executed as the user in SQL: same functions, same RLS, no REST hop. */
 function sqlPersistence(claims: Record<string, unknown>): DocPersistence {
-  const sql = db(stack);
+  const sql = ydb;
   const asUser = <T>(fn: (tx: typeof sql) => Promise<T>) =>
     sql.begin(async (tx) => {
       await tx.unsafe("set local role authenticated");
@@ -49,7 +70,7 @@ async function editor(docId: string, name: string, opts: { batchMs?: number } = 
   const sent: number[] = [];
   // Record outgoing payload sizes to check that edits travel as deltas.
   const spy: SupabaseLike = {
-    rpc: (fn, args) => client.rpc(fn, args) as never,
+    rpc: () => Promise.reject(new Error("persistence goes through sqlPersistence here")) as never,
     removeChannel: (ch) => client.removeChannel(ch as never),
     channel: (topic, o) => {
       const ch = client.channel(topic, o as never);
@@ -61,7 +82,7 @@ async function editor(docId: string, name: string, opts: { batchMs?: number } = 
   const doc = new Y.Doc();
   const provider = new SupabaseYjsProvider(doc, spy, {
     id: docId,
-    persistence: restAvailable ? rpcPersistence(client) : sqlPersistence({ sub: u.sub, role: "authenticated" }),
+    persistence: sqlPersistence({ sub: u.sub, role: "authenticated" }),
     persistMs: 30,
     ...opts,
   });
@@ -72,7 +93,7 @@ async function editor(docId: string, name: string, opts: { batchMs?: number } = 
 
 async function loadFromDb(docId: string): Promise<string> {
   const u = await mintJwt(stack);
-  const loaded = await (restAvailable ? rpcPersistence(rtClient(stack.apiUrl, stack.anonKey, { token: u.token })) : sqlPersistence({ sub: u.sub, role: "authenticated" })).load(docId);
+  const loaded = await sqlPersistence({ sub: u.sub, role: "authenticated" }).load(docId);
   const d = new Y.Doc();
   Y.applyUpdate(d, mergeLoaded(loaded));
   return d.getText("t").toString();
@@ -136,9 +157,9 @@ describe("SupabaseYjsProvider (SPEC Y1-Y6)", () => {
     await compactDoc(compactor, docId);
     expect(await loadFromDb(docId)).toBe(a.text.toString());
     expect(compactions).toBeGreaterThan(0);
-    const [snap] = await db(stack)`select authors from public.doc_snapshots where doc_id = ${docId} order by id desc limit 1`;
+    const [snap] = await ydb`select authors from public.doc_snapshots where doc_id = ${docId} order by id desc limit 1`;
     expect([...(snap!.authors as string[])].sort()).toEqual([a.user, b.user].sort());
-    const clients = await db(stack)`select client_id::text, author::text from public.doc_clients where doc_id = ${docId} order by author`;
+    const clients = await ydb`select client_id::text, author::text from public.doc_clients where doc_id = ${docId} order by author`;
     expect(clients.map((r) => [Number(r.client_id), r.author]).sort()).toEqual(
       [
         [a.doc.clientID, a.user],

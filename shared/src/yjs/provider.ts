@@ -169,6 +169,7 @@ export class SupabaseYjsProvider extends ObservableV2<Events> {
 
   /** Resolves when every local edit so far is stored (SPEC Y5). */
   async whenPersisted(): Promise<void> {
+    if (!this.persistence) return;
     for (;;) {
       if (this.persistTimer) {
         clearTimeout(this.persistTimer);
@@ -280,8 +281,10 @@ export class SupabaseYjsProvider extends ObservableV2<Events> {
     // SPEC Y3: only what changed travels, coalesced per batch window.
     this.outgoing.push(update);
     if (!this.outgoingTimer) this.outgoingTimer = setTimeout(() => this.flushOutgoing(), this.options.batchMs ?? 20);
-    this.unpersisted.push(update);
-    this.schedulePersist();
+    if (this.persistence) {
+      this.unpersisted.push(update);
+      this.schedulePersist();
+    }
   };
 
   private flushOutgoing(): void {
