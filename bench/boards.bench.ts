@@ -8,13 +8,12 @@
  *   BENCH_REQUESTS=1000000 BENCH_FEEDBACK=200000 BENCH_ITERATIONS=40   # knobs (defaults shown)
  */
 import fs from "node:fs";
-import net from "node:net";
 import path from "node:path";
 import { randomUUID } from "node:crypto";
 import { createClient } from "@supabase/supabase-js";
 import postgres from "postgres";
 import ws from "ws";
-import { createLogger, startStack } from "@review/local-supabase";
+import { freePort, createLogger, startStack } from "@review/local-supabase";
 
 const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 1_000_000);
 const FEEDBACK = Number(process.env.BENCH_FEEDBACK ?? 200_000);
@@ -175,14 +174,4 @@ try {
   await stack.stop();
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.listen(0, "127.0.0.1", () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-    srv.on("error", reject);
-  });
-}
 

@@ -7,11 +7,10 @@
  * Starts its own embedded stack in .data/bench-queue (or uses DATABASE_URL). Results: bench/README-queue.md.
  */
 import fs from "node:fs";
-import net from "node:net";
 import path from "node:path";
 import postgres from "postgres";
 import { createRequire } from "node:module";
-import { createLogger, startStack, type Stack } from "@review/local-supabase";
+import { freePort, createLogger, startStack, type Stack } from "@review/local-supabase";
 import { startWorker, type WorkerHandle } from "@review/worker";
 import type { WorkerLlm } from "@review/worker/llm";
 import { silentLogger } from "@review/worker/log";
@@ -207,16 +206,6 @@ async function evalThroughput(sql: postgres.Sql, dbUrl: string, concurrency: num
   return { "jobs/s": "", p50_ms: "", p95_ms: "", "LLM calls/s": Math.round(perSecond), "limit calls/s": Math.round(limit), "% of limit": `${Math.round((perSecond / limit) * 100)}%` };
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.listen(0, "127.0.0.1", () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-    srv.on("error", reject);
-  });
-}
 
 main().catch((err) => {
   console.error(err);

@@ -5,13 +5,12 @@
  */
 import { spawn } from "node:child_process";
 import fs from "node:fs";
-import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { createClient } from "@supabase/supabase-js";
 import pg from "pg";
 import ws from "ws";
-import { createLogger, startStack } from "@review/local-supabase";
+import { freePort, createLogger, startStack } from "@review/local-supabase";
 import { fmt, load, median, type LoadResult } from "./lib.ts";
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
@@ -120,13 +119,3 @@ async function timeToHealthy(dir: string): Promise<number> {
   }
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.listen(0, "127.0.0.1", () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-    srv.on("error", reject);
-  });
-}

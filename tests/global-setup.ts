@@ -1,7 +1,6 @@
 import fs from "node:fs";
-import net from "node:net";
 import path from "node:path";
-import { createLogger, startStack, type Stack } from "@review/local-supabase";
+import { freePort, createLogger, startStack, type Stack } from "@review/local-supabase";
 
 let stack: Stack | undefined;
 let dataDir: string | undefined;
@@ -31,13 +30,3 @@ export async function teardown() {
   if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.listen(0, "127.0.0.1", () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-    srv.on("error", reject);
-  });
-}

@@ -75,7 +75,10 @@ async function startApps(stack: Awaited<ReturnType<typeof startStack>>) {
   const lines: string[] = [];
   const stops: Array<() => Promise<void>> = [];
   if (process.env.LOCAL_SUPABASE_WORKER !== "off" && fs.existsSync(path.join(repoRoot, "worker/src/index.ts"))) {
-    const { startWorker } = (await import(pathToFileURL(path.join(repoRoot, "worker/src/index.ts")).href)) as typeof import("../../worker/src/index.ts");
+    // Loaded by path with a structural type: local-supabase depends on no other workspace.
+    const { startWorker } = (await import(pathToFileURL(path.join(repoRoot, "worker/src/index.ts")).href)) as {
+      startWorker(o: { env: Record<string, string | undefined> }): Promise<{ workerId: string; stop(): Promise<void> }>;
+    };
     const worker = await startWorker({
       env: { ...process.env, DATABASE_URL: stack.dbUrl, SUPABASE_URL: stack.apiUrl, SUPABASE_SERVICE_ROLE_KEY: stack.serviceRoleKey },
     });

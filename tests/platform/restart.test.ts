@@ -1,10 +1,9 @@
 import fs from "node:fs";
 import os from "node:os";
-import net from "node:net";
 import path from "node:path";
 import { randomUUID } from "node:crypto";
 import { afterAll, describe, expect, it } from "vitest";
-import { createLogger, startStack, type Stack } from "@review/local-supabase";
+import { freePort, createLogger, startStack, type Stack } from "@review/local-supabase";
 import { AlreadyRunningError } from "@review/local-supabase/lock";
 import { client } from "../helpers/stack.ts";
 
@@ -49,13 +48,3 @@ describe("the embedded default across restarts", () => {
   });
 });
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.listen(0, "127.0.0.1", () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-    srv.on("error", reject);
-  });
-}

@@ -13,21 +13,24 @@ type Payload = RealtimePostgresChangesPayload<Note>;
 beforeAll(async () => {
   stack = await getStack();
   const sql = db(stack);
+  // Fixture tables live outside `public`, so suites checking the product schema never see them.
   await sql.unsafe(`
-    create table public.${notes} (id bigint generated always as identity primary key, owner uuid not null, body text, n int not null default 0,
+    create schema if not exists rt_fixtures;
+    grant usage on schema rt_fixtures to anon, authenticated, service_role;
+    create table rt_fixtures.${notes} (id bigint generated always as identity primary key, owner uuid not null, body text, n int not null default 0,
       tags text[], meta jsonb, created_at timestamptz not null default now());
-    alter table public.${notes} replica identity full;
-    alter table public.${notes} enable row level security;
-    create policy "owners see their notes" on public.${notes} for select to authenticated using (owner = (select auth.uid()));
-    grant select on public.${notes} to authenticated;
-    create table public.${plain} (id int primary key, label text, flag boolean);
-    grant select on public.${plain} to anon, authenticated;
-    alter publication supabase_realtime add table public.${notes}, public.${plain};
+    alter table rt_fixtures.${notes} replica identity full;
+    alter table rt_fixtures.${notes} enable row level security;
+    create policy "owners see their notes" on rt_fixtures.${notes} for select to authenticated using (owner = (select auth.uid()));
+    grant select on rt_fixtures.${notes} to authenticated;
+    create table rt_fixtures.${plain} (id int primary key, label text, flag boolean);
+    grant select on rt_fixtures.${plain} to anon, authenticated;
+    alter publication supabase_realtime add table rt_fixtures.${notes}, rt_fixtures.${plain};
   `);
 });
 afterAll(async () => {
   await closeClients();
-  await db(stack).unsafe(`alter publication supabase_realtime drop table public.${notes}, public.${plain}`);
+  await db(stack).unsafe(`alter publication supabase_realtime drop table rt_fixtures.${notes}, rt_fixtures.${plain}`);
   await closeDb();
 });
 
@@ -40,23 +43,23 @@ describe.each<Vsn>(["2.0.0", "1.0.0"])("postgres_changes over vsn %s (SPEC C1-C4
     await subscribe(
       c
         .channel(uniq("pg"))
-        .on("postgres_changes", { event: "*", schema: "public", table: notes, filter: `owner=eq.${alice.sub}` }, got.push)
+        .on("postgres_changes", { event: "*", schema: "rt_fixtures", table: notes, filter: `owner=eq.${alice.sub}` }, got.push)
         .on("system", {}, system.push as never),
     );
     await waitFor(() => system.items.some((s) => s.extension === "postgres_changes" && s.status === "ok" && s.message === "Subscribed to PostgreSQL"));
     const sql = db(stack);
     const other = await mintJwt(stack);
-    const [row] = await sql.unsafe(`insert into public.${notes} (owner, body, n, tags, meta) values ($1, 'hello', 7, '{a,b}', '{"k":1}') returning id`, [alice.sub]);
-    await sql.unsafe(`insert into public.${notes} (owner, body) values ($1, 'not for alice')`, [other.sub]);
+    const [row] = await sql.unsafe(`insert into rt_fixtures.${notes} (owner, body, n, tags, meta) values ($1, 'hello', 7, '{a,b}', '{"k":1}') returning id`, [alice.sub]);
+    await sql.unsafe(`insert into rt_fixtures.${notes} (owner, body) values ($1, 'not for alice')`, [other.sub]);
     // Visibility is checked against the row's current version (SPEC C4), as Supabase does, so each
     // step waits for its event before the row changes again.
     await waitFor(() => got.items.length === 1);
-    await sql.unsafe(`update public.${notes} set body = 'edited', n = 8 where id = $1`, [row!.id]);
+    await sql.unsafe(`update rt_fixtures.${notes} set body = 'edited', n = 8 where id = $1`, [row!.id]);
     await waitFor(() => got.items.length === 2);
-    await sql.unsafe(`delete from public.${notes} where id = $1`, [row!.id]);
+    await sql.unsafe(`delete from rt_fixtures.${notes} where id = $1`, [row!.id]);
     await waitFor(() => got.items.length === 3, { message: "three changes" });
     const [ins, upd, del] = got.items as [Payload, Payload, Payload];
-    expect(ins).toMatchObject({ schema: "public", table: notes, eventType: "INSERT", errors: null, old: {} });
+    expect(ins).toMatchObject({ schema: "rt_fixtures", table: notes, eventType: "INSERT", errors: null, old: {} });
     expect(ins.new).toMatchObject({ id: Number(row!.id), owner: alice.sub, body: "hello", n: 7, tags: ["a", "b"], meta: { k: 1 } });
     expect(new Date(ins.commit_timestamp).getTime()).toBeGreaterThan(Date.now() - 60_000);
     expect(upd).toMatchObject({ eventType: "UPDATE", new: { body: "edited", n: 8 }, old: { body: "hello", n: 7 } });
@@ -73,19 +76,19 @@ describe.each<Vsn>(["2.0.0", "1.0.0"])("postgres_changes over vsn %s (SPEC C1-C4
     const cb = rtClient(stack.apiUrl, stack.anonKey, { vsn, token: bob.token });
     const gotA = collector<Payload>();
     const gotB = collector<Payload>();
-    await subscribe(ca.channel(uniq("pg")).on("postgres_changes", { event: "INSERT", schema: "public", table: notes }, gotA.push));
-    await subscribe(cb.channel(uniq("pg")).on("postgres_changes", { event: "INSERT", schema: "public", table: notes }, gotB.push));
+    await subscribe(ca.channel(uniq("pg")).on("postgres_changes", { event: "INSERT", schema: "rt_fixtures", table: notes }, gotA.push));
+    await subscribe(cb.channel(uniq("pg")).on("postgres_changes", { event: "INSERT", schema: "rt_fixtures", table: notes }, gotB.push));
     const sql = db(stack);
-    await sql.unsafe(`insert into public.${notes} (owner, body) values ($1, 'alice secret')`, [alice.sub]);
-    await sql.unsafe(`insert into public.${notes} (owner, body) values ($1, 'bob note')`, [bob.sub]);
+    await sql.unsafe(`insert into rt_fixtures.${notes} (owner, body) values ($1, 'alice secret')`, [alice.sub]);
+    await sql.unsafe(`insert into rt_fixtures.${notes} (owner, body) values ($1, 'bob note')`, [bob.sub]);
     await waitFor(() => gotA.items.length === 1 && gotB.items.length === 1);
     expect((gotA.items[0]!.new as Note).body).toBe("alice secret");
     expect((gotB.items[0]!.new as Note).body).toBe("bob note");
     // An anon subscriber has no SELECT grant on the table: nothing at all.
     const anon = rtClient(stack.apiUrl, stack.anonKey, { vsn });
     const gotAnon = collector<Payload>();
-    await subscribe(anon.channel(uniq("pg")).on("postgres_changes", { event: "*", schema: "public", table: notes }, gotAnon.push));
-    await sql.unsafe(`insert into public.${notes} (owner, body) values ($1, 'marker')`, [bob.sub]);
+    await subscribe(anon.channel(uniq("pg")).on("postgres_changes", { event: "*", schema: "rt_fixtures", table: notes }, gotAnon.push));
+    await sql.unsafe(`insert into rt_fixtures.${notes} (owner, body) values ($1, 'marker')`, [bob.sub]);
     await waitFor(() => gotB.items.length === 2);
     expect(gotAnon.items).toHaveLength(0);
   });
@@ -95,13 +98,13 @@ describe.each<Vsn>(["2.0.0", "1.0.0"])("postgres_changes over vsn %s (SPEC C1-C4
     const filters = ["id=eq.2", "id=neq.2", "id=lt.2", "id=lte.2", "id=gt.2", "id=gte.2", "id=in.(1,3)", "label=eq.two"];
     const got = new Map(filters.map((f) => [f, [] as number[]]));
     const ch = c.channel(uniq("pg"));
-    for (const f of filters) ch.on("postgres_changes", { event: "INSERT", schema: "public", table: plain, filter: f }, (p) => got.get(f)!.push((p.new as { id: number }).id));
+    for (const f of filters) ch.on("postgres_changes", { event: "INSERT", schema: "rt_fixtures", table: plain, filter: f }, (p) => got.get(f)!.push((p.new as { id: number }).id));
     const updates = collector<Payload>();
-    ch.on("postgres_changes", { event: "UPDATE", schema: "public", table: plain }, updates.push as never);
+    ch.on("postgres_changes", { event: "UPDATE", schema: "rt_fixtures", table: plain }, updates.push as never);
     await subscribe(ch);
     const sql = db(stack);
-    await sql.unsafe(`delete from public.${plain}`);
-    await sql.unsafe(`insert into public.${plain} (id, label, flag) values (1, 'one', true), (2, 'two', false), (3, 'three', null)`);
+    await sql.unsafe(`delete from rt_fixtures.${plain}`);
+    await sql.unsafe(`insert into rt_fixtures.${plain} (id, label, flag) values (1, 'one', true), (2, 'two', false), (3, 'three', null)`);
     await waitFor(() => got.get("id=neq.2")!.length === 2 && got.get("label=eq.two")!.length === 1);
     expect(Object.fromEntries(got)).toEqual({
       "id=eq.2": [2],
@@ -113,7 +116,7 @@ describe.each<Vsn>(["2.0.0", "1.0.0"])("postgres_changes over vsn %s (SPEC C1-C4
       "id=in.(1,3)": [1, 3],
       "label=eq.two": [2],
     });
-    await sql.unsafe(`update public.${plain} set label = 'uno' where id = 1`);
+    await sql.unsafe(`update rt_fixtures.${plain} set label = 'uno' where id = 1`);
     await waitFor(() => updates.items.length === 1);
     // default replica identity: old_record holds the key only
     expect(updates.items[0]).toMatchObject({ new: { id: 1, label: "uno", flag: true }, old: { id: 1 } });
@@ -128,20 +131,20 @@ describe("replication slot (SPEC C5)", () => {
     const first = await ownRealtime(stack, { slotName });
     const c1 = rtClient(first.apiUrl, stack.anonKey);
     const got1 = collector<Payload>();
-    await subscribe(c1.channel(uniq("pg")).on("postgres_changes", { event: "INSERT", schema: "public", table: plain }, got1.push));
-    await sql.unsafe(`insert into public.${plain} (id, label) values (101, 'before restart')`);
+    await subscribe(c1.channel(uniq("pg")).on("postgres_changes", { event: "INSERT", schema: "rt_fixtures", table: plain }, got1.push));
+    await sql.unsafe(`insert into rt_fixtures.${plain} (id, label) values (101, 'before restart')`);
     await waitFor(() => got1.items.length === 1);
     await c1.removeAllChannels();
     await first.close({ dropSlot: false });
 
-    await sql.unsafe(`insert into public.${plain} (id, label) values (102, 'while down')`);
+    await sql.unsafe(`insert into rt_fixtures.${plain} (id, label) values (102, 'while down')`);
 
     const second = await ownRealtime(stack, { slotName, deferStart: true });
     const c2 = rtClient(second.apiUrl, stack.anonKey);
     const got2 = collector<Payload>();
-    await subscribe(c2.channel(uniq("pg")).on("postgres_changes", { event: "INSERT", schema: "public", table: plain }, got2.push));
+    await subscribe(c2.channel(uniq("pg")).on("postgres_changes", { event: "INSERT", schema: "rt_fixtures", table: plain }, got2.push));
     await second.start();
-    await sql.unsafe(`insert into public.${plain} (id, label) values (103, 'after restart')`);
+    await sql.unsafe(`insert into rt_fixtures.${plain} (id, label) values (103, 'after restart')`);
     await waitFor(() => got2.items.length >= 2);
     expect(got2.items.map((p) => (p.new as { id: number }).id)).toEqual([102, 103]);
     await c2.removeAllChannels();

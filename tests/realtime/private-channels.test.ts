@@ -9,19 +9,23 @@ const items = uniq("rt_items");
 
 beforeAll(async () => {
   stack = await getStack();
+  // Fixture tables live outside `public`, so suites checking the product schema never see them.
   await db(stack).unsafe(`
-    create table public.${members} (topic text not null, user_id uuid not null, can_write boolean not null default false, primary key (topic, user_id));
+    create schema if not exists rt_fixtures;
+    grant usage on schema rt_fixtures to anon, authenticated, service_role;
+    create table rt_fixtures.${members} (topic text not null, user_id uuid not null, can_write boolean not null default false, primary key (topic, user_id));
+    grant select on rt_fixtures.${members} to authenticated;
     create policy "members of ${prefix} topics can listen" on realtime.messages for select to authenticated
-      using (realtime.topic() like '${prefix}:%' and exists (select 1 from public.${members} m where m.topic = realtime.topic() and m.user_id = (select auth.uid())));
+      using (realtime.topic() like '${prefix}:%' and exists (select 1 from rt_fixtures.${members} m where m.topic = realtime.topic() and m.user_id = (select auth.uid())));
     create policy "writers of ${prefix} topics can send" on realtime.messages for insert to authenticated
-      with check (realtime.topic() like '${prefix}:%' and exists (select 1 from public.${members} m where m.topic = realtime.topic() and m.user_id = (select auth.uid()) and m.can_write));
-    create table public.${items} (id int primary key, topic text not null, label text);
-    create function public.${items}_broadcast() returns trigger language plpgsql security definer as $$
+      with check (realtime.topic() like '${prefix}:%' and exists (select 1 from rt_fixtures.${members} m where m.topic = realtime.topic() and m.user_id = (select auth.uid()) and m.can_write));
+    create table rt_fixtures.${items} (id int primary key, topic text not null, label text);
+    create function rt_fixtures.${items}_broadcast() returns trigger language plpgsql security definer as $$
     begin
       perform realtime.broadcast_changes(new.topic, tg_op, tg_op, tg_table_name, tg_table_schema, new, old);
       return null;
     end $$;
-    create trigger ${items}_broadcast after insert or update on public.${items} for each row execute function public.${items}_broadcast();
+    create trigger ${items}_broadcast after insert or update on rt_fixtures.${items} for each row execute function rt_fixtures.${items}_broadcast();
   `);
 });
 afterAll(async () => {
@@ -33,7 +37,7 @@ afterAll(async () => {
 
 async function member(topic: string, canWrite: boolean) {
   const u = await mintJwt(stack);
-  await db(stack).unsafe(`insert into public.${members} (topic, user_id, can_write) values ($1, $2, $3)`, [topic, u.sub, canWrite]);
+  await db(stack).unsafe(`insert into rt_fixtures.${members} (topic, user_id, can_write) values ($1, $2, $3)`, [topic, u.sub, canWrite]);
   return u;
 }
 
@@ -73,10 +77,10 @@ describe("private channels (SPEC A3, B4, D1, H2)", () => {
     const sql = db(stack);
     await sql`select realtime.send(${sql.json({ from: "sql" })}, 'db-event', ${topic}, true)`;
     await sql`select realtime.send(${sql.json({ from: "sql-public" })}, 'db-public', ${topic}, false)`;
-    await sql.unsafe(`insert into public.${items} (id, topic, label) values (1, $1, 'first')`, [topic]);
+    await sql.unsafe(`insert into rt_fixtures.${items} (id, topic, label) values (1, $1, 'first')`, [topic]);
     await waitFor(() => gotPriv.items.length === 2 && gotPub.items.length === 1);
     expect(gotPriv.items[0]).toMatchObject({ event: "db-event", payload: { from: "sql" } });
-    expect(gotPriv.items[1]).toMatchObject({ event: "INSERT", payload: { operation: "INSERT", table: items, schema: "public", record: { id: 1, label: "first" }, old_record: null } });
+    expect(gotPriv.items[1]).toMatchObject({ event: "INSERT", payload: { operation: "INSERT", table: items, schema: "rt_fixtures", record: { id: 1, label: "first" }, old_record: null } });
     expect(gotPub.items[0]).toMatchObject({ event: "db-public", payload: { from: "sql-public" } });
     // a rolled-back send is never delivered
     await sql.begin(async (tx) => {

@@ -8,6 +8,7 @@ import { createLogger } from "@review/local-supabase/log";
 import { deriveKeys, newJwtSecret } from "@review/local-supabase/keys";
 import { startEmbeddedPostgres, type DatabaseHandle } from "@review/local-supabase/postgres";
 import { createRealtimeServer, type Limits, type RealtimeServer } from "@review/local-supabase/realtime/index";
+import { freePort } from "@review/local-supabase";
 
 /**
  * A stack with only Postgres (platform bootstrap applied) and the realtime server on a plain http
@@ -55,16 +56,6 @@ export async function teardown() {
   if (dir) fs.rmSync(dir, { recursive: true, force: true });
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.listen(0, "127.0.0.1", () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => resolve(port));
-    });
-    s.on("error", reject);
-  });
-}
 
 /**
  * Platform bootstrap (+ the doc_updates migration) on a database without the gateway: roles,

@@ -4,7 +4,7 @@ import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createLogger, startStack, type Stack } from "@review/local-supabase";
+import { freePort, createLogger, startStack, type Stack } from "@review/local-supabase";
 import { addFeedback, callFunction, createOrg, type TestOrg } from "../helpers/org.ts";
 import { closeSql, sql, waitFor } from "../helpers/stack.ts";
 import { loopback } from "../llm/loopback.ts";
@@ -90,13 +90,3 @@ describe("when the LLM provider fails", () => {
   });
 });
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.listen(0, "127.0.0.1", () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-    srv.on("error", reject);
-  });
-}

@@ -5,6 +5,7 @@ import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
 import type { Logger } from "../log.ts";
 import type { FunctionConfig } from "./config.ts";
+import { freePort } from "../net.ts";
 
 const require = createRequire(import.meta.url);
 const bootstrap = path.join(path.dirname(fileURLToPath(import.meta.url)), "serve-function.ts");
@@ -101,13 +102,3 @@ export class FunctionRunner {
   }
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.listen(0, "127.0.0.1", () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-    srv.on("error", reject);
-  });
-}
