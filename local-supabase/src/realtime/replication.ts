@@ -126,6 +126,10 @@ export class ReplicationReader {
     service.on("data", async (_lsn: string, msg: PgoutputMessage) => {
       try {
         await this.handle(msg);
+      } catch (err) {
+        // An event listener's rejection would be unhandled. While stopping, queries on the closing
+        // pool fail by design; otherwise the message was not delivered and is not confirmed.
+        if (!this.stopped) this.opts.log.error(`replication message (${msg.tag}) failed`, err);
       } finally {
         this.processed++;
       }
