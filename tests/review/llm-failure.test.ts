@@ -1,20 +1,16 @@
-import fs from "node:fs";
 import http from "node:http";
-import net from "node:net";
-import os from "node:os";
-import path from "node:path";
+import type net from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { freePort, createLogger, startStack, type Stack } from "@review/local-supabase";
 import { addFeedback, callFunction, createOrg, type TestOrg } from "../helpers/org.ts";
-import { closeSql, sql, waitFor } from "../helpers/stack.ts";
+import { sql, waitFor } from "../helpers/stack.ts";
+import { startOwnStack } from "../helpers/own-stack.ts";
 import { loopback } from "../llm/loopback.ts";
 
 // A stack whose "Anthropic" is a loopback server that always fails, with a small per-org LLM limit:
 // the real client path (SDK retries included) runs against a provider that is down.
-let stack: Stack;
+let stack: Awaited<ReturnType<typeof startOwnStack>>;
 let provider: http.Server;
 let org: TestOrg;
-const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "llm-failure-"));
 let calls = 0;
 let langfuse: Awaited<ReturnType<typeof loopback>>;
 
@@ -28,22 +24,16 @@ beforeAll(async () => {
   await new Promise<void>((r) => provider.listen(0, "127.0.0.1", () => r()));
   const port = (provider.address() as net.AddressInfo).port;
   langfuse = await loopback(() => ({ status: 207, body: { successes: [], errors: [] } }));
-  stack = await startStack({
-    dataDir,
-    apiPort: 0,
-    dbPort: await freePort(),
-    log: createLogger("llm-failure", "error"),
-    env: { ANTHROPIC_API_KEY: "test-key", LLM_BASE_URL: `http://127.0.0.1:${port}`, LLM_MAX_RETRIES: "1", LLM_RATE_LIMIT_PER_MINUTE: "3", LANGFUSE_PUBLIC_KEY: "pk-lf-test", LANGFUSE_SECRET_KEY: "sk-lf-test", LANGFUSE_BASE_URL: langfuse.url },
+  stack = await startOwnStack("llm-failure", {
+    ANTHROPIC_API_KEY: "test-key", LLM_BASE_URL: `http://127.0.0.1:${port}`, LLM_MAX_RETRIES: "1", LLM_RATE_LIMIT_PER_MINUTE: "3", LANGFUSE_PUBLIC_KEY: "pk-lf-test", LANGFUSE_SECRET_KEY: "sk-lf-test", LANGFUSE_BASE_URL: langfuse.url,
   });
   org = await createOrg(stack, "llmfail");
 }, 120_000);
 
 afterAll(async () => {
-  if (stack) await closeSql(stack);
-  await stack?.stop();
+  await stack?.dispose();
   provider?.close();
   await langfuse?.close();
-  fs.rmSync(dataDir, { recursive: true, force: true });
 });
 
 describe("when the LLM provider fails", () => {

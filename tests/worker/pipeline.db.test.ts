@@ -5,7 +5,8 @@ import type { StackInfo } from "@review/local-supabase";
 import { startWorker, type WorkerHandle } from "@review/worker";
 import { silentLogger } from "@review/worker/log";
 import { callFunction, createOrg, type TestOrg } from "../helpers/org.ts";
-import { client, createUser, getStack, serviceClient, sql, waitFor } from "../helpers/stack.ts";
+import { client, createUser, serviceClient, sql, waitFor } from "../helpers/stack.ts";
+import { startOwnStack } from "../helpers/own-stack.ts";
 import { approvedExamples } from "./fixtures.ts";
 
 // The worker's real job kinds end to end on the embedded default: functions → queue → worker → dev LLM.
@@ -38,8 +39,12 @@ async function jobDone(jobId: string, timeout = 60_000) {
   }, { timeout, message: `job ${jobId} finished` });
 }
 
+// This suite runs a worker with every handler, which would claim other suites' jobs: it gets its own stack.
+let own: Awaited<ReturnType<typeof startOwnStack>>;
+
 beforeAll(async () => {
-  stack = await getStack();
+  own = await startOwnStack("pipeline");
+  stack = own;
   org = await createOrg(stack, "pipeline");
   const db = sql(stack);
   for (const e of approvedExamples()) {
@@ -50,6 +55,7 @@ beforeAll(async () => {
 afterAll(async () => {
   child?.kill("SIGKILL");
   await worker?.stop(2000);
+  await own?.dispose();
 });
 
 describe("worker pipeline", () => {
