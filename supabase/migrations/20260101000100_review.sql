@@ -161,57 +161,57 @@ alter table public.training_examples enable row level security;
 alter table public.comments enable row level security;
 
 create policy "Members can read their organization's feedback" on public.feedback
-  for select to authenticated using (private.is_member(org_id));
+  for select to authenticated using (org_id in (select private.my_org_ids()));
 create policy "Reviewers, curators and admins can add feedback by hand" on public.feedback
-  for insert to authenticated with check (private.has_role(org_id, '{admin,curator,reviewer}'));
+  for insert to authenticated with check (org_id in (select private.my_org_ids('{admin,curator,reviewer}')));
 create policy "Reviewers, curators and admins can triage feedback" on public.feedback
-  for update to authenticated using (private.has_role(org_id, '{admin,curator,reviewer}'))
-  with check (private.has_role(org_id, '{admin,curator,reviewer}'));
+  for update to authenticated using (org_id in (select private.my_org_ids('{admin,curator,reviewer}')))
+  with check (org_id in (select private.my_org_ids('{admin,curator,reviewer}')));
 create policy "Admins can delete feedback" on public.feedback
-  for delete to authenticated using (private.has_role(org_id, '{admin}'));
+  for delete to authenticated using (org_id in (select private.my_org_ids('{admin}')));
 
 create policy "Members can read their organization's cases" on public.improvement_cases
-  for select to authenticated using (private.is_member(org_id));
+  for select to authenticated using (org_id in (select private.my_org_ids()));
 create policy "Curators and admins can edit a case's suggested answer" on public.improvement_cases
-  for update to authenticated using (private.has_role(org_id, '{admin,curator}'))
-  with check (private.has_role(org_id, '{admin,curator}'));
+  for update to authenticated using (org_id in (select private.my_org_ids('{admin,curator}')))
+  with check (org_id in (select private.my_org_ids('{admin,curator}')));
 create policy "Admins can delete cases" on public.improvement_cases
-  for delete to authenticated using (private.has_role(org_id, '{admin}'));
+  for delete to authenticated using (org_id in (select private.my_org_ids('{admin}')));
 
 create policy "Members can read their organization's training data" on public.training_examples
-  for select to authenticated using (private.is_member(org_id));
+  for select to authenticated using (org_id in (select private.my_org_ids()));
 create policy "Curators and admins can add training examples" on public.training_examples
   for insert to authenticated with check (
-    private.has_role(org_id, '{admin,curator}')
+    org_id in (select private.my_org_ids('{admin,curator}'))
     and (source_case_id is null
          or exists (select 1 from public.improvement_cases c where c.id = source_case_id and c.org_id = training_examples.org_id))
   );
 create policy "Curators and admins can edit training examples" on public.training_examples
-  for update to authenticated using (private.has_role(org_id, '{admin,curator}'))
+  for update to authenticated using (org_id in (select private.my_org_ids('{admin,curator}')))
   with check (
-    private.has_role(org_id, '{admin,curator}')
+    org_id in (select private.my_org_ids('{admin,curator}'))
     and (source_case_id is null
          or exists (select 1 from public.improvement_cases c where c.id = source_case_id and c.org_id = training_examples.org_id))
   );
 create policy "Curators and admins can delete training examples" on public.training_examples
-  for delete to authenticated using (private.has_role(org_id, '{admin,curator}'));
+  for delete to authenticated using (org_id in (select private.my_org_ids('{admin,curator}')));
 
 create policy "Members can read comments in their organization" on public.comments
-  for select to authenticated using (private.is_member(org_id));
+  for select to authenticated using (org_id in (select private.my_org_ids()));
 create policy "Reviewers, curators and admins can comment as themselves" on public.comments
   for insert to authenticated with check (
-    private.has_role(org_id, '{admin,curator,reviewer}') and author_id = (select auth.uid())
+    org_id in (select private.my_org_ids('{admin,curator,reviewer}')) and author_id = (select auth.uid())
     and exists (select 1 from public.improvement_cases c where c.id = case_id and c.org_id = comments.org_id)
   );
 -- Authors edit only while they may still comment in that organization, and never move a comment
 -- to another case or organization.
 create policy "Authors can edit their comments" on public.comments
   for update to authenticated
-  using (author_id = (select auth.uid()) and private.has_role(org_id, '{admin,curator,reviewer}'))
+  using (author_id = (select auth.uid()) and org_id in (select private.my_org_ids('{admin,curator,reviewer}')))
   with check (
-    author_id = (select auth.uid()) and private.has_role(org_id, '{admin,curator,reviewer}')
+    author_id = (select auth.uid()) and org_id in (select private.my_org_ids('{admin,curator,reviewer}'))
     and exists (select 1 from public.improvement_cases c where c.id = case_id and c.org_id = comments.org_id)
   );
 create policy "Authors and admins can delete comments" on public.comments
   for delete to authenticated
-  using ((author_id = (select auth.uid()) and private.is_member(org_id)) or private.has_role(org_id, '{admin}'));
+  using ((author_id = (select auth.uid()) and org_id in (select private.my_org_ids())) or org_id in (select private.my_org_ids('{admin}')));

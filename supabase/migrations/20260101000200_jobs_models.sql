@@ -78,10 +78,10 @@ alter table public.job_events enable row level security;
 alter table public.models enable row level security;
 
 create policy "Members can watch their organization's jobs" on public.jobs
-  for select to authenticated using (private.is_member(org_id));
+  for select to authenticated using (org_id in (select private.my_org_ids()));
 create policy "Members can read job events" on public.job_events
-  for select to authenticated using (private.is_member(org_id));
+  for select to authenticated using (org_id in (select private.my_org_ids()));
 create policy "Members can read models" on public.models
-  for select to authenticated using (private.is_member(org_id));
+  for select to authenticated using (org_id in (select private.my_org_ids()));
 create policy "Admins can switch which model is live" on public.models
-  for update to authenticated using (private.has_role(org_id, '{admin}')) with check (private.has_role(org_id, '{admin}'));
+  for update to authenticated using (org_id in (select private.my_org_ids('{admin}'))) with check (org_id in (select private.my_org_ids('{admin}')));

@@ -86,26 +86,26 @@ alter table public.prompts enable row level security;
 alter table public.prompt_versions enable row level security;
 
 create policy "Members can read prompts" on public.prompts
-  for select to authenticated using (private.is_member(org_id));
+  for select to authenticated using (org_id in (select private.my_org_ids()));
 create policy "Curators and admins can create prompts" on public.prompts
-  for insert to authenticated with check (private.has_role(org_id, '{admin,curator}'));
+  for insert to authenticated with check (org_id in (select private.my_org_ids('{admin,curator}')));
 create policy "Curators and admins can describe prompts" on public.prompts
-  for update to authenticated using (private.has_role(org_id, '{admin,curator}')) with check (private.has_role(org_id, '{admin,curator}'));
+  for update to authenticated using (org_id in (select private.my_org_ids('{admin,curator}'))) with check (org_id in (select private.my_org_ids('{admin,curator}')));
 create policy "Admins can delete prompts" on public.prompts
-  for delete to authenticated using (private.has_role(org_id, '{admin}'));
+  for delete to authenticated using (org_id in (select private.my_org_ids('{admin}')));
 
 create policy "Members can read prompt versions" on public.prompt_versions
-  for select to authenticated using (private.is_member(org_id));
+  for select to authenticated using (org_id in (select private.my_org_ids()));
 create policy "Curators and admins can write prompt versions" on public.prompt_versions
   for insert to authenticated with check (
-    private.has_role(org_id, '{admin,curator}')
+    org_id in (select private.my_org_ids('{admin,curator}'))
     and exists (select 1 from public.prompts p where p.id = prompt_id and p.org_id = prompt_versions.org_id)
   );
 create policy "Curators and admins can edit unreleased prompt versions" on public.prompt_versions
-  for update to authenticated using (private.has_role(org_id, '{admin,curator}'))
+  for update to authenticated using (org_id in (select private.my_org_ids('{admin,curator}')))
   with check (
-    private.has_role(org_id, '{admin,curator}')
+    org_id in (select private.my_org_ids('{admin,curator}'))
     and exists (select 1 from public.prompts p where p.id = prompt_id and p.org_id = prompt_versions.org_id)
   );
 create policy "Admins can delete unreleased prompt versions" on public.prompt_versions
-  for delete to authenticated using (private.has_role(org_id, '{admin}'));
+  for delete to authenticated using (org_id in (select private.my_org_ids('{admin}')));

@@ -116,6 +116,6 @@ alter table public.ai_requests enable row level security;
 alter table public.audit_logs enable row level security;
 
 create policy "Admins and managers can read LLM usage" on public.ai_requests
-  for select to authenticated using (private.has_role(org_id, '{admin,manager}'));
+  for select to authenticated using (org_id in (select private.my_org_ids('{admin,manager}')));
 create policy "Admins and managers can read the audit log" on public.audit_logs
-  for select to authenticated using (private.has_role(org_id, '{admin,manager}'));
+  for select to authenticated using (org_id in (select private.my_org_ids('{admin,manager}')));

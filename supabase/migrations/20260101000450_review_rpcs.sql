@@ -125,9 +125,9 @@ grant select, delete on public.ingest_keys to authenticated;
 grant all on public.ingest_keys to service_role;
 alter table public.ingest_keys enable row level security;
 create policy "Admins can see their organization's ingest keys" on public.ingest_keys
-  for select to authenticated using (private.has_role(org_id, '{admin}'));
+  for select to authenticated using (org_id in (select private.my_org_ids('{admin}')));
 create policy "Admins can revoke ingest keys" on public.ingest_keys
-  for delete to authenticated using (private.has_role(org_id, '{admin}'));
+  for delete to authenticated using (org_id in (select private.my_org_ids('{admin}')));
 
 create or replace function public.create_ingest_key(p_org uuid, p_name text) returns text
 language plpgsql security definer set search_path = '' as $$

@@ -278,9 +278,9 @@ alter table public.ai_usage_daily enable row level security;
 alter table public.feedback_daily enable row level security;
 
 create policy "Admins and managers can read the usage rollup" on public.ai_usage_daily
-  for select to authenticated using (private.has_role(org_id, '{admin,manager}'));
+  for select to authenticated using (org_id in (select private.my_org_ids('{admin,manager}')));
 create policy "Admins and managers can read the feedback rollup" on public.feedback_daily
-  for select to authenticated using (private.has_role(org_id, '{admin,manager}'));
+  for select to authenticated using (org_id in (select private.my_org_ids('{admin,manager}')));
 
 -- Board functions -------------------------------------------------------------------------------
 -- Security definer with an explicit role check: the caller must be an admin or manager of p_org (or

@@ -455,15 +455,15 @@ alter table public.drift_alerts enable row level security;
 alter table public.retrain_proposals enable row level security;
 
 create policy "Members can drill into their organization's evaluation results" on public.eval_results
-  for select to authenticated using (private.is_member(org_id));
+  for select to authenticated using (org_id in (select private.my_org_ids()));
 create policy "Members can read drift alerts" on public.drift_alerts
-  for select to authenticated using (private.is_member(org_id));
+  for select to authenticated using (org_id in (select private.my_org_ids()));
 create policy "Admins can acknowledge or resolve drift alerts" on public.drift_alerts
-  for update to authenticated using (private.has_role(org_id, '{admin}')) with check (private.has_role(org_id, '{admin}'));
+  for update to authenticated using (org_id in (select private.my_org_ids('{admin}'))) with check (org_id in (select private.my_org_ids('{admin}')));
 create policy "Members can read retrain proposals" on public.retrain_proposals
-  for select to authenticated using (private.is_member(org_id));
+  for select to authenticated using (org_id in (select private.my_org_ids()));
 create policy "Admins can accept or dismiss retrain proposals" on public.retrain_proposals
-  for update to authenticated using (private.has_role(org_id, '{admin}')) with check (private.has_role(org_id, '{admin}'));
+  for update to authenticated using (org_id in (select private.my_org_ids('{admin}'))) with check (org_id in (select private.my_org_ids('{admin}')));
 
 -- ---- promotion and rollback of prompt versions ---------------------------------------------------
 -- Run as the service role (the worker's gate, or an admin-checked function). The immutability trigger

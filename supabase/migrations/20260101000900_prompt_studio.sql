@@ -101,18 +101,18 @@ alter table public.opt_feedback enable row level security;
 -- Sessions are private to their author (the seed's rule), and only while they are still a member of
 -- the organization the session belongs to.
 create policy "Users can read their own sessions in their organizations" on public.opt_sessions
-  for select to authenticated using (user_id = (select auth.uid()) and private.is_member(org_id));
+  for select to authenticated using (user_id = (select auth.uid()) and org_id in (select private.my_org_ids()));
 -- Optimizing a prompt is authoring it: curators and admins (managers and reviewers read, they do not write prompts).
 create policy "Curators and admins can start sessions in their organizations" on public.opt_sessions
   for insert to authenticated with check (
-    user_id = (select auth.uid()) and private.has_role(org_id, '{admin,curator}')
+    user_id = (select auth.uid()) and org_id in (select private.my_org_ids('{admin,curator}'))
     and (prompt_id is null or exists (select 1 from public.prompts p where p.id = prompt_id and p.org_id = opt_sessions.org_id))
   );
 create policy "Users can advance their own sessions" on public.opt_sessions
-  for update to authenticated using (user_id = (select auth.uid()) and private.is_member(org_id))
-  with check (user_id = (select auth.uid()) and private.is_member(org_id));
+  for update to authenticated using (user_id = (select auth.uid()) and org_id in (select private.my_org_ids()))
+  with check (user_id = (select auth.uid()) and org_id in (select private.my_org_ids()));
 create policy "Users can delete their own sessions" on public.opt_sessions
-  for delete to authenticated using (user_id = (select auth.uid()) and private.is_member(org_id));
+  for delete to authenticated using (user_id = (select auth.uid()) and org_id in (select private.my_org_ids()));
 
 -- Messages and feedback hang off a session; the session's own policy (same user, still a member)
 -- decides through the subquery.

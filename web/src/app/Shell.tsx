@@ -13,6 +13,7 @@ import { queryClient } from "./providers.tsx";
 const NAV: Array<{ to: string; label: string; permission?: Permission }> = [
   { to: "inbox", label: "Inbox" },
   { to: "training", label: "Training data" },
+  { to: "prompts", label: "Prompts" },
   { to: "jobs", label: "Jobs & models", permission: "jobs.view" },
   { to: "boards", label: "Boards", permission: "boards.view" },
   { to: "admin", label: "Admin", permission: "admin.members" },

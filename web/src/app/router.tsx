@@ -14,6 +14,10 @@ const JobDetailPage = lazy(() => import("../features/jobs/JobDetailPage.tsx"));
 const BoardsPage = lazy(() => import("../features/boards/BoardsPage.tsx"));
 const AdminPage = lazy(() => import("../features/admin/AdminPage.tsx"));
 const AuditPage = lazy(() => import("../features/admin/AuditPage.tsx"));
+const PromptsPage = lazy(() => import("../features/prompts/PromptsPage.tsx"));
+const PromptDetailPage = lazy(() => import("../features/prompts/PromptDetailPage.tsx"));
+const PromptVersionPage = lazy(() => import("../features/prompts/VersionPage.tsx"));
+const OptimizerPage = lazy(() => import("../features/prompts/OptimizerPage.tsx"));
 
 export const router = createBrowserRouter([
   { path: "/sign-in", element: <SignInPage /> },
@@ -33,6 +37,10 @@ export const router = createBrowserRouter([
           { path: "inbox/:feedbackId?", element: <InboxPage /> },
           { path: "cases/:caseId", element: <CaseRoomPage /> },
           { path: "training", element: <TrainingPage /> },
+          { path: "prompts", element: <PromptsPage /> },
+          { path: "prompts/:promptId", element: <PromptDetailPage /> },
+          { path: "prompts/:promptId/versions/:versionId", element: <PromptVersionPage /> },
+          { path: "prompts/:promptId/optimize", element: <OptimizerPage /> },
           { path: "jobs", element: <RequirePermission permission="jobs.view"><JobsPage /></RequirePermission> },
           { path: "jobs/:jobId", element: <RequirePermission permission="jobs.view"><JobDetailPage /></RequirePermission> },
           { path: "boards", element: <RequirePermission permission="boards.view"><BoardsPage /></RequirePermission> },

@@ -34,7 +34,7 @@ export function PromoteButton({ version, orgSlug }: { version: PromptVersion; or
   );
 }
 
-type JobRow = { id: string; status: string; result: { decision?: { promoted?: boolean; reason?: string } } | null; error: string | null };
+type JobRow = { id: string; status: string; result: { decision?: { promoted?: boolean; reasons?: string[] } } | null; error: string | null };
 
 function PromoteStatus({ jobId, orgSlug }: { jobId: string; orgSlug: string }) {
   const { data } = useQuery({
@@ -46,7 +46,7 @@ function PromoteStatus({ jobId, orgSlug }: { jobId: string; orgSlug: string }) {
   return (
     <span className="small" data-testid="promote-status">
       Job <Link to={`/o/${orgSlug}/jobs/${jobId}`}>{jobId.slice(0, 8)}</Link> · {data?.status ?? "pending"}
-      {decision ? ` · ${decision.promoted ? "promoted" : "not promoted"}${decision.reason ? ` (${decision.reason})` : ""}` : ""}
+      {decision ? ` · ${decision.promoted ? "promoted" : "not promoted"}${decision.reasons?.length ? ` (${decision.reasons.join("; ")})` : ""}` : ""}
       {data?.error ? ` · ${data.error}` : ""}
     </span>
   );

@@ -66,7 +66,7 @@ function VersionEditor({ v }: { v: PromptVersion }) {
           <span className="grow" />
           {!editable ? <span className="badge badge-neutral">Read only</span> : null}
         </div>
-        {session ? <AnswerEditor ytext={session.ytext} awareness={session.awareness} editable={editable} label="Template" /> : <pre className="prose">{v.template}</pre>}
+        {session && editable ? <AnswerEditor ytext={session.ytext} awareness={session.awareness} editable label="Template" /> : <pre className="prose" data-testid="template-text">{template}</pre>}
       </section>
       <section className="card stack">
         <Field label="System template">
@@ -76,6 +76,14 @@ function VersionEditor({ v }: { v: PromptVersion }) {
         <VariablesTable value={variables} onChange={setVariables} readOnly={!editable} problems={problems} />
         {save.error && !problems.length ? <p className="form-error" role="alert">{messageOf(save.error)}</p> : null}
         {editable ? <div className="row-end"><Button variant="primary" busy={save.isPending} onClick={() => void submit()}>Save as new version</Button></div> : null}
+        {!editable && mayEditPrompts(org.role) ? (
+          <div className="row-end">
+            <Button busy={save.isPending} onClick={() => save.mutate(
+              { template: v.template, systemTemplate: v.system_template, variables: v.variables ?? [], model: v.model, parentVersionId: v.id, status: "draft" },
+              { onSuccess: (r) => navigate(`${base}/versions/${r.version.id}`) },
+            )}>New draft from this version</Button>
+          </div>
+        ) : null}
       </section>
     </div>
   );
