@@ -58,6 +58,8 @@ const MSG_AWARENESS = 1; // a y-protocols awareness update
 const MSG_HELLO = 2; // a joiner's step1: peers answer with step2, their own step1 and their awareness
 
 const EVENT = "y";
+/** Hellos arriving within this window get one awareness reply. */
+const AWARENESS_REPLY_MS = 30;
 
 /**
  * Yjs over a private Supabase Realtime channel (SPEC Y1-Y6).
@@ -76,6 +78,8 @@ export class SupabaseYjsProvider extends ObservableV2<Events> {
   private joined = false;
   private outgoing: Uint8Array[] = [];
   private outgoingTimer: ReturnType<typeof setTimeout> | null = null;
+  private outgoingMicrotask = false;
+  private awarenessReplyTimer: ReturnType<typeof setTimeout> | null = null;
   private unpersisted: Uint8Array[] = [];
   private persisting: Promise<void> | null = null;
   private persistTimer: ReturnType<typeof setTimeout> | null = null;
@@ -150,18 +154,22 @@ export class SupabaseYjsProvider extends ObservableV2<Events> {
     this.joined = false;
     if (this.resyncTimer) clearInterval(this.resyncTimer);
     this.resyncTimer = null;
+    if (this.awarenessReplyTimer) clearTimeout(this.awarenessReplyTimer);
+    this.awarenessReplyTimer = null;
     this.setStatus("disconnected");
     if (!ch) return this.leaving;
-    this.leaving = this.leaving.then(async () => {
-      if (wasJoined) {
-        // Tell peers our cursor is gone before leaving; presence leave covers a crash.
-        try {
-          const update = awarenessProtocol.encodeAwarenessUpdate(this.awareness, [this.doc.clientID], new Map());
-          await ch.send({ type: "broadcast", event: EVENT, payload: frame(MSG_AWARENESS, (e) => encoding.writeVarUint8Array(e, update)) });
-        } catch {
-          /* best effort */
-        }
+    if (wasJoined) {
+      // Tell peers our cursor is gone before leaving; presence leave covers a crash. Sent now, while
+      // the channel is joined: later (e.g. right after the socket was closed) realtime-js would fall
+      // back to a REST broadcast, which the server authorizes against Postgres per request.
+      try {
+        const update = awarenessProtocol.encodeAwarenessUpdate(this.awareness, [this.doc.clientID], new Map());
+        void ch.send({ type: "broadcast", event: EVENT, payload: frame(MSG_AWARENESS, (e) => encoding.writeVarUint8Array(e, update)) }).catch(() => undefined);
+      } catch {
+        /* best effort */
       }
+    }
+    this.leaving = this.leaving.then(async () => {
       await this.supabase.removeChannel(ch).catch(() => undefined);
     });
     return this.leaving;
@@ -240,6 +248,9 @@ export class SupabaseYjsProvider extends ObservableV2<Events> {
   }
 
   private sendAwareness(clients: number[]): void {
+    // A cursor set right after an edit must not overtake that edit (peers could not resolve it yet,
+    // and the edit would wait behind it): send the pending doc update first when it is only tick-coalesced.
+    if (this.outgoingMicrotask) this.flushOutgoing();
     const update = awarenessProtocol.encodeAwarenessUpdate(this.awareness, clients);
     this.send(frame(MSG_AWARENESS, (e) => encoding.writeVarUint8Array(e, update)));
   }
@@ -259,15 +270,19 @@ export class SupabaseYjsProvider extends ObservableV2<Events> {
         const reply = encoding.createEncoder();
         encoding.writeVarUint(reply, MSG_SYNC);
         syncProtocol.readSyncMessage(dec, reply, this.doc, this);
-        if (encoding.length(reply) > 1) this.send(toArrayBuffer(encoding.toUint8Array(reply)));
+        // A step2 that carries nothing is not sent: on a broadcast transport every peer answers every
+        // step1, and those (usually empty) answers fanned out to everyone made joins O(n^3).
+        if (encoding.length(reply) > 1) this.sendUnlessEmptyStep2(encoding.toUint8Array(reply));
       } else if (kind === MSG_HELLO) {
+        // A joiner whose document is empty has nothing to send back, so it needs no step1 from us.
+        const joinerHasContent = !isEmptyStep1(bytes.subarray(dec.pos));
         const reply = encoding.createEncoder();
         encoding.writeVarUint(reply, MSG_SYNC);
         syncProtocol.readSyncMessage(dec, reply, this.doc, this); // writes our step2 for the joiner
-        this.send(toArrayBuffer(encoding.toUint8Array(reply)));
+        this.sendUnlessEmptyStep2(encoding.toUint8Array(reply));
         // and our step1, so the joiner sends us what it wrote while away
-        this.send(frame(MSG_SYNC, (e) => syncProtocol.writeSyncStep1(e, this.doc)));
-        if (this.awareness.getLocalState() !== null) this.sendAwareness([this.doc.clientID]);
+        if (joinerHasContent) this.send(frame(MSG_SYNC, (e) => syncProtocol.writeSyncStep1(e, this.doc)));
+        this.scheduleAwarenessReply();
       } else if (kind === MSG_AWARENESS) {
         awarenessProtocol.applyAwarenessUpdate(this.awareness, decoding.readVarUint8Array(dec), this);
       }
@@ -276,11 +291,39 @@ export class SupabaseYjsProvider extends ObservableV2<Events> {
     }
   }
 
+  /**
+   * Our awareness for joiners, once per window however many hellos arrived in it: every peer hears
+   * every reply, so when n editors join together per-hello replies cost n^2 broadcasts fanned out to n.
+   */
+  private scheduleAwarenessReply(): void {
+    if (this.awarenessReplyTimer) return;
+    this.awarenessReplyTimer = setTimeout(() => {
+      this.awarenessReplyTimer = null;
+      if (this.awareness.getLocalState() !== null) this.sendAwareness([this.doc.clientID]);
+    }, AWARENESS_REPLY_MS);
+  }
+
+  private sendUnlessEmptyStep2(msg: Uint8Array): void {
+    if (isEmptyStep2(msg)) return;
+    this.send(toArrayBuffer(msg));
+  }
+
   private onDocUpdate = (update: Uint8Array, origin: unknown): void => {
     if (origin === this || origin === this.loadOrigin) return;
     // SPEC Y3: only what changed travels, coalesced per batch window.
     this.outgoing.push(update);
-    if (!this.outgoingTimer) this.outgoingTimer = setTimeout(() => this.flushOutgoing(), this.options.batchMs ?? 20);
+    if (!this.outgoingTimer && !this.outgoingMicrotask) {
+      const batchMs = this.options.batchMs ?? 20;
+      if (batchMs > 0) this.outgoingTimer = setTimeout(() => this.flushOutgoing(), batchMs);
+      else {
+        // batchMs 0: coalesce only what happens in this tick. setTimeout(0) would add >= 1 ms per keystroke.
+        this.outgoingMicrotask = true;
+        queueMicrotask(() => {
+          this.outgoingMicrotask = false;
+          this.flushOutgoing();
+        });
+      }
+    }
     if (this.persistence) {
       this.unpersisted.push(update);
       this.schedulePersist();
@@ -296,7 +339,7 @@ export class SupabaseYjsProvider extends ObservableV2<Events> {
       this.outgoing = [];
       return;
     }
-    const merged = Y.mergeUpdates(this.outgoing);
+    const merged = this.outgoing.length === 1 ? this.outgoing[0]! : Y.mergeUpdates(this.outgoing);
     this.outgoing = [];
     this.send(frame(MSG_SYNC, (e) => syncProtocol.writeUpdate(e, merged)));
   }
@@ -342,6 +385,16 @@ export class SupabaseYjsProvider extends ObservableV2<Events> {
     const changed = [...added, ...updated, ...removed];
     if (changed.length) this.sendAwareness(changed);
   };
+}
+
+/** `[MSG_SYNC, step2, len 2, 0 structs, 0 deletes]`: a step2 whose update is empty. */
+function isEmptyStep2(m: Uint8Array): boolean {
+  return m.length === 5 && m[0] === MSG_SYNC && m[1] === syncProtocol.messageYjsSyncStep2 && m[2] === 2 && m[3] === 0 && m[4] === 0;
+}
+
+/** `[step1, len 1, 0 entries]`: the state vector of a document with no structs (hence no deletes either). */
+function isEmptyStep1(m: Uint8Array): boolean {
+  return m.length === 3 && m[0] === syncProtocol.messageYjsSyncStep1 && m[1] === 1 && m[2] === 0;
 }
 
 function frame(kind: number, write: (e: encoding.Encoder) => void): ArrayBuffer {
