@@ -36,7 +36,7 @@ const quantile = (xs: number[], q: number) => {
 };
 
 fs.mkdirSync(dataDir, { recursive: true });
-const stack = await startStack({ dataDir, apiPort: 0, dbPort: await freePort(), log: createLogger("bench-web", (process.env.BENCH_LOG as "warn") ?? "warn") });
+const stack = await startStack({ dataDir, apiPort: 0, dbPort: await freePort(), log: createLogger("bench-web", "warn") });
 const sql = postgres(stack.dbUrl, { onnotice: () => {}, max: 4 });
 const web = await startWebServer({ apiUrl: stack.apiUrl, anonKey: stack.anonKey, port: 0, mode: "preview", rebuild: true });
 const browser = await chromium.launch({ executablePath: "/usr/bin/chromium", headless: true, args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run"] });
@@ -136,15 +136,6 @@ try {
   await ctxB.addInitScript("window.__name = (f) => f");
   const pageB = await ctxB.newPage();
   await signIn(pageB, b);
-  // DIAG(temporary): every LIVE- row the browser's socket received, and every join it sent.
-  const wsSeen = new Map<string, number>();
-  const joins: number[] = [];
-  pageB.on("websocket", (w) => {
-    w.on("framesent", (f) => { if (String(f.payload).includes("phx_join") && String(f.payload).includes("inbox-changes")) joins.push(Date.now()); });
-    w.on("framereceived", (f) => { const m = /"query":"(LIVE-[^"]+)"/.exec(String(f.payload)); if (m && String(f.payload).includes("postgres_changes")) wsSeen.set(m[1]!, Date.now()); });
-    w.on("close", () => console.error("DIAG ws closed", Date.now()));
-  });
-  pageB.on("console", (m) => { if (m.text().includes("DIAG")) console.error(m.text()); });
   await pageB.goto(`${web.url}/o/${slug}/inbox`);
   await pageB.locator("[data-feedback-id]").first().waitFor();
   await pageB.getByTestId("connection-state").getByText("Live").waitFor();
@@ -175,7 +166,6 @@ try {
     // A row not shown within 10 s is a miss: reported, never averaged away.
     if (!seen) {
       misses++;
-      console.error("DIAG miss", q, "inWsFrames:", wsSeen.has(q), "joins:", joins, "sent:", sent);
       continue;
     }
     latencies.push((await pageB.evaluate((q) => (window as unknown as { __seen: Record<string, number> }).__seen[q]!, q)) - sent);

@@ -109,10 +109,9 @@ describe("worker pipeline", () => {
     expect(r.snapshot.contentHash).toMatch(/^[0-9a-f]{64}$/);
     expect(r.snapshot.counts).toMatchObject({ matched: 40, used: 40, train: 20, validation: 20 });
     expect(r.evaluation.n).toBe(20);
-    // The split is seeded but the rows' ids are random per run, so which held-out phrasings have their
-    // mate in the training half varies (about half do): the claim is "clearly better than the base model".
-    expect(r.evaluation.accuracy).toBeGreaterThan(0.25);
-    expect(r.evaluation.accuracy - r.baseline.accuracy).toBeGreaterThan(0.2);
+    // The split depends only on the examples' content and the seed, so these numbers are the same every run.
+    expect(r.evaluation.accuracy).toBeGreaterThan(0.5);
+    expect(r.evaluation.accuracy - r.baseline.accuracy).toBeGreaterThan(0.4);
     expect(models[0]!.accuracy).toBeCloseTo(r.evaluation.accuracy, 4);
     expect(Number(models[0]!.cost_per_1k_tokens)).toBe(0);
     expect(models[0]!.latency_ms).toBeGreaterThan(0);

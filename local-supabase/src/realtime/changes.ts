@@ -65,16 +65,19 @@ export class ChangeDispatcher {
 
   async dispatch(changes: Change[]): Promise<void> {
     if (this.subscribers.size === 0) return;
+    // At most one visibility wait per transaction, and only if some change needs an RLS check.
+    let visible: Promise<void> | null = null;
+    const whenVisible = () => (visible ??= this.untilCommitVisible(changes[0]?.xid));
     for (const change of changes) {
       try {
-        await this.dispatchOne(change);
+        await this.dispatchOne(change, whenVisible);
       } catch (err) {
         this.log.error(`dispatching a change on ${change.relation.schema}.${change.relation.table} failed`, err);
       }
     }
   }
 
-  private async dispatchOne(change: Change): Promise<void> {
+  private async dispatchOne(change: Change, whenVisible: () => Promise<void>): Promise<void> {
     const rel = change.relation;
     const targets: { sub: ChangeSubscriber; ids: number[] }[] = [];
     const filterRow = change.type === "DELETE" ? change.old : change.record;
@@ -112,7 +115,10 @@ export class ChangeDispatcher {
         if (role === "service_role") visible = true;
         else if (!sec.canSelect[role]) visible = false;
         else if (change.type === "DELETE" || !sec.rls) visible = true; // Supabase does not apply RLS to deletes
-        else visible = await this.rowVisible(rel, change.record!, g.claims, role);
+        else {
+          await whenVisible();
+          visible = await this.rowVisible(rel, change.record!, g.claims, role);
+        }
         if (!visible) return;
         const data: Record<string, unknown> = { schema: rel.schema, table: rel.table, commit_timestamp, type: change.type, columns, errors: null };
         if (change.type !== "DELETE") data.record = toJsonRow(rel, change.record);
@@ -125,6 +131,27 @@ export class ChangeDispatcher {
         for (const m of g.members) m.sub.pushPostgresChange({ ids: m.ids, data });
       }),
     );
+  }
+
+  /**
+   * pgoutput streams a transaction once its commit record is flushed to WAL; the committing backend
+   * leaves the proc array a moment later, and a snapshot taken in between still sees it running. An
+   * RLS check in that window found no row and silently dropped the change (bench:web lost 2-3 of 40
+   * live inserts on a busy machine). So the check waits until a fresh snapshot sees the commit:
+   * usually the first probe says so; the wait is bounded in case something is very wrong.
+   */
+  private async untilCommitVisible(xid: number | undefined): Promise<void> {
+    if (xid === undefined) return;
+    const deadline = Date.now() + 10_000;
+    for (let delay = 1; ; delay = Math.min(delay * 2, 50)) {
+      const [r] = await this.sql<{ s: string }[]>`select pg_current_snapshot()::text as s`;
+      if (!r || xidVisibleIn(xid, r.s)) return;
+      if (Date.now() > deadline) {
+        this.log.warn(`transaction ${xid} still not visible after 10 s; checking RLS anyway`);
+        return;
+      }
+      await new Promise((res) => setTimeout(res, delay));
+    }
   }
 
   private async rowVisible(rel: Relation, row: Row, claims: Claims, role: string): Promise<boolean> {
@@ -164,6 +191,23 @@ export class ChangeDispatcher {
     this.security.set(rel.oid, sec);
     return sec;
   }
+}
+
+/**
+ * Whether a transaction (pgoutput's 32-bit xid) is committed as far as a snapshot
+ * (`pg_current_snapshot()::text`, "xmin:xmax:xip,...", 64-bit ids) is concerned. The xid is widened
+ * to the snapshot's epoch; it belongs to a transaction that just committed, so it is within 2^31 of xmax.
+ */
+export function xidVisibleIn(xid: number, snapshot: string): boolean {
+  const [xminText, xmaxText, xipText = ""] = snapshot.split(":");
+  const xmin = BigInt(xminText!);
+  const xmax = BigInt(xmaxText!);
+  let full = (xmax & ~0xffffffffn) | BigInt(xid >>> 0);
+  if (full - xmax > 0x80000000n) full -= 0x100000000n;
+  else if (xmax - full > 0x80000000n) full += 0x100000000n;
+  if (full >= xmax) return false;
+  if (full < xmin) return true;
+  return !xipText.split(",").some((x) => x !== "" && BigInt(x) === full);
 }
 
 function pick(row: Row, keys: string[]): Row {

@@ -20,6 +20,8 @@ export type Change = {
   old: Row | null;
   oldIsFull: boolean;
   commitTime: Date;
+  /** The transaction's (32-bit) id, from pgoutput's BEGIN. */
+  xid?: number;
 };
 
 type PgoutputMessage = {
@@ -36,6 +38,7 @@ type PgoutputMessage = {
   key?: Record<string, string | null | undefined> | null;
   commitTime?: bigint;
   commitEndLsn?: string | null;
+  xid?: number;
 };
 
 /**
@@ -88,6 +91,7 @@ export class ReplicationReader {
   private typeCache = new Map<number, { typname: string; sqlType: string }>();
   private txn: Change[] | null = null;
   private commitTime = new Date();
+  private xid: number | undefined;
   private processed = 0;
   private confirmed: string | null = null;
   private stopped = false;
@@ -178,6 +182,7 @@ export class ReplicationReader {
       case "begin":
         this.txn = [];
         this.commitTime = pgTime(msg.commitTime);
+        this.xid = msg.xid;
         return;
       case "insert":
       case "update":
@@ -192,7 +197,7 @@ export class ReplicationReader {
         };
         const type = msg.tag.toUpperCase() as Change["type"];
         const old = clean(msg.old) ?? clean(msg.key);
-        this.txn.push({ type, relation: rel, record: clean(msg.new), old, oldIsFull: !!msg.old, commitTime: this.commitTime });
+        this.txn.push({ type, relation: rel, record: clean(msg.new), old, oldIsFull: !!msg.old, commitTime: this.commitTime, xid: this.xid });
         return;
       }
       case "commit": {

@@ -42,7 +42,8 @@ export function exampleTokens(e: Pick<Example, "query" | "answer">, systemPrompt
 
 /**
  * Approved examples → a validated, deterministic train/validation split. Deterministic means: the same
- * rows and seed give the same split and hash on any machine, whatever order the database returned.
+ * examples and seed give the same split on any machine, whatever order the database returned and
+ * whatever ids the rows have (the content hash also covers the ids, so it identifies the exact rows).
  * Duplicates keep the most recently approved answer (curators' latest word on the question).
  */
 export function buildDataset(examples: readonly Example[], tags: readonly string[], opts: DatasetOptions): Dataset {
@@ -71,8 +72,11 @@ export function buildDataset(examples: readonly Example[], tags: readonly string
         `at least ${opts.minSamples} are needed. Approve more answers or lower minSamples.`,
     );
   }
+  // Ordered by content before the seeded shuffle (queries are unique after dedupe), so the split depends
+  // on what the examples say and the seed, not on row ids: a re-imported dataset splits the same way.
+  const byContent = (e: Example) => `${dedupeKey(e.query)}\u0000${e.answer}`;
   const ordered = shuffled(
-    kept.slice().sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)),
+    kept.slice().sort((a, b) => (byContent(a) < byContent(b) ? -1 : byContent(a) > byContent(b) ? 1 : 0)),
     seededRng(opts.seed),
   );
   const nVal = Math.min(ordered.length - 1, Math.max(1, Math.round(ordered.length * opts.validationFraction)));
