@@ -10,14 +10,17 @@ import path from "node:path";
 import { createClient } from "@supabase/supabase-js";
 import pg from "pg";
 import ws from "ws";
-import { freePort, createLogger, startStack } from "@review/local-supabase";
+import { freePort } from "@review/local-supabase";
 import { fmt, load, median, type LoadResult } from "./lib.ts";
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 400);
 
+// The gateway runs in its own process, as `npm start` runs it: in-process, the benchmark's own clients
+// would share its event loop and the numbers would measure both.
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "bench-rest-"));
-const stack = await startStack({ dataDir, apiPort: 0, dbPort: await freePort(), log: createLogger("bench", "error") });
+const gateway = await startGatewayProcess(dataDir);
+const stack = gateway.info;
 try {
   const admin = createClient(stack.apiUrl, stack.serviceRoleKey, { auth: { persistSession: false }, realtime: { transport: ws as never } });
   const email = `bench-${Date.now()}@bench.example.com`;
@@ -78,7 +81,7 @@ try {
   console.log("|---|---|---|---|---|---|---|---|---|");
   for (const r of rows) console.log(r);
 } finally {
-  await stack.stop();
+  await gateway.stop();
   fs.rmSync(dataDir, { recursive: true, force: true });
 }
 
@@ -93,6 +96,34 @@ for (let r = 0; r < 3; r++) {
 }
 fs.rmSync(startDir, { recursive: true, force: true });
 console.log(`\nstart to first healthy /health (median of 3): fresh data dir ${fmt(median(fresh) / 1000, 1)} s, existing ${fmt(median(warm) / 1000, 1)} s`);
+
+async function startGatewayProcess(dir: string) {
+  const apiPort = await freePort();
+  const child = spawn(process.execPath, ["--import", "tsx", "local-supabase/src/main.ts"], {
+    env: { ...process.env, LOCAL_SUPABASE_DATA_DIR: dir, LOCAL_SUPABASE_API_PORT: String(apiPort), LOCAL_SUPABASE_DB_PORT: String(await freePort()), LOCAL_SUPABASE_WORKER: "off", LOCAL_SUPABASE_WEB: "off", LOG_LEVEL: "error" },
+    stdio: "ignore",
+  });
+  const file = path.join(dir, "local-supabase.json");
+  const t0 = performance.now();
+  for (;;) {
+    try {
+      if (fs.existsSync(file) && (await fetch(`http://127.0.0.1:${apiPort}/health`)).ok) break;
+    } catch {
+      /* not listening yet */
+    }
+    if (performance.now() - t0 > 60_000) throw new Error("the gateway did not start within 60 s");
+    await new Promise((res) => setTimeout(res, 50));
+  }
+  const info = JSON.parse(fs.readFileSync(file, "utf8")) as { apiUrl: string; dbUrl: string; anonKey: string; serviceRoleKey: string };
+  return {
+    info,
+    stop: async () => {
+      const exited = new Promise((res) => child.once("exit", res));
+      child.kill("SIGINT");
+      await exited;
+    },
+  };
+}
 
 async function timeToHealthy(dir: string): Promise<number> {
   const apiPort = await freePort();

@@ -10,6 +10,18 @@ const env = readEnv();
 const log = createLogger("local-supabase", env.LOG_LEVEL);
 const t0 = performance.now();
 
+// Signals are handled from the first moment: a Ctrl-C while Postgres, the gateway or the SPA is still
+// starting waits for that step, then stops everything, instead of killing Node and orphaning Postgres.
+let signalled: string | null = null;
+let shutdown: ((signal: string) => Promise<void>) | null = null;
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  process.on(signal, () => {
+    if (shutdown) return void shutdown(signal);
+    if (!signalled) log.info(`${signal}: stopping as soon as startup finishes`);
+    signalled = signal;
+  });
+}
+
 try {
   const stack = await startStack({
     dataDir: env.LOCAL_SUPABASE_DATA_DIR ?? path.join(repoRoot, ".data"),
@@ -42,7 +54,7 @@ ${extras.lines.join("\n")}
 Written to ${path.join(stack.dataDir, "local-supabase.json")}. Demo logins are in README.md. Ctrl-C stops everything.
 `);
   let stopping = false;
-  const shutdown = async (signal: string) => {
+  shutdown = async (signal: string) => {
     if (stopping) return;
     stopping = true;
     log.info(`${signal}: shutting down`);
@@ -56,8 +68,7 @@ Written to ${path.join(stack.dataDir, "local-supabase.json")}. Demo logins are i
       process.exit(1);
     }
   };
-  process.on("SIGINT", () => void shutdown("SIGINT"));
-  process.on("SIGTERM", () => void shutdown("SIGTERM"));
+  if (signalled) await shutdown(signalled);
 } catch (err) {
   if (err instanceof AlreadyRunningError) {
     log.error(err.message);
