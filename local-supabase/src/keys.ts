@@ -1,4 +1,4 @@
-import { randomBytes } from "node:crypto";
+import { createSecretKey, randomBytes, type KeyObject } from "node:crypto";
 import { SignJWT, jwtVerify, type JWTPayload } from "jose";
 
 /**
@@ -34,11 +34,36 @@ export async function deriveKeys(jwtSecret: string): Promise<ApiKeys> {
 
 export type VerifyResult = { ok: true; claims: JWTPayload & { role?: string } } | { ok: false; reason: "expired" | "invalid" };
 
+// Verification was a fifth of the gateway's CPU: the same token is checked several times per request
+// (bearer check, API key, realtime) and jose imported the key each time. A token's signature verdict
+// never changes, so verified tokens are remembered (bounded); expiry is re-checked on every use.
+const keys = new Map<string, KeyObject>();
+const verified = new Map<string, { claims: JWTPayload & { role?: string }; secret: string }>();
+const MAX_VERIFIED = 10_000;
+
+function secretKey(jwtSecret: string): KeyObject {
+  let key = keys.get(jwtSecret);
+  if (!key) {
+    key = createSecretKey(Buffer.from(jwtSecret, "utf8"));
+    keys.set(jwtSecret, key);
+  }
+  return key;
+}
+
 /** Verifies an HS256 JWT. `alg: none` and any other algorithm are refused by the algorithm allow-list. */
 export async function verifyJwt(token: string, jwtSecret: string): Promise<VerifyResult> {
+  const hit = verified.get(token);
+  if (hit && hit.secret === jwtSecret) {
+    const exp = hit.claims.exp;
+    if (typeof exp === "number" && exp * 1000 <= Date.now()) return { ok: false, reason: "expired" };
+    return { ok: true, claims: hit.claims };
+  }
   try {
-    const { payload } = await jwtVerify(token, new TextEncoder().encode(jwtSecret), { algorithms: ["HS256"] });
-    return { ok: true, claims: payload as JWTPayload & { role?: string } };
+    const { payload } = await jwtVerify(token, secretKey(jwtSecret), { algorithms: ["HS256"] });
+    const claims = payload as JWTPayload & { role?: string };
+    if (verified.size >= MAX_VERIFIED) verified.delete(verified.keys().next().value!);
+    verified.set(token, { claims, secret: jwtSecret });
+    return { ok: true, claims };
   } catch (err) {
     const code = (err as { code?: string }).code;
     return { ok: false, reason: code === "ERR_JWT_EXPIRED" ? "expired" : "invalid" };
