@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Browser, Page } from "playwright-core";
 import { callFunction } from "../helpers/org.ts";
-import { createOrg, getStack, insertFeedback, launchBrowser, openAs, sql, unique, type Actor } from "./support.ts";
+import { createOrg, getStack, insertFeedback, launchBrowser, openAs, sql, unique, type Actor, editorText } from "./support.ts";
 
 let browser: Browser;
 const actors: Actor[] = [];
@@ -13,13 +13,6 @@ afterAll(async () => {
   await browser?.close();
 });
 
-/** The document text as the editor holds it, without the peers' cursor widgets (name labels). */
-const editorText = (page: Page) =>
-  page.getByTestId("answer-editor").evaluate((el) => {
-    const clone = el.cloneNode(true) as HTMLElement;
-    clone.querySelectorAll(".cm-ySelectionCaret, .cm-widgetBuffer").forEach((w) => w.remove());
-    return [...clone.querySelectorAll(".cm-line")].map((l) => l.textContent ?? "").join("\n");
-  });
 
 async function openCase(stack: Awaited<ReturnType<typeof getStack>>, label: string) {
   const org = await createOrg(stack, label);

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Browser, Page } from "playwright-core";
 import { callFunction } from "../helpers/org.ts";
-import { createOrg, getStack, launchBrowser, openAs, sql, unique, type Actor } from "./support.ts";
+import { createOrg, editorText, getStack, launchBrowser, openAs, sql, unique, type Actor } from "./support.ts";
 
 let browser: Browser;
 const actors: Actor[] = [];
@@ -13,13 +13,6 @@ afterAll(async () => {
   await browser?.close();
 });
 
-/** The template as the editor holds it, without peers' cursor widgets. */
-const editorText = (page: Page) =>
-  page.getByTestId("answer-editor").evaluate((el) => {
-    const clone = el.cloneNode(true) as HTMLElement;
-    clone.querySelectorAll(".cm-ySelectionCaret, .cm-widgetBuffer").forEach((w) => w.remove());
-    return [...clone.querySelectorAll(".cm-line")].map((l) => l.textContent ?? "").join("\n");
-  });
 
 describe("prompt studio", () => {
   it("curators co-edit a candidate, fix a variable error, see the diff; an admin rolls back", async () => {

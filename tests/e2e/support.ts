@@ -61,3 +61,11 @@ export async function insertFeedback(stack: StackInfo, orgId: string, rows: Arra
 }
 
 export const unique = (s: string) => `${s} ${randomUUID().slice(0, 6)}`;
+
+/** The text an editor holds (CodeMirror lines), without peers' cursor widgets. */
+export const editorText = (page: Page) =>
+  page.getByTestId("answer-editor").evaluate((el) => {
+    const clone = el.cloneNode(true) as HTMLElement;
+    clone.querySelectorAll(".cm-ySelectionCaret, .cm-widgetBuffer").forEach((w) => w.remove());
+    return [...clone.querySelectorAll(".cm-line")].map((l) => l.textContent ?? "").join("\n");
+  });
