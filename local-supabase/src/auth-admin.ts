@@ -47,15 +47,21 @@ export async function handleAuthAdmin(
         return { status: 422, body: { code: 422, error_code: "email_exists", msg: "A user with this email address has already been registered" } };
       }
       const id = randomUUID();
-      const [row] = await sql`
-        insert into auth.users (id, aud, role, email, encrypted_password, email_confirmed_at, raw_app_meta_data, raw_user_meta_data)
-        values (${id}, 'authenticated', 'authenticated', ${email.toLowerCase()},
-          ${password ? sql`extensions.crypt(${password}, extensions.gen_salt('bf', 10))` : null},
-          ${email_confirm ? sql`now()` : null},
-          ${sql.json({ provider: "email", providers: ["email"], ...(app_metadata ?? {}) } as never)},
-          ${sql.json((user_metadata ?? {}) as never)})
-        returning *`;
-      await insertIdentity(sql, id, email);
+      // The user and its email identity are one unit, as in GoTrue: never a user that cannot be linked.
+      const row = await sql.begin(async (tx) => {
+        const [user] = await tx`
+          insert into auth.users (id, aud, role, email, encrypted_password, email_confirmed_at, raw_app_meta_data, raw_user_meta_data)
+          values (${id}, 'authenticated', 'authenticated', ${email.toLowerCase()},
+            ${password ? tx`extensions.crypt(${password}, extensions.gen_salt('bf', 10))` : null},
+            ${email_confirm ? tx`now()` : null},
+            ${tx.json({ provider: "email", providers: ["email"], ...(app_metadata ?? {}) } as never)},
+            ${tx.json((user_metadata ?? {}) as never)})
+          returning *`;
+        await tx`
+          insert into auth.identities (id, provider, provider_id, user_id, identity_data)
+          values (${randomUUID()}, 'email', ${id}, ${id}, ${tx.json({ sub: id, email: email.toLowerCase(), email_verified: Boolean(email_confirm) } as never)})`;
+        return user;
+      });
       return { status: 200, body: toUser(row!) };
     }
     if (idMatch && method === "GET") {
@@ -87,22 +93,6 @@ export async function handleAuthAdmin(
     return { status: 500, body: { code: 500, error_code: "unexpected_failure", msg: (err as Error).message } };
   }
 }
-
-async function insertIdentity(sql: postgres.Sql, userId: string, email: string) {
-  const [{ exists } = { exists: false }] = await sql`select to_regclass('auth.identities') is not null as exists`;
-  if (!exists) return;
-  const cols = await sql`select column_name from information_schema.columns where table_schema = 'auth' and table_name = 'identities'`;
-  const names = new Set(cols.map((c) => c.column_name as string));
-  const row: Record<string, unknown> = {
-    user_id: userId,
-    identity_data: { sub: userId, email, email_verified: true },
-    provider: "email",
-  };
-  if (names.has("provider_id")) row.provider_id = userId;
-  if (names.has("id")) row.id = randomUUID();
-  await sql`insert into auth.identities ${sql(row as never)}`.catch(() => {});
-}
-
 
 function toUser(r: Record<string, unknown>): Json {
   return {

@@ -64,7 +64,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     const sql = postgres(db.url, { onnotice: () => {}, max: 5 });
     cleanups.push(() => sql.end({ timeout: 5 }));
 
-    const fresh = await bootstrap(sql, root);
+    const fresh = await bootstrap(sql);
     const apiPortWanted = opts.apiPort ?? 54321;
     const app = await createRestAuth({ databaseUrl: db.url, jwtSecret: keys.jwtSecret, siteUrl: `http://${host}:5173`, log });
     cleanups.push(() => (app.connection as unknown as { close(): Promise<void> }).close());
@@ -153,7 +153,7 @@ async function needsSeed(sql: postgres.Sql): Promise<boolean> {
 }
 
 /** Platform objects (roles, realtime schema); returns whether the database has never been migrated. */
-async function bootstrap(sql: postgres.Sql, _root: string): Promise<boolean> {
+async function bootstrap(sql: postgres.Sql): Promise<boolean> {
   // Two starts racing on one database (tests, a second gateway on DATABASE_URL) serialize here.
   await sql.begin(async (tx) => {
     await tx`select pg_advisory_xact_lock(54321)`;

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { StackInfo } from "@review/local-supabase";
-import { client, getStack, serviceClient } from "../helpers/stack.ts";
+import { client, getStack, serviceClient, sql } from "../helpers/stack.ts";
 
 let stack: StackInfo;
 beforeAll(async () => {
@@ -41,6 +41,8 @@ describe("auth through supabase-js", () => {
     const created = await admin.auth.admin.createUser({ email, password: "made-by-admin-1", email_confirm: true, user_metadata: { display_name: "Made" } });
     expect(created.error).toBeNull();
     const id = created.data.user!.id;
+    const identities = await sql(stack)`select provider, provider_id from auth.identities where user_id = ${id}`;
+    expect(identities).toEqual([{ provider: "email", provider_id: id }]);
 
     const signedIn = await client(stack).auth.signInWithPassword({ email, password: "made-by-admin-1" });
     expect(signedIn.error).toBeNull();
