@@ -103,10 +103,11 @@ $$;
 -- Latest snapshot, then every update not yet folded into a snapshot. Rows are never filtered by id
 -- relative to the snapshot: an append whose id is lower but which committed after a compaction is
 -- still a separate row, so it is still loaded (Yjs applies duplicates idempotently).
+-- Reading needs only access (a reviewer watches a case room they may not edit).
 create or replace function public.doc_load(p_doc_id text)
 returns table (kind text, id bigint, data text) language plpgsql stable security definer set search_path = '' as $$
 begin
-  if not public.doc_may_write(p_doc_id) then
+  if not (coalesce((select auth.role()) = 'service_role', false) or public.can_access_doc(p_doc_id)) then
     raise exception 'You cannot open document %', p_doc_id using errcode = '42501';
   end if;
   return query

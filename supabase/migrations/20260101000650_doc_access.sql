@@ -30,22 +30,6 @@ begin
   end;
 end $$;
 
--- Loading must be allowed to every reader, not only writers.
-create or replace function public.doc_load(p_doc_id text)
-returns table (kind text, id bigint, data text) language plpgsql stable security definer set search_path = '' as $$
-begin
-  if not (coalesce((select auth.role()) = 'service_role', false) or public.can_access_doc(p_doc_id)) then
-    raise exception 'You cannot open document %', p_doc_id using errcode = '42501';
-  end if;
-  return query
-    (select 'snapshot'::text, s.id, encode(s.snapshot, 'base64') from public.doc_snapshots s
-      where s.doc_id = p_doc_id order by s.id desc limit 1)
-    union all
-    (select 'update'::text, u.id, encode(u.update, 'base64') from public.doc_updates u
-      where u.doc_id = p_doc_id order by u.id);
-end;
-$$;
-
 drop policy "Editors can send on the channels of documents they can access" on realtime.messages;
 create policy "Editors can send on the channels of documents they may edit" on realtime.messages
   for insert to authenticated

@@ -1,17 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Browser, Page } from "playwright-core";
+import { describe, expect, it } from "vitest";
+import type { Page } from "playwright-core";
 import { callFunction } from "../helpers/org.ts";
-import { createOrg, getStack, insertFeedback, launchBrowser, openAs, sql, unique, type Actor, editorText } from "./support.ts";
+import { createOrg, getStack, insertFeedback, sql, unique, editorText, useBrowser } from "./support.ts";
 
-let browser: Browser;
-const actors: Actor[] = [];
-beforeAll(async () => {
-  browser = await launchBrowser();
-});
-afterAll(async () => {
-  for (const a of actors) await a.context.close().catch(() => undefined);
-  await browser?.close();
-});
+const browser = useBrowser();
 
 
 async function openCase(stack: Awaited<ReturnType<typeof getStack>>, label: string) {
@@ -27,9 +19,8 @@ describe("case room", () => {
     const stack = await getStack();
     const { org, caseId } = await openCase(stack, "coedit");
     const path = `/o/${org.slug}/cases/${caseId}`;
-    const carol = await openAs(browser, "carol (curator)", org.users.curator, path);
-    const adam = await openAs(browser, "adam (admin)", org.users.admin, path);
-    actors.push(carol, adam);
+    const carol = await browser.open("carol (curator)", org.users.curator, path);
+    const adam = await browser.open("adam (admin)", org.users.admin, path);
     for (const a of [carol, adam]) {
       await a.page.getByTestId("doc-status").getByText("Live").waitFor({ timeout: 20_000 });
       await expect.poll(() => editorText(a.page), { timeout: 15_000 }).not.toBe("");
@@ -73,8 +64,7 @@ describe("case room", () => {
   it("a reviewer is not offered approve, and a forced call is refused", async () => {
     const stack = await getStack();
     const { org, caseId } = await openCase(stack, "norole");
-    const rita = await openAs(browser, "rita (reviewer)", org.users.reviewer, `/o/${org.slug}/cases/${caseId}`);
-    actors.push(rita);
+    const rita = await browser.open("rita (reviewer)", org.users.reviewer, `/o/${org.slug}/cases/${caseId}`);
     await rita.page.getByTestId("case-room").waitFor();
     await rita.page.getByText("Read only for your role").waitFor();
     expect(await rita.page.getByRole("button", { name: "Approve" }).count()).toBe(0);

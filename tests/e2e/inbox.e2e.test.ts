@@ -1,16 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Browser } from "playwright-core";
-import { addMember, createOrg, displayName, getStack, insertFeedback, launchBrowser, openAs, sql, unique, type Actor } from "./support.ts";
+import { describe, expect, it } from "vitest";
+import { addMember, createOrg, displayName, getStack, insertFeedback, sql, unique, useBrowser, type Actor } from "./support.ts";
 
-let browser: Browser;
-const actors: Actor[] = [];
-beforeAll(async () => {
-  browser = await launchBrowser();
-});
-afterAll(async () => {
-  for (const a of actors) await a.context.close().catch(() => undefined);
-  await browser?.close();
-});
+const browser = useBrowser();
 
 const row = (a: Actor, id: string) => a.page.locator(`[data-feedback-id="${id}"]`);
 
@@ -21,9 +12,8 @@ describe("inbox", () => {
     const bob = await addMember(stack, org, "presence-bob", "reviewer");
     const [first] = await insertFeedback(stack, org.id, [{ query: unique("Refund for a double charge?") }, { query: unique("Where is my parcel?") }]);
 
-    const alice = await openAs(browser, "alice", org.users.reviewer, `/o/${org.slug}/inbox`);
-    const bobA = await openAs(browser, "bob", bob, `/o/${org.slug}/inbox`);
-    actors.push(alice, bobA);
+    const alice = await browser.open("alice", org.users.reviewer, `/o/${org.slug}/inbox`);
+    const bobA = await browser.open("bob", bob, `/o/${org.slug}/inbox`);
     await row(alice, first!).waitFor();
     await row(bobA, first!).waitFor();
 
@@ -46,8 +36,7 @@ describe("inbox", () => {
     const stack = await getStack();
     const org = await createOrg(stack, "live");
     await insertFeedback(stack, org.id, [{ query: unique("Existing question") }]);
-    const rev = await openAs(browser, "reviewer", org.users.reviewer, `/o/${org.slug}/inbox`);
-    actors.push(rev);
+    const rev = await browser.open("reviewer", org.users.reviewer, `/o/${org.slug}/inbox`);
     await rev.page.locator("[data-feedback-id]").first().waitFor();
     const before = await rev.page.getByTestId("inbox-count").textContent();
 
@@ -65,8 +54,7 @@ describe("inbox", () => {
     // Inserted oldest first, so the inbox (newest first) lists them as q5 … q1.
     const ids = await insertFeedback(stack, org.id, [1, 2, 3, 4, 5].map((n) => ({ query: unique(`Keyboard question ${n}`), rating: n === 5 ? 1 : 2 })));
     const [q1, q2, q3, q4, q5] = ids as [string, string, string, string, string];
-    const rev = await openAs(browser, "reviewer", org.users.reviewer, `/o/${org.slug}/inbox`);
-    actors.push(rev);
+    const rev = await browser.open("reviewer", org.users.reviewer, `/o/${org.slug}/inbox`);
     const page = rev.page;
     const cursorId = () => page.locator('[data-feedback-id][aria-current="true"]').getAttribute("data-feedback-id");
     await row(rev, q5).waitFor();

@@ -1,16 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Browser } from "playwright-core";
-import { createOrg, getStack, insertFeedback, launchBrowser, openAs, sql, unique, type Actor } from "./support.ts";
+import { describe, expect, it } from "vitest";
+import { createOrg, getStack, insertFeedback, sql, unique, useBrowser } from "./support.ts";
 
-let browser: Browser;
-const actors: Actor[] = [];
-beforeAll(async () => {
-  browser = await launchBrowser();
-});
-afterAll(async () => {
-  for (const a of actors) await a.context.close().catch(() => undefined);
-  await browser?.close();
-});
+const browser = useBrowser();
 
 describe("jobs and boards", () => {
   it("an admin starts a fine-tune and a manager's open jobs page shows the progress reach 100%", async () => {
@@ -20,9 +11,8 @@ describe("jobs and boards", () => {
       await sql(stack)`insert into public.training_examples (org_id, query, answer, tags)
         values (${org.id}, ${`How do I reset my password? (${i})`}, ${`Open Settings → Security and choose Reset password. Variant ${i}.`}, ${["account"]})`;
     }
-    const manager = await openAs(browser, "mia (manager)", org.users.manager, `/o/${org.slug}/jobs`);
-    const admin = await openAs(browser, "ada (admin)", org.users.admin, `/o/${org.slug}/jobs`);
-    actors.push(manager, admin);
+    const manager = await browser.open("mia (manager)", org.users.manager, `/o/${org.slug}/jobs`);
+    const admin = await browser.open("ada (admin)", org.users.admin, `/o/${org.slug}/jobs`);
     await manager.page.getByText("No jobs yet.").waitFor();
     // A manager watches; starting jobs is not offered.
     expect(await manager.page.getByRole("button", { name: "New fine-tune" }).count()).toBe(0);
@@ -50,8 +40,7 @@ describe("jobs and boards", () => {
     await sql(stack)`insert into public.ai_requests (org_id, function_name, model, input_tokens, output_tokens, cost_usd, latency_ms, status)
       values (${org.id}, 'create-improvement-case', 'offline-strong-1', 1200, 300, 0.0125, 850, 'ok'),
              (${org.id}, 'create-improvement-case', 'offline-strong-1', 900, 250, 0.0100, 640, 'ok')`;
-    const mia = await openAs(browser, "mia (manager)", org.users.manager, `/o/${org.slug}/boards`);
-    actors.push(mia);
+    const mia = await browser.open("mia (manager)", org.users.manager, `/o/${org.slug}/boards`);
     const quality = mia.page.getByTestId("quality-stats");
     await quality.getByText("6", { exact: true }).waitFor({ timeout: 15_000 });
     await quality.getByText("2.67").waitFor();

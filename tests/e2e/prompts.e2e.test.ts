@@ -1,17 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Browser, Page } from "playwright-core";
+import { describe, expect, it } from "vitest";
+import type { Page } from "playwright-core";
 import { callFunction } from "../helpers/org.ts";
-import { createOrg, editorText, getStack, launchBrowser, openAs, sql, unique, type Actor } from "./support.ts";
+import { createOrg, editorText, getStack, sql, unique, useBrowser } from "./support.ts";
 
-let browser: Browser;
-const actors: Actor[] = [];
-beforeAll(async () => {
-  browser = await launchBrowser();
-});
-afterAll(async () => {
-  for (const a of actors) await a.context.close().catch(() => undefined);
-  await browser?.close();
-});
+const browser = useBrowser();
 
 
 describe("prompt studio", () => {
@@ -36,9 +28,8 @@ describe("prompt studio", () => {
 
     // The same curator in two windows on the candidate.
     const path = `/o/${org.slug}/prompts/${promptId}/versions/${cand.body.version.id}`;
-    const one = await openAs(browser, "carol (window 1)", org.users.curator, path);
-    const two = await openAs(browser, "carol (window 2)", org.users.curator, path);
-    actors.push(one, two);
+    const one = await browser.open("carol (window 1)", org.users.curator, path);
+    const two = await browser.open("carol (window 2)", org.users.curator, path);
     for (const a of [one, two]) {
       await a.page.getByTestId("doc-status").getByText("Live").waitFor({ timeout: 20_000 });
       await expect.poll(() => editorText(a.page), { timeout: 15_000 }).toBe("Answer {{query}} briefly.");
@@ -69,8 +60,7 @@ describe("prompt studio", () => {
     expect(await two.page.getByRole("button", { name: "Promote", exact: true }).count()).toBe(0);
 
     // An admin rolls production back to v1.
-    const adam = await openAs(browser, "adam (admin)", org.users.admin, `/o/${org.slug}/prompts/${promptId}`);
-    actors.push(adam);
+    const adam = await browser.open("adam (admin)", org.users.admin, `/o/${org.slug}/prompts/${promptId}`);
     await adam.page.getByTestId("version-row-2").getByText("production").waitFor({ timeout: 15_000 });
     await adam.page.getByRole("button", { name: "Rollback", exact: true }).click();
     const dialog = adam.page.getByRole("dialog");

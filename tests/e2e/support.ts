@@ -1,3 +1,4 @@
+import { afterAll, beforeAll } from "vitest";
 import fs from "node:fs";
 import { randomUUID } from "node:crypto";
 import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
@@ -34,6 +35,30 @@ export async function openAs(browser: Browser, name: string, user: TestUser, pat
   await page.waitForURL(/\/o\/[^/]+\//);
   if (path !== "/") await page.goto(`${webUrl()}${path}`);
   return { name, user, context, page };
+}
+
+/**
+ * The browser of one test file: launched before its tests, closed after them with every window it
+ * opened. `open` signs a named person in, in a window of their own.
+ */
+export function useBrowser() {
+  let browser: Browser | undefined;
+  const actors: Actor[] = [];
+  beforeAll(async () => {
+    browser = await launchBrowser();
+  });
+  afterAll(async () => {
+    for (const a of actors) await a.context.close().catch(() => undefined);
+    await browser?.close();
+  });
+  return {
+    async open(name: string, user: TestUser, path = "/"): Promise<Actor> {
+      if (!browser) throw new Error("useBrowser().open called outside a test");
+      const actor = await openAs(browser, name, user, path);
+      actors.push(actor);
+      return actor;
+    },
+  };
 }
 
 /** A second member with the given role in an existing org (e.g. two reviewers). */
