@@ -4,10 +4,11 @@ import type postgres from "postgres";
 import { handleAuthAdmin } from "./auth-admin.ts";
 import { loadFunctionConfigs } from "./functions/config.ts";
 import { FunctionRunner } from "./functions/runner.ts";
-import { HttpError, readBody, sendFetchResponse, sendJson, toFetchRequest } from "./http-util.ts";
+import { HttpError, readBody, sendFetchResponse, sendJson, sendWholeResponse, toFetchRequest } from "./http-util.ts";
 import { verifyJwt, type ApiKeys } from "./keys.ts";
 import type { Logger } from "./log.ts";
-import type { LiteApp } from "./rest.ts";
+import { handOffCredentials, type LiteApp } from "./rest.ts";
+import type { ResolvedKey } from "@supabase/lite";
 import { postgrestStatus } from "./rest-errors.ts";
 
 export type Mount = {
@@ -68,13 +69,21 @@ export function createGateway(deps: GatewayDeps) {
           const r = await handleAuthAdmin(deps.sql, keys.jwtSecret, req.method ?? "GET", p.slice("/auth/v1/admin".length), toHeaders(req), body.toString("utf8"));
           return sendJson(res, r.status, r.body, corsHeaders);
         }
+        let request: Request;
         if (p.startsWith("/rest/v1/")) {
-          const refusal = await checkBearer(req.headers.authorization, keys.jwtSecret);
-          if (refusal) return sendJson(res, 401, refusal, { ...corsHeaders, "www-authenticate": `Bearer error="invalid_token", error_description="${refusal.message}"` });
+          const caller = await restCaller(req, url, keys.jwtSecret);
+          if ("refusal" in caller) {
+            const { refusal } = caller;
+            return sendJson(res, 401, refusal, { ...corsHeaders, "www-authenticate": `Bearer error="invalid_token", error_description="${refusal.message}"` });
+          }
+          request = toFetchRequest(req, body, origin, caller.key ? ["authorization"] : []);
+          if (caller.key) handOffCredentials(request, caller.key);
+        } else {
+          request = toFetchRequest(req, body, origin);
         }
-        let response = await app.fetch(toFetchRequest(req, body, origin), { peerAddress: req.socket.remoteAddress ?? null } as never);
+        let response = await app.fetch(request, { peerAddress: req.socket.remoteAddress ?? null } as never);
         if (p.startsWith("/rest/v1/") && response.status >= 500) response = await remapDatabaseError(response, Boolean(req.headers.authorization));
-        return await sendFetchResponse(res, response, corsHeaders);
+        return await sendWholeResponse(res, response, corsHeaders);
       }
       sendJson(res, 404, { message: "no Route matched with those values" });
     } catch (err) {
@@ -195,17 +204,31 @@ function toHeaders(req: http.IncomingMessage): Headers {
   return h;
 }
 
+type Refusal = { code: string; details: string | null; hint: null; message: string };
+
 /**
- * PostgREST refuses a bad bearer token with 401 (PGRST301/PGRST303) instead of falling back to anon.
- * Checked here so the behaviour holds whatever the embedded REST engine does with it.
+ * Who a REST request runs as. PostgREST refuses a bad bearer token with 401 (PGRST301/PGRST303)
+ * instead of falling back to anon; checked here so the behaviour holds whatever the embedded REST
+ * engine does with it. With a valid API key (anon or service_role, as Kong requires), the verified
+ * claims are handed to lite (`key`); without one, lite answers with its own 401.
  */
-async function checkBearer(authorization: string | undefined, secret: string) {
-  if (!authorization) return null;
-  const m = authorization.match(/^Bearer\s+(.+)$/i);
-  if (!m) return { code: "PGRST301", details: null, hint: null, message: "Authorization header is not a Bearer token" };
-  const v = await verifyJwt(m[1]!.trim(), secret);
-  if (v.ok) return null;
-  return v.reason === "expired"
-    ? { code: "PGRST303", details: null, hint: null, message: "JWT expired" }
-    : { code: "PGRST301", details: "None of the keys was able to decode the JWT", hint: null, message: "No suitable key or wrong key type" };
+async function restCaller(req: http.IncomingMessage, url: URL, secret: string): Promise<{ refusal: Refusal } | { key: ResolvedKey | null }> {
+  let bearer: Awaited<ReturnType<typeof verifyJwt>> | null = null;
+  const authorization = req.headers.authorization;
+  if (authorization) {
+    const m = authorization.match(/^Bearer\s+(.+)$/i);
+    if (!m) return { refusal: { code: "PGRST301", details: null, hint: null, message: "Authorization header is not a Bearer token" } };
+    bearer = await verifyJwt(m[1]!.trim(), secret);
+    if (!bearer.ok) {
+      return bearer.reason === "expired"
+        ? { refusal: { code: "PGRST303", details: null, hint: null, message: "JWT expired" } }
+        : { refusal: { code: "PGRST301", details: "None of the keys was able to decode the JWT", hint: null, message: "No suitable key or wrong key type" } };
+    }
+  }
+  const header = req.headers.apikey;
+  const apikey = (Array.isArray(header) ? header[0] : header) ?? url.searchParams.get("apikey");
+  if (!apikey) return { key: null };
+  const key = await verifyJwt(apikey, secret);
+  if (!key.ok || (key.claims.role !== "anon" && key.claims.role !== "service_role")) return { key: null };
+  return { key: { type: key.claims.role === "service_role" ? "secret" : "publishable", claims: bearer?.ok ? bearer.claims : key.claims } };
 }

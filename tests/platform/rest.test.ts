@@ -136,6 +136,20 @@ describe("REST through supabase-js", () => {
     expect(badKey.status).toBe(401);
   });
 
+  it("takes only the anon or service key as API key, and runs the request as the bearer", async () => {
+    const url = `${stack.apiUrl}/rest/v1/feedback?select=id&org_id=eq.${orgId}&limit=1`;
+    const bearer = { authorization: `Bearer ${alice.accessToken}` };
+    expect((await fetch(url, { headers: bearer })).status).toBe(401);
+    // A user's own token is not an API key, with or without itself as the bearer.
+    expect((await fetch(url, { headers: { apikey: alice.accessToken } })).status).toBe(401);
+    expect((await fetch(url, { headers: { apikey: alice.accessToken, ...bearer } })).status).toBe(401);
+    const viaQuery = await fetch(`${url}&apikey=${stack.anonKey}`, { headers: bearer });
+    expect(viaQuery.status).toBe(200);
+    expect(await viaQuery.json()).toHaveLength(1);
+    const asAnon = await fetch(url, { headers: { apikey: stack.anonKey } });
+    expect(await asAnon.json()).toEqual([]);
+  });
+
   it("answers malformed bodies and unknown columns with PostgREST-shaped 4xx", async () => {
     const unknown = await alice.client.from("feedback").insert({ org_id: orgId, rating: 3, query: "q", response: "r", not_a_column: 1 } as never);
     expect(unknown.status).toBe(400);
