@@ -28,7 +28,8 @@ export default defineConfig({
   publicDir: path.join(webRoot, "public"),
   plugins: [react()],
   build: {
-    outDir: path.resolve(import.meta.dirname, "dist", "web"),
+    // WEB_OUT_DIR: a build of its own (parallel test runs in one checkout must not overwrite each other's).
+    outDir: process.env.WEB_OUT_DIR ? path.resolve(process.env.WEB_OUT_DIR) : path.resolve(import.meta.dirname, "dist", "web"),
     emptyOutDir: true,
     sourcemap: true,
     rolldownOptions: {

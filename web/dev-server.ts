@@ -19,7 +19,7 @@ export type WebServer = { url: string; close(): Promise<void> };
 
 const repoRoot = path.resolve(import.meta.dirname, "..");
 const configFile = path.join(repoRoot, "vite.config.ts");
-export const distDir = path.join(repoRoot, "dist", "web");
+export const distDir = process.env.WEB_OUT_DIR ? path.resolve(process.env.WEB_OUT_DIR) : path.join(repoRoot, "dist", "web");
 
 /** Starts the SPA against the given Supabase API (the embedded stack or a real project). */
 export async function startWebServer(opts: WebServerOptions): Promise<WebServer> {
