@@ -48,6 +48,57 @@ describe("inbox", () => {
     expect(await rev.page.evaluate(() => performance.getEntriesByType("navigation").length)).toBe(1);
   });
 
+  it("a reviewer adds feedback by hand; a second reviewer's open inbox shows it without a reload", async () => {
+    const stack = await getStack();
+    const org = await createOrg(stack, "manual");
+    const bob = await addMember(stack, org, "manual-bob", "reviewer");
+    await insertFeedback(stack, org.id, [{ query: unique("Existing question"), labels: ["billing"] }]);
+    const alice = await browser.open("alice", org.users.reviewer, `/o/${org.slug}/inbox`);
+    const bobA = await browser.open("bob", bob, `/o/${org.slug}/inbox`);
+    await alice.page.locator("[data-feedback-id]").first().waitFor();
+    await bobA.page.locator("[data-feedback-id]").first().waitFor();
+
+    await alice.page.getByRole("button", { name: "New feedback" }).click();
+    const dialog = alice.page.getByRole("dialog", { name: "New feedback" });
+    await dialog.waitFor();
+    const query = unique("Manual: the bot promised a refund it cannot give");
+    await dialog.getByLabel("Question").fill(query);
+    await dialog.getByLabel("Answer being rated").fill("Sure, I have refunded you twice.");
+    await dialog.getByLabel("Comment (optional)").fill("It made up a refund.");
+    await dialog.getByLabel("Labels (optional)").fill("Refund, #hallucination");
+
+    // No rating chosen: said next to the rating, nothing stored, nothing typed lost.
+    await dialog.getByRole("button", { name: "Add feedback" }).click();
+    await dialog.getByRole("alert").filter({ hasText: "Choose a rating from 1 to 5." }).waitFor();
+    expect((await sql(stack)`select count(*)::int as n from public.feedback where org_id = ${org.id}`)[0]!.n).toBe(1);
+    expect(await dialog.getByLabel("Question").inputValue()).toBe(query);
+
+    await dialog.getByRole("radio", { name: /^2 / }).check();
+    await dialog.getByRole("alert").waitFor({ state: "detached" });
+
+    // The server refuses (her role was just lowered to manager): a clear toast, the dialog stays filled in.
+    await sql(stack)`update public.memberships set role = 'manager' where org_id = ${org.id} and user_id = ${org.users.reviewer.id}`;
+    await dialog.getByRole("button", { name: "Add feedback" }).click();
+    const failure = alice.page.locator(".toast-error").filter({ hasText: "Could not add the feedback" });
+    await failure.getByText(/does not allow adding feedback\. Everything you typed is still in the form\./).waitFor();
+    expect(await dialog.getByLabel("Question").inputValue()).toBe(query);
+    expect(await dialog.getByRole("radio", { name: /^2 / }).isChecked()).toBe(true);
+
+    // Role restored, the same dialog saves: stored as manual feedback, and the dialog closes.
+    await sql(stack)`update public.memberships set role = 'reviewer' where org_id = ${org.id} and user_id = ${org.users.reviewer.id}`;
+    await dialog.getByRole("button", { name: "Add feedback" }).click();
+    await dialog.waitFor({ state: "detached" });
+    const [stored] = await sql(stack)`select id, rating, response, comment, labels, source, status from public.feedback where org_id = ${org.id} and query = ${query}`;
+    expect(stored).toMatchObject({ rating: 2, response: "Sure, I have refunded you twice.", comment: "It made up a refund.", labels: ["refund", "hallucination"], source: "manual", status: "new" });
+
+    // Alice sees it at once, under her cursor; Bob sees it arrive live.
+    await row(alice, stored!.id).getByText(query).waitFor();
+    await expect.poll(() => alice.page.locator('[data-feedback-id][aria-current="true"]').getAttribute("data-feedback-id")).toBe(stored!.id);
+    await row(bobA, stored!.id).getByText(query).waitFor({ timeout: 10_000 });
+    await expect.poll(() => bobA.page.getByTestId("inbox-count").textContent()).toMatch(/^2 /);
+    expect(await bobA.page.evaluate(() => performance.getEntriesByType("navigation").length)).toBe(1);
+  });
+
   it("keyboard triage of five items: move, select, dismiss, label, claim, open a case", async () => {
     const stack = await getStack();
     const org = await createOrg(stack, "keys");

@@ -13,6 +13,7 @@ describe("role-aware UI", () => {
     expect(can("curator", "jobs.start")).toBe(false);
     expect(can("admin", "jobs.start")).toBe(true);
     expect(can(null, "jobs.view")).toBe(false);
+    expect(["admin", "curator", "reviewer", "manager"].map((r) => can(r as "admin", "feedback.create"))).toEqual([true, true, true, false]);
   });
 });
 

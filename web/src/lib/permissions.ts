@@ -6,6 +6,7 @@ export type Role = "admin" | "curator" | "reviewer" | "manager";
  */
 const RULES = {
   "feedback.triage": ["admin", "curator", "reviewer"],
+  "feedback.create": ["admin", "curator", "reviewer"],
   "case.request": ["admin", "curator", "reviewer"],
   "case.comment": ["admin", "curator", "reviewer"],
   "case.edit": ["admin", "curator"],

@@ -1,9 +1,10 @@
-import { useCallback, useEffect, useMemo, useRef, useState } from "react";
+import { lazy, Suspense, useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { useNavigate, useParams, useSearchParams } from "react-router";
 import { useQuery } from "@tanstack/react-query";
 import { Button } from "../../components/ui/Button.tsx";
 import { AvatarStack } from "../../components/ui/Avatar.tsx";
 import { EmptyState, ErrorState } from "../../components/ui/Field.tsx";
+import { toast } from "../../components/ui/toast.tsx";
 import { can } from "../../lib/permissions.ts";
 import { supabase } from "../../lib/supabase.ts";
 import { useCurrentOrg, useMembers } from "../orgs/queries.ts";
@@ -13,7 +14,7 @@ import { flattenInbox, totalOf } from "./cache.ts";
 import { FeedbackList } from "./FeedbackList.tsx";
 import { FeedbackPanel } from "./FeedbackPanel.tsx";
 import { FilterBar } from "./FilterBar.tsx";
-import { activeFilterCount, filtersToParams, parseFilters, type InboxFilters } from "./filters.ts";
+import { activeFilterCount, filtersToParams, matchesFilters, parseFilters, type InboxFilters } from "./filters.ts";
 import { HelpDialog } from "./HelpDialog.tsx";
 import { useInboxKeyboard, type InboxAction } from "./keyboard.ts";
 import { LabelDialog } from "./LabelDialog.tsx";
@@ -22,6 +23,10 @@ import { useTriage } from "./mutations.ts";
 import { useOrgPresence } from "./presence.ts";
 import { useInbox, useKnownLabels } from "./queries.ts";
 import { useSelection } from "./selection.ts";
+import type { FeedbackRow } from "./types.ts";
+
+// Loaded on first use: the form and its zod schema stay out of the first route's JavaScript.
+const NewFeedbackDialog = lazy(() => import("./NewFeedbackDialog.tsx").then((m) => ({ default: m.NewFeedbackDialog })));
 
 export default function InboxPage() {
   const org = useCurrentOrg();
@@ -32,8 +37,11 @@ export default function InboxPage() {
   const filters = useMemo(() => parseFilters(params), [params]);
   const canTriage = can(org.role, "feedback.triage");
   const canRequestCase = can(org.role, "case.request");
+  const canAdd = can(org.role, "feedback.create");
 
-  const inbox = useInbox(org.org_id, filters);
+  // Subscribed first, fetched second: a change between the first page's read and the join would be lost.
+  const liveReady = useInboxLive(org.org_id);
+  const inbox = useInbox(org.org_id, filters, liveReady);
   const rows = useMemo(() => flattenInbox(inbox.data), [inbox.data]);
   const total = totalOf(inbox.data);
   const { byId: members } = useMembers(org.org_id);
@@ -44,7 +52,6 @@ export default function InboxPage() {
     staleTime: 5 * 60_000,
   });
 
-  useInboxLive(org.org_id);
   const presence = useOrgPresence(org.org_id, me, feedbackId ?? null, canTriage);
   const triage = useTriage(org.org_id, me.userId, presence.broadcastClaim);
 
@@ -53,6 +60,10 @@ export default function InboxPage() {
   const [labelOpen, setLabelOpen] = useState(false);
   const [helpOpen, setHelpOpen] = useState(false);
   const [creatingFor, setCreatingFor] = useState<string | null>(null);
+  const [adding, setAdding] = useState(false);
+  // Stays mounted once opened, so that a closed dialog keeps its draft.
+  const [addDialogUsed, setAddDialogUsed] = useState(false);
+  useEffect(() => { if (adding) setAddDialogUsed(true); }, [adding]);
   const searchRef = useRef<HTMLInputElement>(null);
 
   // A new org or filter starts with a fresh selection; the cursor lands on the first row.
@@ -104,6 +115,7 @@ export default function InboxPage() {
         const claim = ids.some((id) => rowsById.get(id)?.claimed_by !== me.userId);
         return void triage.claim(ids, claim);
       }
+      case "newFeedback": return canAdd ? setAdding(true) : undefined;
       case "search": return searchRef.current?.focus();
       case "help": return setHelpOpen(true);
       case "escape":
@@ -112,7 +124,14 @@ export default function InboxPage() {
         return clear();
     }
   };
-  useInboxKeyboard(onAction, !labelOpen && !helpOpen && !creatingFor);
+  useInboxKeyboard(onAction, !labelOpen && !helpOpen && !creatingFor && !adding);
+
+  const onAdded = (row: FeedbackRow) => {
+    if (!matchesFilters(row, filters)) return void toast.info("Feedback added", "The current filters hide it; clear them to see it.");
+    toast.success("Feedback added");
+    setCursor(row.id);
+    setScrollTick((t) => t + 1);
+  };
 
   const viewersOfOpen = feedbackId ? (presence.byItem.get(feedbackId) ?? []) : [];
 
@@ -139,9 +158,12 @@ export default function InboxPage() {
               <span className="muted small">Press <kbd>?</kbd> for shortcuts</span>
             )}
             <span className="grow" />
+            {canAdd ? (
+              <Button size="sm" variant="primary" onClick={() => setAdding(true)} title="Add feedback by hand (n)">New feedback</Button>
+            ) : null}
             <span className="online" aria-label="Online now"><AvatarStack people={presence.online} max={6} label={`Online: ${presence.online.map((p) => p.name).join(", ")}`} /></span>
           </div>
-          {inbox.isLoading ? (
+          {inbox.isPending ? (
             <div className="skeleton-list" aria-busy>{Array.from({ length: 8 }, (_, i) => <div key={i} className="skeleton-row" />)}</div>
           ) : inbox.error ? (
             <ErrorState error={inbox.error} retry={() => void inbox.refetch()} />
@@ -189,6 +211,11 @@ export default function InboxPage() {
       </div>
       <LabelDialog open={labelOpen} count={targets().length} known={knownLabels} onClose={() => setLabelOpen(false)} onApply={(l) => void triage.setLabel(targets(), l, true)} />
       <HelpDialog open={helpOpen} onClose={() => setHelpOpen(false)} />
+      {canAdd && (adding || addDialogUsed) ? (
+        <Suspense fallback={null}>
+          <NewFeedbackDialog key={org.org_id} open={adding} orgId={org.org_id} knownLabels={knownLabels} models={models} onClose={() => setAdding(false)} onAdded={onAdded} />
+        </Suspense>
+      ) : null}
       <CreateCaseDialog feedbackId={creatingFor} orgSlug={org.slug} onClose={() => setCreatingFor(null)} />
     </div>
   );

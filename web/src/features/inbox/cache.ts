@@ -1,5 +1,6 @@
 import type { InfiniteData } from "@tanstack/react-query";
 import { matchesFilters, type InboxFilters } from "./filters.ts";
+import { isOlder } from "./row-version.ts";
 import type { FeedbackRow } from "./types.ts";
 
 export type InboxPage = { rows: FeedbackRow[]; count: number | null };
@@ -40,11 +41,14 @@ function contains(data: InboxData, id: string): boolean {
 /**
  * Applies a row as it now is (live insert/update, or an optimistic change) to one cached view:
  * replaced where it is, dropped if it no longer matches the view's filters, added at its place in
- * the first page if it newly matches.
+ * the first page if it newly matches. A state older than the cached one is ignored: a change
+ * replayed after a refetch must not undo what the refetch read.
  */
 export function applyRow(data: InboxData | undefined, row: FeedbackRow, filters: InboxFilters): InboxData | undefined {
   if (!data) return data;
-  const present = contains(data, row.id);
+  const current = findRow(data, row.id);
+  if (current && isOlder(row, current)) return data;
+  const present = !!current;
   const matches = matchesFilters(row, filters);
   if (present && matches) return mapPages(data, (rows) => rows.map((r) => (r.id === row.id ? { ...r, ...row } : r)));
   if (present) return removeRow(data, row.id);

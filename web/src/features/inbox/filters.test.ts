@@ -4,7 +4,7 @@ import type { FeedbackRow } from "./types.ts";
 
 const row = (over: Partial<FeedbackRow> = {}): FeedbackRow => ({
   id: "1", org_id: "o", rating: 1, query: "Refund for a double charge", comment: "wrong", status: "new", labels: ["billing"],
-  claimed_by: null, claimed_at: null, model: "m1", case_id: null, source: "app", created_at: new Date(2026, 0, 10, 12).toISOString(), ...over,
+  claimed_by: null, claimed_at: null, model: "m1", case_id: null, source: "app", created_at: new Date(2026, 0, 10, 12).toISOString(), updated_at: new Date(2026, 0, 10, 12).toISOString(), ...over,
 });
 
 describe("inbox filters", () => {

@@ -6,7 +6,7 @@ const ev = (key: string, target: Element = document.body, mods: Partial<Keyboard
 
 describe("inbox shortcuts", () => {
   it("maps the triage keys", () => {
-    expect(["j", "k", "Enter", "c", "l", "d", "x", "m", "?", "/"].map((k) => keyToAction(ev(k)))).toEqual(["next", "prev", "open", "createCase", "label", "dismiss", "select", "claim", "help", "search"]);
+    expect(["j", "k", "Enter", "c", "l", "d", "x", "m", "n", "?", "/"].map((k) => keyToAction(ev(k)))).toEqual(["next", "prev", "open", "createCase", "label", "dismiss", "select", "claim", "newFeedback", "help", "search"]);
     expect(keyToAction(ev("ArrowDown"))).toBe("next");
     expect(keyToAction(ev("q"))).toBeNull();
   });

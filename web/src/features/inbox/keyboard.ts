@@ -1,6 +1,6 @@
 import { useEffect, useRef } from "react";
 
-export type InboxAction = "next" | "prev" | "open" | "createCase" | "label" | "dismiss" | "select" | "claim" | "help" | "escape" | "search";
+export type InboxAction = "next" | "prev" | "open" | "createCase" | "label" | "dismiss" | "select" | "claim" | "help" | "escape" | "search" | "newFeedback";
 
 export const SHORTCUTS: Array<{ keys: string; action: InboxAction; description: string }> = [
   { keys: "j / ↓", action: "next", description: "Next item" },
@@ -11,6 +11,7 @@ export const SHORTCUTS: Array<{ keys: string; action: InboxAction; description: 
   { keys: "l", action: "label", description: "Label the selection (or the item)" },
   { keys: "d", action: "dismiss", description: "Dismiss the selection (or the item)" },
   { keys: "m", action: "claim", description: "Claim / release the selection (or the item)" },
+  { keys: "n", action: "newFeedback", description: "Add feedback by hand" },
   { keys: "/", action: "search", description: "Search" },
   { keys: "Esc", action: "escape", description: "Close the item, then clear the selection" },
   { keys: "?", action: "help", description: "Show these shortcuts" },
@@ -33,6 +34,7 @@ export function keyToAction(e: Pick<KeyboardEvent, "key" | "ctrlKey" | "metaKey"
     case "d": return "dismiss";
     case "x": return "select";
     case "m": return "claim";
+    case "n": return "newFeedback";
     case "/": return "search";
     case "?": return "help";
     case "Escape": return "escape";

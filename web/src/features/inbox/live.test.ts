@@ -9,37 +9,136 @@ vi.mock("../../lib/supabase.ts", () => ({ supabase: {} }));
 const { createInboxLive } = await import("./live.ts");
 const { inboxKeys } = await import("./queries.ts");
 
-const mk = (id: string, minute: number): FeedbackRow => ({
+const at = (minute: number) => new Date(Date.UTC(2026, 0, 1, 0, minute)).toISOString();
+const mk = (id: string, minute: number, over: Partial<FeedbackRow> = {}): FeedbackRow => ({
   id, org_id: "o", rating: 1, query: `q${id}`, comment: null, status: "new", labels: [], claimed_by: null, claimed_at: null,
-  model: null, case_id: null, source: "app", created_at: new Date(Date.UTC(2026, 0, 1, 0, minute)).toISOString(),
+  model: null, case_id: null, source: "app", created_at: at(minute), updated_at: at(minute), ...over,
 });
 
+const key = inboxKeys.list("o", EMPTY_FILTERS);
+
+/** An inbox view whose fetches answer only when the test says so. */
+function view(qc: QueryClient) {
+  const answers: Array<(p: InboxPage) => void> = [];
+  const observer = new InfiniteQueryObserver<InboxPage, Error, InboxData, typeof key, number>(qc, {
+    queryKey: key,
+    initialPageParam: 0,
+    getNextPageParam: () => undefined,
+    staleTime: Infinity,
+    queryFn: () => new Promise<InboxPage>((r) => answers.push(r)),
+  });
+  const unsubscribe = observer.subscribe(() => {});
+  return {
+    answers,
+    ids: () => flattenInbox(qc.getQueryData<InboxData>(key)).map((r) => r.id),
+    rows: () => flattenInbox(qc.getQueryData<InboxData>(key)),
+    settled: () => vi.waitFor(() => expect(qc.isFetching()).toBe(0)),
+    unsubscribe,
+  };
+}
+
 describe("inbox live changes", () => {
-  it("keeps a live insert that arrives while the post-reconnect refetch is in flight", async () => {
+  it("keeps a live insert that arrives while the first page is being fetched", async () => {
     const qc = new QueryClient();
-    const key = inboxKeys.list("o", EMPTY_FILTERS);
-    // The refetch reads its page before the live row commits and answers after it has been applied.
-    let answer: (p: InboxPage) => void = () => {};
-    let calls = 0;
-    const observer = new InfiniteQueryObserver<InboxPage, Error, InboxData, typeof key, number>(qc, {
-      queryKey: key,
-      initialPageParam: 0,
-      getNextPageParam: () => undefined,
-      staleTime: Infinity,
-      queryFn: () => (calls++ === 0 ? Promise.resolve({ rows: [mk("a", 1)], count: 1 }) : new Promise<InboxPage>((r) => (answer = r))),
-    });
-    const unsubscribe = observer.subscribe(() => {});
-    await vi.waitFor(() => expect(observer.getCurrentResult().data?.pages.length).toBe(1));
+    const live = createInboxLive(qc, "o");
+    const v = view(qc);
+    await vi.waitFor(() => expect(v.answers).toHaveLength(1));
+
+    // The page's snapshot was read before "b" committed; "b" arrives before the page does.
+    live.onChange({ eventType: "INSERT", new: mk("b", 5), old: {} });
+    v.answers[0]!({ rows: [mk("a", 1)], count: 1 });
+    await v.settled();
+
+    await vi.waitFor(() => expect(v.ids()).toEqual(["b", "a"]));
+    expect(qc.getQueryData<InboxData>(key)!.pages[0]!.count).toBe(2);
+    live.dispose();
+    v.unsubscribe();
+  });
+
+  it("keeps the newer state when the first page already read past a change that arrived meanwhile", async () => {
+    const qc = new QueryClient();
+    const live = createInboxLive(qc, "o");
+    const v = view(qc);
+    await vi.waitFor(() => expect(v.answers).toHaveLength(1));
+
+    live.onChange({ eventType: "INSERT", new: mk("a", 1), old: {} });
+    live.onChange({ eventType: "UPDATE", new: mk("a", 1, { labels: ["old"], updated_at: at(2) }), old: {} });
+    // The snapshot was read after a later update whose event is still on its way.
+    v.answers[0]!({ rows: [mk("a", 1, { labels: ["new"], updated_at: at(3) })], count: 1 });
+    await v.settled();
+
+    await new Promise((r) => setTimeout(r, 10)); // let the cache listener replay
+    expect(v.rows()[0]!.labels).toEqual(["new"]);
+    expect(qc.getQueryData<InboxData>(key)!.pages[0]!.count).toBe(1);
+    live.dispose();
+    v.unsubscribe();
+  });
+
+  it("drops a row deleted while the first page was being fetched", async () => {
+    const qc = new QueryClient();
+    const live = createInboxLive(qc, "o");
+    const v = view(qc);
+    await vi.waitFor(() => expect(v.answers).toHaveLength(1));
+    live.onChange({ eventType: "DELETE", new: {}, old: mk("a", 1) });
+    v.answers[0]!({ rows: [mk("b", 2), mk("a", 1)], count: 2 });
+    await v.settled();
+    await vi.waitFor(() => expect(v.ids()).toEqual(["b"]));
+    live.dispose();
+    v.unsubscribe();
+  });
+
+  it("restarts a first page that started before the channel was joined", async () => {
+    const qc = new QueryClient();
+    const live = createInboxLive(qc, "o");
+    const v = view(qc);
+    await vi.waitFor(() => expect(v.answers).toHaveLength(1));
+
+    // Joined only now: a commit between the first read and the join never arrives live.
+    const reconciled = live.reconcile(false);
+    await vi.waitFor(() => expect(v.answers).toHaveLength(2));
+    v.answers[0]!({ rows: [mk("a", 1)], count: 1 }); // the stale read answers late: ignored
+    v.answers[1]!({ rows: [mk("b", 2), mk("a", 1)], count: 2 });
+    await reconciled;
+    await v.settled();
+    expect(v.ids()).toEqual(["b", "a"]);
+    live.dispose();
+    v.unsubscribe();
+  });
+
+  it("refetches a view read before the first join (e.g. cached from an earlier visit)", async () => {
+    const qc = new QueryClient();
+    const v = view(qc);
+    await vi.waitFor(() => expect(v.answers).toHaveLength(1));
+    v.answers[0]!({ rows: [mk("a", 1)], count: 1 });
+    await v.settled();
 
     const live = createInboxLive(qc, "o");
-    const reconciled = live.afterReconnect();
-    await vi.waitFor(() => expect(calls).toBe(2));
+    const reconciled = live.reconcile(false);
+    await vi.waitFor(() => expect(v.answers).toHaveLength(2));
+    v.answers[1]!({ rows: [mk("b", 2), mk("a", 1)], count: 2 });
+    await reconciled;
+    expect(v.ids()).toEqual(["b", "a"]);
+    live.dispose();
+    v.unsubscribe();
+  });
+
+  it("keeps a live insert that arrives while the post-reconnect refetch is in flight", async () => {
+    const qc = new QueryClient();
+    const v = view(qc);
+    await vi.waitFor(() => expect(v.answers).toHaveLength(1));
+    v.answers[0]!({ rows: [mk("a", 1)], count: 1 });
+    await v.settled();
+
+    const live = createInboxLive(qc, "o");
+    const reconciled = live.reconcile(true);
+    await vi.waitFor(() => expect(v.answers).toHaveLength(2));
     live.onChange({ eventType: "INSERT", new: mk("b", 5), old: {} });
-    expect(flattenInbox(qc.getQueryData<InboxData>(key)).map((r) => r.id)).toEqual(["b", "a"]);
-    answer({ rows: [mk("a", 1)], count: 1 }); // the refetch's (older) page
+    expect(v.ids()).toEqual(["b", "a"]);
+    v.answers[1]!({ rows: [mk("a", 1)], count: 1 }); // the refetch's (older) page
     await reconciled;
 
-    expect(flattenInbox(qc.getQueryData<InboxData>(key)).map((r) => r.id)).toEqual(["b", "a"]);
-    unsubscribe();
+    await vi.waitFor(() => expect(v.ids()).toEqual(["b", "a"]));
+    live.dispose();
+    v.unsubscribe();
   });
 });

@@ -3,6 +3,7 @@ import { supabase } from "../../lib/supabase.ts";
 import { unwrap } from "../../lib/errors.ts";
 import { applyFilters, type InboxFilters } from "./filters.ts";
 import { applyRow, removeRow, type InboxData, type InboxPage } from "./cache.ts";
+import { isOlder } from "./row-version.ts";
 import { LIST_COLUMNS, type FeedbackDetail, type FeedbackRow } from "./types.ts";
 
 export const PAGE_SIZE = 500;
@@ -14,9 +15,14 @@ export const inboxKeys = {
   labels: (orgId: string) => ["inbox", orgId, "labels"] as const,
 };
 
-export function useInbox(orgId: string, filters: InboxFilters) {
+/**
+ * The inbox list, page by page. `enabled` waits for the live channel (see useInboxLive): a first
+ * page read before the subscription is joined could miss a change committed in between.
+ */
+export function useInbox(orgId: string, filters: InboxFilters, enabled = true) {
   return useInfiniteQuery({
     queryKey: inboxKeys.list(orgId, filters),
+    enabled,
     initialPageParam: 0,
     queryFn: async ({ pageParam, signal }): Promise<InboxPage> => {
       // The count rides along with the first page only; later pages are plain ranges.
@@ -64,7 +70,7 @@ export function writeRowToCaches(qc: QueryClient, orgId: string, row: FeedbackRo
     const next = applyRow(data, row, filters);
     if (next !== data) qc.setQueryData(key, next);
   }
-  qc.setQueryData<FeedbackDetail | null>(inboxKeys.detail(row.id), (old) => (old ? { ...old, ...row } : old));
+  qc.setQueryData<FeedbackDetail | null>(inboxKeys.detail(row.id), (old) => (old && !isOlder(row, old) ? { ...old, ...row } : old));
 }
 
 export function removeRowFromCaches(qc: QueryClient, orgId: string, id: string) {

@@ -17,8 +17,10 @@ export type FeedbackRow = {
   case_id: string | null;
   source: string;
   created_at: string;
+  /** The row's version: live changes and refetches never replace a row with an older one. */
+  updated_at: string;
 };
 
-export type FeedbackDetail = FeedbackRow & { response: string; external_id: string | null; updated_at: string };
+export type FeedbackDetail = FeedbackRow & { response: string; external_id: string | null };
 
-export const LIST_COLUMNS = "id, org_id, rating, query, comment, status, labels, claimed_by, claimed_at, model, case_id, source, created_at";
+export const LIST_COLUMNS = "id, org_id, rating, query, comment, status, labels, claimed_by, claimed_at, model, case_id, source, created_at, updated_at";
