@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { Page } from "playwright-core";
 import { callFunction } from "../helpers/org.ts";
-import { createOrg, getStack, insertFeedback, sql, unique, editorText, useBrowser } from "./support.ts";
+import { addMember, createOrg, displayName, getStack, insertFeedback, sql, unique, editorText, useBrowser } from "./support.ts";
 
 const browser = useBrowser();
 
@@ -83,5 +83,72 @@ describe("case room", () => {
     }, { caseId, apiUrl: stack.apiUrl, anonKey: stack.anonKey });
     expect(result.status).toBe(403);
     expect((await sql(stack)`select status from public.improvement_cases where id = ${caseId}`)[0]!.status).toBe("pending");
+  });
+
+  it("two curators edit and delete comments and see each other's changes live, and authorship names both", async () => {
+    const stack = await getStack();
+    const { org, caseId } = await openCase(stack, "authors");
+    const path = `/o/${org.slug}/cases/${caseId}`;
+    const carolUser = org.users.curator;
+    const codyUser = await addMember(stack, org, "authors-cody", "curator");
+    const carol = await browser.open("carol (curator)", carolUser, path);
+    const cody = await browser.open("cody (curator)", codyUser, path);
+    for (const a of [carol, cody]) {
+      await a.page.getByTestId("doc-status").getByText("Live").waitFor({ timeout: 20_000 });
+      await expect.poll(() => editorText(a.page), { timeout: 15_000 }).not.toBe("");
+    }
+
+    // Carol leaves two comments; Cody sees them arrive, and is not offered to change hers.
+    const first = unique("Tone is too curt");
+    const second = unique("Mention the 5 day window");
+    for (const body of [first, second]) {
+      await carol.page.getByLabel("Comment", { exact: true }).fill(body);
+      await carol.page.getByRole("button", { name: "Comment", exact: true }).click();
+      await carol.page.getByTestId("comment").filter({ hasText: body }).waitFor();
+    }
+    const codysFirst = cody.page.getByTestId("comment").filter({ hasText: first });
+    const codysSecond = cody.page.getByTestId("comment").filter({ hasText: second });
+    await codysSecond.waitFor({ timeout: 10_000 });
+    expect(await codysFirst.getByRole("button", { name: /Edit|Delete/ }).count()).toBe(0);
+
+    // Carol edits the first inline (Enter saves) and deletes the second (after confirming).
+    const edited = unique("Tone is fine, but add a greeting");
+    const carolsFirst = carol.page.getByTestId("comment").filter({ hasText: first });
+    await carolsFirst.getByRole("button", { name: "Edit" }).click();
+    const box = carol.page.getByRole("textbox", { name: "Edit comment" });
+    await box.fill(edited);
+    await box.press("Enter");
+    await carol.page.getByTestId("comment").filter({ hasText: edited }).waitFor();
+    await carol.page.getByTestId("comment").filter({ hasText: second }).getByRole("button", { name: "Delete" }).click();
+    await carol.page.getByRole("dialog").getByRole("button", { name: "Delete comment" }).click();
+    await expect.poll(() => carol.page.getByTestId("comment").filter({ hasText: second }).count()).toBe(0);
+
+    // Cody sees both changes without reloading.
+    await cody.page.getByTestId("comment").filter({ hasText: edited }).waitFor({ timeout: 10_000 });
+    await expect.poll(() => codysSecond.count(), { timeout: 10_000 }).toBe(0);
+    await expect.poll(() => codysFirst.count()).toBe(0);
+    const stored = await sql(stack)`select body from public.comments where case_id = ${caseId} order by created_at`;
+    expect(stored.map((r) => r.body)).toEqual([edited]);
+
+    // Both type into the answer; with authorship on, Carol's legend names both of them.
+    await carol.page.getByTestId("answer-editor").click();
+    await carol.page.keyboard.press("Control+Home");
+    await carol.page.keyboard.type("Hello! ", { delay: 30 });
+    await cody.page.getByTestId("answer-editor").click();
+    await cody.page.keyboard.press("Control+End");
+    await cody.page.keyboard.type(" Thanks for waiting.", { delay: 30 });
+    await expect.poll(() => editorText(carol.page), { timeout: 10_000 }).toContain("Thanks for waiting.");
+
+    await carol.page.getByLabel("Show authorship").check();
+    const legend = carol.page.getByTestId("authorship-legend");
+    await expect.poll(() => legend.textContent(), { timeout: 15_000 }).toMatch(new RegExp(`(?=.*${displayName(carolUser)})(?=.*${displayName(codyUser)})(?=.*Suggestion)`));
+    // The text itself carries who wrote it, in the editor.
+    await carol.page.locator(`.cm-author[title="Written by ${displayName(codyUser)}"]`).filter({ hasText: "Thanks for waiting." }).waitFor({ timeout: 10_000 });
+    await carol.page.locator(`.cm-author[title="Written by ${displayName(carolUser)}"]`).filter({ hasText: "Hello!" }).waitFor();
+    expect(new URL(carol.page.url()).searchParams.get("authorship")).toBe("on");
+
+    // It stays live: what Cody types now is shown as his as it arrives.
+    await cody.page.keyboard.type(" See you soon.", { delay: 30 });
+    await carol.page.locator(`.cm-author[title="Written by ${displayName(codyUser)}"]`).filter({ hasText: "See you soon." }).waitFor({ timeout: 10_000 });
   });
 });

@@ -11,6 +11,7 @@ import { messageOf } from "../../lib/errors.ts";
 import { useCurrentOrg, useMembers } from "../orgs/queries.ts";
 import { useMe } from "../orgs/me.ts";
 import { AnswerEditor } from "./AnswerEditor.tsx";
+import { AuthorshipLegend, AuthorshipToggle, useShowAuthorship } from "./AuthorshipLegend.tsx";
 import { Comments } from "./Comments.tsx";
 import { ApproveDialog, RejectDialog } from "./DecisionDialogs.tsx";
 import { DiffView } from "./DiffView.tsx";
@@ -18,6 +19,7 @@ import { mirrorAnswer, useCase, useCaseLive, useDecide } from "./queries.ts";
 import { RegeneratePanel } from "./RegeneratePanel.tsx";
 import { replaceText } from "./seed.ts";
 import { useCollabDoc, type Participant } from "./useCollabDoc.ts";
+import { useAuthorship } from "./useAuthorship.ts";
 import { useMirror } from "./useMirror.ts";
 import { useYText } from "./useYText.ts";
 import type { CaseWithFeedback } from "./types.ts";
@@ -48,6 +50,8 @@ function CaseRoom({ c }: { c: CaseWithFeedback }) {
   // Before the document has content (never edited, or a read-only viewer), the stored answer stands in.
   const text = liveText || c.suggested_response;
   useMirror(c.id, session?.ytext, session?.provider, c.suggested_response, editable);
+  const [showAuthorship, setShowAuthorship] = useShowAuthorship();
+  const { who, legend } = useAuthorship({ docId, ytext: session?.ytext, myClientId: session?.doc.clientID, myUserId: me.userId, members, enabled: showAuthorship && !!session });
 
   const decide = useDecide(c.id);
   const [approveOpen, setApproveOpen] = useState(false);
@@ -94,10 +98,12 @@ function CaseRoom({ c }: { c: CaseWithFeedback }) {
               <h3 className="section-title">Suggested answer</h3>
               <span className="muted small">{c.suggestion_model ? `drafted by ${c.suggestion_model}` : null}</span>
               <span className="grow" />
+              {session ? <AuthorshipToggle on={showAuthorship} onChange={setShowAuthorship} /> : null}
               {!editable ? <span className="badge badge-neutral">{pending ? "Read only for your role" : "Decided — read only"}</span> : null}
             </div>
+            {session && showAuthorship ? <AuthorshipLegend entries={legend} /> : null}
             {session ? (
-              <AnswerEditor ytext={session.ytext} awareness={session.awareness} editable={editable} label="Suggested answer" />
+              <AnswerEditor ytext={session.ytext} awareness={session.awareness} editable={editable} label="Suggested answer" authors={who} />
             ) : (
               <div className="answer-editor is-readonly"><p className="prose">{c.suggested_response}</p></div>
             )}
@@ -127,7 +133,7 @@ function CaseRoom({ c }: { c: CaseWithFeedback }) {
             </div>
             {c.feedback?.comment ? <blockquote className="prose">{c.feedback.comment}</blockquote> : null}
           </section>
-          <Comments caseId={c.id} orgId={org.org_id} canComment={can(org.role, "case.comment")} members={members} />
+          <Comments caseId={c.id} orgId={org.org_id} canComment={can(org.role, "case.comment")} members={members} me={me.userId} role={org.role} />
         </aside>
       </div>
 

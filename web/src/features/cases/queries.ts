@@ -31,8 +31,9 @@ export function useComments(caseId: string) {
 }
 
 /**
- * The case row and its comments, live: a decision, a mirrored answer or a new comment reaches everyone
- * in the room at once. Reconciles once after a reconnect.
+ * The case row and its comments, live: a decision, a mirrored answer or a new, edited or deleted
+ * comment reaches everyone in the room at once. Reconciles once after a reconnect (the detail key is
+ * a prefix of the comments key, so both are read again).
  */
 export function useCaseLive(caseId: string) {
   const qc = useQueryClient();
@@ -43,13 +44,15 @@ export function useCaseLive(caseId: string) {
           ch.on("postgres_changes", { event: "UPDATE", schema: "public", table: "improvement_cases", filter: `id=eq.${caseId}` }, (msg) => {
             qc.setQueryData<CaseWithFeedback | null>(caseKeys.detail(caseId), (old) => (old ? { ...old, ...(msg.new as ImprovementCase) } : old));
           });
-          ch.on("postgres_changes", { event: "*", schema: "public", table: "comments", filter: `case_id=eq.${caseId}` }, (msg) => {
-            qc.setQueryData<Comment[]>(caseKeys.comments(caseId), (old = []) => {
-              if (msg.eventType === "DELETE") return old.filter((c) => c.id !== (msg.old as Comment).id);
-              const c = msg.new as Comment;
-              const rest = old.filter((x) => x.id !== c.id);
-              return [...rest, c].sort((a, b) => (a.created_at < b.created_at ? -1 : 1));
-            });
+          const upsert = (c: Comment) =>
+            qc.setQueryData<Comment[]>(caseKeys.comments(caseId), (old = []) => [...old.filter((x) => x.id !== c.id), c].sort((a, b) => (a.created_at < b.created_at ? -1 : 1)));
+          ch.on("postgres_changes", { event: "INSERT", schema: "public", table: "comments", filter: `case_id=eq.${caseId}` }, (msg) => upsert(msg.new as Comment));
+          ch.on("postgres_changes", { event: "UPDATE", schema: "public", table: "comments", filter: `case_id=eq.${caseId}` }, (msg) => upsert(msg.new as Comment));
+          // A delete carries only the primary key (comments keeps the default replica identity), so it
+          // cannot be filtered by case: take every comment delete and drop the id if it is ours.
+          ch.on("postgres_changes", { event: "DELETE", schema: "public", table: "comments" }, (msg) => {
+            const id = (msg.old as Partial<Comment>).id;
+            if (id) qc.setQueryData<Comment[]>(caseKeys.comments(caseId), (old) => (old?.some((c) => c.id === id) ? old.filter((c) => c.id !== id) : old));
           });
         },
         onSubscribed: (_ch, again) => {
