@@ -23,9 +23,18 @@ export async function launchBrowser(): Promise<Browser> {
 
 export type Actor = { name: string; user: TestUser; context: BrowserContext; page: Page };
 
+/** apiUrl: the Supabase URL this window uses instead of the stack's own (a proxy in front of it, say). */
+export type OpenOptions = { apiUrl?: string };
+
 /** A named person in their own browser window (separate context: own storage, own session), signed in through the UI. */
-export async function openAs(browser: Browser, name: string, user: TestUser, path = "/"): Promise<Actor> {
+export async function openAs(browser: Browser, name: string, user: TestUser, path = "/", options: OpenOptions = {}): Promise<Actor> {
   const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+  if (options.apiUrl) {
+    // The SPA takes its API URL from /runtime-config.js (web/dev-server.ts); this window gets another one.
+    const { anonKey } = await getStack();
+    const body = `window.__REVIEW_ENV__ = ${JSON.stringify({ supabaseUrl: options.apiUrl, supabaseAnonKey: anonKey })};\n`;
+    await context.route("**/runtime-config.js", (route) => route.fulfill({ contentType: "text/javascript", body }));
+  }
   const page = await context.newPage();
   page.on("pageerror", (err) => console.error(`[${name}] page error:`, err.message));
   await page.goto(`${webUrl()}/sign-in`);
@@ -52,9 +61,9 @@ export function useBrowser() {
     await browser?.close();
   });
   return {
-    async open(name: string, user: TestUser, path = "/"): Promise<Actor> {
+    async open(name: string, user: TestUser, path = "/", options: OpenOptions = {}): Promise<Actor> {
       if (!browser) throw new Error("useBrowser().open called outside a test");
-      const actor = await openAs(browser, name, user, path);
+      const actor = await openAs(browser, name, user, path, options);
       actors.push(actor);
       return actor;
     },

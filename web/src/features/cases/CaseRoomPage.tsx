@@ -10,6 +10,7 @@ import { dateTime } from "../../lib/format.ts";
 import { messageOf } from "../../lib/errors.ts";
 import { useCurrentOrg, useMembers } from "../orgs/queries.ts";
 import { useMe } from "../orgs/me.ts";
+import { useConnection } from "../connection/state.ts";
 import { AnswerEditor } from "./AnswerEditor.tsx";
 import { AuthorshipLegend, AuthorshipToggle, useShowAuthorship } from "./AuthorshipLegend.tsx";
 import { Comments } from "./Comments.tsx";
@@ -150,7 +151,9 @@ function CaseRoom({ c }: { c: CaseWithFeedback }) {
 }
 
 function Presence({ participants, status }: { participants: Participant[]; status: string }) {
-  const label = status === "connected" ? "Live" : status === "connecting" ? "Connecting…" : "Offline — edits kept";
+  // Without a network the provider keeps retrying ("connecting"); the person should read that they are offline.
+  const online = useConnection((s) => s.online);
+  const label = status === "connected" ? "Live" : !online || status !== "connecting" ? "Offline — edits kept" : "Connecting…";
   return (
     <div className="room-presence" aria-label="In this room">
       <span className={`conn conn-${status === "connected" ? "good" : "warn"}`} data-testid="doc-status"><span className="conn-dot" />{label}</span>
