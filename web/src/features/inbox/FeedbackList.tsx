@@ -27,7 +27,7 @@ type Props = {
 /** The inbox list, virtualized: only the visible rows (plus a margin) are in the DOM, at any size. */
 export function FeedbackList({ rows, cursor, openId, selected, viewers, members, me, hasMore, loadingMore, loadMore, onActivate, onToggle, scrollToCursor }: Props) {
   const parentRef = useRef<HTMLDivElement>(null);
-  const virtualizer = useVirtualizer({ count: rows.length, getScrollElement: () => parentRef.current, estimateSize: () => ROW_HEIGHT, overscan: 12, getItemKey: (i) => rows[i]!.id });
+  const virtualizer = useVirtualizer({ count: rows.length, getScrollElement: () => parentRef.current, estimateSize: () => ROW_HEIGHT, overscan: 6, getItemKey: (i) => rows[i]!.id });
   const items = virtualizer.getVirtualItems();
   const last = items[items.length - 1];
 
@@ -93,7 +93,17 @@ const Row = memo(function Row({ row, isCursor, isOpen, isSelected, viewers, clai
       data-status={row.status}
       onClick={() => onActivate(row.id)}
     >
-      <input type="checkbox" className="frow-check" aria-label="Select" checked={isSelected} onClick={(e) => e.stopPropagation()} onChange={() => onToggle(row.id)} tabIndex={-1} />
+      {/* Not an <input>: a form control per row made every scroll frame's style and layout dearer (see bench/README-web.md). */}
+      <span
+        role="checkbox"
+        className="frow-check"
+        aria-label="Select"
+        aria-checked={isSelected}
+        onClick={(e) => {
+          e.stopPropagation();
+          onToggle(row.id);
+        }}
+      />
       <span className={`rating rating-${row.rating}`} aria-label={`Rated ${row.rating} of 5`}>{row.rating}</span>
       <div className="frow-main">
         <div className="frow-query">{row.query}</div>
