@@ -9,6 +9,7 @@ import { acquireLock } from "./lock.ts";
 import { createLogger, type Logger } from "./log.ts";
 import { startEmbeddedPostgres, type DatabaseHandle } from "./postgres.ts";
 import { createRestAuth, migrate, seedSql } from "./rest.ts";
+import { changedMigrations, driftAdvice } from "./migration-drift.ts";
 import { denoBinary } from "./functions/runner.ts";
 
 export type StackOptions = {
@@ -70,7 +71,16 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     cleanups.push(() => (app.connection as unknown as { close(): Promise<void> }).close());
     await app.ensureSystemSchema();
 
-    await migrate(app, root, log.child("migrate"));
+    const drifted = await changedMigrations(sql, root);
+    const driftNote = drifted.length ? driftAdvice(drifted, opts.databaseUrl ? null : dataDir) : null;
+    if (driftNote) log.warn(driftNote);
+    try {
+      await migrate(app, root, log.child("migrate"));
+    } catch (err) {
+      // A later migration failing on an edited earlier one is the usual way drift shows; say so.
+      if (driftNote) throw new Error(`${(err as Error).message}\n${driftNote}`, { cause: err });
+      throw err;
+    }
     const seed = seedSql(root);
     if (seed && (await needsSeed(sql))) {
       log.info("fresh database: applying supabase/seed.sql");
