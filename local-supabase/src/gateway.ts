@@ -7,7 +7,7 @@ import { FunctionRunner } from "./functions/runner.ts";
 import { HttpError, readBody, sendFetchResponse, sendJson, sendWholeResponse, toFetchRequest } from "./http-util.ts";
 import { verifyJwt, type ApiKeys } from "./keys.ts";
 import type { Logger } from "./log.ts";
-import { handOffCredentials, type LiteApp } from "./rest.ts";
+import { handOffCredentials, handOffTaken, type LiteApp } from "./rest.ts";
 import type { ResolvedKey } from "@supabase/lite";
 import { postgrestStatus } from "./rest-errors.ts";
 
@@ -82,6 +82,10 @@ export function createGateway(deps: GatewayDeps) {
           request = toFetchRequest(req, body, origin);
         }
         let response = await app.fetch(request, { peerAddress: req.socket.remoteAddress ?? null } as never);
+        if (!handOffTaken(request)) {
+          log.error(`${req.method} ${url.pathname}: lite did not take the caller's verified claims; answer withheld`);
+          return sendJson(res, 500, { code: "internal_error", message: "The REST engine did not apply the caller's credentials" }, corsHeaders);
+        }
         if (p.startsWith("/rest/v1/") && response.status >= 500) response = await remapDatabaseError(response, Boolean(req.headers.authorization));
         return await sendWholeResponse(res, response, corsHeaders);
       }

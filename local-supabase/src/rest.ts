@@ -43,7 +43,10 @@ export async function createRestAuth(opts: RestAuthOptions) {
         apiKeys: {
           resolver: (async (key, c) => {
             const vetted = handedOff.get(c.req.raw);
-            if (vetted) return vetted;
+            if (vetted) {
+              handedOff.delete(c.req.raw);
+              return vetted;
+            }
             const v = await verifyJwt(key, opts.jwtSecret);
             if (!v.ok || (v.claims.role !== "anon" && v.claims.role !== "service_role")) return null;
             return { type: v.claims.role === "service_role" ? "secret" : "publishable", claims: v.claims };
@@ -71,6 +74,15 @@ const handedOff = new WeakMap<Request, ResolvedKey>();
 /** `request` must carry no Authorization header: lite then takes `key`'s claims as the caller. */
 export function handOffCredentials(request: Request, key: ResolvedKey) {
   handedOff.set(request, key);
+}
+
+/**
+ * Whether lite picked up the claims handed off with `request`. If a lite upgrade stopped asking the
+ * resolver, the request would have run as the API key's role (anon, usually): no leak, but a user's
+ * data silently missing. The gateway refuses the answer instead.
+ */
+export function handOffTaken(request: Request): boolean {
+  return !handedOff.has(request);
 }
 
 const CONTEXT_STATEMENT = "select set_config('role', $1, true), set_config('request.jwt.claim.sub', $2, true)";
