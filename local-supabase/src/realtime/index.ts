@@ -21,6 +21,8 @@ export type RealtimeOptions = {
   limits?: Partial<Limits>;
   /** Publication read for postgres_changes. Default 'supabase_realtime'. */
   publication?: string;
+  /** realtime.messages rows older than this are deleted (hourly). Default 72 h, as Supabase keeps about three days. */
+  messageRetentionHours?: number;
 };
 
 export type RealtimeServer = {
@@ -30,7 +32,11 @@ export type RealtimeServer = {
   close(): Promise<void>;
   /** Counters for logs, tests and the bench. */
   stats(): { connections: number; channels: number; pgBindings: number };
+  /** Deletes realtime.messages rows past the retention; returns how many. Runs hourly by itself. */
+  pruneMessages(): Promise<number>;
 };
+
+const PRUNE_EVERY_MS = 60 * 60 * 1000;
 
 const WS_PATH = /^\/realtime\/v1\/websocket\/?$/;
 const BROADCAST_PATH = /^\/realtime\/v1\/api\/broadcast\/?$/;
@@ -52,6 +58,15 @@ export function createRealtimeServer(opts: RealtimeOptions): RealtimeServer {
     onTransaction: (changes) => hub.changes.dispatch(changes),
   });
   let sweep: NodeJS.Timeout | null = null;
+  let pruner: NodeJS.Timeout | null = null;
+  const retentionHours = opts.messageRetentionHours ?? 72;
+
+  // Every realtime.send() and broadcast_changes() row stays in realtime.messages; Supabase drops its
+  // daily partitions after a few days. Without this the table only grows.
+  async function pruneMessages(): Promise<number> {
+    const gone = await sql`delete from realtime.messages where inserted_at < now() - make_interval(hours => ${retentionHours})`;
+    return gone.count;
+  }
   let unlisten: (() => Promise<void>) | null = null;
 
   async function deliverDbMessage(id: string): Promise<void> {
@@ -80,6 +95,13 @@ export function createRealtimeServer(opts: RealtimeOptions): RealtimeServer {
         Math.max(50, Math.min(5000, heartbeatTimeoutMs / 4)),
       );
       sweep.unref();
+      const prune = () => void pruneMessages().then(
+        (n) => n && log.info(`removed ${n} realtime.messages rows older than ${retentionHours} h`),
+        (err) => log.warn(`pruning realtime.messages failed: ${(err as Error).message}`),
+      );
+      prune();
+      pruner = setInterval(prune, PRUNE_EVERY_MS);
+      pruner.unref();
       log.info(`realtime ready (slot ${opts.slotName ?? "local_supabase_realtime"})`);
     },
 
@@ -183,12 +205,15 @@ export function createRealtimeServer(opts: RealtimeOptions): RealtimeServer {
 
     async close() {
       if (sweep) clearInterval(sweep);
+      if (pruner) clearInterval(pruner);
       for (const c of [...hub.connections]) c.terminate(1001, "server shutting down");
       wss.close();
       await replication.stop();
       await unlisten?.().catch(() => undefined);
       await sql.end({ timeout: 2 });
     },
+
+    pruneMessages,
 
     stats() {
       let channels = 0;
