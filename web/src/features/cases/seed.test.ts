@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import * as Y from "yjs";
 import { replaceText, seedUpdate } from "./seed.ts";
+import { authorRuns } from "./authorship.ts";
 
 describe("case document seeding", () => {
   it("two editors seeding the same empty document at once keep the text once", () => {
@@ -31,5 +32,21 @@ describe("case document seeding", () => {
     replaceText(t, "new text", "regenerate");
     expect(t.toString()).toBe("new text");
     expect(transactions).toBe(1);
+  });
+
+  it("writes the regenerated text as the suggestion's, not as the clicking curator's", () => {
+    const d = new Y.Doc();
+    const t = d.getText("answer");
+    t.insert(0, "the curator's words");
+    const origins: unknown[] = [];
+    d.on("update", (_u: Uint8Array, origin: unknown) => origins.push(origin));
+    replaceText(t, "regenerated", "regenerate");
+    expect(origins).toEqual(["regenerate"]);
+    const writers = authorRuns(t).map((r) => r.clientId);
+    expect(writers).toHaveLength(1);
+    expect(writers[0]).not.toBe(d.clientID);
+    // The curator keeps typing with their own client after it.
+    t.insert(t.length, "!");
+    expect(authorRuns(t).map((r) => r.clientId)).toEqual([writers[0], d.clientID]);
   });
 });

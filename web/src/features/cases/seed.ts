@@ -25,10 +25,32 @@ export function seedUpdate(docId: string, field: string, text: string): Uint8Arr
   return update;
 }
 
-/** Replaces the whole text in one transaction (a regenerated suggestion the curators chose to use). */
+/**
+ * Replaces the whole text with a regenerated suggestion the curators chose to use, in one update.
+ * The model wrote the new text, not the curator who clicked, so it is written by a Yjs client id of
+ * its own that no one registers in doc_clients: authorship then shows it as the suggestion, like the
+ * first seeded answer. The curator's own client still stores and sends the update.
+ */
 export function replaceText(ytext: Y.Text, text: string, origin: unknown): void {
-  ytext.doc!.transact(() => {
-    ytext.delete(0, ytext.length);
-    ytext.insert(0, text);
-  }, origin);
+  const doc = ytext.doc!;
+  const field = [...doc.share.entries()].find(([, v]) => v === ytext)?.[0];
+  if (field === undefined) throw new Error("replaceText: the Y.Text is not a top-level type of its document");
+  const writer = new Y.Doc();
+  writer.clientID = unusedClientId(doc);
+  Y.applyUpdate(writer, Y.encodeStateAsUpdate(doc));
+  const target = writer.getText(field);
+  writer.transact(() => {
+    target.delete(0, target.length);
+    target.insert(0, text);
+  });
+  Y.applyUpdate(doc, Y.encodeStateAsUpdate(writer, Y.encodeStateVector(doc)), origin);
+  writer.destroy();
+}
+
+/** A random 32-bit client id (as Yjs picks them) that has never written to this document. */
+function unusedClientId(doc: Y.Doc): number {
+  for (;;) {
+    const id = crypto.getRandomValues(new Uint32Array(1))[0]!;
+    if (id !== doc.clientID && !doc.store.clients.has(id)) return id;
+  }
 }
