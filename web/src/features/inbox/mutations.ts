@@ -2,6 +2,7 @@ import { useQueryClient, type QueryKey } from "@tanstack/react-query";
 import { supabase } from "../../lib/supabase.ts";
 import { AppError, messageOf, unwrap } from "../../lib/errors.ts";
 import { toast } from "../../components/ui/toast.tsx";
+import { holdFetches } from "../../lib/hold-fetches.ts";
 import { findRow, type InboxData } from "./cache.ts";
 import { inboxKeys, writeRowToCaches } from "./queries.ts";
 import type { FeedbackDetail, FeedbackRow } from "./types.ts";
@@ -30,7 +31,7 @@ export function useTriage(orgId: string, me: string, onClaimed?: (feedbackId: st
   };
 
   async function optimistic(rows: FeedbackRow[], patch: (r: FeedbackRow) => FeedbackRow, send: () => Promise<void>, failure: string): Promise<boolean> {
-    await qc.cancelQueries({ queryKey: inboxKeys.all(orgId) });
+    const release = await holdFetches(qc, inboxKeys.all(orgId));
     const snapshot: Snapshot = [
       ...qc.getQueriesData({ queryKey: inboxKeys.all(orgId) }),
       ...rows.map((r) => [inboxKeys.detail(r.id), qc.getQueryData(inboxKeys.detail(r.id))] as [QueryKey, unknown]),
@@ -43,6 +44,8 @@ export function useTriage(orgId: string, me: string, onClaimed?: (feedbackId: st
       for (const [key, data] of snapshot) qc.setQueryData(key, data);
       toast.error(failure, `${messageOf(err)} Your change was undone.`);
       return false;
+    } finally {
+      release();
     }
   }
 
