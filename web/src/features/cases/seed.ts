@@ -33,7 +33,7 @@ export function seedUpdate(docId: string, field: string, text: string): Uint8Arr
  */
 export function replaceText(ytext: Y.Text, text: string, origin: unknown): void {
   const doc = ytext.doc!;
-  const field = [...doc.share.entries()].find(([, v]) => v === ytext)?.[0];
+  const field = [...doc.share.entries()].find(([, v]) => (v as unknown) === ytext)?.[0];
   if (field === undefined) throw new Error("replaceText: the Y.Text is not a top-level type of its document");
   const writer = new Y.Doc();
   writer.clientID = unusedClientId(doc);
