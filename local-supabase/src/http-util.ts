@@ -57,7 +57,9 @@ function nodeHeaders(response: Response, extraHeaders: Record<string, string>) {
  */
 export async function sendWholeResponse(res: http.ServerResponse, response: Response, extraHeaders: Record<string, string> = {}) {
   const body = response.body ? Buffer.from(await response.arrayBuffer()) : EMPTY;
-  res.writeHead(response.status, { ...nodeHeaders(response, extraHeaders), "content-length": String(body.length) });
+  // Headers set one by one (not writeHead) let Node add the Content-Length itself, and none on a 204 or a HEAD answer.
+  res.statusCode = response.status;
+  for (const [k, v] of Object.entries(nodeHeaders(response, extraHeaders))) res.setHeader(k, v);
   res.end(body);
 }
 
