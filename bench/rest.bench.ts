@@ -15,6 +15,10 @@ import { fmt, load, median, type LoadResult } from "./lib.ts";
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 400);
+// Quicker looks while working on the gateway: BENCH_CLIENTS=1, BENCH_QUERIES=select, BENCH_COLD_START=0.
+const CLIENTS = (process.env.BENCH_CLIENTS ?? "1,16").split(",").map(Number);
+const QUERIES = process.env.BENCH_QUERIES ?? "select,insert";
+const COLD_START = process.env.BENCH_COLD_START !== "0";
 
 // The gateway runs in its own process, as `npm start` runs it: in-process, the benchmark's own clients
 // would share its event loop and the numbers would measure both.
@@ -59,8 +63,9 @@ try {
   };
 
   const rows: string[] = [];
-  for (const [name, rest, direct] of [["filtered 50-row select", restSelect, rawSelect], ["insert, return=representation", restInsert, rawInsert]] as const) {
-    for (const c of [1, 16]) {
+  const queries = [["select", "filtered 50-row select", restSelect, rawSelect], ["insert", "insert, return=representation", restInsert, rawInsert]] as const;
+  for (const [, name, rest, direct] of queries.filter(([key]) => QUERIES.includes(key))) {
+    for (const c of CLIENTS) {
       await load(rest, 50, c); // warm-up
       await load(direct, 50, c);
       const restRuns: LoadResult[] = [];
@@ -86,16 +91,18 @@ try {
 }
 
 // Cold start: `npm start`'s entry point to the first healthy answer, on a fresh and on an existing data dir.
-const startDir = fs.mkdtempSync(path.join(os.tmpdir(), "bench-start-"));
-const fresh: number[] = [];
-const warm: number[] = [];
-for (let r = 0; r < 3; r++) {
+if (COLD_START) {
+  const startDir = fs.mkdtempSync(path.join(os.tmpdir(), "bench-start-"));
+  const fresh: number[] = [];
+  const warm: number[] = [];
+  for (let r = 0; r < 3; r++) {
+    fs.rmSync(startDir, { recursive: true, force: true });
+    fresh.push(await timeToHealthy(startDir));
+    warm.push(await timeToHealthy(startDir));
+  }
   fs.rmSync(startDir, { recursive: true, force: true });
-  fresh.push(await timeToHealthy(startDir));
-  warm.push(await timeToHealthy(startDir));
+  console.log(`\nstart to first healthy /health (median of 3): fresh data dir ${fmt(median(fresh) / 1000, 1)} s, existing ${fmt(median(warm) / 1000, 1)} s`);
 }
-fs.rmSync(startDir, { recursive: true, force: true });
-console.log(`\nstart to first healthy /health (median of 3): fresh data dir ${fmt(median(fresh) / 1000, 1)} s, existing ${fmt(median(warm) / 1000, 1)} s`);
 
 async function startGatewayProcess(dir: string) {
   const apiPort = await freePort();
