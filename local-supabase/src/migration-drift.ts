@@ -17,13 +17,17 @@ export async function changedMigrations(sql: postgres.Sql, root: string): Promis
   const applied = await sql<{ version: string; statements: string[] | null }[]>`select version, statements from supabase_migrations.schema_migrations`;
   const stored = new Map(applied.map((r) => [r.version, r.statements]));
   const changed: string[] = [];
-  for (const file of fs.readdirSync(dir).filter((f) => f.endsWith(".sql")).sort()) {
+  const files = fs.readdirSync(dir).filter((f) => f.endsWith(".sql")).sort();
+  for (const file of files) {
     const version = file.split("_")[0]!;
     const statements = stored.get(version);
     if (!statements) continue;
     const now = splitSqlStatements(fs.readFileSync(path.join(dir, file), "utf8"));
     if (JSON.stringify(now) !== JSON.stringify(statements)) changed.push(file);
   }
+  // An applied migration whose file is gone has changed too (the Supabase CLI refuses to push then).
+  const present = new Set(files.map((f) => f.split("_")[0]!));
+  for (const version of stored.keys()) if (!present.has(version)) changed.push(`${version}_* (file removed)`);
   return changed;
 }
 
