@@ -3,12 +3,20 @@ import { useNavigate } from "react-router";
 import { Dialog } from "../../components/ui/Dialog.tsx";
 import { Button } from "../../components/ui/Button.tsx";
 import { Field } from "../../components/ui/Field.tsx";
-import { callFunction } from "../../lib/functions.ts";
 import { AppError, messageOf } from "../../lib/errors.ts";
 import { useTagCounts } from "../training/queries.ts";
-import type { Job, Model } from "./queries.ts";
+import { useStartJob, type Job, type Model } from "./queries.ts";
 
 const BASE_MODELS = ["offline-strong-1", "offline-fast-1"];
+
+/** After a start: close the dialog and go to the new job, where its progress streams. */
+function useOpenJob(orgSlug: string, onClose: () => void) {
+  const navigate = useNavigate();
+  return (job: Job) => {
+    onClose();
+    navigate(`/o/${orgSlug}/jobs/${job.id}`);
+  };
+}
 
 function FormError({ error }: { error: unknown }) {
   if (!error) return null;
@@ -18,33 +26,22 @@ function FormError({ error }: { error: unknown }) {
 
 export function FineTuneDialog({ open, onClose, orgId, orgSlug }: { open: boolean; onClose(): void; orgId: string; orgSlug: string }) {
   const counts = useTagCounts(orgId);
-  const navigate = useNavigate();
+  const opened = useOpenJob(orgSlug, onClose);
   const [name, setName] = useState("");
   const [baseModel, setBaseModel] = useState(BASE_MODELS[0]!);
   const [tags, setTags] = useState<string[]>([]);
   const [minSamples, setMinSamples] = useState(10);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
+  const start = useStartJob();
   const selectedCount = tags.length ? null : counts.data?.total;
 
-  async function submit(e: FormEvent) {
+  function submit(e: FormEvent) {
     e.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
-      const { job } = await callFunction<{ job: Job }>("start-fine-tune-job", { orgId, name: name.trim(), baseModel, tags, minSamples });
-      onClose();
-      navigate(`/o/${orgSlug}/jobs/${job.id}`);
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
+    start.mutate({ fn: "start-fine-tune-job", body: { orgId, name: name.trim(), baseModel, tags, minSamples } }, { onSuccess: ({ job }) => opened(job) });
   }
 
   return (
     <Dialog open={open} onOpenChange={(o) => !o && onClose()} title="Start a fine-tune" description="Trains on approved training examples; the job runs on a worker and its progress streams here." wide>
-      <form className="stack" onSubmit={(e) => void submit(e)}>
+      <form className="stack" onSubmit={submit}>
         <Field label="Name"><input required maxLength={120} value={name} onChange={(e) => setName(e.target.value)} placeholder="support-answers-v3" autoFocus /></Field>
         <Field label="Base model">
           <select value={baseModel} onChange={(e) => setBaseModel(e.target.value)}>{BASE_MODELS.map((m) => <option key={m}>{m}</option>)}</select>
@@ -63,10 +60,10 @@ export function FineTuneDialog({ open, onClose, orgId, orgSlug }: { open: boolea
           <span className="field-hint">{tags.length ? "Examples with any of the selected tags." : `No tag selected: all ${selectedCount ?? "…"} examples.`}</span>
         </fieldset>
         <Field label="Minimum examples"><input type="number" min={2} max={100000} value={minSamples} onChange={(e) => setMinSamples(Number(e.target.value))} /></Field>
-        <FormError error={error} />
+        <FormError error={start.error} />
         <div className="row-end">
           <Button type="button" onClick={onClose}>Cancel</Button>
-          <Button type="submit" variant="primary" busy={busy}>Start fine-tune</Button>
+          <Button type="submit" variant="primary" busy={start.isPending}>Start fine-tune</Button>
         </div>
       </form>
     </Dialog>
@@ -74,7 +71,7 @@ export function FineTuneDialog({ open, onClose, orgId, orgSlug }: { open: boolea
 }
 
 export function EvaluationDialog({ open, onClose, orgId, orgSlug, models }: { open: boolean; onClose(): void; orgId: string; orgSlug: string; models: Model[] }) {
-  const navigate = useNavigate();
+  const opened = useOpenJob(orgSlug, onClose);
   const counts = useTagCounts(orgId);
   const choices = [...BASE_MODELS, ...models.map((m) => `offline-ft:${m.id}`)];
   const labelOf = (v: string) => models.find((m) => `offline-ft:${m.id}` === v)?.name ?? v;
@@ -84,31 +81,26 @@ export function EvaluationDialog({ open, onClose, orgId, orgSlug, models }: { op
   const [tags, setTags] = useState<string[]>([]);
   const [limit, setLimit] = useState(50);
   const [promote, setPromote] = useState(false);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
+  const start = useStartJob();
 
-  async function submit(e: FormEvent) {
+  function submit(e: FormEvent) {
     e.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
-      const { job } = await callFunction<{ job: Job }>("start-evaluation", {
-        orgId, name: name.trim(),
-        variantA: { model: a, label: labelOf(a) }, variantB: { model: b, label: labelOf(b) },
-        evalSet: { source: "training_examples", tags, limit }, promote,
-      });
-      onClose();
-      navigate(`/o/${orgSlug}/jobs/${job.id}`);
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
+    start.mutate(
+      {
+        fn: "start-evaluation",
+        body: {
+          orgId, name: name.trim(),
+          variantA: { model: a, label: labelOf(a) }, variantB: { model: b, label: labelOf(b) },
+          evalSet: { source: "training_examples", tags, limit }, promote,
+        },
+      },
+      { onSuccess: ({ job }) => opened(job) },
+    );
   }
 
   return (
     <Dialog open={open} onOpenChange={(o) => !o && onClose()} title="Start an A/B evaluation" description="Both variants answer the same questions; a judge compares them and the gate tests whether B is really better." wide>
-      <form className="stack" onSubmit={(e) => void submit(e)}>
+      <form className="stack" onSubmit={submit}>
         <Field label="Name"><input required maxLength={120} value={name} onChange={(e) => setName(e.target.value)} autoFocus /></Field>
         <div className="grid-2">
           <Field label="Variant A (current)"><select value={a} onChange={(e) => setA(e.target.value)}>{choices.map((c) => <option key={c} value={c}>{labelOf(c)}</option>)}</select></Field>
@@ -125,10 +117,10 @@ export function EvaluationDialog({ open, onClose, orgId, orgSlug, models }: { op
         </fieldset>
         <Field label="Questions (at most)"><input type="number" min={1} max={5000} value={limit} onChange={(e) => setLimit(Number(e.target.value))} /></Field>
         <label className="row"><input type="checkbox" checked={promote} onChange={(e) => setPromote(e.target.checked)} /> Make B live if it passes the gate</label>
-        <FormError error={error} />
+        <FormError error={start.error} />
         <div className="row-end">
           <Button type="button" onClick={onClose}>Cancel</Button>
-          <Button type="submit" variant="primary" busy={busy}>Start evaluation</Button>
+          <Button type="submit" variant="primary" busy={start.isPending}>Start evaluation</Button>
         </div>
       </form>
     </Dialog>

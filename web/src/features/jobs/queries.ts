@@ -115,6 +115,13 @@ export function useJobEventsLive(jobId: string) {
   );
 }
 
+/** Starts a fine-tune or an A/B evaluation through its Edge Function (which checks the role and the config). */
+export function useStartJob() {
+  return useMutation({
+    mutationFn: ({ fn, body }: { fn: "start-fine-tune-job" | "start-evaluation"; body: Record<string, unknown> }) => callFunction<{ job: Job }>(fn, body),
+  });
+}
+
 export function useCancelJob() {
   return useMutation({ mutationFn: (jobId: string) => callFunction<{ status: string }>("cancel-job", { jobId }) });
 }
