@@ -13,6 +13,8 @@ const envSchema = z.object({
   LOCAL_SUPABASE_HOST: z.string().default("127.0.0.1"),
   JWT_SECRET: z.string().min(32, "JWT_SECRET must be at least 32 characters").optional(),
   ANTHROPIC_API_KEY: z.string().optional(),
+  /** `off` sends every REST request through lite (to compare, or to rule the fast path out). */
+  LOCAL_SUPABASE_REST_FAST: z.enum(["on", "off"]).default("on"),
   LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
 });
 

@@ -10,6 +10,7 @@ import type { Logger } from "./log.ts";
 import { handOffCredentials, handOffTaken, type LiteApp } from "./rest.ts";
 import type { ResolvedKey } from "@supabase/lite";
 import { postgrestStatus } from "./rest-errors.ts";
+import type { Caller, FastRest } from "./rest-fast/index.ts";
 
 export type Mount = {
   /** Returns true when it handled the request. */
@@ -27,6 +28,7 @@ export type GatewayDeps = {
   realtime?: Mount & { handleUpgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer): void };
   llm?: Mount;
   versions: Record<string, string>;
+  fastRest?: FastRest;
 };
 
 // Supabase answers preflights for the REST/Auth gateway with these (Kong's cors plugin).
@@ -75,6 +77,15 @@ export function createGateway(deps: GatewayDeps) {
           if ("refusal" in caller) {
             const { refusal } = caller;
             return sendJson(res, 401, refusal, { ...corsHeaders, "www-authenticate": `Bearer error="invalid_token", error_description="${refusal.message}"` });
+          }
+          const fastCaller = caller.key && deps.fastRest ? asFastCaller(caller.key) : null;
+          if (fastCaller) {
+            const answer = await deps.fastRest!.serve(restParts(req, url, body), fastCaller);
+            if (answer) {
+              res.statusCode = answer.status;
+              for (const [k, v] of Object.entries({ ...answer.headers, ...corsHeaders })) res.setHeader(k, v);
+              return void res.end(answer.body);
+            }
           }
           request = toFetchRequest(req, body, origin, caller.key ? ["authorization"] : []);
           if (caller.key) handOffCredentials(request, caller.key);
@@ -198,6 +209,29 @@ const knownMessages: Array<[RegExp, string]> = [
   [/violates foreign key constraint/, "23503"],
   [/duplicate key value violates unique constraint/, "23505"],
 ];
+
+const FAST_ROLES = new Set(["anon", "authenticated", "service_role"]);
+
+/** The verified caller, for the roles the fast path serves (lite handles any other). */
+function asFastCaller(key: ResolvedKey): Caller | null {
+  const claims = key.claims as Record<string, unknown> | undefined;
+  const role = claims?.role;
+  if (!claims || typeof role !== "string" || !FAST_ROLES.has(role)) return null;
+  return { role: role as Caller["role"], claims };
+}
+
+function restParts(req: http.IncomingMessage, url: URL, body: Buffer) {
+  return {
+    method: req.method ?? "GET",
+    path: url.pathname.slice("/rest/v1".length),
+    query: url.searchParams,
+    header: (name: string) => {
+      const v = req.headers[name];
+      return Array.isArray(v) ? v.join(", ") : v;
+    },
+    body,
+  };
+}
 
 function toHeaders(req: http.IncomingMessage): Headers {
   const h = new Headers();

@@ -30,6 +30,7 @@ try {
     host: env.LOCAL_SUPABASE_HOST,
     databaseUrl: env.DATABASE_URL,
     jwtSecret: env.JWT_SECRET,
+    restFastPath: env.LOCAL_SUPABASE_REST_FAST === "on",
     log,
   });
   const extras = await startApps(stack).catch(async (err) => {

@@ -11,6 +11,7 @@ import { startEmbeddedPostgres, type DatabaseHandle } from "./postgres.ts";
 import { createRestAuth, migrate, seedSql } from "./rest.ts";
 import { changedMigrations, driftAdvice } from "./migration-drift.ts";
 import { denoBinary } from "./functions/runner.ts";
+import { FastRest } from "./rest-fast/index.ts";
 
 export type StackOptions = {
   root?: string;
@@ -23,6 +24,8 @@ export type StackOptions = {
   /** Environment handed to Edge Functions and the LLM layer (ANTHROPIC_API_KEY, LANGFUSE_*, …). */
   env?: Record<string, string | undefined>;
   log?: Logger;
+  /** The REST fast path (rest-fast/); on unless turned off. */
+  restFastPath?: boolean;
 };
 
 export type StackInfo = {
@@ -110,6 +113,12 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     };
 
     const deps: GatewayDeps = { app, sql, keys, root, functionEnv, log, versions };
+    if (opts.restFastPath !== false) {
+      const fast = new FastRest(db.url, log.child("rest-fast"));
+      await fast.start();
+      cleanups.push(() => fast.close());
+      deps.fastRest = fast;
+    }
     const realtime = await optionalModule<{ createRealtimeServer: (o: unknown) => NonNullable<GatewayDeps["realtime"]> & { start(): Promise<void>; close(): Promise<void> } }>("./realtime/index.ts");
     if (realtime) {
       const rt = realtime.createRealtimeServer({ databaseUrl: db.url, jwtSecret: keys.jwtSecret, log: log.child("realtime") });
@@ -169,6 +178,7 @@ async function bootstrap(sql: postgres.Sql): Promise<boolean> {
     await tx`select pg_advisory_xact_lock(54321)`;
     await tx.unsafe(fs.readFileSync(path.join(bootstrapDir, "00-roles.sql"), "utf8"));
     await tx.unsafe(fs.readFileSync(path.join(bootstrapDir, "10-realtime.sql"), "utf8"));
+    await tx.unsafe(fs.readFileSync(path.join(bootstrapDir, "15-schema-watch.sql"), "utf8"));
   });
   const [row] = await sql`select to_regclass('supabase_migrations.schema_migrations') is not null as exists`;
   if (!row?.exists) return true;

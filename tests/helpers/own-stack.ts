@@ -7,11 +7,11 @@ import { closeSql } from "./stack.ts";
  * A stack of the suite's own, for suites that must not share the run's database: ones that run
  * workers (which claim every queued job they see) or that need a different function environment.
  */
-export async function startOwnStack(label: string, env: StackOptions["env"] = {}): Promise<Stack & { dispose(): Promise<void> }> {
+export async function startOwnStack(label: string, env: StackOptions["env"] = {}, options: Pick<StackOptions, "restFastPath"> = {}): Promise<Stack & { dispose(): Promise<void> }> {
   const runs = path.resolve(import.meta.dirname, "..", "..", ".data", "test-runs");
   fs.mkdirSync(runs, { recursive: true });
   const dataDir = fs.mkdtempSync(path.join(runs, `${label}-`));
-  const stack = await startStack({ dataDir, apiPort: 0, dbPort: await freePort(), log: createLogger(label, "error"), env: { LLM_RATE_LIMIT_PER_MINUTE: "600", ...env } });
+  const stack = await startStack({ dataDir, apiPort: 0, dbPort: await freePort(), log: createLogger(label, "error"), env: { LLM_RATE_LIMIT_PER_MINUTE: "600", ...env }, ...options });
   return {
     ...stack,
     async dispose() {
