@@ -90,6 +90,7 @@ export class FastRest {
     } catch (err) {
       this.stats.failed++;
       const code = (err as { code?: string }).code;
+      this.log.debug(`${req.method} ${req.path}: database error ${code ?? "?"} (${(err as Error).message}); lite answers instead`);
       // An unknown column or table means the cached schema is behind (a missed notification); catch up.
       if (code === "42703" || code === "42P01") void this.reload();
       return null;
