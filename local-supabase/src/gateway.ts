@@ -78,7 +78,7 @@ export function createGateway(deps: GatewayDeps) {
             const { refusal } = caller;
             return sendJson(res, 401, refusal, { ...corsHeaders, "www-authenticate": `Bearer error="invalid_token", error_description="${refusal.message}"` });
           }
-          const fastCaller = caller.key && deps.fastRest ? asFastCaller(caller.key) : null;
+          const fastCaller = caller.key && deps.fastRest ? asFastCaller(caller.key, req.headers["user-agent"]) : null;
           if (fastCaller) {
             const answer = await deps.fastRest!.serve(restParts(req, url, body), fastCaller);
             if (answer) {
@@ -212,8 +212,12 @@ const knownMessages: Array<[RegExp, string]> = [
 
 const FAST_ROLES = new Set(["anon", "authenticated", "service_role"]);
 
+// lite refuses a secret (service) key sent from a browser; those requests go to lite to be refused.
+const BROWSER = /^\s*Mozilla\s*\/\s*5\s*\.\s*0/i;
+
 /** The verified caller, for the roles the fast path serves (lite handles any other). */
-function asFastCaller(key: ResolvedKey): Caller | null {
+function asFastCaller(key: ResolvedKey, userAgent: string | undefined): Caller | null {
+  if (key.type === "secret" && userAgent && BROWSER.test(userAgent)) return null;
   const claims = key.claims as Record<string, unknown> | undefined;
   const role = claims?.role;
   if (!claims || typeof role !== "string" || !FAST_ROLES.has(role)) return null;

@@ -250,4 +250,29 @@ describe("REST fast path: same answers as lite", () => {
     }
     await waitFor(async () => (await viaFast({ path: "/fast_probe?select=*", token: alice.accessToken })) === null, { message: "the dropped table left to lite" });
   });
+
+  it("turns itself off while it cannot follow the schema, and back on once it can", async () => {
+    const second = new FastRest(stack.dbUrl, createLogger("rest-fast-2", "error"));
+    await second.start();
+    try {
+      const call: Call = { path: `/feedback?${q({ select: "id", org_id: `eq.${orgId}`, limit: "1" })}`, token: alice.accessToken };
+      const serve = async () => second.serve({ method: "GET", path: "/feedback", query: new URL(`http://x${call.path}`).searchParams, header: () => undefined, body: Buffer.alloc(0) }, await callerOf(call));
+      expect(await serve()).not.toBeNull();
+      // Both FastRests listen; cutting every listener is what a Postgres restart or a network cut does.
+      await sql(stack)`select pg_terminate_backend(pid) from pg_stat_activity where query = 'listen pgrst'`;
+      await waitFor(async () => (await serve()) === null, { message: "the fast path off" });
+      // A column added while it was not listening is seen once it is back.
+      await sql(stack).unsafe("alter table public.feedback add column fast_probe text");
+      try {
+        const all = { ...call, path: `/feedback?${q({ select: "*", org_id: `eq.${orgId}`, limit: "1" })}` };
+        const serveAll = async () => second.serve({ method: "GET", path: "/feedback", query: new URL(`http://x${all.path}`).searchParams, header: () => undefined, body: Buffer.alloc(0) }, await callerOf(all));
+        const back = await waitFor(serveAll, { message: "the fast path back on" });
+        expect(Object.keys(JSON.parse(back.body)[0])).toContain("fast_probe");
+      } finally {
+        await sql(stack).unsafe("alter table public.feedback drop column fast_probe");
+      }
+    } finally {
+      await second.close();
+    }
+  });
 });

@@ -148,6 +148,10 @@ describe("REST through supabase-js", () => {
     expect(await viaQuery.json()).toHaveLength(1);
     const asAnon = await fetch(url, { headers: { apikey: stack.anonKey } });
     expect(await asAnon.json()).toEqual([]);
+    // The service key is refused from a browser, whichever engine would have answered the query.
+    const fromBrowser = await fetch(url, { headers: { apikey: stack.serviceRoleKey, "user-agent": "Mozilla/5.0 (X11; Linux x86_64)" } });
+    expect(fromBrowser.status).toBe(401);
+    expect((await fetch(url, { headers: { apikey: stack.serviceRoleKey } })).status).toBe(200);
   });
 
   it("answers malformed bodies and unknown columns with PostgREST-shaped 4xx", async () => {

@@ -25,8 +25,11 @@ export class FastRest {
   private pool: pg.Pool;
   private listener: pg.Client | null = null;
   private schema: Schema | null = null;
-  private loading: Promise<void> | null = null;
-  private enabled = true;
+  private loading: Promise<boolean> | null = null;
+  private enabled = false;
+  private closed = false;
+  private wasOn = false;
+  private retry: NodeJS.Timeout | null = null;
   /** Requests answered here and requests handed to lite; tests check the intended shapes do take this path. */
   readonly stats = { served: 0, passed: 0, failed: 0 };
 
@@ -36,43 +39,74 @@ export class FastRest {
   }
 
   /**
-   * Loads the schema and listens for `NOTIFY pgrst, 'reload schema'` (the DDL event trigger in
-   * bootstrap sends it, as on Supabase). If it cannot listen, the fast path stays off: a stale schema
-   * could render a changed table differently from lite.
+   * Listens for `NOTIFY pgrst, 'reload schema'` (the DDL event trigger in bootstrap sends it, as on
+   * Supabase) and loads the schema. Whenever it cannot listen or read the schema, the fast path is off
+   * (a stale schema could render a changed table differently from lite) and it tries again each second.
    */
   async start() {
+    await this.connect();
+  }
+
+  private async connect() {
+    const listener = new pg.Client({ connectionString: this.databaseUrl });
+    this.listener = listener;
+    const lost = (why: string) => {
+      if (this.listener !== listener) return; // already replaced or closed
+      this.listener = null;
+      this.off(why);
+    };
+    listener.on("error", (err) => lost(`its schema listener failed (${err.message})`));
+    listener.on("end", () => lost("its schema listener closed"));
+    listener.on("notification", (n) => {
+      if (n.channel === "pgrst" && (n.payload === "" || n.payload === "reload schema")) void this.reload();
+    });
     try {
-      const listener = new pg.Client({ connectionString: this.databaseUrl });
       await listener.connect();
-      listener.on("notification", (n) => {
-        if (n.channel === "pgrst" && (n.payload === "" || n.payload === "reload schema")) this.reload();
-      });
-      listener.on("error", (err) => this.disable(`its schema listener failed (${err.message})`));
-      listener.on("end", () => this.disable("its schema listener closed"));
       await listener.query("listen pgrst");
-      this.listener = listener;
-      await this.reload();
+      // Whatever changed while it was not listening is in this read.
+      if ((await this.reload()) && this.listener === listener) this.on();
     } catch (err) {
-      this.disable(`it could not start (${(err as Error).message})`);
+      lost(`its schema listener could not connect (${(err as Error).message})`);
+      void listener.end().catch(() => {});
     }
   }
 
-  private disable(why: string) {
-    if (!this.enabled) return;
+  private off(why: string) {
+    if (this.closed) return;
+    if (this.enabled) this.log.warn(`REST fast path off: ${why}; every request goes through lite until it can follow the schema again`);
     this.enabled = false;
-    this.log.warn(`REST fast path off: ${why}; every request goes through lite`);
+    this.retry ??= setTimeout(() => {
+      this.retry = null;
+      void this.recover();
+    }, 1000).unref();
   }
 
-  private reload(): Promise<void> {
+  private on() {
+    if (this.enabled || this.closed) return;
+    if (this.wasOn) this.log.info("REST fast path back on");
+    this.enabled = this.wasOn = true;
+  }
+
+  private async recover() {
+    if (this.closed) return;
+    if (!this.listener) return this.connect();
+    if (await this.reload()) this.on();
+  }
+
+  /** Resolves true once the newest schema is loaded. */
+  private reload(): Promise<boolean> {
     // Until the newest reload lands, requests go to lite rather than run against the old schema.
-    const run: Promise<void> = loadSchema(this.pool).then(
+    const run: Promise<boolean> = loadSchema(this.pool).then(
       (schema) => {
-        if (this.loading === run) {
-          this.schema = schema;
-          this.loading = null;
-        }
+        if (this.loading !== run) return false;
+        this.schema = schema;
+        this.loading = null;
+        return true;
       },
-      (err: Error) => this.disable(`its schema could not be read (${err.message})`),
+      (err: Error) => {
+        if (this.loading === run) this.off(`its schema could not be read (${err.message})`);
+        return false;
+      },
     );
     this.loading = run;
     return run;
@@ -107,10 +141,11 @@ export class FastRest {
   }
 
   async close() {
+    this.closed = true;
     this.enabled = false;
+    if (this.retry) clearTimeout(this.retry);
     const listener = this.listener;
     this.listener = null;
-    listener?.removeAllListeners("end");
     await listener?.end().catch(() => {});
     await this.pool.end();
   }
