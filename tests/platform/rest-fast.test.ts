@@ -237,6 +237,33 @@ describe("REST fast path: same answers as lite", () => {
     expect(stored!.n).toBe(0);
   });
 
+  it("rolls back a single-object insert that does not come back as exactly one row, and leaves it to lite", async () => {
+    const db = sql(stack);
+    // A trigger that records the attempt and skips the row, so the insert returns nothing. The sequence
+    // shows the attempt ran (sequences ignore rollbacks); the log shows whether it was rolled back.
+    await db.unsafe(`
+      create table public.fast_skip (id int primary key, note text);
+      create table public.fast_skip_log (note text);
+      create sequence public.fast_skip_attempts;
+      create function public.fast_skip_row() returns trigger language plpgsql security definer set search_path = '' as $$
+      begin perform nextval('public.fast_skip_attempts'); insert into public.fast_skip_log values (new.note); return null; end $$;
+      create trigger fast_skip before insert on public.fast_skip for each row execute function public.fast_skip_row();
+      grant select, insert on public.fast_skip to authenticated;`);
+    try {
+      await waitFor(() => viaFast({ path: "/fast_skip?select=id", token: alice.accessToken }), { message: "the new table served" });
+      const call: Call = { method: "POST", path: "/fast_skip?select=id", token: alice.accessToken, headers: { prefer: "return=representation", accept: "application/vnd.pgrst.object+json" }, body: { id: 1, note: "single" } };
+      expect(await viaFast(call)).toBeNull();
+      const [attempts] = await db`select last_value::int as n, is_called from public.fast_skip_attempts`;
+      expect(attempts).toEqual({ n: 1, is_called: true });
+      expect(await db`select note from public.fast_skip_log`).toEqual([]);
+      // Without the single-object answer no row is no error: an empty array, and the attempt stays.
+      expect(await viaFast({ ...call, headers: { prefer: "return=representation" }, body: { id: 2, note: "array" } })).toMatchObject({ status: 201, body: [] });
+      expect(await db`select note from public.fast_skip_log`).toEqual([{ note: "array" }]);
+    } finally {
+      await db.unsafe("drop table public.fast_skip; drop table public.fast_skip_log; drop function public.fast_skip_row(); drop sequence public.fast_skip_attempts");
+    }
+  });
+
   it("follows the schema as it changes (Supabase's reload notification)", async () => {
     const db = sql(stack);
     await db.unsafe("create table public.fast_probe (id int primary key, note text); grant select on public.fast_probe to authenticated; insert into public.fast_probe values (1, 'one')");

@@ -75,8 +75,11 @@ export function insertSql(plan: InsertPlan): string {
   const cols = plan.columns.map(id).join(", ");
   const insert = `insert into ${table} (${cols}) select ${cols} from json_populate_recordset(null::${table}, ${lit(plan.rowsJson)})`;
   if (!plan.returning) return `${insert}`;
+  // A single object must come back as exactly one row (a trigger may skip it). Otherwise this cast fails at
+  // run time, the insert rolls back, and lite answers (PGRST116), as PostgREST rolls back and answers 406.
+  const singleGuard = plan.single ? `, (case when count(*) = 1 then null else 'not exactly one row: ' || count(*) end)::int as single_guard` : "";
   return (
     `with _inserted as (${insert} returning ${table}.*) ` +
-    `select count(*)::int as n, coalesce(json_agg(_t), '[]')::text as body from (select ${plan.returning.map(id).join(", ")} from _inserted) _t`
+    `select count(*)::int as n, coalesce(json_agg(_t), '[]')::text as body${singleGuard} from (select ${plan.returning.map(id).join(", ")} from _inserted) _t`
   );
 }
