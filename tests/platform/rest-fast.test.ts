@@ -301,4 +301,16 @@ describe("REST fast path: same answers as lite", () => {
       await second.close();
     }
   });
+
+  it("stays off on a database without Supabase's DDL watch", async () => {
+    await sql(stack)`alter event trigger pgrst_ddl_watch disable`;
+    const third = new FastRest(stack.dbUrl, createLogger("rest-fast-3", "error"));
+    try {
+      await third.start();
+      expect(await viaFast({ path: `/feedback?${q({ select: "id", org_id: `eq.${orgId}` })}`, token: alice.accessToken }, third)).toBeNull();
+    } finally {
+      await third.close();
+      await sql(stack)`alter event trigger pgrst_ddl_watch enable`;
+    }
+  });
 });

@@ -33,6 +33,8 @@ begin
   end loop;
 end; $$;
 
+-- Event triggers need a superuser. On a Postgres at DATABASE_URL where the role is not one, the watch is
+-- left out and the gateway's REST fast path stays off (it cannot follow the schema without it).
 do $$
 begin
   if not exists (select 1 from pg_event_trigger where evtname = 'pgrst_ddl_watch') then
@@ -41,4 +43,6 @@ begin
   if not exists (select 1 from pg_event_trigger where evtname = 'pgrst_drop_watch') then
     create event trigger pgrst_drop_watch on sql_drop execute procedure extensions.pgrst_drop_watch();
   end if;
+exception when insufficient_privilege then
+  raise notice 'pgrst DDL watch not installed: %', sqlerrm;
 end $$;

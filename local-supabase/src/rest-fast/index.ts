@@ -60,6 +60,16 @@ export class FastRest {
     });
     try {
       await listener.connect();
+      const watch = await listener.query<{ ok: boolean }>(
+        "select count(*) = 2 as ok from pg_catalog.pg_event_trigger where evtname in ('pgrst_ddl_watch', 'pgrst_drop_watch') and evtenabled <> 'D'",
+      );
+      if (!watch.rows[0]?.ok) {
+        // Without Supabase's DDL watch no notification ever comes; retrying would not help.
+        this.log.warn("REST fast path off: the database has no pgrst DDL watch (installing it needs a superuser); every request goes through lite");
+        this.listener = null;
+        await listener.end();
+        return;
+      }
       await listener.query("listen pgrst");
       // Whatever changed while it was not listening is in this read.
       if ((await this.reload()) && this.listener === listener) this.on();
