@@ -304,10 +304,12 @@ describe("REST fast path: same answers as lite", () => {
 
   it("stays off on a database without Supabase's DDL watch", async () => {
     await sql(stack)`alter event trigger pgrst_ddl_watch disable`;
-    const third = new FastRest(stack.dbUrl, createLogger("rest-fast-3", "error"));
+    const warnings: string[] = [];
+    const third = new FastRest(stack.dbUrl, { ...createLogger("rest-fast-3", "error"), warn: (m: string) => void warnings.push(m) });
     try {
       await third.start();
       expect(await viaFast({ path: `/feedback?${q({ select: "id", org_id: `eq.${orgId}` })}`, token: alice.accessToken }, third)).toBeNull();
+      expect(warnings).toEqual([expect.stringContaining("no pgrst DDL watch")]);
     } finally {
       await third.close();
       await sql(stack)`alter event trigger pgrst_ddl_watch enable`;
