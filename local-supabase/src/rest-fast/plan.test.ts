@@ -52,6 +52,7 @@ describe("planRequest", () => {
     ["an array operator", "/feedback?labels=cs.{a}"],
     ["a quoted in-list", '/feedback?query=in.("a,b",c)'],
     ["an unknown column", "/feedback?nope=eq.1"],
+    ["a NUL in a value", "/feedback?query=eq.a%00b"],
     ["a filter on an embedded resource", "/feedback?organizations.name=eq.x"],
     ["a repeated limit", "/feedback?limit=1&limit=2"],
     ["a negative limit", "/feedback?limit=-1"],

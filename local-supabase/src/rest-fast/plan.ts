@@ -122,7 +122,8 @@ function contentLocation(relation: string, query: URLSearchParams): string {
 }
 
 function parseFilter(relation: Relation, key: string, raw: string): Filter | null {
-  if (!relation.columns.has(key)) return null;
+  // A NUL cannot be in a Postgres string, nor in a simple-protocol query (it would end the text early).
+  if (!relation.columns.has(key) || raw.includes("\0")) return null;
   const dot = raw.indexOf(".");
   if (dot < 0) return null;
   const op = raw.slice(0, dot);
