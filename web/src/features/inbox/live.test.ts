@@ -37,6 +37,15 @@ function view(qc: QueryClient) {
   };
 }
 
+/** A view whose first page has answered, with row "a". */
+async function loadedView(qc: QueryClient) {
+  const v = view(qc);
+  await vi.waitFor(() => expect(v.answers).toHaveLength(1));
+  v.answers[0]!({ rows: [mk("a", 1)], count: 1 });
+  await v.settled();
+  return v;
+}
+
 describe("inbox live changes", () => {
   it("keeps a live insert that arrives while the first page is being fetched", async () => {
     const qc = new QueryClient();
@@ -107,10 +116,7 @@ describe("inbox live changes", () => {
 
   it("refetches a view read before the first join (e.g. cached from an earlier visit)", async () => {
     const qc = new QueryClient();
-    const v = view(qc);
-    await vi.waitFor(() => expect(v.answers).toHaveLength(1));
-    v.answers[0]!({ rows: [mk("a", 1)], count: 1 });
-    await v.settled();
+    const v = await loadedView(qc);
 
     const live = createInboxLive(qc, "o");
     const reconciled = live.reconcile(false);
@@ -124,10 +130,7 @@ describe("inbox live changes", () => {
 
   it("keeps a live insert that arrives while the post-reconnect refetch is in flight", async () => {
     const qc = new QueryClient();
-    const v = view(qc);
-    await vi.waitFor(() => expect(v.answers).toHaveLength(1));
-    v.answers[0]!({ rows: [mk("a", 1)], count: 1 });
-    await v.settled();
+    const v = await loadedView(qc);
 
     const live = createInboxLive(qc, "o");
     const reconciled = live.reconcile(true);
