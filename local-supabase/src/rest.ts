@@ -6,6 +6,7 @@ import { applyPendingMigrations } from "@supabase/lite/cli";
 import { sql } from "kysely";
 import { verifyJwt } from "./keys.ts";
 import { pipelineTransactionStart } from "./rest-pipeline.ts";
+import { requestSettings } from "./request-context.ts";
 import type { Logger } from "./log.ts";
 
 // Telemetry off: @supabase/lite honours these before it sends anything.
@@ -85,9 +86,9 @@ export function handOffTaken(request: Request): boolean {
   return !handedOff.has(request);
 }
 
-const CONTEXT_STATEMENT = "select set_config('role', $1, true), set_config('request.jwt.claim.sub', $2, true)";
+export const CONTEXT_STATEMENT = "select set_config('role', $1, true), set_config('request.jwt.claim.sub', $2, true)";
 
-type SessionContext = { auth?: { role?: string; uid?: unknown; jwt?: unknown }; storage?: { operation?: string } };
+export type SessionContext = { auth?: { role?: string; uid?: unknown; jwt?: unknown }; storage?: { operation?: string } };
 
 /**
  * lite sets a request's JWT context with six statements, one round trip each (set_config × 5 and
@@ -99,15 +100,25 @@ function batchSessionContext(connection: object) {
   const target = connection as { applyJwtSessionContext?: (tx: unknown, ctx: SessionContext, setRole: boolean) => Promise<void> };
   if (typeof target.applyJwtSessionContext !== "function") return;
   target.applyJwtSessionContext = async (tx, ctx) => {
-    const role = ctx.auth?.role || "anon";
-    const sub = String(ctx.auth?.uid ?? "");
-    const claims = ctx.auth?.jwt && typeof ctx.auth.jwt === "object" ? JSON.stringify(ctx.auth.jwt) : null;
-    const operation = String(ctx.storage?.operation ?? "");
-    // Starts with CONTEXT_STATEMENT.
-    await sql`select set_config('role', ${role}, true), set_config('request.jwt.claim.sub', ${sub}, true),
-      set_config('request.jwt.claim.role', ${role}, true), set_config('storage.operation', ${operation}, true),
-      set_config('request.jwt.claims', coalesce(${claims}::text, current_setting('request.jwt.claims', true), ''), true)`.execute(tx as never);
+    await contextQuery(ctx).execute(tx as never);
   };
+}
+
+/** The request's settings (request-context.ts) in one statement; its text starts with CONTEXT_STATEMENT. */
+export function contextQuery(ctx: SessionContext) {
+  const settings = requestSettings({
+    role: ctx.auth?.role || "anon",
+    sub: String(ctx.auth?.uid ?? ""),
+    claims: ctx.auth?.jwt && typeof ctx.auth.jwt === "object" ? JSON.stringify(ctx.auth.jwt) : null,
+    operation: String(ctx.storage?.operation ?? ""),
+  });
+  // Names inline and values as parameters, so the statement's text is the same for every request.
+  const calls = settings.map(([name, value]) =>
+    value === null
+      ? sql`set_config(${sql.lit(name)}, coalesce(current_setting(${sql.lit(name)}, true), ''), true)`
+      : sql`set_config(${sql.lit(name)}, ${value}, true)`,
+  );
+  return sql`select ${sql.join(calls)}`;
 }
 
 const textTimestamp = /^(\d{4,}-\d{2}-\d{2}) (\d{2}:\d{2}:\d{2}(?:\.\d+)?)([+-]\d{2})(?::?(\d{2}))?$|^(\d{4,}-\d{2}-\d{2}) (\d{2}:\d{2}:\d{2}(?:\.\d+)?)$/;

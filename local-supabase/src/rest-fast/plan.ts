@@ -21,7 +21,7 @@ export type ReadPlan = {
   limit: number | null;
   offset: number;
   single: boolean;
-  /** lite's Content-Location: the path with its query sorted and re-encoded. */
+  /** lite's Content-Location: the path with its query sorted and re-encoded (none for a single object). */
   contentLocation: string;
 };
 
@@ -112,7 +112,7 @@ function planRead(req: RequestParts, relation: Relation, single: boolean): ReadP
   if (!columns) return null;
   const order = orderParam === null ? [] : parseOrder(relation, orderParam);
   if (!order) return null;
-  return { kind: "read", relation: relation.name, columns, filters, order, limit, offset: offset ?? 0, single, contentLocation: contentLocation(relation.name, req.query) };
+  return { kind: "read", relation: relation.name, columns, filters, order, limit, offset: offset ?? 0, single, contentLocation: single ? "" : contentLocation(relation.name, req.query) };
 }
 
 function contentLocation(relation: string, query: URLSearchParams): string {

@@ -1,4 +1,5 @@
 import pg from "pg";
+import { requestSettings } from "../request-context.ts";
 import type { Filter, InsertPlan, ReadPlan } from "./plan.ts";
 
 /**
@@ -15,17 +16,17 @@ export type Caller = { role: "anon" | "authenticated" | "service_role"; claims: 
 const lit = pg.escapeLiteral;
 const id = pg.escapeIdentifier;
 
-/** The same settings lite's request context makes (rest.ts's batched version of it). */
+/** The request's settings (request-context.ts, shared with lite's path) as one statement. */
 export function contextSql(caller: Caller, readOnly: boolean): string {
-  const role = lit(caller.role);
-  const sub = lit(typeof caller.claims.sub === "string" ? caller.claims.sub : "");
-  return (
-    `select set_config('role', ${role}, true), set_config('request.jwt.claim.sub', ${sub}, true), ` +
-    `set_config('request.jwt.claim.role', ${role}, true), set_config('storage.operation', '', true), ` +
-    `set_config('request.jwt.claims', ${lit(JSON.stringify(caller.claims))}, true)` +
-    // PostgREST runs GETs read-only; a view that writes then fails and lite answers instead.
-    (readOnly ? ", set_config('transaction_read_only', 'on', true)" : "")
-  );
+  const settings = requestSettings({
+    role: caller.role,
+    sub: typeof caller.claims.sub === "string" ? caller.claims.sub : "",
+    claims: JSON.stringify(caller.claims),
+    operation: "",
+  });
+  // PostgREST runs GETs read-only; a view that writes then fails and lite answers instead.
+  if (readOnly) settings.push(["transaction_read_only", "on"]);
+  return `select ${settings.map(([name, value]) => `set_config(${lit(name)}, ${lit(value ?? "")}, true)`).join(", ")}`;
 }
 
 /** Answers with one row: `n` rows, and `body`, their JSON array as Postgres renders it (as PostgREST does). */

@@ -1,0 +1,31 @@
+import { describe, expect, it } from "vitest";
+import { Kysely, PostgresDialect } from "kysely";
+import { CONTEXT_STATEMENT, contextQuery } from "./rest.ts";
+import { contextSql } from "./rest-fast/sql.ts";
+
+const db = new Kysely<never>({ dialect: new PostgresDialect({ pool: {} as never }) });
+const claims = { sub: "u1", role: "authenticated", email: "o'brien@example.com" };
+
+describe("the request context both REST engines set", () => {
+  it("is one statement on lite's path, which the pipelined BEGIN recognises", () => {
+    const q = contextQuery({ auth: { role: "authenticated", uid: "u1", jwt: claims } }).compile(db);
+    // If the text stopped starting with CONTEXT_STATEMENT, BEGIN would silently travel alone again.
+    expect(q.sql.startsWith(CONTEXT_STATEMENT)).toBe(true);
+    expect(q.parameters).toEqual(["authenticated", "u1", "authenticated", "", JSON.stringify(claims)]);
+  });
+
+  it("keeps the claims already set when lite has none to give", () => {
+    const q = contextQuery({ auth: { role: "anon" } }).compile(db);
+    expect(q.sql).toContain("set_config('request.jwt.claims', coalesce(current_setting('request.jwt.claims', true), ''), true)");
+    expect(q.parameters).toEqual(["anon", "", "anon", ""]);
+  });
+
+  it("sets the same settings, in the same order, on the fast path", () => {
+    const names = (text: string) => [...text.matchAll(/set_config\('([^']+)'/g)].map((m) => m[1]);
+    const lite = names(contextQuery({ auth: { role: "authenticated", uid: "u1", jwt: claims } }).compile(db).sql);
+    const fast = contextSql({ role: "authenticated", claims }, false);
+    expect(names(fast)).toEqual(lite);
+    expect(fast).toContain(`'${JSON.stringify(claims).replace("'", "''")}'`);
+    expect(names(contextSql({ role: "anon", claims: {} }, true))).toEqual([...lite, "transaction_read_only"]);
+  });
+});
