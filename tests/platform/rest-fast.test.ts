@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createLogger, verifyJwt } from "@review/local-supabase";
 import { FastRest, type Caller } from "@review/local-supabase/rest-fast/index";
 import { FAST_TYPES } from "@review/local-supabase/rest-fast/schema";
+import { createOrg } from "../helpers/org.ts";
 import { startOwnStack } from "../helpers/own-stack.ts";
 import { createUser, sql, waitFor, type TestUser } from "../helpers/stack.ts";
 
@@ -21,10 +22,8 @@ beforeAll(async () => {
   stack = await startOwnStack("rest-fast", {}, { restFastPath: false });
   fast = new FastRest(stack.dbUrl, createLogger("rest-fast", "error"));
   await fast.start();
-  [alice, bob] = await Promise.all([createUser(stack, "alice"), createUser(stack, "bob")]);
-  const org = await alice.client.from("organizations").insert({ name: "Fast path org", slug: `fast-${randomUUID().slice(0, 8)}` }).select().single();
-  if (org.error) throw org.error;
-  orgId = org.data.id;
+  const [org, outsider] = await Promise.all([createOrg(stack, "fast"), createUser(stack, "bob")]);
+  [alice, bob, orgId] = [org.users.admin, outsider, org.id];
   const rows = Array.from({ length: 24 }, (_, i) => ({
     org_id: orgId,
     rating: (i % 5) + 1,
