@@ -263,6 +263,21 @@ describe("REST fast path: same answers as lite", () => {
     }
   });
 
+  it("renders timestamps in UTC, as lite does, whatever the database's own time zone", async () => {
+    await sql(stack).unsafe("alter database postgres set timezone to 'Asia/Kolkata'");
+    const zoned = new FastRest(stack.dbUrl, createLogger("rest-fast-tz", "error"));
+    try {
+      await zoned.start();
+      const call = { path: `/jobs?${q({ select: "name,started_at", org_id: `eq.${orgId}`, name: "eq.Render check" })}`, token: alice.accessToken };
+      const lite = await viaLite(call);
+      expect(lite.body).toEqual([{ name: "Render check", started_at: "2026-11-22T10:00:00.123456+00:00" }]);
+      expect(await viaFast(call, zoned)).toEqual(lite);
+    } finally {
+      await zoned.close();
+      await sql(stack).unsafe("alter database postgres reset timezone");
+    }
+  });
+
   it("follows the schema as it changes (Supabase's reload notification)", async () => {
     const db = sql(stack);
     await db.unsafe("create table public.fast_probe (id int primary key, note text); grant select on public.fast_probe to authenticated; insert into public.fast_probe values (1, 'one')");

@@ -32,7 +32,9 @@ export class FastRest {
   private retry: NodeJS.Timeout | null = null;
 
   constructor(private readonly databaseUrl: string, private readonly log: Logger) {
-    this.pool = new pg.Pool({ connectionString: databaseUrl, max: 10 });
+    // lite's connections run in UTC whatever the server's default; so must these, or a timestamp's
+    // offset would depend on which engine answered.
+    this.pool = new pg.Pool({ connectionString: databaseUrl, max: 10, options: "-c TimeZone=UTC" });
     this.pool.on("error", (err) => log.warn(`fast path connection lost: ${err.message}`));
   }
 
