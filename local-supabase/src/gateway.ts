@@ -10,7 +10,7 @@ import type { Logger } from "./log.ts";
 import { handOffCredentials, handOffTaken, type LiteApp } from "./rest.ts";
 import type { ResolvedKey } from "@supabase/lite";
 import { postgrestStatus } from "./rest-errors.ts";
-import type { Caller, FastRest } from "./rest-fast/index.ts";
+import type { Caller, FastRest, RequestParts } from "./rest-fast/index.ts";
 
 export type Mount = {
   /** Returns true when it handled the request. */
@@ -39,6 +39,8 @@ const corsHeaders = {
   "access-control-expose-headers": "content-range, content-location, x-total-count, location",
   "access-control-max-age": "3600",
 };
+
+const corsPairs = Object.entries(corsHeaders).flat();
 
 export function createGateway(deps: GatewayDeps) {
   const { app, keys, log } = deps;
@@ -82,8 +84,10 @@ export function createGateway(deps: GatewayDeps) {
           if (fastCaller) {
             const answer = await deps.fastRest!.serve(restParts(req, url, body), fastCaller);
             if (answer) {
-              res.statusCode = answer.status;
-              for (const [k, v] of Object.entries({ ...answer.headers, ...corsHeaders })) res.setHeader(k, v);
+              // Raw header pairs with the length given: Node's fastest way out (no per-header checks).
+              const raw = ["content-length", String(Buffer.byteLength(answer.body))];
+              for (const k in answer.headers) raw.push(k, answer.headers[k]!);
+              res.writeHead(answer.status, raw.concat(corsPairs));
               return void res.end(answer.body);
             }
           }
@@ -224,11 +228,15 @@ function asFastCaller(key: ResolvedKey, userAgent: string | undefined): Caller |
   return { role: role as Caller["role"], claims };
 }
 
-function restParts(req: http.IncomingMessage, url: URL, body: Buffer) {
+function restParts(req: http.IncomingMessage, url: URL, body: Buffer): RequestParts {
   return {
     method: req.method ?? "GET",
     path: url.pathname.slice("/rest/v1".length),
-    query: url.searchParams,
+    search: url.search.slice(1),
+    // Parsed only when the read cache has no plan for this target.
+    get query() {
+      return url.searchParams;
+    },
     header: (name: string) => {
       const v = req.headers[name];
       return Array.isArray(v) ? v.join(", ") : v;

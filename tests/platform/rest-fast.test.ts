@@ -97,6 +97,7 @@ async function viaFast(call: Call, engine: FastRest = fast): Promise<Answer | nu
     {
       method: call.method ?? "GET",
       path: url.pathname.slice("/rest/v1".length),
+      search: url.search.slice(1),
       query: url.searchParams,
       header: (name) => h[name],
       body: Buffer.from(call.body === undefined ? "" : JSON.stringify(call.body)),

@@ -1,8 +1,9 @@
 import pg from "pg";
 import type { Logger } from "../log.ts";
 import { planRequest, type Plan, type RequestParts } from "./plan.ts";
+import { ReadCache } from "./read-cache.ts";
 import { loadSchema, type Schema } from "./schema.ts";
-import { contextSql, insertSql, readSql, type Caller } from "./sql.ts";
+import { contextSql, insertSql, type Caller } from "./sql.ts";
 
 export type { Caller } from "./sql.ts";
 export type { RequestParts } from "./plan.ts";
@@ -25,6 +26,10 @@ export class FastRest {
   private pool: pg.Pool;
   private listener: pg.Client | null = null;
   private schema: Schema | null = null;
+  private reads: ReadCache | null = null;
+  // The context statement for a caller, for a read and for a write. Keyed by the claims object, which
+  // verifyJwt hands out once per token, so a signed-in user's requests build it once.
+  private contexts = new WeakMap<object, { role: string; read: string; write: string }>();
   private loading: Promise<boolean> | null = null;
   private enabled = false;
   private closed = false;
@@ -110,6 +115,7 @@ export class FastRest {
       (schema) => {
         if (this.loading !== run) return false;
         this.schema = schema;
+        this.reads = new ReadCache(schema);
         this.loading = null;
         return true;
       },
@@ -124,12 +130,21 @@ export class FastRest {
 
   /** The answer, or null: lite must handle this request. */
   async serve(req: RequestParts, caller: Caller): Promise<FastAnswer | null> {
-    if (!this.enabled || !this.schema || this.loading) return null;
-    const plan = planRequest(req, this.schema);
-    if (!plan) return null;
+    if (!this.enabled || !this.schema || !this.reads || this.loading) return null;
+    let plan: Plan | null;
+    let query: string;
+    if (req.method === "GET") {
+      const read = this.reads.get(req);
+      if (!read) return null;
+      ({ plan, sql: query } = read);
+    } else {
+      plan = planRequest(req, this.schema);
+      if (plan?.kind !== "insert") return null;
+      query = insertSql(plan);
+    }
     let results: pg.QueryResult[];
     try {
-      const text = `${contextSql(caller, plan.kind === "read")};\n${plan.kind === "read" ? readSql(plan) : insertSql(plan)}`;
+      const text = `${this.context(caller, plan.kind === "read")};\n${query}`;
       results = (await this.pool.query(text)) as unknown as pg.QueryResult[];
     } catch (err) {
       const code = (err as { code?: string }).code;
@@ -139,6 +154,15 @@ export class FastRest {
       return null;
     }
     return respond(plan, results[1]!);
+  }
+
+  private context(caller: Caller, read: boolean): string {
+    let built = this.contexts.get(caller.claims);
+    if (built?.role !== caller.role) {
+      built = { role: caller.role, read: contextSql(caller, true), write: contextSql(caller, false) };
+      this.contexts.set(caller.claims, built);
+    }
+    return read ? built.read : built.write;
   }
 
   async close() {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { planRequest, type RequestParts } from "./plan.ts";
+import { ReadCache } from "./read-cache.ts";
 import type { Relation, Schema } from "./schema.ts";
 
 const column = (name: string, type: string) => ({ name, type, array: type.startsWith("_"), json: type === "jsonb" });
@@ -17,7 +18,7 @@ const schema: Schema = new Map([
 
 function request(method: string, target: string, headers: Record<string, string> = {}, body?: unknown): RequestParts {
   const url = new URL(`http://x${target}`);
-  return { method, path: url.pathname, query: url.searchParams, header: (n) => headers[n], body: Buffer.from(body === undefined ? "" : JSON.stringify(body)) };
+  return { method, path: url.pathname, search: url.search.slice(1), query: url.searchParams, header: (n) => headers[n], body: Buffer.from(body === undefined ? "" : JSON.stringify(body)) };
 }
 
 describe("planRequest", () => {
@@ -104,5 +105,48 @@ describe("planRequest", () => {
   it("leaves updates and deletes to lite", () => {
     expect(planRequest(request("PATCH", "/feedback?id=eq.1", { "content-type": "application/json" }, { rating: 1 }), schema)).toBeNull();
     expect(planRequest(request("DELETE", "/feedback?id=eq.1"), schema)).toBeNull();
+  });
+});
+
+describe("ReadCache", () => {
+  const target = "/feedback?select=id,rating&rating=lte.3&order=id&limit=5";
+
+  it("plans a read once and answers the same target from memory", () => {
+    const cache = new ReadCache(schema);
+    const first = cache.get(request("GET", target));
+    expect(first?.plan).toEqual(planRequest(request("GET", target), schema));
+    expect(first?.sql).toContain(`"rating" <= '3'`);
+    const again = request("GET", target);
+    let parsed = false;
+    Object.defineProperty(again, "query", { get: () => ((parsed = true), new URL(`http://x${target}`).searchParams) });
+    expect(cache.get(again)).toBe(first);
+    expect(parsed).toBe(false);
+  });
+
+  it("plans afresh when a header the plan read has changed, either way", () => {
+    const cache = new ReadCache(schema);
+    expect(cache.get(request("GET", target))?.plan.single).toBe(false);
+    expect(cache.get(request("GET", target, { accept: "application/vnd.pgrst.object+json" }))?.plan.single).toBe(true);
+    expect(cache.get(request("GET", target, { prefer: "count=exact" }))).toBeNull();
+    expect(cache.get(request("GET", target, { range: "0-9" }))).toBeNull();
+    expect(cache.get(request("GET", target, { "accept-profile": "private" }))).toBeNull();
+    expect(cache.get(request("GET", target))?.plan.single).toBe(false);
+  });
+
+  it("keys on the query string as sent, so a different filter value is a different plan", () => {
+    const cache = new ReadCache(schema);
+    const a = cache.get(request("GET", "/feedback?select=id&query=eq.a"));
+    const b = cache.get(request("GET", "/feedback?select=id&query=eq.b"));
+    expect(a?.sql).toContain(`= 'a'`);
+    expect(b?.sql).toContain(`= 'b'`);
+    expect(cache.get(request("GET", "/feedback?select=id&query=eq.a"))).toBe(a);
+  });
+
+  it("stays bounded, forgetting the oldest targets first", () => {
+    const cache = new ReadCache(schema);
+    const first = cache.get(request("GET", "/feedback?select=id&rating=eq.0"));
+    for (let i = 1; i <= 1000; i++) cache.get(request("GET", `/feedback?select=id&rating=eq.${i}`));
+    expect(cache.get(request("GET", "/feedback?select=id&rating=eq.0"))).not.toBe(first);
+    expect(cache.get(request("GET", "/feedback?select=id&rating=eq.1000"))).toBe(cache.get(request("GET", "/feedback?select=id&rating=eq.1000")));
   });
 });

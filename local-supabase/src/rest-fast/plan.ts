@@ -45,6 +45,8 @@ export type RequestParts = {
   method: string;
   /** Path below /rest/v1, e.g. `/feedback`. */
   path: string;
+  /** The query string as sent, without the `?` (the read cache's key). */
+  search: string;
   query: URLSearchParams;
   header(name: string): string | undefined;
   body: Buffer;

@@ -26,7 +26,9 @@ export function contextSql(caller: Caller, readOnly: boolean): string {
   });
   // PostgREST runs GETs read-only; a view that writes then fails and lite answers instead.
   if (readOnly) settings.push(["transaction_read_only", "on"]);
-  return `select ${settings.map(([name, value]) => `set_config(${lit(name)}, ${lit(value ?? "")}, true)`).join(", ")}`;
+  // One column, not one per setting: the driver builds a parser and a row template for every column
+  // of every result, which was measurable per request. The array is returned, so all are evaluated.
+  return `select cardinality(array[${settings.map(([name, value]) => `set_config(${lit(name)}, ${lit(value ?? "")}, true)`).join(", ")}])`;
 }
 
 /** Answers with one row: `n` rows, and `body`, their JSON array as Postgres renders it (as PostgREST does). */
