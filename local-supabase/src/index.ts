@@ -2,3 +2,4 @@ export { startStack, type Stack, type StackInfo, type StackOptions } from "./sta
 export { createLogger, type Logger } from "./log.ts";
 export { verifyJwt, signRoleKey } from "./keys.ts";
 export { freePort } from "./net.ts";
+export { viaSocket } from "./postgres.ts";

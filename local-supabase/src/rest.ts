@@ -13,7 +13,7 @@ import type { Logger } from "./log.ts";
 process.env.LITE_TELEMETRY = "0";
 process.env.DO_NOT_TRACK = "1";
 
-export type RestAuthOptions = { databaseUrl: string; jwtSecret: string; siteUrl: string; log: Logger };
+export type RestAuthOptions = { databaseUrl: string; socket?: { path?: string }; jwtSecret: string; siteUrl: string; log: Logger };
 
 /**
  * Auth (/auth/v1) and REST (/rest/v1) through @supabase/lite's App on the postgres driver.
@@ -24,6 +24,7 @@ export async function createRestAuth(opts: RestAuthOptions) {
   const connection = createPostgresConnection({
     url: opts.databaseUrl,
     postgresOptions: {
+      ...opts.socket,
       onnotice: () => {},
       max: 20,
       // PostgREST renders timestamps the way Postgres's JSON does (`2026-01-01T10:00:00+00:00`);

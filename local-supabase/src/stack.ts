@@ -7,7 +7,7 @@ import { createGateway, type GatewayDeps } from "./gateway.ts";
 import { deriveKeys, newJwtSecret, type ApiKeys } from "./keys.ts";
 import { acquireLock } from "./lock.ts";
 import { createLogger, type Logger } from "./log.ts";
-import { startEmbeddedPostgres, type DatabaseHandle } from "./postgres.ts";
+import { pgConnectionString, postgresJsTarget, startEmbeddedPostgres, type DatabaseHandle } from "./postgres.ts";
 import { createRestAuth, migrate, seedSql } from "./rest.ts";
 import { changedMigrations, driftAdvice } from "./migration-drift.ts";
 import { denoBinary } from "./functions/runner.ts";
@@ -65,12 +65,12 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     }
     cleanups.splice(1, 0, () => db.stop());
 
-    const sql = postgres(db.url, { onnotice: () => {}, max: 5 });
+    const sql = postgres(db.url, { onnotice: () => {}, max: 5, ...postgresJsTarget(db) });
     cleanups.push(() => sql.end({ timeout: 5 }));
 
     const fresh = await bootstrap(sql);
     const apiPortWanted = opts.apiPort ?? 54321;
-    const app = await createRestAuth({ databaseUrl: db.url, jwtSecret: keys.jwtSecret, siteUrl: `http://${host}:5173`, log });
+    const app = await createRestAuth({ databaseUrl: db.url, socket: postgresJsTarget(db), jwtSecret: keys.jwtSecret, siteUrl: `http://${host}:5173`, log });
     cleanups.push(() => (app.connection as unknown as { close(): Promise<void> }).close());
     await app.ensureSystemSchema();
 
@@ -114,7 +114,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
 
     const deps: GatewayDeps = { app, sql, keys, root, functionEnv, log, versions };
     if (opts.restFastPath !== false) {
-      const fast = new FastRest(db.url, log.child("rest-fast"));
+      const fast = new FastRest(pgConnectionString(db), log.child("rest-fast"));
       await fast.start();
       cleanups.push(() => fast.close());
       deps.fastRest = fast;
