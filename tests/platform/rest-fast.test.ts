@@ -124,7 +124,7 @@ describe("REST fast path: same answers as lite", () => {
       select c.relname as name from pg_class c join pg_namespace n on n.oid = c.relnamespace
       where n.nspname = 'public' and c.relkind in ('r', 'v') order by 1`) as unknown as Array<{ name: string }>;
     const columns = (await sql(stack)`
-      select c.relname as relation, a.attname as column, case when t.typtype = 'e' then 'enum' else t.typname end as type
+      select c.relname as relation, a.attname as column, case t.typtype when 'e' then 'enum' when 'd' then 'domain' else t.typname end as type
       from pg_class c join pg_namespace n on n.oid = c.relnamespace
       join pg_attribute a on a.attrelid = c.oid and a.attnum > 0 and not a.attisdropped join pg_type t on t.oid = a.atttypid
       where n.nspname = 'public'`) as unknown as Array<{ relation: string; column: string; type: string }>;
@@ -143,7 +143,7 @@ describe("REST fast path: same answers as lite", () => {
       }
     }
     // Every type the fast path renders was compared on real values.
-    expect([...compared].sort()).toEqual(expect.arrayContaining([...FAST_TYPES, "enum"]));
+    expect([...compared].sort()).toEqual(expect.arrayContaining([...FAST_TYPES, "enum", "domain"]));
     console.log(`fast path serves select=* on ${served.length} of ${relations.length} relations; left to lite: ${relations.map((r) => r.name).filter((n) => !served.includes(n)).join(", ")}`);
     // The tables behind the inbox, the case room and the jobs screens are all served.
     expect(served).toEqual(expect.arrayContaining(["feedback", "organizations", "memberships", "comments", "improvement_cases", "jobs"]));

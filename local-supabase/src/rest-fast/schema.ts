@@ -16,7 +16,7 @@ export type Schema = Map<string, Relation>;
  * the equivalence test against real rows of each (plus enums). The fast path only answers for these;
  * a select or an insert touching any other type goes to lite, so a client never sees a column rendered
  * two ways depending on the query's shape (lite sends bigint and numeric as strings, Postgres's JSON
- * as numbers). Add a type here only with rows of it in that test.
+ * as numbers). Add a type here only with rows of it in that test. A domain counts as its base type.
  */
 export const FAST_TYPES = ["text", "uuid", "int2", "int4", "bool", "float4", "float8", "timestamptz", "jsonb", "_text"] as const;
 const SERVED = new Set<string>(FAST_TYPES);
@@ -27,7 +27,9 @@ const QUERY = `
   from pg_catalog.pg_class c
   join pg_catalog.pg_namespace n on n.oid = c.relnamespace
   join pg_catalog.pg_attribute a on a.attrelid = c.oid and a.attnum > 0 and not a.attisdropped
-  join pg_catalog.pg_type t on t.oid = a.atttypid
+  join pg_catalog.pg_type d on d.oid = a.atttypid
+  -- A domain renders as its base type (a status domain over text is a JSON string).
+  join pg_catalog.pg_type t on t.oid = case when d.typtype = 'd' then d.typbasetype else d.oid end
   where n.nspname = 'public' and c.relkind in ('r', 'p', 'v', 'm')
   order by c.relname, a.attnum`;
 
