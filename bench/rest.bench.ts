@@ -1,7 +1,9 @@
 /**
- * npm run bench:rest — REST (gateway → @supabase/lite → Postgres) against the same queries through
- * a raw `pg` pool, side by side in one run, at 1 and 16 concurrent clients; then cold/warm start.
- * Medians of several rounds are reported; results go to stdout as a Markdown table for bench/README.md.
+ * npm run bench:rest — REST (gateway → fast path or @supabase/lite → Postgres) against the same queries
+ * through a raw `pg` pool, side by side in one run, at 1 and 16 concurrent clients; then cold/warm start.
+ * REST is measured twice: through supabase-js, as the app calls it, and through plain `fetch` (request,
+ * then the JSON parsed), which leaves out supabase-js's own per-request work (session lookup, query
+ * builder) so the ratio is the REST layer's. Medians of several rounds; a Markdown table on stdout.
  */
 import { spawn } from "node:child_process";
 import fs from "node:fs";
@@ -10,7 +12,7 @@ import path from "node:path";
 import { createClient } from "@supabase/supabase-js";
 import pg from "pg";
 import ws from "ws";
-import { freePort } from "@review/local-supabase";
+import { freePort, viaSocket } from "@review/local-supabase";
 import { fmt, load, median, type LoadResult } from "./lib.ts";
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
@@ -34,7 +36,9 @@ try {
   await user.auth.signInWithPassword({ email, password: "bench-password-1" });
   const org = await user.from("organizations").insert({ name: "Bench", slug: `bench-${Date.now()}` }).select("id").single();
   const orgId = org.data!.id as string;
-  const raw = new pg.Pool({ connectionString: stack.dbUrl, max: 16 });
+  // The raw side reaches Postgres the way the gateway does: over the embedded Postgres's Unix socket
+  // (or DATABASE_URL as given), so the ratio is not flattered by a slower transport on the raw side.
+  const raw = new pg.Pool({ connectionString: process.env.DATABASE_URL ? stack.dbUrl : viaSocket(stack.dbUrl), max: 16 });
   await raw.query(
     `insert into public.feedback (org_id, rating, query, response, status, created_at)
      select $1, 1 + (i % 5), 'How do I reset my password? #' || i, 'Use the reset link.', (array['new','triaged','dismissed'])[1 + i % 3]::public.feedback_status,
@@ -44,9 +48,19 @@ try {
   );
   await raw.query("analyze public.feedback");
 
+  const token = (await user.auth.getSession()).data.session!.access_token;
+  const headers = { apikey: stack.anonKey, authorization: `Bearer ${token}`, "x-client-info": "bench-rest" };
+  const selectUrl = `${stack.apiUrl}/rest/v1/feedback?select=id,rating,query,status,created_at&org_id=eq.${orgId}&status=eq.new&rating=lte.3&order=created_at.desc&limit=50`;
+  const insertUrl = `${stack.apiUrl}/rest/v1/feedback?select=id,created_at`;
+
   const restSelect = async () => {
     const r = await user.from("feedback").select("id, rating, query, status, created_at").eq("org_id", orgId).eq("status", "new").lte("rating", 3).order("created_at", { ascending: false }).limit(50);
     if (r.error || r.data.length !== 50) throw new Error(`select failed: ${r.error?.message}`);
+  };
+  const httpSelect = async () => {
+    const res = await fetch(selectUrl, { headers: { ...headers, accept: "application/json" } });
+    const rows = (await res.json()) as unknown[];
+    if (res.status !== 200 || rows.length !== 50) throw new Error(`select failed: ${res.status}`);
   };
   const rawSelect = async () => {
     const r = await raw.query(
@@ -59,34 +73,47 @@ try {
     const r = await user.from("feedback").insert({ org_id: orgId, rating: 2, query: `bench insert ${i}`, response: "r" }).select("id, created_at").single();
     if (r.error) throw new Error(r.error.message);
   };
+  const httpInsert = async (i: number) => {
+    const res = await fetch(insertUrl, {
+      method: "POST",
+      headers: { ...headers, accept: "application/vnd.pgrst.object+json", "content-type": "application/json", prefer: "return=representation" },
+      body: JSON.stringify({ org_id: orgId, rating: 2, query: `bench http insert ${i}`, response: "r" }),
+    });
+    const row = (await res.json()) as { id?: string };
+    if (res.status !== 201 || !row.id) throw new Error(`insert failed: ${res.status}`);
+  };
   const rawInsert = async (i: number) => {
     await raw.query("insert into public.feedback (org_id, rating, query, response) values ($1, 2, $2, 'r') returning id, created_at", [orgId, `raw insert ${i}`]);
   };
 
   const rows: string[] = [];
-  const queries = [["select", "filtered 50-row select", restSelect, rawSelect], ["insert", "insert, return=representation", restInsert, rawInsert]] as const;
-  for (const [, name, rest, direct] of queries.filter(([key]) => QUERIES.includes(key))) {
+  const queries = [
+    ["select", "filtered 50-row select", restSelect, httpSelect, rawSelect],
+    ["insert", "insert, return=representation", restInsert, httpInsert, rawInsert],
+  ] as const;
+  for (const [, name, rest, http, direct] of queries.filter(([key]) => QUERIES.includes(key))) {
     for (const c of CLIENTS) {
       // Warm-up to steady state: the gateway's JIT needs a thousand-odd requests (its CPU per request
       // falls from ~3.7 to ~1.7 ms over the first three rounds of 1,000); a server runs warm.
       await load(rest, WARMUP, c);
+      await load(http, WARMUP, c);
       await load(direct, WARMUP, c);
-      const restRuns: LoadResult[] = [];
-      const rawRuns: LoadResult[] = [];
+      const runs: Record<"rest" | "http" | "raw", LoadResult[]> = { rest: [], http: [], raw: [] };
       for (let r = 0; r < ROUNDS; r++) {
-        restRuns.push(await load(rest, REQUESTS, c));
-        rawRuns.push(await load(direct, REQUESTS, c));
+        runs.rest.push(await load(rest, REQUESTS, c));
+        runs.http.push(await load(http, REQUESTS, c));
+        runs.raw.push(await load(direct, REQUESTS, c));
       }
-      const m = (runs: LoadResult[], k: keyof LoadResult) => median(runs.map((x) => x[k]));
-      rows.push(
-        `| ${name} | ${c} | ${fmt(m(restRuns, "p50"))} | ${fmt(m(restRuns, "p95"))} | ${fmt(m(restRuns, "rps"), 0)} | ${fmt(m(rawRuns, "p50"))} | ${fmt(m(rawRuns, "p95"))} | ${fmt(m(rawRuns, "rps"), 0)} | ${fmt(m(restRuns, "p50") / m(rawRuns, "p50"), 1)}× |`,
-      );
+      const m = (side: keyof typeof runs, k: keyof LoadResult) => median(runs[side].map((x) => x[k]));
+      const cells = (side: keyof typeof runs) => `${fmt(m(side, "p50"))} | ${fmt(m(side, "p95"))} | ${fmt(m(side, "rps"), 0)}`;
+      const ratio = (side: keyof typeof runs) => `${fmt(m(side, "p50") / m("raw", "p50"), 1)}×`;
+      rows.push(`| ${name} | ${c} | ${cells("rest")} | ${cells("http")} | ${cells("raw")} | ${ratio("rest")} | ${ratio("http")} |`);
     }
   }
   await raw.end();
   console.log(`\nREST vs raw pg (${ROUNDS} rounds × ${REQUESTS} requests, medians; ms)\n`);
-  console.log("| query | clients | REST p50 | REST p95 | REST req/s | pg p50 | pg p95 | pg req/s | p50 ratio |");
-  console.log("|---|---|---|---|---|---|---|---|---|");
+  console.log("| query | clients | supabase-js p50 | p95 | req/s | HTTP p50 | p95 | req/s | pg p50 | p95 | req/s | ratio, supabase-js | ratio, HTTP |");
+  console.log("|---|---|---|---|---|---|---|---|---|---|---|---|---|");
   for (const r of rows) console.log(r);
 } finally {
   await gateway.stop();
