@@ -173,6 +173,11 @@ describe("REST through supabase-js", () => {
     expect(badRating.status).toBe(400);
     expect(badRating.error?.code).toBe("23514");
 
+    const badStatus = await alice.client.from("feedback").insert({ org_id: orgId, rating: 2, query: "q", response: "r", status: "bogus" });
+    expect(badStatus.status).toBe(400);
+    expect(badStatus.error?.code).toBe("23514");
+    expect(badStatus.error?.message).toMatch(/feedback_status/);
+
     const ambiguous = await alice.client.from("improvement_cases").select("id, feedback(id)").limit(1);
     expect(ambiguous.status).toBe(300);
     expect(ambiguous.error?.code).toBe("PGRST201");
