@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { Kysely, PostgresDialect } from "kysely";
 import { CONTEXT_STATEMENT, contextQuery } from "./rest.ts";
-import { contextSql } from "./rest-fast/sql.ts";
+import { contextStatement } from "./rest-fast/sql.ts";
 
 const db = new Kysely<never>({ dialect: new PostgresDialect({ pool: {} as never }) });
 const claims = { sub: "u1", role: "authenticated", email: "o'brien@example.com" };
@@ -22,10 +22,12 @@ describe("the request context both REST engines set", () => {
 
   it("sets the same settings, in the same order, on the fast path", () => {
     const names = (text: string) => [...text.matchAll(/set_config\('([^']+)'/g)].map((m) => m[1]);
-    const lite = names(contextQuery({ auth: { role: "authenticated", uid: "u1", jwt: claims } }).compile(db).sql);
-    const fast = contextSql({ role: "authenticated", claims }, false);
-    expect(names(fast)).toEqual(lite);
-    expect(fast).toContain(`'${JSON.stringify(claims).replace("'", "''")}'`);
-    expect(names(contextSql({ role: "anon", claims: {} }, true))).toEqual([...lite, "transaction_read_only"]);
+    const lite = contextQuery({ auth: { role: "authenticated", uid: "u1", jwt: claims } }).compile(db);
+    const fast = contextStatement({ role: "authenticated", claims }, false);
+    expect(names(fast.text)).toEqual(names(lite.sql));
+    expect(fast.values).toEqual(lite.parameters);
+    const anonRead = contextStatement({ role: "anon", claims: {} }, true);
+    expect(names(anonRead.text)).toEqual([...names(lite.sql), "transaction_read_only"]);
+    expect(anonRead.values.at(-1)).toBe("on");
   });
 });

@@ -3,7 +3,8 @@ import type { Logger } from "../log.ts";
 import { planRequest, type Plan, type RequestParts } from "./plan.ts";
 import { ReadCache } from "./read-cache.ts";
 import { loadSchema, type Schema } from "./schema.ts";
-import { contextSql, insertSql, type Caller } from "./sql.ts";
+import { StatementPipeline, type Statement, type StatementRows } from "./pipeline.ts";
+import { contextStatement, insertStatement, type Caller } from "./sql.ts";
 
 export type { Caller } from "./sql.ts";
 export type { RequestParts } from "./plan.ts";
@@ -29,7 +30,8 @@ export class FastRest {
   private reads: ReadCache | null = null;
   // The context statement for a caller, for a read and for a write. Keyed by the claims object, which
   // verifyJwt hands out once per token, so a signed-in user's requests build it once.
-  private contexts = new WeakMap<object, { role: string; read: string; write: string }>();
+  private contexts = new WeakMap<object, { role: string; read: Statement; write: Statement }>();
+  private statements: StatementPipeline;
   private loading: Promise<boolean> | null = null;
   private enabled = false;
   private closed = false;
@@ -41,6 +43,7 @@ export class FastRest {
     // offset would depend on which engine answered.
     this.pool = new pg.Pool({ connectionString: databaseUrl, max: 10, options: "-c TimeZone=UTC" });
     this.pool.on("error", (err) => log.warn(`fast path connection lost: ${err.message}`));
+    this.statements = new StatementPipeline(this.pool);
   }
 
   /**
@@ -132,20 +135,19 @@ export class FastRest {
   async serve(req: RequestParts, caller: Caller): Promise<FastAnswer | null> {
     if (!this.enabled || !this.schema || !this.reads || this.loading) return null;
     let plan: Plan | null;
-    let query: string;
+    let query: Statement;
     if (req.method === "GET") {
       const read = this.reads.get(req);
       if (!read) return null;
-      ({ plan, sql: query } = read);
+      ({ plan, statement: query } = read);
     } else {
       plan = planRequest(req, this.schema);
       if (plan?.kind !== "insert") return null;
-      query = insertSql(plan);
+      query = insertStatement(plan);
     }
-    let results: pg.QueryResult[];
+    let results: StatementRows;
     try {
-      const text = `${this.context(caller, plan.kind === "read")};\n${query}`;
-      results = (await this.pool.query(text)) as unknown as pg.QueryResult[];
+      results = await this.statements.run([this.context(caller, plan.kind === "read"), query]);
     } catch (err) {
       const code = (err as { code?: string }).code;
       this.log.debug(`${req.method} ${req.path}: database error ${code ?? "?"} (${(err as Error).message}); lite answers instead`);
@@ -156,10 +158,10 @@ export class FastRest {
     return respond(plan, results[1]!);
   }
 
-  private context(caller: Caller, read: boolean): string {
+  private context(caller: Caller, read: boolean): Statement {
     let built = this.contexts.get(caller.claims);
     if (built?.role !== caller.role) {
-      built = { role: caller.role, read: contextSql(caller, true), write: contextSql(caller, false) };
+      built = { role: caller.role, read: contextStatement(caller, true), write: contextStatement(caller, false) };
       this.contexts.set(caller.claims, built);
     }
     return read ? built.read : built.write;
@@ -180,18 +182,19 @@ const JSON_TYPE = "application/json; charset=utf-8";
 const OBJECT_TYPE = "application/vnd.pgrst.object+json; charset=utf-8";
 
 /** lite's status and headers for the answer (the equivalence test compares them). */
-function respond(plan: Plan, result: pg.QueryResult): FastAnswer | null {
+function respond(plan: Plan, rows: StatementRows[number]): FastAnswer | null {
   if (plan.kind === "insert") {
     const headers: Record<string, string> = { "content-range": "*/*" };
     if (plan.preferred) headers["preference-applied"] = `return=${plan.returning ? "representation" : "minimal"}`;
     // lite labels even an empty answer as JSON when no return mode was asked for.
     else headers["content-type"] = JSON_TYPE;
     if (!plan.returning) return { status: 201, headers, body: "" };
-    const { body } = result.rows[0] as { n: number; body: string };
+    const body = rows[0]![1]!;
     headers["content-type"] = plan.single ? OBJECT_TYPE : JSON_TYPE;
     return { status: 201, headers, body: plan.single ? body.slice(1, -1) : body };
   }
-  const { n, body } = result.rows[0] as { n: number; body: string };
+  const n = Number(rows[0]![0]);
+  const body = rows[0]![1]!;
   if (plan.single) {
     // Zero or several rows is an error (PGRST116) whose exact shape lite knows; a read is safe to repeat.
     if (n !== 1) return null;

@@ -124,7 +124,7 @@ function contentLocation(relation: string, query: URLSearchParams): string {
 }
 
 function parseFilter(relation: Relation, key: string, raw: string): Filter | null {
-  // A NUL cannot be in a Postgres string, nor in a simple-protocol query (it would end the text early).
+  // A NUL cannot be in a Postgres string, nor in a text parameter (the protocol's strings end at one).
   if (!relation.columns.has(key) || raw.includes("\0")) return null;
   const dot = raw.indexOf(".");
   if (dot < 0) return null;

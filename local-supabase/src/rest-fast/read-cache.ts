@@ -1,9 +1,10 @@
 import { planRequest, type ReadPlan, type RequestParts } from "./plan.ts";
 import type { Schema } from "./schema.ts";
-import { readSql } from "./sql.ts";
+import type { Statement } from "./pipeline.ts";
+import { readStatement } from "./sql.ts";
 
-/** A read's plan and query text, or null when lite must answer it. */
-export type CachedRead = { plan: ReadPlan; sql: string } | null;
+/** A read's plan and statement, or null when lite must answer it. */
+export type CachedRead = { plan: ReadPlan; statement: Statement } | null;
 
 type Entry = { headers: Array<[name: string, value: string | undefined]>; read: CachedRead };
 
@@ -12,7 +13,7 @@ const MAX_ENTRIES = 1000;
 /**
  * Remembers how each GET was planned, by its path and query string. An app sends the same few reads
  * over and over (the inbox page, a case, a board), and planning them (query string parsing, checks
- * against the schema, SQL text) was a tenth of the fast path's JavaScript per request.
+ * against the schema, the statement) was a tenth of the fast path's JavaScript per request.
  *
  * A plan depends on the schema, the target and the headers planRequest reads; the entry records which
  * headers those were and their values, so a request differing in any of them is planned afresh (and
@@ -38,7 +39,7 @@ export class ReadCache {
       },
     };
     const plan = planRequest(recorded, this.schema);
-    const read: CachedRead = plan?.kind === "read" ? { plan, sql: readSql(plan) } : null;
+    const read: CachedRead = plan?.kind === "read" ? { plan, statement: readStatement(plan) } : null;
     if (this.entries.size >= MAX_ENTRIES && !this.entries.has(key)) this.entries.delete(this.entries.keys().next().value!);
     this.entries.set(key, { headers, read });
     return read;
