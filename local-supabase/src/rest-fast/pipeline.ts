@@ -16,8 +16,9 @@ let pipelines = 0;
  * Bind and Execute for each, then a single Sync. Until that Sync, Postgres runs everything in one
  * implicit transaction and, on an error, skips the rest and rolls it all back. So the role and claims
  * set by the first statement hold for the next, and nothing runs if setting them fails: the guarantee
- * the one-message simple query gave, now with PostgREST's prepared statements, whose parse, analysis
- * and (generic) plan Postgres keeps per connection. That was 15% of Postgres's time per fast-path read.
+ * the one-message simple query gave, now with prepared statements as PostgREST uses them: Postgres
+ * keeps their parse and analysis per connection (and a generic plan where it costs no more than a
+ * custom one). That took 10-15% off Postgres's CPU per fast-path read (bench/README.md).
  *
  * Why not pg's own queries: each one ends in its own Sync (a transaction each), so the settings would
  * be gone before the query ran. pg's Submittable interface is its seam for custom protocol flows
