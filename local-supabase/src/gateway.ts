@@ -31,12 +31,17 @@ export type GatewayDeps = {
   fastRest?: FastRest;
 };
 
-// Supabase answers preflights for the REST/Auth gateway with these (Kong's cors plugin).
+// CORS for the REST/Auth gateway as Supabase's Kong cors plugin sends it: every answer names the allowed
+// origin and the headers a browser may read (content-range carries the count); what may be sent, and for
+// how long that holds, only a preflight needs.
 const corsHeaders = {
   "access-control-allow-origin": "*",
+  "access-control-expose-headers": "content-range, content-location, x-total-count, location",
+};
+const preflightHeaders = {
+  ...corsHeaders,
   "access-control-allow-headers": "authorization, x-client-info, apikey, content-type, prefer, range, accept-profile, content-profile, x-supabase-api-version, x-region",
   "access-control-allow-methods": "GET, POST, PUT, PATCH, DELETE, OPTIONS",
-  "access-control-expose-headers": "content-range, content-location, x-total-count, location",
   "access-control-max-age": "3600",
 };
 
@@ -66,7 +71,7 @@ export function createGateway(deps: GatewayDeps) {
       }
       if (p.startsWith("/auth/v1/") || p.startsWith("/rest/v1/")) {
         if (req.method === "OPTIONS") {
-          res.writeHead(204, corsHeaders);
+          res.writeHead(204, preflightHeaders);
           return void res.end();
         }
         if (p.startsWith("/auth/v1/admin/")) {

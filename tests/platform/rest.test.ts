@@ -154,6 +154,33 @@ describe("REST through supabase-js", () => {
     expect((await fetch(url, { headers: { apikey: stack.serviceRoleKey } })).status).toBe(200);
   });
 
+  it("answers CORS as Supabase's gateway does: preflights list what may be sent, every answer what may be read", async () => {
+    const preflight = await fetch(`${stack.apiUrl}/rest/v1/feedback`, {
+      method: "OPTIONS",
+      headers: { origin: "http://localhost:5173", "access-control-request-method": "PATCH", "access-control-request-headers": "authorization, apikey, prefer" },
+    });
+    expect(preflight.status).toBe(204);
+    expect(preflight.headers.get("access-control-allow-origin")).toBe("*");
+    expect(preflight.headers.get("access-control-allow-methods")).toContain("PATCH");
+    expect(preflight.headers.get("access-control-allow-headers")).toContain("prefer");
+    expect(preflight.headers.get("access-control-max-age")).toBe("3600");
+
+    const headers = { apikey: stack.anonKey, authorization: `Bearer ${alice.accessToken}`, origin: "http://localhost:5173" };
+    const answers = [
+      await fetch(`${stack.apiUrl}/rest/v1/feedback?select=id&org_id=eq.${orgId}&limit=1`, { headers }),
+      await fetch(`${stack.apiUrl}/rest/v1/feedback?select=id,organizations(name)&org_id=eq.${orgId}&limit=1`, { headers: { ...headers, prefer: "count=exact" } }),
+      await fetch(`${stack.apiUrl}/auth/v1/user`, { headers }),
+    ];
+    for (const r of answers) {
+      expect(r.ok, r.url).toBe(true);
+      expect(r.headers.get("access-control-allow-origin")).toBe("*");
+      // A browser's supabase-js reads the count from content-range, so it must be exposed.
+      expect(r.headers.get("access-control-expose-headers")).toContain("content-range");
+      expect(r.headers.get("access-control-allow-methods"), r.url).toBeNull();
+      expect(r.headers.get("access-control-max-age"), r.url).toBeNull();
+    }
+  });
+
   it("answers malformed bodies and unknown columns with PostgREST-shaped 4xx", async () => {
     const unknown = await alice.client.from("feedback").insert({ org_id: orgId, rating: 3, query: "q", response: "r", not_a_column: 1 } as never);
     expect(unknown.status).toBe(400);
