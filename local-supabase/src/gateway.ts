@@ -220,6 +220,7 @@ const knownMessages: Array<[RegExp, string]> = [
   [/violates not-null constraint/, "23502"],
   [/violates foreign key constraint/, "23503"],
   [/duplicate key value violates unique constraint/, "23505"],
+  [/^canceling statement due to statement timeout$/, "57014"],
 ];
 
 const FAST_ROLES = new Set(["anon", "authenticated", "service_role"]);

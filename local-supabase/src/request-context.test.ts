@@ -26,6 +26,12 @@ describe("the request context both REST engines set", () => {
     const fast = contextStatement({ role: "authenticated", claims }, false);
     expect(names(fast.text)).toEqual(names(lite.sql));
     expect(fast.values).toEqual(lite.parameters);
+    // With the role's statement timeout (role-settings.ts), both engines set it last, the same way.
+    const liteTimed = contextQuery({ auth: { role: "authenticated", uid: "u1", jwt: claims } }, () => "8s").compile(db);
+    const fastTimed = contextStatement({ role: "authenticated", claims }, false, "8s");
+    expect(names(fastTimed.text)).toEqual(names(liteTimed.sql));
+    expect(names(fastTimed.text).at(-1)).toBe("statement_timeout");
+    expect(fastTimed.values).toEqual(liteTimed.parameters);
     const anonRead = contextStatement({ role: "anon", claims: {} }, true);
     expect(names(anonRead.text)).toEqual([...names(lite.sql), "transaction_read_only"]);
     expect(anonRead.values.at(-1)).toBe("on");

@@ -13,7 +13,15 @@ import type { Logger } from "./log.ts";
 process.env.LITE_TELEMETRY = "0";
 process.env.DO_NOT_TRACK = "1";
 
-export type RestAuthOptions = { databaseUrl: string; socket?: { path?: string }; jwtSecret: string; siteUrl: string; log: Logger };
+export type RestAuthOptions = {
+  databaseUrl: string;
+  socket?: { path?: string };
+  jwtSecret: string;
+  siteUrl: string;
+  log: Logger;
+  /** The statement timeout for a request's role (role-settings.ts); none when absent. */
+  statementTimeout?: (role: string) => string | null;
+};
 
 /**
  * Auth (/auth/v1) and REST (/rest/v1) through @supabase/lite's App on the postgres driver.
@@ -57,7 +65,7 @@ export async function createRestAuth(opts: RestAuthOptions) {
       },
     },
   } as ConstructorParameters<typeof App>[0]);
-  batchSessionContext(connection);
+  batchSessionContext(connection, opts.statementTimeout);
   pipelineTransactionStart((text) => text.startsWith(CONTEXT_STATEMENT));
   await app.init();
   return app;
@@ -97,21 +105,23 @@ export type SessionContext = { auth?: { role?: string; uid?: unknown; jwt?: unkn
  * 0.10's connection (pinned in package.json). `set_config('role', r, true)` is `SET LOCAL ROLE r`.
  * If a lite upgrade renames the method, this does nothing and lite's own path runs (RLS tests cover both).
  */
-function batchSessionContext(connection: object) {
+function batchSessionContext(connection: object, statementTimeout?: (role: string) => string | null) {
   const target = connection as { applyJwtSessionContext?: (tx: unknown, ctx: SessionContext, setRole: boolean) => Promise<void> };
   if (typeof target.applyJwtSessionContext !== "function") return;
   target.applyJwtSessionContext = async (tx, ctx) => {
-    await contextQuery(ctx).execute(tx as never);
+    await contextQuery(ctx, statementTimeout).execute(tx as never);
   };
 }
 
 /** The request's settings (request-context.ts) in one statement; its text starts with CONTEXT_STATEMENT. */
-export function contextQuery(ctx: SessionContext) {
+export function contextQuery(ctx: SessionContext, statementTimeout?: (role: string) => string | null) {
+  const role = ctx.auth?.role || "anon";
   const settings = requestSettings({
-    role: ctx.auth?.role || "anon",
+    role,
     sub: String(ctx.auth?.uid ?? ""),
     claims: ctx.auth?.jwt && typeof ctx.auth.jwt === "object" ? JSON.stringify(ctx.auth.jwt) : null,
     operation: String(ctx.storage?.operation ?? ""),
+    statementTimeout: statementTimeout?.(role) ?? null,
   });
   // Names inline and values as parameters, so the statement's text is the same for every request.
   const calls = settings.map(([name, value]) =>

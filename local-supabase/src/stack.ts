@@ -9,6 +9,8 @@ import { acquireLock } from "./lock.ts";
 import { createLogger, type Logger } from "./log.ts";
 import { pgConnectionString, postgresJsTarget, startEmbeddedPostgres, type DatabaseHandle } from "./postgres.ts";
 import { createRestAuth, migrate, seedSql } from "./rest.ts";
+import { StatementTimeouts } from "./role-settings.ts";
+import { listenPgrst } from "./pgrst-notify.ts";
 import { changedMigrations, driftAdvice } from "./migration-drift.ts";
 import { denoBinary } from "./functions/runner.ts";
 import { FastRest } from "./rest-fast/index.ts";
@@ -70,7 +72,15 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
 
     const fresh = await bootstrap(sql);
     const apiPortWanted = opts.apiPort ?? 54321;
-    const app = await createRestAuth({ databaseUrl: db.url, socket: postgresJsTarget(db), jwtSecret: keys.jwtSecret, siteUrl: `http://${host}:5173`, log });
+    const timeouts = new StatementTimeouts(sql);
+    const app = await createRestAuth({
+      databaseUrl: db.url,
+      socket: postgresJsTarget(db),
+      jwtSecret: keys.jwtSecret,
+      siteUrl: `http://${host}:5173`,
+      log,
+      statementTimeout: (role) => timeouts.for(role),
+    });
     cleanups.push(() => (app.connection as unknown as { close(): Promise<void> }).close());
     await app.ensureSystemSchema();
 
@@ -92,7 +102,11 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
         await tx`insert into supabase_migrations.seed_files (path, hash) values ('supabase/seed.sql', md5(${seed}))`;
       });
     }
+    // After the migrations, which may set a role's timeout of their own.
+    await timeouts.reload();
     await app.connection.introspect({ useCache: false });
+    const unlisten = await listenPgrst(sql, { schema: () => app.connection.introspect({ useCache: false }), config: () => timeouts.reload() }, log.child("rest"));
+    cleanups.push(() => unlisten());
     // lite provisions request roles and grants on its first request, after an await that lets two
     // concurrent first requests both run the GRANTs ("tuple concurrently updated"). Do it once, now.
     await (app.connection as unknown as { ensureRlsContext(): Promise<boolean> }).ensureRlsContext();
@@ -114,7 +128,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
 
     const deps: GatewayDeps = { app, sql, keys, root, functionEnv, log, versions };
     if (opts.restFastPath !== false) {
-      const fast = new FastRest(pgConnectionString(db), log.child("rest-fast"));
+      const fast = new FastRest(pgConnectionString(db), log.child("rest-fast"), timeouts);
       await fast.start();
       cleanups.push(() => fast.close());
       deps.fastRest = fast;

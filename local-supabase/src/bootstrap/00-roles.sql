@@ -36,6 +36,23 @@ alter role anon set search_path = public, extensions;
 alter role authenticated set search_path = public, extensions;
 alter role service_role set search_path = public, extensions;
 
+-- Supabase's statement timeouts for the API roles: anon 3s, authenticated 8s, and the authenticator's
+-- 8s for service_role, which has none of its own. The gateway applies them to each REST request as
+-- PostgREST does (role-settings.ts). Set only where none is, so a project's own stands.
+do $$
+declare
+  d record;
+begin
+  for d in select * from (values ('anon', '3s'), ('authenticated', '8s'), ('authenticator', '8s')) as v(role, timeout) loop
+    if not exists (
+      select 1 from pg_db_role_setting s join pg_roles r on r.oid = s.setrole, unnest(s.setconfig) c
+      where r.rolname = d.role and c like 'statement\_timeout=%'
+    ) then
+      execute format('alter role %I set statement_timeout = %L', d.role, d.timeout);
+    end if;
+  end loop;
+end $$;
+
 grant usage on schema public to anon, authenticated, service_role;
 grant all on all tables in schema public to anon, authenticated, service_role;
 grant all on all sequences in schema public to anon, authenticated, service_role;

@@ -30,7 +30,7 @@ export class FastRest {
   private reads: ReadCache | null = null;
   // The context statement for a caller, for a read and for a write. Keyed by the claims object, which
   // verifyJwt hands out once per token, so a signed-in user's requests build it once.
-  private contexts = new WeakMap<object, { role: string; read: Statement; write: Statement }>();
+  private contexts = new WeakMap<object, { role: string; timeouts: number; read: Statement; write: Statement }>();
   private statements: StatementPipeline;
   private loading: Promise<boolean> | null = null;
   private enabled = false;
@@ -38,7 +38,11 @@ export class FastRest {
   private wasOn = false;
   private retry: NodeJS.Timeout | null = null;
 
-  constructor(private readonly databaseUrl: string, private readonly log: Logger) {
+  constructor(
+    private readonly databaseUrl: string,
+    private readonly log: Logger,
+    private readonly timeouts: { for(role: string): string | null; version: number } = { for: () => null, version: 0 },
+  ) {
     // lite's connections run in UTC whatever the server's default; so must these, or a timestamp's
     // offset would depend on which engine answered.
     this.pool = new pg.Pool({ connectionString: databaseUrl, max: 10, options: "-c TimeZone=UTC" });
@@ -150,6 +154,9 @@ export class FastRest {
       results = await this.statements.run([this.context(caller, plan.kind === "read"), query]);
     } catch (err) {
       const code = (err as { code?: string }).code;
+      // A cancelled statement is the answer, as lite (through the gateway) gives it: PostgREST's 57014,
+      // a 500. Handing it to lite would run the request again and keep the caller waiting twice as long.
+      if (code === "57014") return timedOut((err as Error).message);
       this.log.debug(`${req.method} ${req.path}: database error ${code ?? "?"} (${(err as Error).message}); lite answers instead`);
       // An unknown column or table means the cached schema is behind (a missed notification); catch up.
       if (code === "42703" || code === "42P01") void this.reload();
@@ -160,8 +167,9 @@ export class FastRest {
 
   private context(caller: Caller, read: boolean): Statement {
     let built = this.contexts.get(caller.claims);
-    if (built?.role !== caller.role) {
-      built = { role: caller.role, read: contextStatement(caller, true), write: contextStatement(caller, false) };
+    if (built?.role !== caller.role || built.timeouts !== this.timeouts.version) {
+      const timeout = this.timeouts.for(caller.role);
+      built = { role: caller.role, timeouts: this.timeouts.version, read: contextStatement(caller, true, timeout), write: contextStatement(caller, false, timeout) };
       this.contexts.set(caller.claims, built);
     }
     return read ? built.read : built.write;
@@ -180,6 +188,10 @@ export class FastRest {
 
 const JSON_TYPE = "application/json; charset=utf-8";
 const OBJECT_TYPE = "application/vnd.pgrst.object+json; charset=utf-8";
+
+function timedOut(message: string): FastAnswer {
+  return { status: 500, headers: { "content-type": JSON_TYPE }, body: JSON.stringify({ code: "57014", details: null, hint: null, message }) };
+}
 
 /** lite's status and headers for the answer (the equivalence test compares them). */
 function respond(plan: Plan, rows: StatementRows[number]): FastAnswer | null {

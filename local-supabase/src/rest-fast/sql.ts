@@ -17,12 +17,13 @@ export type Caller = { role: "anon" | "authenticated" | "service_role"; claims: 
 const id = pg.escapeIdentifier;
 
 /** The request's settings (request-context.ts, shared with lite's path) as one statement. */
-export function contextStatement(caller: Caller, readOnly: boolean): Statement {
+export function contextStatement(caller: Caller, readOnly: boolean, statementTimeout: string | null = null): Statement {
   const settings = requestSettings({
     role: caller.role,
     sub: typeof caller.claims.sub === "string" ? caller.claims.sub : "",
     claims: JSON.stringify(caller.claims),
     operation: "",
+    statementTimeout,
   });
   // PostgREST runs GETs read-only; a view that writes then fails and lite answers instead.
   if (readOnly) settings.push(["transaction_read_only", "on"]);

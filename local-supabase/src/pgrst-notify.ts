@@ -1,0 +1,41 @@
+import type postgres from "postgres";
+import type { Logger } from "./log.ts";
+
+/**
+ * PostgREST's `pgrst` notification channel, answered as PostgREST answers it: `reload schema` (which
+ * Supabase's DDL watch sends after every DDL statement, bootstrap/15-schema-watch.sql) rereads the
+ * schema, `reload config` rereads the roles' settings, and an empty payload does both. So a table
+ * created while the stack runs is served at once, as on Supabase, not after a restart. The REST fast
+ * path keeps its own listener: it must also know when it missed a notification (rest-fast/index.ts).
+ */
+export async function listenPgrst(sql: postgres.Sql, reload: { schema(): Promise<unknown>; config(): Promise<unknown> }, log: Logger) {
+  const schema = coalesced(reload.schema, (err) => log.warn(`schema not reloaded: ${err.message}`));
+  const config = coalesced(reload.config, (err) => log.warn(`role settings not reloaded: ${err.message}`));
+  const { unlisten } = await sql.listen("pgrst", (payload) => {
+    if (payload === "" || payload === "reload schema") schema();
+    if (payload === "" || payload === "reload config") config();
+  });
+  return unlisten;
+}
+
+/**
+ * A migration sends one notification per DDL statement; rereading the schema for each would run
+ * dozens of introspections back to back. One runs at a time, and notifications that arrive meanwhile
+ * make one more run after it, which sees all their changes.
+ */
+function coalesced(run: () => Promise<unknown>, onError: (err: Error) => void) {
+  let running = false;
+  let again = false;
+  const go = async () => {
+    running = true;
+    do {
+      again = false;
+      await run().catch(onError);
+    } while (again);
+    running = false;
+  };
+  return () => {
+    if (running) again = true;
+    else void go();
+  };
+}
