@@ -12,10 +12,14 @@ export async function listenPgrst(sql: postgres.Sql, reload: { schema(): Promise
   const schema = coalesced(reload.schema, (err) => log.warn(`schema not reloaded: ${err.message}`));
   const config = coalesced(reload.config, (err) => log.warn(`role settings not reloaded: ${err.message}`));
   const { unlisten } = await sql.listen("pgrst", (payload) => {
-    if (payload === "" || payload === "reload schema") schema();
-    if (payload === "" || payload === "reload config") config();
+    if (payload === "" || payload === "reload schema") schema.request();
+    if (payload === "" || payload === "reload config") config.request();
   });
-  return unlisten;
+  /** Stops listening and waits for a reload under way: lite's connection must not close under one (it hangs). */
+  return async () => {
+    await unlisten();
+    await Promise.all([schema.settled(), config.settled()]);
+  };
 }
 
 /**
@@ -24,18 +28,20 @@ export async function listenPgrst(sql: postgres.Sql, reload: { schema(): Promise
  * make one more run after it, which sees all their changes.
  */
 function coalesced(run: () => Promise<unknown>, onError: (err: Error) => void) {
-  let running = false;
+  let current: Promise<void> | null = null;
   let again = false;
   const go = async () => {
-    running = true;
     do {
       again = false;
       await run().catch(onError);
     } while (again);
-    running = false;
+    current = null;
   };
-  return () => {
-    if (running) again = true;
-    else void go();
+  return {
+    request() {
+      if (current) again = true;
+      else current = go();
+    },
+    settled: () => current ?? Promise.resolve(),
   };
 }
