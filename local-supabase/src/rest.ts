@@ -21,6 +21,8 @@ export type RestAuthOptions = {
   log: Logger;
   /** The statement timeout for a request's role (role-settings.ts); none when absent. */
   statementTimeout?: (role: string) => string | null;
+  /** `[api] max_rows` (api-config.ts). */
+  maxRows: number;
 };
 
 /**
@@ -46,6 +48,7 @@ export async function createRestAuth(opts: RestAuthOptions) {
   const app = new App({
     connection,
     auth: { enabled: true, jwt_secret: opts.jwtSecret, site_url: opts.siteUrl, jwt_expiry: 3600 },
+    api: { max_rows: opts.maxRows },
     options: {
       server: {
         disableStudio: true,

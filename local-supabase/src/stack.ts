@@ -11,6 +11,7 @@ import { pgConnectionString, postgresJsTarget, startEmbeddedPostgres, type Datab
 import { createRestAuth, migrate, seedSql } from "./rest.ts";
 import { StatementTimeouts } from "./role-settings.ts";
 import { listenPgrst } from "./pgrst-notify.ts";
+import { readApiConfig } from "./api-config.ts";
 import { changedMigrations, driftAdvice } from "./migration-drift.ts";
 import { denoBinary } from "./functions/runner.ts";
 import { FastRest } from "./rest-fast/index.ts";
@@ -73,6 +74,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     const fresh = await bootstrap(sql);
     const apiPortWanted = opts.apiPort ?? 54321;
     const timeouts = new StatementTimeouts(sql);
+    const api = readApiConfig(root);
     const app = await createRestAuth({
       databaseUrl: db.url,
       socket: postgresJsTarget(db),
@@ -80,6 +82,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       siteUrl: `http://${host}:5173`,
       log,
       statementTimeout: (role) => timeouts.for(role),
+      maxRows: api.maxRows,
     });
     cleanups.push(() => (app.connection as unknown as { close(): Promise<void> }).close());
     await app.ensureSystemSchema();
@@ -128,7 +131,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
 
     const deps: GatewayDeps = { app, sql, keys, root, functionEnv, log, versions };
     if (opts.restFastPath !== false) {
-      const fast = new FastRest(pgConnectionString(db), log.child("rest-fast"), timeouts);
+      const fast = new FastRest(pgConnectionString(db), log.child("rest-fast"), { timeouts, maxRows: api.maxRows });
       await fast.start();
       cleanups.push(() => fast.close());
       deps.fastRest = fast;

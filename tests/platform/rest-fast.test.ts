@@ -3,6 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createLogger, verifyJwt } from "@review/local-supabase";
 import { FastRest, type Caller } from "@review/local-supabase/rest-fast/index";
 import { FAST_TYPES } from "@review/local-supabase/rest-fast/schema";
+import { readApiConfig } from "@review/local-supabase/api-config";
+import { repoRoot } from "@review/local-supabase/env";
 import { createOrg } from "../helpers/org.ts";
 import { startOwnStack } from "../helpers/own-stack.ts";
 import { createUser, sql, waitFor, type TestUser } from "../helpers/stack.ts";
@@ -20,7 +22,7 @@ let orgId: string;
 
 beforeAll(async () => {
   stack = await startOwnStack("rest-fast", {}, { restFastPath: false });
-  fast = new FastRest(stack.dbUrl, createLogger("rest-fast", "error"));
+  fast = new FastRest(stack.dbUrl, createLogger("rest-fast", "error"), { maxRows: readApiConfig(repoRoot).maxRows });
   await fast.start();
   const [org, outsider] = await Promise.all([createOrg(stack, "fast"), createUser(stack, "bob")]);
   [alice, bob, orgId] = [org.users.admin, outsider, org.id];
@@ -167,6 +169,24 @@ describe("REST fast path: same answers as lite", () => {
       { ...base, external_id: "eq.ext-05" },
     ];
     for (const params of calls) await expectSame({ path: `/feedback?${q(params)}`, token: alice.accessToken });
+  });
+
+  it("returns at most max_rows rows, whatever the limit, as lite (and PostgREST) do", async () => {
+    const maxRows = readApiConfig(repoRoot).maxRows;
+    await sql(stack).unsafe(`create table public.fast_many (id int primary key); insert into public.fast_many select generate_series(1, ${maxRows + 100})`);
+    try {
+      // Both engines pick the new table up from the DDL watch's notification, each in its own time.
+      await waitFor(async () => (await viaFast({ path: "/fast_many?select=id", key: "service" })) !== null, { message: "fast path serving fast_many" });
+      await waitFor(async () => (await viaLite({ path: "/fast_many?select=id", key: "service" })).status === 200, { message: "lite serving fast_many" });
+      for (const path of ["/fast_many?select=id&order=id", "/fast_many?select=id&order=id&limit=5000", "/fast_many?select=id&order=id.desc&offset=50", "/fast_many?select=id&order=id&offset=1050"]) {
+        await expectSame({ path, key: "service" });
+      }
+      expect(((await viaFast({ path: "/fast_many?select=id&order=id", key: "service" }))!.body as unknown[]).length).toBe(maxRows);
+    } finally {
+      await sql(stack).unsafe("drop table public.fast_many");
+      // The drop makes the fast path reload its schema; the tests after this one expect it serving.
+      await waitFor(async () => (await viaFast({ path: "/organizations?select=id", key: "service" })) !== null, { message: "fast path back after the drop" });
+    }
   });
 
   it("applies row-level security as lite does: anon and non-members see nothing", async () => {

@@ -38,11 +38,20 @@ export class FastRest {
   private wasOn = false;
   private retry: NodeJS.Timeout | null = null;
 
+  private readonly timeouts: { for(role: string): string | null; version: number };
+  private readonly maxRows: number | null;
+
+  /**
+   * `timeouts`: each role's statement timeout (role-settings.ts); `maxRows`: `[api] max_rows`
+   * (api-config.ts). The stack passes both, as lite gets them.
+   */
   constructor(
     private readonly databaseUrl: string,
     private readonly log: Logger,
-    private readonly timeouts: { for(role: string): string | null; version: number } = { for: () => null, version: 0 },
+    opts: { timeouts?: { for(role: string): string | null; version: number }; maxRows?: number | null } = {},
   ) {
+    this.timeouts = opts.timeouts ?? { for: () => null, version: 0 };
+    this.maxRows = opts.maxRows ?? null;
     // lite's connections run in UTC whatever the server's default; so must these, or a timestamp's
     // offset would depend on which engine answered.
     this.pool = new pg.Pool({ connectionString: databaseUrl, max: 10, options: "-c TimeZone=UTC" });
@@ -122,7 +131,7 @@ export class FastRest {
       (schema) => {
         if (this.loading !== run) return false;
         this.schema = schema;
-        this.reads = new ReadCache(schema);
+        this.reads = new ReadCache(schema, this.maxRows);
         this.loading = null;
         return true;
       },

@@ -102,6 +102,15 @@ describe("planRequest", () => {
     expect(planRequest({ ...r, body: Buffer.from("{not json") }, schema)).toBeNull();
   });
 
+  it("caps every read at max_rows, as PostgREST's db-max-rows does, and leaves an empty page past the start to lite", () => {
+    const limitOf = (target: string) => (planRequest(request("GET", target), schema, 1000) as { limit: number | null } | null)?.limit;
+    expect(limitOf("/feedback?select=id")).toBe(1000);
+    expect(limitOf("/feedback?select=id&limit=5000")).toBe(1000);
+    expect(limitOf("/feedback?select=id&limit=10&offset=2000")).toBe(10);
+    expect((planRequest(request("GET", "/feedback?select=id"), schema) as { limit: number | null }).limit).toBeNull();
+    expect(planRequest(request("GET", "/feedback?select=id&limit=0&offset=5"), schema, 1000)).toBeNull();
+  });
+
   it("leaves updates and deletes to lite", () => {
     expect(planRequest(request("PATCH", "/feedback?id=eq.1", { "content-type": "application/json" }, { rating: 1 }), schema)).toBeNull();
     expect(planRequest(request("DELETE", "/feedback?id=eq.1"), schema)).toBeNull();

@@ -57,7 +57,11 @@ const OPS = new Set<string>(["eq", "neq", "gt", "gte", "lt", "lte", "like", "ili
 const COUNT = /^\d{1,9}$/;
 const OBJECT = "application/vnd.pgrst.object+json";
 
-export function planRequest(req: RequestParts, schema: Schema): Plan | null {
+/**
+ * `maxRows` is `[api] max_rows` from supabase/config.toml (api-config.ts): as PostgREST's db-max-rows,
+ * no read returns more rows than that, whatever limit it asks for. Writes are not capped.
+ */
+export function planRequest(req: RequestParts, schema: Schema, maxRows: number | null = null): Plan | null {
   const name = req.path.slice(1);
   if (!IDENT.test(name)) return null;
   const relation = schema.get(name);
@@ -65,7 +69,7 @@ export function planRequest(req: RequestParts, schema: Schema): Plan | null {
   if (req.header("range") !== undefined || req.header("range-unit") !== undefined) return null;
   const accept = acceptKind(req.header("accept"));
   if (!accept) return null;
-  if (req.method === "GET") return planRead(req, relation, accept === "object");
+  if (req.method === "GET") return planRead(req, relation, accept === "object", maxRows);
   if (req.method === "POST") return planInsert(req, relation, accept === "object");
   return null;
 }
@@ -82,7 +86,7 @@ function isPublic(profile: string | undefined) {
   return profile === undefined || profile === "public";
 }
 
-function planRead(req: RequestParts, relation: Relation, single: boolean): ReadPlan | null {
+function planRead(req: RequestParts, relation: Relation, single: boolean, maxRows: number | null): ReadPlan | null {
   if (req.header("prefer") !== undefined || !isPublic(req.header("accept-profile"))) return null;
   let select: string | null = null;
   let orderParam: string | null = null;
@@ -110,6 +114,9 @@ function planRead(req: RequestParts, relation: Relation, single: boolean): ReadP
       filters.push(filter);
     }
   }
+  // An empty page past the start is PostgREST's 416 (PGRST103), which lite answers.
+  if (limit === 0 && offset) return null;
+  if (maxRows !== null && maxRows > 0 && (limit === null || limit > maxRows)) limit = maxRows;
   const columns = selectedColumns(relation, select);
   if (!columns) return null;
   const order = orderParam === null ? [] : parseOrder(relation, orderParam);

@@ -23,7 +23,10 @@ const MAX_ENTRIES = 1000;
 export class ReadCache {
   private entries = new Map<string, Entry>();
 
-  constructor(private readonly schema: Schema) {}
+  constructor(
+    private readonly schema: Schema,
+    private readonly maxRows: number | null = null,
+  ) {}
 
   get(req: RequestParts): CachedRead {
     const key = `${req.path}?${req.search}`;
@@ -38,7 +41,7 @@ export class ReadCache {
         return value;
       },
     };
-    const plan = planRequest(recorded, this.schema);
+    const plan = planRequest(recorded, this.schema, this.maxRows);
     const read: CachedRead = plan?.kind === "read" ? { plan, statement: readStatement(plan) } : null;
     if (this.entries.size >= MAX_ENTRIES && !this.entries.has(key)) this.entries.delete(this.entries.keys().next().value!);
     this.entries.set(key, { headers, read });
