@@ -2,6 +2,7 @@ import { useEffect } from "react";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { supabase } from "../../lib/supabase.ts";
 import { unwrap } from "../../lib/errors.ts";
+import { allRows } from "../../lib/pages.ts";
 import { callFunction } from "../../lib/functions.ts";
 import { openChannel } from "../../lib/realtime.ts";
 
@@ -39,14 +40,22 @@ export function useJob(id: string) {
 }
 
 export function useJobEvents(id: string) {
-  return useQuery({ queryKey: jobKeys.events(id), queryFn: async () => unwrap(await supabase.from("job_events").select("*").eq("job_id", id).order("id")) as JobEvent[], staleTime: Infinity });
+  return useQuery({
+    queryKey: jobKeys.events(id),
+    queryFn: () => allRows<JobEvent>((from, to) => supabase.from("job_events").select("*").eq("job_id", id).order("id").range(from, to)),
+    staleTime: Infinity,
+  });
 }
 
 export function useEvalResults(id: string, enabled: boolean) {
   return useQuery({
     queryKey: jobKeys.evalResults(id),
     enabled,
-    queryFn: async () => unwrap(await supabase.from("eval_results").select("id, item_index, query, reference, output_a, output_b, metrics, judge, judge_score").eq("job_id", id).order("item_index").limit(5000)) as EvalResult[],
+    // Up to 5,000 items an evaluation: more than one response carries.
+    queryFn: () =>
+      allRows<EvalResult>((from, to) =>
+        supabase.from("eval_results").select("id, item_index, query, reference, output_a, output_b, metrics, judge, judge_score").eq("job_id", id).order("item_index").order("id").range(from, to),
+      ),
   });
 }
 

@@ -2,6 +2,7 @@ import { useEffect } from "react";
 import { useInfiniteQuery, useQuery, useQueryClient } from "@tanstack/react-query";
 import { supabase } from "../../lib/supabase.ts";
 import { unwrap } from "../../lib/errors.ts";
+import { allRows } from "../../lib/pages.ts";
 import { openChannel } from "../../lib/realtime.ts";
 import { toJsonlLine } from "./jsonl.ts";
 
@@ -33,14 +34,9 @@ export function useTagCounts(orgId: string) {
     queryKey: trainingKeys.tags(orgId),
     queryFn: async () => {
       const counts = new Map<string, number>();
-      let total = 0;
-      for (let from = 0; ; from += 1000) {
-        const rows = unwrap(await supabase.from("training_examples").select("tags").eq("org_id", orgId).order("id").range(from, from + 999)) as Array<{ tags: string[] }>;
-        total += rows.length;
-        for (const r of rows) for (const t of r.tags) counts.set(t, (counts.get(t) ?? 0) + 1);
-        if (rows.length < 1000) break;
-      }
-      return { total, tags: [...counts.entries()].map(([tag, count]) => ({ tag, count })).sort((a, b) => b.count - a.count || a.tag.localeCompare(b.tag)) };
+      const rows = await allRows<{ tags: string[] }>((from, to) => supabase.from("training_examples").select("tags").eq("org_id", orgId).order("id").range(from, to));
+      for (const r of rows) for (const t of r.tags) counts.set(t, (counts.get(t) ?? 0) + 1);
+      return { total: rows.length, tags: [...counts.entries()].map(([tag, count]) => ({ tag, count })).sort((a, b) => b.count - a.count || a.tag.localeCompare(b.tag)) };
     },
   });
 }
@@ -63,14 +59,12 @@ export function useTrainingLive(orgId: string) {
 
 /** The examples as JSONL in the chat fine-tuning format, fetched page by page. */
 export async function exportJsonl(orgId: string, tag: string | null): Promise<Blob> {
-  const lines: string[] = [];
-  for (let from = 0; ; from += 1000) {
+  const rows = await allRows<{ query: string; answer: string; tags: string[] }>((from, to) => {
     let q = supabase.from("training_examples").select("query, answer, tags").eq("org_id", orgId);
     if (tag) q = q.contains("tags", [tag]);
-    const rows = unwrap(await q.order("created_at").order("id").range(from, from + 999)) as Array<{ query: string; answer: string; tags: string[] }>;
-    for (const r of rows) lines.push(toJsonlLine(r));
-    if (rows.length < 1000) break;
-  }
+    return q.order("created_at").order("id").range(from, to);
+  });
+  const lines = rows.map(toJsonlLine);
   return new Blob([lines.join("\n") + (lines.length ? "\n" : "")], { type: "application/jsonl" });
 }
 
