@@ -2,6 +2,7 @@ import http from "node:http";
 import type { Duplex } from "node:stream";
 import type postgres from "postgres";
 import { handleAuthAdmin } from "./auth-admin.ts";
+import { withGoTrueClaims } from "./auth-claims.ts";
 import { loadFunctionConfigs } from "./functions/config.ts";
 import { FunctionRunner } from "./functions/runner.ts";
 import { HttpError, readBody, sendFetchResponse, sendJson, sendWholeResponse, toFetchRequest } from "./http-util.ts";
@@ -110,6 +111,7 @@ export function createGateway(deps: GatewayDeps) {
           return sendJson(res, 500, { code: "internal_error", message: "The REST engine did not apply the caller's credentials" }, corsHeaders);
         }
         if (p.startsWith("/rest/v1/") && response.status >= 500) response = await remapDatabaseError(response, Boolean(req.headers.authorization));
+        if (p.startsWith("/auth/v1/")) response = await withGoTrueClaims(p, response, keys.jwtSecret, `http://${req.headers.host ?? "127.0.0.1"}/auth/v1`);
         return await sendWholeResponse(res, response, corsHeaders);
       }
       sendJson(res, 404, { message: "no Route matched with those values" });

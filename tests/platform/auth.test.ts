@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { StackInfo } from "@review/local-supabase";
-import { client, getStack, serviceClient, sql } from "../helpers/stack.ts";
+import { client, getStack, serviceClient, sql, waitFor } from "../helpers/stack.ts";
 
 let stack: StackInfo;
 beforeAll(async () => {
@@ -33,6 +33,44 @@ describe("auth through supabase-js", () => {
     expect((await c.auth.signOut()).error).toBeNull();
     const afterSignOut = await client(stack).auth.refreshSession({ refresh_token: refreshed.data.session!.refresh_token });
     expect(afterSignOut.error).not.toBeNull();
+  });
+
+  it("issues tokens with GoTrue's claims, which RLS policies read through auth.jwt()", async () => {
+    const email = `claims-${randomUUID().slice(0, 8)}@test.example.com`;
+    const c = client(stack);
+    const up = await c.auth.signUp({ email, password: "correct-horse-1", options: { data: { team: "support" } } });
+    expect(up.error).toBeNull();
+    const claimsOf = (token: string) => JSON.parse(Buffer.from(token.split(".")[1]!, "base64url").toString()) as Record<string, unknown>;
+    const expected = {
+      sub: up.data.user!.id,
+      role: "authenticated",
+      aud: "authenticated",
+      email,
+      phone: "",
+      iss: `${stack.apiUrl}/auth/v1`,
+      app_metadata: expect.objectContaining({ provider: "email" }),
+      user_metadata: expect.objectContaining({ team: "support" }),
+      aal: "aal1",
+      amr: [{ method: "password", timestamp: expect.any(Number) }],
+      is_anonymous: false,
+      session_id: expect.any(String),
+    };
+    expect(claimsOf(up.data.session!.access_token)).toMatchObject(expected);
+    const inn = await c.auth.signInWithPassword({ email, password: "correct-horse-1" });
+    expect(claimsOf(inn.data.session!.access_token)).toMatchObject(expected);
+    const refreshed = await c.auth.refreshSession({ refresh_token: inn.data.session!.refresh_token });
+    expect(claimsOf(refreshed.data.session!.access_token)).toMatchObject({ ...expected, session_id: claimsOf(inn.data.session!.access_token).session_id });
+
+    // The re-signed token is accepted everywhere: the user endpoint, and REST, where SQL sees the claims.
+    expect((await c.auth.getUser()).data.user?.email).toBe(email);
+    const fn = `claims_probe_${randomUUID().slice(0, 8)}`;
+    await sql(stack).unsafe(`create function public.${fn}() returns jsonb language sql stable as $$ select auth.jwt() $$`);
+    try {
+      const seen = await waitFor(async () => (await c.rpc(fn)).data as Record<string, unknown> | null, { message: "rpc served" });
+      expect(seen).toMatchObject({ app_metadata: { provider: "email" }, user_metadata: { team: "support" }, aal: "aal1" });
+    } finally {
+      await sql(stack).unsafe(`drop function public.${fn}()`);
+    }
   });
 
   it("lets the service key create, read, update and delete users, and nobody else", async () => {
