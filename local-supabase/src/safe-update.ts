@@ -9,7 +9,7 @@ import type postgres from "postgres";
  * place where a developer is most likely to try it.
  *
  * PostgREST adds a WHERE clause for any filter and for a limit (limited update/delete); select, columns,
- * on_conflict and order alone add none. An unknown table still gets PostgREST's 404 (its schema cache
+ * on_conflict, order and offset alone add none, and neither does the gateway's apikey parameter. An unknown table still gets PostgREST's 404 (its schema cache
  * answers before any SQL runs), so the check only applies to a relation that exists.
  */
 const NOT_FILTERS = new Set(["select", "columns", "on_conflict", "order", "offset", "apikey"]);
