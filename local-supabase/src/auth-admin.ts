@@ -17,7 +17,7 @@ const createUserBody = z.object({
 const updateUserBody = createUserBody.partial().extend({ ban_duration: z.string().optional() });
 
 type Json = Record<string, unknown>;
-export type AdminResponse = { status: number; body: Json };
+export type AdminResponse = { status: number; body: Json; headers?: Record<string, string> };
 
 export async function handleAuthAdmin(
   sql: postgres.Sql,
@@ -26,6 +26,7 @@ export async function handleAuthAdmin(
   subpath: string,
   headers: Headers,
   rawBody: string,
+  query: URLSearchParams = new URLSearchParams(),
 ): Promise<AdminResponse> {
   const bearer = headers.get("authorization")?.replace(/^Bearer\s+/i, "") ?? "";
   const v = await verifyJwt(bearer, jwtSecret);
@@ -35,8 +36,7 @@ export async function handleAuthAdmin(
   const idMatch = subpath.match(/^\/users\/([0-9a-f-]{36})$/i);
   try {
     if (subpath === "/users" && method === "GET") {
-      const rows = await sql`select * from auth.users where deleted_at is null order by created_at limit 1000`;
-      return { status: 200, body: { users: rows.map(toUser), aud: "authenticated" } };
+      return await listUsers(sql, query);
     }
     if (subpath === "/users" && method === "POST") {
       const input = createUserBody.safeParse(parseJson(rawBody));
@@ -110,6 +110,27 @@ function toUser(r: Record<string, unknown>): Json {
     updated_at: r.updated_at,
     is_anonymous: false,
   };
+}
+
+/**
+ * GoTrue's paging: `page` (from 1) and `per_page` (default 50), newest first; the total in
+ * X-Total-Count and the next and last pages in a Link header, which supabase-js's listUsers() reads.
+ */
+async function listUsers(sql: postgres.Sql, query: URLSearchParams): Promise<AdminResponse> {
+  const page = wholeNumber(query.get("page"), 1);
+  const perPage = wholeNumber(query.get("per_page"), 50);
+  if (page === null || perPage === null) return { status: 400, body: { code: 400, error_code: "validation_failed", msg: "Bad Pagination Parameters" } };
+  const [{ total }] = (await sql`select count(*)::int as total from auth.users where deleted_at is null`) as unknown as [{ total: number }];
+  const rows = await sql`select * from auth.users where deleted_at is null order by created_at desc, id limit ${perPage} offset ${(page - 1) * perPage}`;
+  const lastPage = Math.max(1, Math.ceil(total / perPage));
+  const link = (n: number, rel: string) => `</admin/users?page=${n}&per_page=${perPage}>; rel="${rel}"`;
+  const links = [...(page < lastPage ? [link(page + 1, "next")] : []), link(lastPage, "last")];
+  return { status: 200, body: { users: rows.map(toUser), aud: "authenticated" }, headers: { "x-total-count": String(total), link: links.join(", ") } };
+}
+
+function wholeNumber(value: string | null, fallback: number): number | null {
+  if (value === null || value === "") return fallback;
+  return /^[1-9]\d{0,8}$/.test(value) ? Number(value) : null;
 }
 
 function parseJson(raw: string): unknown {

@@ -77,8 +77,8 @@ export function createGateway(deps: GatewayDeps) {
           return void res.end();
         }
         if (p.startsWith("/auth/v1/admin/")) {
-          const r = await handleAuthAdmin(deps.sql, keys.jwtSecret, req.method ?? "GET", p.slice("/auth/v1/admin".length), toHeaders(req), body.toString("utf8"));
-          return sendJson(res, r.status, r.body, corsHeaders);
+          const r = await handleAuthAdmin(deps.sql, keys.jwtSecret, req.method ?? "GET", p.slice("/auth/v1/admin".length), toHeaders(req), body.toString("utf8"), url.searchParams);
+          return sendJson(res, r.status, r.body, { ...corsHeaders, ...r.headers });
         }
         let request: Request;
         if (p.startsWith("/rest/v1/")) {

@@ -73,6 +73,28 @@ describe("auth through supabase-js", () => {
     }
   });
 
+  it("lists users a page at a time, newest first, as GoTrue pages them", async () => {
+    const admin = serviceClient(stack);
+    const made: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const r = await admin.auth.admin.createUser({ email: `listed-${i}-${randomUUID().slice(0, 8)}@test.example.com`, password: "correct-horse-1", email_confirm: true });
+      made.push(r.data.user!.id);
+    }
+    const first = await admin.auth.admin.listUsers({ page: 1, perPage: 2 });
+    expect(first.error).toBeNull();
+    expect(first.data.users).toHaveLength(2);
+    expect((first.data as unknown as { total: number }).total).toBeGreaterThanOrEqual(3);
+    expect((first.data as unknown as { nextPage: number | null }).nextPage).toBe(2);
+    // Other suites add users meanwhile; the ones made here keep their order, the newest first.
+    const everyone = (await admin.auth.admin.listUsers({ page: 1, perPage: 100_000 })).data.users.map((u) => u.id);
+    const positions = made.map((id) => everyone.indexOf(id));
+    expect(positions.every((p) => p >= 0)).toBe(true);
+    expect(positions).toEqual([...positions].sort((a, b) => b - a));
+    const headers = { apikey: stack.serviceRoleKey, authorization: `Bearer ${stack.serviceRoleKey}` };
+    expect((await fetch(`${stack.apiUrl}/auth/v1/admin/users?page=0`, { headers })).status).toBe(400);
+    expect((await fetch(`${stack.apiUrl}/auth/v1/admin/users?per_page=many`, { headers })).status).toBe(400);
+  });
+
   it("lets the service key create, read, update and delete users, and nobody else", async () => {
     const admin = serviceClient(stack);
     const email = `admin-made-${randomUUID().slice(0, 8)}@test.example.com`;
