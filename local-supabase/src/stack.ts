@@ -108,14 +108,15 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     // After the migrations, which may set a role's timeout of their own.
     await timeouts.reload();
     await app.connection.introspect({ useCache: false });
-    const unlisten = await listenPgrst(sql, { schema: () => app.connection.introspect({ useCache: false }), config: () => timeouts.reload() }, log.child("rest"));
-    cleanups.push(() => unlisten());
     // lite provisions request roles and grants on its first request, after an await that lets two
     // concurrent first requests both run the GRANTs ("tuple concurrently updated"). Do it once, now.
     await (app.connection as unknown as { ensureRlsContext(): Promise<boolean> }).ensureRlsContext();
     // lite's provisioning (above) installs its own auth.uid(), which reads only `request.jwt.claim.sub`;
     // GoTrue's reads `request.jwt.claims` too, which Realtime's authorization sets. Ours goes last.
     await runSqlFile(sql, path.join(bootstrapDir, "20-auth-helpers.sql"));
+    // From here on, schema changes (a table made from psql, a test's own) reach lite as PostgREST's do.
+    const unlisten = await listenPgrst(sql, { schema: () => app.connection.introspect({ useCache: false }), config: () => timeouts.reload() }, log.child("rest"));
+    cleanups.push(() => unlisten());
 
     const versions = await readVersions(sql);
     const apiUrlFor = (port: number) => `http://${host}:${port}`;
