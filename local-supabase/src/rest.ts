@@ -21,7 +21,7 @@ export type RestAuthOptions = {
   log: Logger;
   /** The statement timeout for a request's role (role-settings.ts); none when absent. */
   statementTimeout?: (role: string) => string | null;
-  /** `[api] max_rows` (api-config.ts). */
+  /** `[api] max_rows` (supabase-config.ts). */
   maxRows: number;
 };
 

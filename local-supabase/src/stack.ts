@@ -11,7 +11,7 @@ import { pgConnectionString, postgresJsTarget, startEmbeddedPostgres, type Datab
 import { createRestAuth, migrate, seedSql } from "./rest.ts";
 import { StatementTimeouts } from "./role-settings.ts";
 import { listenPgrst } from "./pgrst-notify.ts";
-import { readApiConfig } from "./api-config.ts";
+import { readApiConfig } from "./supabase-config.ts";
 import { changedMigrations, driftAdvice } from "./migration-drift.ts";
 import { denoBinary } from "./functions/runner.ts";
 import { FastRest } from "./rest-fast/index.ts";

@@ -1,6 +1,6 @@
 import fs from "node:fs";
 import path from "node:path";
-import { parse } from "smol-toml";
+import { readConfigToml } from "../supabase-config.ts";
 
 export type FunctionConfig = { name: string; entrypoint: string; verifyJwt: boolean };
 
@@ -10,8 +10,7 @@ export type FunctionConfig = { name: string; entrypoint: string; verifyJwt: bool
  * edge-functions/ that has an index.ts is served, configured or not; `_shared` and dot-folders are not functions.
  */
 export function loadFunctionConfigs(root: string): Map<string, FunctionConfig> {
-  const configPath = path.join(root, "supabase", "config.toml");
-  const toml = fs.existsSync(configPath) ? (parse(fs.readFileSync(configPath, "utf8")) as Record<string, unknown>) : {};
+  const toml = readConfigToml(root);
   const declared = (toml.functions ?? {}) as Record<string, { verify_jwt?: boolean; entrypoint?: string }>;
   const dir = path.join(root, "edge-functions");
   const out = new Map<string, FunctionConfig>();

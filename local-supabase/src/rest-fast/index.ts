@@ -43,7 +43,7 @@ export class FastRest {
 
   /**
    * `timeouts`: each role's statement timeout (role-settings.ts); `maxRows`: `[api] max_rows`
-   * (api-config.ts). The stack passes both, as lite gets them.
+   * (supabase-config.ts). The stack passes both, as lite gets them.
    */
   constructor(
     private readonly databaseUrl: string,

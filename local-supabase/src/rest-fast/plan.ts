@@ -58,7 +58,7 @@ const COUNT = /^\d{1,9}$/;
 const OBJECT = "application/vnd.pgrst.object+json";
 
 /**
- * `maxRows` is `[api] max_rows` from supabase/config.toml (api-config.ts): as PostgREST's db-max-rows,
+ * `maxRows` is `[api] max_rows` from supabase/config.toml (supabase-config.ts): as PostgREST's db-max-rows,
  * no read returns more rows than that, whatever limit it asks for. Writes are not capped.
  */
 export function planRequest(req: RequestParts, schema: Schema, maxRows: number | null = null): Plan | null {
