@@ -9,7 +9,8 @@ import { SignJWT, decodeJwt, decodeProtectedHeader } from "jose";
  * token such a policy sees null and quietly denies, or worse, allows. So the gateway re-signs each
  * token lite hands out (sign-in, refresh, sign-up) with the user it came with, using the same secret.
  * Everything lite put in stays as it was; the embedded default only signs in with a password, so the
- * method is `password` and the assurance level aal1.
+ * method is `password` and the assurance level aal1. One difference stays: GoTrue keeps the sign-in
+ * time in `amr` across refreshes, while here it is the token's own issue time.
  */
 const ISSUING = new Set(["/auth/v1/token", "/auth/v1/signup"]);
 
