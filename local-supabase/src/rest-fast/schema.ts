@@ -12,8 +12,8 @@ export type Relation = {
 export type Schema = Map<string, Relation>;
 
 /**
- * Column types whose JSON from Postgres (`json_agg`) is exactly what lite sends for them, checked by
- * the equivalence test against real rows of each (plus enums). The fast path only answers for these;
+ * Column types whose JSON from Postgres (its row-to-JSON rendering, sql.ts) is exactly what lite sends
+ * for them, checked by the equivalence test against real rows of each (plus enums). The fast path only answers for these;
  * a select or an insert touching any other type goes to lite, so a client never sees a column rendered
  * two ways depending on the query's shape (lite sends bigint and numeric as strings, Postgres's JSON
  * as numbers). Add a type here only with rows of it in that test. A domain counts as its base type.
