@@ -1,12 +1,16 @@
 /**
  * npm run bench:rest — REST (gateway → fast path or @supabase/lite → Postgres) against the same queries
  * through a raw `pg` pool, side by side in one run, at 1 and 16 concurrent clients; then cold/warm start.
- * REST is measured twice: through supabase-js, as the app calls it, and through plain `fetch` (request,
- * then the JSON parsed), which leaves out supabase-js's own per-request work (session lookup, query
- * builder) so the ratio is the REST layer's. Medians of several rounds; a Markdown table on stdout.
+ * REST is measured with three clients: supabase-js, as the app calls it; plain `fetch` (request, then
+ * the JSON parsed), which leaves out supabase-js's own per-request work (session lookup, query builder);
+ * and node:http with a keep-alive agent, a lean client as `pg` is one, so the ratio is the REST layer's
+ * and not the client library's. Each request's CPU is split between the benchmark's own process, the
+ * gateway and Postgres (Linux /proc), since all three share this machine's cores. Medians of several
+ * rounds; Markdown tables on stdout.
  */
 import { spawn } from "node:child_process";
 import fs from "node:fs";
+import http from "node:http";
 import os from "node:os";
 import path from "node:path";
 import { createClient } from "@supabase/supabase-js";
@@ -14,6 +18,7 @@ import pg from "pg";
 import ws from "ws";
 import { freePort, viaSocket } from "@review/local-supabase";
 import { fmt, load, median, type LoadResult } from "./lib.ts";
+import { serverCpu } from "./process-cpu.ts";
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 400);
@@ -22,6 +27,24 @@ const CLIENTS = (process.env.BENCH_CLIENTS ?? "1,16").split(",").map(Number);
 const QUERIES = process.env.BENCH_QUERIES ?? "select,insert";
 const COLD_START = process.env.BENCH_COLD_START !== "0";
 const WARMUP = Number(process.env.BENCH_WARMUP ?? 1500);
+
+// A lean HTTP client for the REST side, as `pg` is one for the raw side: keep-alive sockets, the body
+// read as one string. Node's fetch costs the client 0.15-0.2 ms more CPU per request here (bench/README.md).
+const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
+
+function lean(method: string, url: string, headers: Record<string, string>, body?: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(url, { method, headers, agent }, (res) => {
+      let text = "";
+      res.setEncoding("utf8");
+      res.on("data", (chunk: string) => (text += chunk));
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, body: text }));
+      res.on("error", reject);
+    });
+    req.on("error", reject);
+    req.end(body);
+  });
+}
 
 // The gateway runs in its own process, as `npm start` runs it: in-process, the benchmark's own clients
 // would share its event loop and the numbers would measure both.
@@ -39,6 +62,8 @@ try {
   // The raw side reaches Postgres the way the gateway does: over the embedded Postgres's Unix socket
   // (or DATABASE_URL as given), so the ratio is not flattered by a slower transport on the raw side.
   const raw = new pg.Pool({ connectionString: process.env.DATABASE_URL ? stack.dbUrl : viaSocket(stack.dbUrl), max: 16 });
+  // Connections the gateway's Postgres closes as it stops (after a failure here) must not crash the report.
+  raw.on("error", () => {});
   await raw.query(
     `insert into public.feedback (org_id, rating, query, response, status, created_at)
      select $1, 1 + (i % 5), 'How do I reset my password? #' || i, 'Use the reset link.', (array['new','triaged','dismissed'])[1 + i % 3]::public.feedback_status,
@@ -57,9 +82,14 @@ try {
     const r = await user.from("feedback").select("id, rating, query, status, created_at").eq("org_id", orgId).eq("status", "new").lte("rating", 3).order("created_at", { ascending: false }).limit(50);
     if (r.error || r.data.length !== 50) throw new Error(`select failed: ${r.error?.message}`);
   };
-  const httpSelect = async () => {
+  const fetchSelect = async () => {
     const res = await fetch(selectUrl, { headers: { ...headers, accept: "application/json" } });
     const rows = (await res.json()) as unknown[];
+    if (res.status !== 200 || rows.length !== 50) throw new Error(`select failed: ${res.status}`);
+  };
+  const httpSelect = async () => {
+    const res = await lean("GET", selectUrl, { ...headers, accept: "application/json" });
+    const rows = JSON.parse(res.body) as unknown[];
     if (res.status !== 200 || rows.length !== 50) throw new Error(`select failed: ${res.status}`);
   };
   const rawSelect = async () => {
@@ -73,48 +103,83 @@ try {
     const r = await user.from("feedback").insert({ org_id: orgId, rating: 2, query: `bench insert ${i}`, response: "r" }).select("id, created_at").single();
     if (r.error) throw new Error(r.error.message);
   };
-  const httpInsert = async (i: number) => {
+  const insertHeaders = { ...headers, accept: "application/vnd.pgrst.object+json", "content-type": "application/json", prefer: "return=representation" };
+  const fetchInsert = async (i: number) => {
     const res = await fetch(insertUrl, {
       method: "POST",
-      headers: { ...headers, accept: "application/vnd.pgrst.object+json", "content-type": "application/json", prefer: "return=representation" },
-      body: JSON.stringify({ org_id: orgId, rating: 2, query: `bench http insert ${i}`, response: "r" }),
+      headers: insertHeaders,
+      body: JSON.stringify({ org_id: orgId, rating: 2, query: `bench fetch insert ${i}`, response: "r" }),
     });
     const row = (await res.json()) as { id?: string };
+    if (res.status !== 201 || !row.id) throw new Error(`insert failed: ${res.status}`);
+  };
+  const httpInsert = async (i: number) => {
+    const res = await lean("POST", insertUrl, insertHeaders, JSON.stringify({ org_id: orgId, rating: 2, query: `bench http insert ${i}`, response: "r" }));
+    const row = JSON.parse(res.body) as { id?: string };
     if (res.status !== 201 || !row.id) throw new Error(`insert failed: ${res.status}`);
   };
   const rawInsert = async (i: number) => {
     await raw.query("insert into public.feedback (org_id, rating, query, response) values ($1, 2, $2, 'r') returning id, created_at", [orgId, `raw insert ${i}`]);
   };
 
-  const rows: string[] = [];
+  const sides = ["rest", "fetch", "http", "raw"] as const;
+  type Side = (typeof sides)[number];
+  const labels: Record<Side, string> = { rest: "supabase-js", fetch: "fetch", http: "node:http", raw: "pg" };
+  const cpuOf = serverCpu(gateway.pid);
+  const latencyRows: string[] = [];
+  const cpuRows: string[] = [];
   const queries = [
-    ["select", "filtered 50-row select", restSelect, httpSelect, rawSelect],
-    ["insert", "insert, return=representation", restInsert, httpInsert, rawInsert],
+    ["select", "filtered 50-row select", { rest: restSelect, fetch: fetchSelect, http: httpSelect, raw: rawSelect }],
+    ["insert", "insert, return=representation", { rest: restInsert, fetch: fetchInsert, http: httpInsert, raw: rawInsert }],
   ] as const;
-  for (const [, name, rest, http, direct] of queries.filter(([key]) => QUERIES.includes(key))) {
+  for (const [, name, run] of queries.filter(([key]) => QUERIES.includes(key))) {
     for (const c of CLIENTS) {
       // Warm-up to steady state: the gateway's JIT needs a thousand-odd requests (its CPU per request
       // falls from ~3.7 to ~1.7 ms over the first three rounds of 1,000); a server runs warm.
-      await load(rest, WARMUP, c);
-      await load(http, WARMUP, c);
-      await load(direct, WARMUP, c);
-      const runs: Record<"rest" | "http" | "raw", LoadResult[]> = { rest: [], http: [], raw: [] };
+      for (const side of sides) await load(run[side], WARMUP, c);
+      const runs = Object.fromEntries(sides.map((side) => [side, [] as LoadResult[]])) as Record<Side, LoadResult[]>;
+      // CPU ms summed over the rounds, per side: the benchmark's own process, the gateway, Postgres.
+      const cpu = Object.fromEntries(sides.map((side) => [side, { client: 0, gateway: 0, postgres: 0 }])) as Record<Side, { client: number; gateway: number; postgres: number }>;
       for (let r = 0; r < ROUNDS; r++) {
-        runs.rest.push(await load(rest, REQUESTS, c));
-        runs.http.push(await load(http, REQUESTS, c));
-        runs.raw.push(await load(direct, REQUESTS, c));
+        for (const side of sides) {
+          const server0 = cpuOf?.();
+          const client0 = process.cpuUsage();
+          runs[side].push(await load(run[side], REQUESTS, c));
+          const client = process.cpuUsage(client0);
+          const server1 = cpuOf?.();
+          cpu[side].client += (client.user + client.system) / 1000;
+          if (server0 && server1) {
+            cpu[side].gateway += server1.gateway - server0.gateway;
+            cpu[side].postgres += server1.postgres - server0.postgres;
+          }
+        }
       }
-      const m = (side: keyof typeof runs, k: keyof LoadResult) => median(runs[side].map((x) => x[k]));
-      const cells = (side: keyof typeof runs) => `${fmt(m(side, "p50"))} | ${fmt(m(side, "p95"))} | ${fmt(m(side, "rps"), 0)}`;
-      const ratio = (side: keyof typeof runs) => `${fmt(m(side, "p50") / m("raw", "p50"), 1)}×`;
-      rows.push(`| ${name} | ${c} | ${cells("rest")} | ${cells("http")} | ${cells("raw")} | ${ratio("rest")} | ${ratio("http")} |`);
+      const m = (side: Side, k: keyof LoadResult) => median(runs[side].map((x) => x[k]));
+      const cells = (side: Side) => `${fmt(m(side, "p50"))} | ${fmt(m(side, "p95"))} | ${fmt(m(side, "rps"), 0)}`;
+      const ratio = (side: Side) => `${fmt(m(side, "p50") / m("raw", "p50"), 1)}×`;
+      latencyRows.push(`| ${name} | ${c} | ${sides.map(cells).join(" | ")} | ${ratio("rest")} | ${ratio("fetch")} | ${ratio("http")} |`);
+      if (cpuOf) {
+        const perRequest = (ms: number) => fmt(ms / (ROUNDS * REQUESTS), 3);
+        for (const side of sides) {
+          const { client, gateway: gw, postgres } = cpu[side];
+          const server = side === "raw" ? postgres : gw + postgres;
+          cpuRows.push(`| ${name} | ${c} | ${labels[side]} | ${perRequest(client)} | ${side === "raw" ? "—" : perRequest(gw)} | ${perRequest(postgres)} | ${perRequest(server)} | ${perRequest(client + server)} |`);
+        }
+      }
     }
   }
   await raw.end();
   console.log(`\nREST vs raw pg (${ROUNDS} rounds × ${REQUESTS} requests, medians; ms)\n`);
-  console.log("| query | clients | supabase-js p50 | p95 | req/s | HTTP p50 | p95 | req/s | pg p50 | p95 | req/s | ratio, supabase-js | ratio, HTTP |");
-  console.log("|---|---|---|---|---|---|---|---|---|---|---|---|---|");
-  for (const r of rows) console.log(r);
+  console.log(`| query | clients | ${sides.map((side) => `${labels[side]} p50 | p95 | req/s`).join(" | ")} | ratio, supabase-js | ratio, fetch | ratio, node:http |`);
+  console.log(`|---|---|${"---|".repeat(3 * sides.length + 3)}`);
+  for (const r of latencyRows) console.log(r);
+  if (cpuRows.length) {
+    // The raw side's server is Postgres alone; REST's is the gateway and Postgres.
+    console.log(`\nCPU per request by process (ms, over all rounds)\n`);
+    console.log("| query | clients | through | benchmark process | gateway | Postgres | server | total |");
+    console.log("|---|---|---|---|---|---|---|---|");
+    for (const r of cpuRows) console.log(r);
+  }
 } finally {
   await gateway.stop();
   fs.rmSync(dataDir, { recursive: true, force: true });
@@ -154,6 +219,7 @@ async function startGatewayProcess(dir: string) {
   const info = JSON.parse(fs.readFileSync(file, "utf8")) as { apiUrl: string; dbUrl: string; anonKey: string; serviceRoleKey: string };
   return {
     info,
+    pid: child.pid!,
     stop: async () => {
       const exited = new Promise((res) => child.once("exit", res));
       child.kill("SIGINT");
@@ -186,4 +252,5 @@ async function timeToHealthy(dir: string): Promise<number> {
     await exited;
   }
 }
+
 
