@@ -13,10 +13,11 @@ export type Schema = Map<string, Relation>;
 
 /**
  * Column types whose JSON from Postgres (its row-to-JSON rendering, sql.ts) is exactly what lite sends
- * for them, checked by the equivalence test against real rows of each (plus enums). The fast path only answers for these;
- * a select or an insert touching any other type goes to lite, so a client never sees a column rendered
- * two ways depending on the query's shape (lite sends bigint and numeric as strings, Postgres's JSON
- * as numbers). Add a type here only with rows of it in that test. A domain counts as its base type.
+ * for them, checked by the equivalence test against real rows of each (plus enums). The fast path only
+ * answers for these; a select or an insert touching any other type goes to lite, so a client never sees
+ * a column rendered two ways depending on the query's shape (lite sends bigint and numeric as strings,
+ * Postgres's JSON as numbers). Add a type here only with rows of it in that test. A domain counts as its
+ * base type.
  */
 export const FAST_TYPES = ["text", "uuid", "int2", "int4", "bool", "float4", "float8", "timestamptz", "jsonb", "_text"] as const;
 const SERVED = new Set<string>(FAST_TYPES);
