@@ -56,28 +56,39 @@ insert into public.prompt_versions (id, org_id, prompt_id, version, system_templ
   ('aaaaaaaa-0000-4000-8000-0000000000c1', 'aaaaaaaa-0000-4000-8000-000000000001', 'aaaaaaaa-0000-4000-8000-0000000000b1', 1,
    E'TASK: suggest-answer\nYou are a senior customer-support agent at Acme. Answer plainly.',
    E'Customer question:\n<query>{{query}}</query>\n\nPrevious answer (rated poorly):\n<bad_answer>{{bad_answer}}</bad_answer>\n\nWrite a better answer.',
-   '["query", "bad_answer"]', 'offline-strong-1', '{"temperature": 0.4, "max_tokens": 600}', 'retired', null,
+   '[{"name": "query", "type": "string", "required": true}, {"name": "bad_answer", "type": "string", "required": true}]', 'offline-strong-1', '{"temperature": 0.4, "max_tokens": 600}', 'retired', null,
    'a0000000-0000-4000-8000-000000000001', now() - interval '44 days', now() - interval '44 days'),
   ('aaaaaaaa-0000-4000-8000-0000000000c2', 'aaaaaaaa-0000-4000-8000-000000000001', 'aaaaaaaa-0000-4000-8000-0000000000b1', 2,
    E'TASK: suggest-answer\nYou are a senior customer-support agent at Acme. Be accurate about policy (30-day refunds, 3–5 business day shipping), link only to acme.example.com/help, and never invent order details. Keep answers under 150 words.',
    E'A customer asked:\n<query>{{query}}</query>\n\nOur assistant answered, and the customer rated it poorly:\n<bad_answer>{{bad_answer}}</bad_answer>\n\nWrite the answer a senior support agent would give: correct, specific, friendly, with the next step the customer should take.',
-   '["query", "bad_answer"]', 'offline-strong-1', '{"temperature": 0.3, "max_tokens": 600}', 'production', 'aaaaaaaa-0000-4000-8000-0000000000c1',
+   '[{"name": "query", "type": "string", "required": true}, {"name": "bad_answer", "type": "string", "required": true}]', 'offline-strong-1', '{"temperature": 0.3, "max_tokens": 600}', 'production', 'aaaaaaaa-0000-4000-8000-0000000000c1',
    'a0000000-0000-4000-8000-000000000002', now() - interval '30 days', now() - interval '28 days'),
   ('aaaaaaaa-0000-4000-8000-0000000000c3', 'aaaaaaaa-0000-4000-8000-000000000001', 'aaaaaaaa-0000-4000-8000-0000000000b1', 3,
    E'TASK: suggest-answer\nYou are a senior customer-support agent at Acme. Be accurate about policy (30-day refunds, 3–5 business day shipping), link only to acme.example.com/help, and never invent order details. Start with the direct answer, then the steps. Keep answers under 120 words.',
    E'A customer asked:\n<query>{{query}}</query>\n\nOur assistant answered, and the customer rated it poorly:\n<bad_answer>{{bad_answer}}</bad_answer>\n\nFirst name what was wrong with that answer in one sentence (for yourself, do not output it), then write the answer a senior support agent would give.',
-   '["query", "bad_answer"]', 'offline-strong-1', '{"temperature": 0.3, "max_tokens": 500}', 'candidate', 'aaaaaaaa-0000-4000-8000-0000000000c2',
+   '[{"name": "query", "type": "string", "required": true}, {"name": "bad_answer", "type": "string", "required": true}]', 'offline-strong-1', '{"temperature": 0.3, "max_tokens": 500}', 'candidate', 'aaaaaaaa-0000-4000-8000-0000000000c2',
    'a0000000-0000-4000-8000-000000000002', now() - interval '6 days', null),
   ('aaaaaaaa-0000-4000-8000-0000000000c4', 'aaaaaaaa-0000-4000-8000-000000000001', 'aaaaaaaa-0000-4000-8000-0000000000b2', 1,
    E'TASK: judge-pairwise\nYou compare two support answers to the same question. Prefer the one that is correct, resolves the issue and is concise. Answer with JSON only.',
    E'<query>{{query}}</query>\n<answer_a>{{answer_a}}</answer_a>\n<answer_b>{{answer_b}}</answer_b>\n<reference>{{reference}}</reference>',
-   '["query", "answer_a", "answer_b", "reference"]', 'offline-fast-1', '{"temperature": 0}', 'production', null,
+   '[{"name": "query", "type": "string", "required": true}, {"name": "answer_a", "type": "string", "required": true}, {"name": "answer_b", "type": "string", "required": true}, {"name": "reference", "type": "string"}]', 'offline-fast-1', '{"temperature": 0}', 'production', null,
    'a0000000-0000-4000-8000-000000000001', now() - interval '44 days', now() - interval '44 days'),
   ('bbbbbbbb-0000-4000-8000-0000000000c1', 'bbbbbbbb-0000-4000-8000-000000000001', 'bbbbbbbb-0000-4000-8000-0000000000b1', 1,
    E'TASK: suggest-answer\nYou are a Globex support specialist.',
    E'Question:\n<query>{{query}}</query>\n\nRejected answer:\n<bad_answer>{{bad_answer}}</bad_answer>\n\nWrite a better one.',
-   '["query", "bad_answer"]', 'offline-fast-1', '{}', 'production', null,
+   '[{"name": "query", "type": "string", "required": true}, {"name": "bad_answer", "type": "string", "required": true}]', 'offline-fast-1', '{}', 'production', null,
    'b0000000-0000-4000-8000-000000000001', now() - interval '40 days', now() - interval '40 days');
+
+-- What each prompt served, and since when: rollback targets come from this history.
+insert into public.prompt_promotions (org_id, prompt_id, version_id, previous_version_id, kind, reason, actor_id, created_at) values
+  ('aaaaaaaa-0000-4000-8000-000000000001', 'aaaaaaaa-0000-4000-8000-0000000000b1', 'aaaaaaaa-0000-4000-8000-0000000000c1', null, 'initial',
+   'First version', 'a0000000-0000-4000-8000-000000000001', now() - interval '44 days'),
+  ('aaaaaaaa-0000-4000-8000-000000000001', 'aaaaaaaa-0000-4000-8000-0000000000b1', 'aaaaaaaa-0000-4000-8000-0000000000c2', 'aaaaaaaa-0000-4000-8000-0000000000c1', 'override',
+   'Policy facts were out of date in v1; shipped before the gate existed', 'a0000000-0000-4000-8000-000000000001', now() - interval '28 days'),
+  ('aaaaaaaa-0000-4000-8000-000000000001', 'aaaaaaaa-0000-4000-8000-0000000000b2', 'aaaaaaaa-0000-4000-8000-0000000000c4', null, 'initial',
+   'First version', 'a0000000-0000-4000-8000-000000000001', now() - interval '44 days'),
+  ('bbbbbbbb-0000-4000-8000-000000000001', 'bbbbbbbb-0000-4000-8000-0000000000b1', 'bbbbbbbb-0000-4000-8000-0000000000c1', null, 'initial',
+   'First version', 'b0000000-0000-4000-8000-000000000001', now() - interval '40 days');
 
 -- ---- jobs and models -----------------------------------------------------------------------------
 insert into public.jobs (id, org_id, kind, name, base_model, status, trained_on_tags, config, progress, result, created_by, created_at, started_at, finished_at, duration_ms) values

@@ -58,20 +58,31 @@ export async function teardown() {
 
 
 /**
- * Platform bootstrap (+ the doc_updates migration) on a database without the gateway: roles,
- * publication, realtime schema, auth helpers. Also used by tests that need a database of their own.
+ * Platform bootstrap and the project's migrations on a database without the gateway: roles,
+ * publication, realtime schema, auth helpers, then every migration. Document access is widened to
+ * any signed-in user (the generic store's rule) so that the Yjs tests exercise the sync and
+ * persistence mechanics with minted users, on the real document functions (validation included).
+ * Also used by tests that need a database of their own.
  */
 export async function preparePlatformDatabase(url: string): Promise<void> {
   const sql = postgres(url, { onnotice: () => undefined, max: 1 });
   try {
     const boot = path.resolve(import.meta.dirname, "../../local-supabase/src/bootstrap");
     await sql.unsafe(fs.readFileSync(path.join(boot, "00-roles.sql"), "utf8"));
-    // @supabase/lite provisions auth in the real stack; the helpers only need the schema and users table.
-    await sql.unsafe("create schema if not exists auth; create table if not exists auth.users (id uuid primary key, email text)");
+    // @supabase/lite provisions auth in the real stack; the migrations need the schema and the users
+    // table with the columns their triggers read.
+    await sql.unsafe(`create schema if not exists auth;
+      create table if not exists auth.users (id uuid primary key, email text, email_confirmed_at timestamptz,
+        raw_user_meta_data jsonb, deleted_at timestamptz, aud text, role text)`);
     await sql.unsafe(fs.readFileSync(path.join(boot, "10-realtime.sql"), "utf8"));
     await sql.unsafe(fs.readFileSync(path.join(boot, "20-auth-helpers.sql"), "utf8"));
-    const migration = path.resolve(import.meta.dirname, "../../supabase/migrations/20260101000500_doc_updates.sql");
-    await sql.unsafe(fs.readFileSync(migration, "utf8"));
+    const dir = path.resolve(import.meta.dirname, "../../supabase/migrations");
+    for (const f of fs.readdirSync(dir).filter((f) => f.endsWith(".sql")).sort()) await sql.unsafe(fs.readFileSync(path.join(dir, f), "utf8"));
+    await sql.unsafe(`
+      create or replace function public.can_access_doc(doc_id text) returns boolean
+      language sql stable security definer set search_path = '' as $$ select (select auth.uid()) is not null and doc_id is not null $$;
+      create or replace function public.doc_may_write(p_doc_id text) returns boolean
+      language sql stable security definer set search_path = '' as $$ select private.is_privileged() or ((select auth.uid()) is not null and p_doc_id is not null) $$;`);
   } finally {
     await sql.end();
   }

@@ -8,9 +8,10 @@ import { closeClients, closeDb, db, getStack, mintJwt, ownRealtime, rtClient, un
 import { preparePlatformDatabase } from "./standalone-setup.ts";
 
 /**
- * The provider and the doc_updates migration are tested on a database of their own in the stack's
- * cluster: the workspace schema redefines can_access_doc (organization membership), while these
- * tests exercise the migration's own rule (any signed-in user) and the sync/persistence mechanics.
+ * The provider and the document functions are tested on a database of their own in the stack's
+ * cluster, where document access is widened to any signed-in user (standalone-setup.ts): these tests
+ * exercise the sync and persistence mechanics, and every update the provider writes goes through the
+ * database's Yjs check.
  * The RPCs are the same SQL functions, called as the user (no REST hop on that database).
  */
 let stack: StackInfo;
@@ -54,11 +55,11 @@ function sqlPersistence(claims: Record<string, unknown>): DocPersistence {
   return {
     load: (docId) => asUser(async (tx) => parseLoadRows(await tx`select kind, id, data from public.doc_load(${docId})` as never)),
     append: (docId, update, clientId) => asUser(async (tx) => void (await tx`select public.doc_append_update(${docId}, ${toBase64(update)}, ${clientId})`)),
-    compact: (docId, snap, base, ids) =>
-      asUser(async (tx) => {
-        const [r] = await tx`select public.doc_compact(${docId}, ${toBase64(snap)}, ${base}, ${ids}::bigint[]) as id`;
-        return r!.id === null ? null : Number(r!.id);
-      }),
+    // Compaction is the worker's (a direct connection, no end user): a snapshot replaces everyone's edits.
+    compact: async (docId, snap, base, ids) => {
+      const [r] = await sql`select public.doc_compact(${docId}, ${toBase64(snap)}, ${base}, ${ids}::bigint[]) as id`;
+      return r!.id === null ? null : Number(r!.id);
+    },
   };
 }
 

@@ -1,14 +1,17 @@
 import { randomUUID } from "node:crypto";
+import { CAPABILITIES, type Capability } from "@review/shared/domain/capabilities";
 import type { Actor, World } from "./world.ts";
 
 export const OPS = ["select", "insert", "update", "delete"] as const;
 export type Op = (typeof OPS)[number];
 
-const ALL_MEMBERS: Actor[] = ["admin", "curator", "reviewer", "manager"];
-const EDITORS: Actor[] = ["admin", "curator"];
-const TRIAGERS: Actor[] = ["admin", "curator", "reviewer"];
-const BOARDS: Actor[] = ["admin", "manager"];
-const ADMIN: Actor[] = ["admin"];
+/** The members of org A who hold `capability` (shared/src/domain/capabilities.ts, the one home of the rule). */
+const holders = (capability: Capability): Actor[] => [...CAPABILITIES[capability]];
+const ALL_MEMBERS: Actor[] = holders("org:read");
+const EDITORS: Actor[] = holders("case:edit");
+const TRIAGERS: Actor[] = holders("feedback:write");
+const BOARDS: Actor[] = holders("usage:read");
+const ADMIN: Actor[] = holders("member:manage");
 const NOBODY: Actor[] = [];
 
 /**
@@ -18,30 +21,32 @@ const NOBODY: Actor[] = [];
  */
 export type KnownGap = { actor: Actor; op: Op; reason: string };
 export const EXPECTATIONS: Record<string, Record<Op, Actor[]> & { knownGap?: KnownGap }> = {
-  organizations: { select: ALL_MEMBERS, insert: ["admin", "curator", "reviewer", "manager", "otherAdmin"], update: ADMIN, delete: ADMIN },
-  memberships: { select: ALL_MEMBERS, insert: ADMIN, update: ADMIN, delete: ADMIN },
+  organizations: { select: ALL_MEMBERS, insert: ["admin", "curator", "reviewer", "manager", "otherAdmin"], update: holders("org:manage"), delete: holders("org:manage") },
+  // Memberships come only from creating an organization or accepting an invitation.
+  memberships: { select: ALL_MEMBERS, insert: NOBODY, update: ADMIN, delete: ADMIN },
   profiles: { select: ALL_MEMBERS, insert: NOBODY, update: NOBODY, delete: NOBODY },
-  invitations: { select: ADMIN, insert: ADMIN, update: NOBODY, delete: ADMIN },
-  feedback: { select: ALL_MEMBERS, insert: TRIAGERS, update: TRIAGERS, delete: ADMIN },
-  improvement_cases: { select: ALL_MEMBERS, insert: NOBODY, update: EDITORS, delete: ADMIN },
-  training_examples: { select: ALL_MEMBERS, insert: EDITORS, update: EDITORS, delete: EDITORS },
+  invitations: { select: ADMIN, insert: ADMIN, update: ADMIN, delete: ADMIN },
+  feedback: { select: ALL_MEMBERS, insert: TRIAGERS, update: TRIAGERS, delete: holders("feedback:delete") },
+  improvement_cases: { select: ALL_MEMBERS, insert: NOBODY, update: EDITORS, delete: holders("case:delete") },
+  training_examples: { select: ALL_MEMBERS, insert: holders("training:manage"), update: holders("training:manage"), delete: holders("training:manage") },
   // the seeded comment is the reviewer's own
-  comments: { select: ALL_MEMBERS, insert: TRIAGERS, update: ["reviewer"], delete: ["admin", "reviewer"] },
+  comments: { select: ALL_MEMBERS, insert: holders("comment:write"), update: ["reviewer"], delete: ["admin", "reviewer"] },
   jobs: { select: ALL_MEMBERS, insert: NOBODY, update: NOBODY, delete: NOBODY },
   job_events: { select: ALL_MEMBERS, insert: NOBODY, update: NOBODY, delete: NOBODY },
-  models: { select: ALL_MEMBERS, insert: NOBODY, update: ADMIN, delete: NOBODY },
-  prompts: { select: ALL_MEMBERS, insert: EDITORS, update: EDITORS, delete: ADMIN },
-  prompt_versions: { select: ALL_MEMBERS, insert: EDITORS, update: EDITORS, delete: ADMIN },
+  models: { select: ALL_MEMBERS, insert: NOBODY, update: holders("model:manage"), delete: NOBODY },
+  prompts: { select: ALL_MEMBERS, insert: holders("prompt:edit"), update: holders("prompt:edit"), delete: holders("prompt:delete") },
+  prompt_versions: { select: ALL_MEMBERS, insert: holders("prompt:edit"), update: holders("prompt:edit"), delete: holders("prompt:delete") },
+  // Written only by promotion and rollback (the database functions), never directly.
+  prompt_promotions: { select: ALL_MEMBERS, insert: NOBODY, update: NOBODY, delete: NOBODY },
   ai_requests: { select: BOARDS, insert: NOBODY, update: NOBODY, delete: NOBODY },
   audit_logs: { select: BOARDS, insert: NOBODY, update: NOBODY, delete: NOBODY },
   ai_usage_daily: { select: BOARDS, insert: NOBODY, update: NOBODY, delete: NOBODY },
   feedback_daily: { select: BOARDS, insert: NOBODY, update: NOBODY, delete: NOBODY },
-  llm_rate_limits: { select: NOBODY, insert: NOBODY, update: NOBODY, delete: NOBODY },
-  ingest_keys: { select: ADMIN, insert: NOBODY, update: NOBODY, delete: ADMIN },
+  ingest_keys: { select: holders("ingest_key:manage"), insert: NOBODY, update: NOBODY, delete: holders("ingest_key:manage") },
   job_queue: { select: NOBODY, insert: NOBODY, update: NOBODY, delete: NOBODY },
   eval_results: { select: ALL_MEMBERS, insert: NOBODY, update: NOBODY, delete: NOBODY },
-  drift_alerts: { select: ALL_MEMBERS, insert: NOBODY, update: ADMIN, delete: NOBODY },
-  retrain_proposals: { select: ALL_MEMBERS, insert: NOBODY, update: ADMIN, delete: NOBODY },
+  drift_alerts: { select: ALL_MEMBERS, insert: NOBODY, update: holders("alert:manage"), delete: NOBODY },
+  retrain_proposals: { select: ALL_MEMBERS, insert: NOBODY, update: holders("alert:manage"), delete: NOBODY },
   // Prompt-studio sessions are private to their author (the seeded rows are the curator's).
   opt_sessions: { select: ["curator"], insert: ["admin", "curator"], update: ["curator"], delete: ["curator"] },
   opt_messages: { select: ["curator"], insert: ["curator"], update: NOBODY, delete: ["curator"] },
@@ -201,6 +206,18 @@ export const FIXTURES: Record<string, Fixture> = {
     insert: async (w) => ({ id: u(), org_id: w.orgA, prompt_id: (await prompt(w)).id, version: 1, template: "t {{query}}", model: "offline-fast-1" }),
     patch: () => ({ template: "edited {{query}}" }),
   },
+  prompt_promotions: {
+    key: ["id"],
+    async seed(w) {
+      const v = await version(w, "candidate");
+      return w.row("prompt_promotions", { org_id: w.orgA, prompt_id: v.prompt_id, version_id: v.id, kind: "initial" });
+    },
+    insert: async (w) => {
+      const v = await version(w, "candidate");
+      return { org_id: w.orgA, prompt_id: v.prompt_id, version_id: v.id, kind: "override", reason: `forged ${u()}` };
+    },
+    patch: () => ({ reason: "rewritten history" }),
+  },
   ai_requests: {
     key: ["id"],
     seed: (w) => w.row("ai_requests", { org_id: w.orgA, function_name: "create-improvement-case", model: "offline-strong-1", status: "ok", latency_ms: 120 }),
@@ -234,12 +251,6 @@ export const FIXTURES: Record<string, Fixture> = {
     },
     insert: async (w) => ({ org_id: w.orgA, day: `2019-0${1 + Math.floor(Math.random() * 9)}-1${Math.floor(Math.random() * 9)}`, rating_5: 100 }),
     patch: () => ({ rating_5: 1000 }),
-  },
-  llm_rate_limits: {
-    key: ["key"],
-    seed: (w) => w.row("llm_rate_limits", { key: `org:${w.orgA}:${u()}`, tokens: 10 }),
-    insert: async (w) => ({ key: `org:${w.orgA}:${u()}`, tokens: 1000 }),
-    patch: () => ({ tokens: 1_000_000 }),
   },
   ingest_keys: {
     key: ["id"],

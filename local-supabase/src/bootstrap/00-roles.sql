@@ -27,7 +27,6 @@ grant anon, authenticated, service_role to authenticator;
 grant anon, authenticated, service_role to current_user;
 
 create schema if not exists extensions;
-grant usage on schema extensions to anon, authenticated, service_role;
 create extension if not exists pgcrypto with schema extensions;
 create extension if not exists "uuid-ossp" with schema extensions;
 
@@ -53,13 +52,25 @@ begin
   end loop;
 end $$;
 
-grant usage on schema public to anon, authenticated, service_role;
-grant all on all tables in schema public to anon, authenticated, service_role;
-grant all on all sequences in schema public to anon, authenticated, service_role;
-grant all on all functions in schema public to anon, authenticated, service_role;
-alter default privileges in schema public grant all on tables to anon, authenticated, service_role;
-alter default privileges in schema public grant all on sequences to anon, authenticated, service_role;
-alter default privileges in schema public grant all on functions to anon, authenticated, service_role;
+-- What hosted Supabase grants when a project is created, and only then. Re-running these on every
+-- start would undo a migration's revokes (a restart once handed every service-only function to anon).
+-- The marker table records that this database got them; hosted has the same grants from its own setup.
+create schema if not exists local_supabase;
+revoke all on schema local_supabase from public;
+create table if not exists local_supabase.bootstrap (step text primary key, applied_at timestamptz not null default now());
+
+do $$
+begin
+  if not exists (select 1 from local_supabase.bootstrap where step = 'initial-privileges') then
+    grant usage on schema public to anon, authenticated, service_role;
+    grant usage on schema extensions to anon, authenticated, service_role;
+    -- Supabase's defaults for objects the project (the `postgres` role) creates later in `public`.
+    alter default privileges in schema public grant all on tables to anon, authenticated, service_role;
+    alter default privileges in schema public grant all on sequences to anon, authenticated, service_role;
+    alter default privileges in schema public grant all on functions to anon, authenticated, service_role;
+    insert into local_supabase.bootstrap (step) values ('initial-privileges');
+  end if;
+end $$;
 
 do $$
 begin

@@ -1,7 +1,6 @@
 -- Platform bootstrap, part 3: the realtime schema of Supabase Realtime (Broadcast from the database
 -- and Realtime Authorization). Signatures match Supabase's so migrations and triggers port unchanged.
 create schema if not exists realtime;
-grant usage on schema realtime to anon, authenticated, service_role;
 
 create table if not exists realtime.messages (
   id uuid not null default gen_random_uuid(),
@@ -16,13 +15,11 @@ create table if not exists realtime.messages (
 );
 create index if not exists messages_inserted_at_topic_index on realtime.messages (inserted_at desc, topic);
 alter table realtime.messages enable row level security;
-grant select, insert, update, delete on realtime.messages to anon, authenticated, service_role;
 
 -- The topic being authorized, set by the realtime server while it evaluates a join or send.
 create or replace function realtime.topic() returns text language sql stable as $$
   select nullif(current_setting('realtime.topic', true), '')::text
 $$;
-grant execute on function realtime.topic() to anon, authenticated, service_role;
 
 create or replace function realtime.send(payload jsonb, event text, topic text, private boolean default true)
 returns void language plpgsql security definer set search_path = '' as $$
@@ -59,7 +56,17 @@ begin
   end if;
 end;
 $$;
-revoke execute on function realtime.send(jsonb, text, text, boolean) from public;
-revoke execute on function realtime.broadcast_changes(text, text, text, text, text, record, record, text) from public;
-grant execute on function realtime.send(jsonb, text, text, boolean) to authenticated, service_role;
-grant execute on function realtime.broadcast_changes(text, text, text, text, text, record, record, text) to authenticated, service_role;
+-- Grants once, as hosted sets them up (a project may narrow them later; a restart must not undo that).
+do $$
+begin
+  if not exists (select 1 from local_supabase.bootstrap where step = 'realtime-privileges') then
+    grant usage on schema realtime to anon, authenticated, service_role;
+    grant select, insert, update on realtime.messages to anon, authenticated, service_role;
+    grant execute on function realtime.topic() to anon, authenticated, service_role;
+    revoke execute on function realtime.send(jsonb, text, text, boolean) from public;
+    revoke execute on function realtime.broadcast_changes(text, text, text, text, text, record, record, text) from public;
+    grant execute on function realtime.send(jsonb, text, text, boolean) to authenticated, service_role;
+    grant execute on function realtime.broadcast_changes(text, text, text, text, text, record, record, text) to authenticated, service_role;
+    insert into local_supabase.bootstrap (step) values ('realtime-privileges');
+  end if;
+end $$;

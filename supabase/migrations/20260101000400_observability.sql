@@ -1,6 +1,86 @@
--- Boards: daily rollups of ai_requests and feedback, kept current by statement-level triggers,
--- and the RPC functions the cost and quality boards call. Boards read these, never raw scans.
---
+-- Observability: every LLM call (ai_requests), daily rollups kept current by statement-level
+-- triggers, the board functions that read them, per-version prompt metrics, and the per-organization
+-- LLM rate limit.
+
+create table public.ai_requests (
+  id uuid primary key default gen_random_uuid(),
+  org_id uuid not null references public.organizations (id) on delete cascade,
+  user_id uuid references auth.users (id) on delete set null,
+  function_name text not null,
+  prompt_version_id uuid,
+  model text not null,
+  input_tokens integer not null default 0 check (input_tokens >= 0),
+  output_tokens integer not null default 0 check (output_tokens >= 0),
+  cost_usd numeric(14, 8) not null default 0 check (cost_usd >= 0),
+  latency_ms integer not null default 0 check (latency_ms >= 0),
+  status text not null check (status in ('ok', 'error')),
+  error text,
+  trace_id text,
+  flags jsonb not null default '[]'::jsonb,
+  created_at timestamptz not null default now(),
+  foreign key (org_id, prompt_version_id) references public.prompt_versions (org_id, id) on delete set null (prompt_version_id)
+);
+create index ai_requests_org_time_idx on public.ai_requests (org_id, created_at desc);
+create index ai_requests_prompt_version_idx on public.ai_requests (prompt_version_id, created_at desc) where prompt_version_id is not null;
+
+-- People only read LLM usage; only the service role (the functions, the worker) appends.
+revoke all on public.ai_requests from service_role;
+grant select, insert on public.ai_requests to service_role;
+grant select on public.ai_requests to authenticated;
+alter table public.ai_requests enable row level security;
+create policy "Admins and managers can read LLM usage" on public.ai_requests
+  for select to authenticated using (org_id in (select private.orgs_where('usage:read')));
+
+-- ---- LLM rate limit ---------------------------------------------------------------------------------
+-- A token bucket per organization and scope for the LLM-backed functions. The capacity is the
+-- platform's to set (a row per organization, or the default row), never the caller's: whoever may use
+-- the LLM in an organization spends from its bucket, and nobody can spend another organization's.
+create table private.llm_limits (
+  org_id uuid unique nulls not distinct references public.organizations (id) on delete cascade,
+  requests_per_minute integer not null check (requests_per_minute between 1 and 100000)
+);
+insert into private.llm_limits (org_id, requests_per_minute) values (null, 60);
+alter table private.llm_limits enable row level security;
+
+create table private.llm_rate_limits (
+  key text primary key,
+  tokens double precision not null,
+  updated_at timestamptz not null default clock_timestamp()
+);
+alter table private.llm_rate_limits enable row level security;
+
+create or replace function public.take_llm_tokens(p_org uuid, p_scope text default 'llm')
+returns table (allowed boolean, remaining double precision, retry_after_ms integer)
+language plpgsql volatile security definer set search_path = '' as $$
+declare
+  now_ts timestamptz := clock_timestamp();
+  per_minute integer;
+  rate double precision;
+  bucket text := p_scope || ':' || p_org::text;
+  current double precision;
+begin
+  perform private.require_capability(p_org, 'llm:use', 'The organization');
+  if p_scope !~ '^[a-z][a-z0-9_-]{0,40}$' then
+    perform private.raise_http(400, 'invalid_input', 'Unknown rate-limit scope');
+  end if;
+  select l.requests_per_minute into per_minute from private.llm_limits l
+   where l.org_id = p_org or l.org_id is null order by l.org_id nulls last limit 1;
+  rate := per_minute / 60000.0; -- tokens per millisecond
+  insert into private.llm_rate_limits (key, tokens, updated_at) values (bucket, per_minute, now_ts)
+  on conflict (key) do nothing;
+  select least(per_minute, l.tokens + extract(epoch from (now_ts - l.updated_at)) * 1000 * rate)
+    into current from private.llm_rate_limits l where l.key = bucket for update;
+  if current >= 1 then
+    update private.llm_rate_limits set tokens = current - 1, updated_at = now_ts where key = bucket;
+    return query select true, current - 1, 0;
+  else
+    update private.llm_rate_limits set tokens = current, updated_at = now_ts where key = bucket;
+    return query select false, current, ceil((1 - current) / rate)::integer;
+  end if;
+end $$;
+grant execute on function public.take_llm_tokens(uuid, text) to authenticated, service_role;
+
+-- ---- boards -------------------------------------------------------------------------------------------
 -- Days are UTC days. Latency percentiles come from a fixed log-scale histogram per rollup row:
 -- bucket k (1-based) holds latencies with log2(ms + 1) in [(k-1)/4, k/4), i.e. four buckets per
 -- doubling (at most ~19% wide), the last bucket open-ended (≥ 2^20 ms ≈ 17 min). The int[80] is
@@ -108,13 +188,8 @@ create table public.feedback_daily (
   primary key (org_id, day)
 );
 
--- Cases per day and time to resolution are read straight from improvement_cases (one row per case,
--- orders of magnitude fewer than requests); these indexes keep the range scans narrow.
-create index if not exists improvement_cases_org_created_idx on public.improvement_cases (org_id, created_at);
-create index if not exists improvement_cases_org_decided_idx on public.improvement_cases (org_id, decided_at) where decided_at is not null;
-
 -- Grants: read through RLS; nobody writes but the triggers below (which run as the owner).
-revoke all on public.ai_usage_daily, public.feedback_daily from anon, authenticated, service_role;
+revoke all on public.ai_usage_daily, public.feedback_daily from service_role;
 grant select on public.ai_usage_daily, public.feedback_daily to authenticated, service_role;
 
 -- Triggers: one statement-level trigger per event, aggregating the transition table, so a bulk
@@ -250,17 +325,9 @@ create trigger feedback_rollup_update after update on public.feedback
 create trigger feedback_rollup_delete after delete on public.feedback
   referencing old table as old_rows for each statement execute function private.feedback_rollup();
 
--- Backfill from rows that existed before this migration (a fresh database has none; the seed
--- runs after migrations and goes through the triggers).
-do $$
-begin
-  execute private.ai_usage_apply_sql('public.ai_requests', 1);
-  execute private.feedback_apply_sql('public.feedback', 1);
-end $$;
-
 -- Rollups change only from inside the triggers above (which run as the owner) or by a superuser
--- rebuilding them; a direct write from any API role, the service role included, is refused. (Grants
--- alone cannot say this: the local platform bootstrap re-grants `all` on public tables on start.)
+-- rebuilding them; a direct write from any API role, the service role included, is refused (also by
+-- grants; the trigger keeps it so for a role someone grants more by mistake).
 create or replace function private.rollup_write_guard() returns trigger
 language plpgsql set search_path = '' as $$
 begin
@@ -278,9 +345,10 @@ alter table public.ai_usage_daily enable row level security;
 alter table public.feedback_daily enable row level security;
 
 create policy "Admins and managers can read the usage rollup" on public.ai_usage_daily
-  for select to authenticated using (org_id in (select private.my_org_ids('{admin,manager}')));
+  for select to authenticated using (org_id in (select private.orgs_where('usage:read')));
 create policy "Admins and managers can read the feedback rollup" on public.feedback_daily
-  for select to authenticated using (org_id in (select private.my_org_ids('{admin,manager}')));
+  for select to authenticated using (org_id in (select private.orgs_where('usage:read')));
+
 
 -- Board functions -------------------------------------------------------------------------------
 -- Security definer with an explicit role check: the caller must be an admin or manager of p_org (or
@@ -289,14 +357,9 @@ create policy "Admins and managers can read the feedback rollup" on public.feedb
 -- rollup rows), which dominated the board latency in bench/README-boards.md.
 
 create or replace function private.assert_board_reader(p_org uuid) returns void
-language plpgsql stable security definer set search_path = '' as $$
+language plpgsql stable set search_path = '' as $$
 begin
-  if (select auth.role()) = 'service_role' then
-    return;
-  end if;
-  if p_org is null or not private.has_role(p_org, '{admin,manager}') then
-    raise exception 'Only admins and managers of this organization can read its boards' using errcode = '42501';
-  end if;
+  perform private.require_capability(p_org, 'usage:read', 'The organization');
 end $$;
 
 create or replace function private.assert_board_range(p_from date, p_to date) returns void
@@ -439,6 +502,68 @@ begin
                             'resolution', v_resolution, 'models', v_models);
 end $$;
 
-revoke all on function public.board_cost(uuid, date, date), public.board_quality(uuid, date, date) from public, anon;
 grant execute on function public.board_cost(uuid, date, date), public.board_quality(uuid, date, date) to authenticated, service_role;
-grant execute on all functions in schema private to authenticated, service_role;
+
+-- ---- per-version prompt metrics ----------------------------------------------------------------------
+-- Per-version quality, cost and latency for one prompt: live traffic from ai_requests (in the window),
+-- user ratings from feedback, and the latest completed A/B evaluation the version took part in.
+-- Invoker, so each source keeps its own RLS: ai_requests (cost) is visible to admins and managers only.
+create or replace function public.prompt_version_metrics(p_prompt_id uuid, p_since timestamptz default null)
+returns table (
+  version_id uuid, version integer, status public.prompt_status, model text, author_id uuid,
+  created_at timestamptz, promoted_at timestamptz,
+  requests bigint, errors bigint, error_rate double precision,
+  avg_latency_ms double precision, p95_latency_ms double precision,
+  input_tokens bigint, output_tokens bigint, cost_usd numeric, cost_per_request_usd numeric,
+  feedback_count bigint, avg_rating double precision,
+  last_eval jsonb
+)
+language sql stable security invoker set search_path = '' as $$
+  select v.id, v.version, v.status, v.model, v.author_id, v.created_at, v.promoted_at,
+         coalesce(r.requests, 0), coalesce(r.errors, 0),
+         case when coalesce(r.requests, 0) = 0 then null else r.errors::double precision / r.requests end,
+         r.avg_latency, r.p95_latency,
+         coalesce(r.input_tokens, 0), coalesce(r.output_tokens, 0), coalesce(r.cost, 0),
+         case when coalesce(r.requests, 0) = 0 then null else round(r.cost / r.requests, 8) end,
+         coalesce(f.n, 0), f.avg_rating,
+         e.last_eval
+  from public.prompt_versions v
+  left join lateral (
+    select count(*) as requests, count(*) filter (where a.status = 'error') as errors,
+           avg(a.latency_ms)::double precision as avg_latency,
+           percentile_cont(0.95) within group (order by a.latency_ms) as p95_latency,
+           sum(a.input_tokens) as input_tokens, sum(a.output_tokens) as output_tokens, sum(a.cost_usd) as cost
+    from public.ai_requests a
+    where a.prompt_version_id = v.id and a.created_at >= coalesce(p_since, now() - interval '30 days')
+  ) r on true
+  left join lateral (
+    select count(*) as n, avg(fb.rating)::double precision as avg_rating
+    from public.feedback fb
+    where fb.prompt_version_id = v.id and fb.org_id = v.org_id and fb.created_at >= coalesce(p_since, now() - interval '30 days')
+  ) f on true
+  left join lateral (
+    -- The variant this version was, its opponent, and the analysis the worker stored (B-minus-A deltas).
+    select jsonb_build_object(
+             'jobId', j.id, 'finishedAt', j.finished_at,
+             'side', case when j.config -> 'variantB' ->> 'promptVersionId' = v.id::text then 'B' else 'A' end,
+             'opponentVersionId', case when j.config -> 'variantB' ->> 'promptVersionId' = v.id::text
+                                       then j.config -> 'variantA' ->> 'promptVersionId' else j.config -> 'variantB' ->> 'promptVersionId' end,
+             'n', j.result -> 'analysis' -> 'n',
+             'meanDeltaB', j.result -> 'analysis' -> 'meanDelta',
+             'winRateB', j.result -> 'analysis' -> 'winRateB',
+             'pValue', j.result -> 'analysis' -> 'pValue',
+             'gatePassed', j.result -> 'analysis' -> 'gate' -> 'passed',
+             'promoted', j.result -> 'decision' -> 'promoted',
+             'self', case when j.config -> 'variantB' ->> 'promptVersionId' = v.id::text
+                          then j.result -> 'analysis' -> 'b' else j.result -> 'analysis' -> 'a' end
+           ) as last_eval
+    from public.jobs j
+    where j.org_id = v.org_id and j.kind = 'ab_eval' and j.status = 'completed'
+      and (j.config -> 'variantA' ->> 'promptVersionId' = v.id::text or j.config -> 'variantB' ->> 'promptVersionId' = v.id::text)
+    order by j.finished_at desc nulls last
+    limit 1
+  ) e on true
+  where v.prompt_id = p_prompt_id
+  order by v.version desc
+$$;
+grant execute on function public.prompt_version_metrics(uuid, timestamptz) to authenticated, service_role;

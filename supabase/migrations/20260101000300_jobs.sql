@@ -1,25 +1,69 @@
--- The job queue the worker drains, plus what jobs produce: per-item A/B results, drift alerts,
--- retrain proposals and the offline model's trained index.
---
--- Why two tables (jobs + job_queue) and not one:
--- * `jobs` is the product row people watch: it is in the realtime publication with replica identity
---   full, so every update fans out to every viewer. Lease renewals (a heartbeat every few seconds per
---   running job), claim churn and retry bookkeeping would flood Realtime and the WAL decoder with
---   changes nobody needs to see. They live in `job_queue`, which is not published.
--- * The queue is generic (a `task` name + payload), like graphile-worker's: product jobs point at their
---   `jobs` row, while internal tasks (the drift scheduler, compaction, benchmark no-ops) need no row.
--- * A finished entry is deleted, so the claim index only ever holds live work; the outcome stays on
---   `jobs`. An entry that gave up stays (state 'failed') with its last error, for inspection/retry.
---
--- Claiming: `for update skip locked` on the ready index, batch size chosen by the worker.
--- Waking: a NOTIFY on channel `job_queue` whenever an entry becomes ready; workers also poll as a
--- fallback (a lost notification, a poller without LISTEN, a retry whose time has come).
--- Leases: `locked_by` + `locked_until`, renewed by heartbeat. An expired lease (the worker died or
--- hung) is reaped back to 'queued' by any worker; the attempt it used counts.
--- Fencing: a lease is (id, attempts). Completing, failing or renewing a lease that was reaped or
--- re-claimed in the meantime matches no row, so a stale worker can never finish someone else's run.
--- The decisions (backoff delay, when to give up) are made in worker/src/queue/runner.ts, where they are
--- unit tested; these functions only apply them atomically.
+-- Jobs (fine-tunes, A/B evaluations, drift checks), their event log, the models they produce, and the
+-- queue the worker drains; plus what jobs produce: per-item A/B results, drift alerts and retrain
+-- proposals. People read these and start or cancel jobs through the functions at the end; the worker
+-- (a direct connection as the owner) writes them.
+
+create type public.job_kind as enum ('fine_tune', 'ab_eval', 'drift');
+create type public.job_status as enum ('pending', 'running', 'completed', 'failed', 'cancelled');
+
+create table public.jobs (
+  id uuid primary key default gen_random_uuid(),
+  org_id uuid not null references public.organizations (id) on delete cascade,
+  kind public.job_kind not null,
+  name text not null check (char_length(name) between 1 and 120),
+  base_model text,
+  status public.job_status not null default 'pending',
+  trained_on_tags text[] not null default '{}',
+  config jsonb not null default '{}'::jsonb check (jsonb_typeof(config) = 'object'),
+  progress real not null default 0 check (progress between 0 and 100),
+  result jsonb,
+  error text,
+  cancel_requested boolean not null default false,
+  -- At most one pending or running job per key and organization (graphile-worker's job_key): "one
+  -- evaluation per candidate" is a fact of the database, not a read-then-insert in a function.
+  job_key text check (char_length(job_key) between 1 and 200),
+  created_by uuid references auth.users (id) on delete set null,
+  created_at timestamptz not null default now(),
+  started_at timestamptz,
+  finished_at timestamptz,
+  duration_ms integer,
+  unique (org_id, id)
+);
+create index jobs_org_idx on public.jobs (org_id, created_at desc);
+create unique index jobs_one_active_per_key on public.jobs (org_id, job_key) where job_key is not null and status in ('pending', 'running');
+
+create table public.job_events (
+  id bigint generated always as identity primary key,
+  job_id uuid not null,
+  org_id uuid not null references public.organizations (id) on delete cascade,
+  step text not null,
+  message text not null default '',
+  metrics jsonb not null default '{}'::jsonb,
+  created_at timestamptz not null default now(),
+  foreign key (org_id, job_id) references public.jobs (org_id, id) on delete cascade
+);
+create index job_events_job_idx on public.job_events (job_id, id);
+
+create table public.models (
+  id uuid primary key default gen_random_uuid(),
+  org_id uuid not null references public.organizations (id) on delete cascade,
+  job_id uuid unique,
+  name text not null,
+  provider text not null default 'offline',
+  base_model text not null,
+  accuracy real check (accuracy between 0 and 1),
+  cost_per_1k_tokens numeric(12, 6),
+  latency_ms integer,
+  is_live boolean not null default false,
+  dataset_snapshot jsonb not null default '{}'::jsonb,
+  -- The local trainer's retrieval index (shared/src/llm/retrieval.ts) for `offline-ft:<models.id>`.
+  retrieval_index jsonb,
+  created_at timestamptz not null default now(),
+  unique (org_id, id),
+  foreign key (org_id, job_id) references public.jobs (org_id, id) on delete set null (job_id)
+);
+create index models_org_idx on public.models (org_id, created_at desc);
+create unique index models_one_live_per_org on public.models (org_id) where is_live;
 
 create table public.job_queue (
   id bigint generated always as identity primary key,
@@ -56,11 +100,7 @@ create table private.job_schedule (
   created_at timestamptz not null default now()
 );
 
--- No user ever touches the queue: RLS on, no policies. The platform bootstrap grants `all` on public
--- tables to anon/authenticated on every start (as hosted Supabase's defaults do), so RLS is the guard;
--- the revoke documents intent for databases without those defaults.
-revoke all on public.job_queue from anon, authenticated;
-grant all on public.job_queue to service_role;
+-- No user ever touches the queue: no grants, RLS on, no policies.
 alter table public.job_queue enable row level security;
 
 -- ---- waking workers ------------------------------------------------------------------------------
@@ -271,107 +311,15 @@ revoke all on function private.claim_jobs(text, integer, integer, text[]), priva
   private.release_job(bigint, integer), private.reap_expired_jobs(integer), private.notify_job_queue()
   from public, anon, authenticated;
 
--- ---- what the functions call (service role, after checking the caller is an admin) --------------
-
--- Refuses end users even though the platform grants execute on public functions to everyone.
-create or replace function private.require_service_role() returns void
-language plpgsql stable set search_path = '' as $$
-begin
-  if (select auth.role()) in ('anon', 'authenticated') then
-    raise exception 'Only the service role may do this' using errcode = '42501';
-  end if;
-end $$;
-
--- The job row and its queue entry in one transaction, so a job never exists without work queued for
--- it and the worker never sees work for a job that does not exist. p_schedule_key makes it idempotent
--- for schedulers: a key already used returns null and inserts nothing.
-create or replace function public.enqueue_job(
-  p_org_id uuid,
-  p_kind public.job_kind,
-  p_name text,
-  p_config jsonb default '{}'::jsonb,
-  p_created_by uuid default null,
-  p_base_model text default null,
-  p_trained_on_tags text[] default '{}',
-  p_max_attempts integer default null,
-  p_priority integer default 0,
-  p_schedule_key text default null
-) returns public.jobs
-language plpgsql volatile security definer set search_path = '' as $$
-declare
-  j public.jobs;
-begin
-  perform private.require_service_role();
-  -- A JSON object that arrived as a JSON string (some REST layers encode jsonb arguments twice) is unwrapped.
-  if jsonb_typeof(p_config) = 'string' then
-    p_config := (p_config #>> '{}')::jsonb;
-  end if;
-  if p_config is not null and jsonb_typeof(p_config) <> 'object' then
-    raise exception 'A job configuration must be a JSON object' using errcode = '22023';
-  end if;
-  if p_schedule_key is not null then
-    insert into private.job_schedule (key) values (p_schedule_key) on conflict do nothing;
-    if not found then
-      return null;
-    end if;
-  end if;
-  insert into public.jobs (org_id, kind, name, base_model, trained_on_tags, config, created_by)
-  values (p_org_id, p_kind, p_name, p_base_model, coalesce(p_trained_on_tags, '{}'), coalesce(p_config, '{}'::jsonb), p_created_by)
-  returning * into j;
-  insert into public.job_queue (task, payload, job_id, org_id, max_attempts, priority)
-  values (p_kind::text, jsonb_build_object('jobId', j.id), j.id, j.org_id, p_max_attempts, p_priority);
-  insert into public.job_events (job_id, org_id, step, message) values (j.id, j.org_id, 'queued', 'Waiting for a worker');
-  if p_schedule_key is not null then
-    update private.job_schedule set job_id = j.id where key = p_schedule_key;
-  end if;
-  perform private.audit(j.org_id, 'job.started', 'job', j.id::text,
-    jsonb_build_object('actor_id', p_created_by, 'kind', p_kind, 'name', p_name));
-  return j;
-end $$;
-
--- Cancelling a job still waiting is immediate; a running one gets the flag plus a NOTIFY, and its worker
--- stops at the next safe point. Returns the job's status after the request.
-create or replace function public.cancel_job(p_job_id uuid, p_actor uuid default null)
-returns public.job_status
-language plpgsql volatile security definer set search_path = '' as $$
-declare
-  j public.jobs;
-begin
-  perform private.require_service_role();
-  select * into j from public.jobs where id = p_job_id for update;
-  if not found then
-    raise exception 'Job % does not exist', p_job_id using errcode = 'P0002';
-  end if;
-  if j.status in ('completed', 'failed', 'cancelled') then
-    return j.status;
-  end if;
-  update public.jobs set cancel_requested = true where id = p_job_id;
-  perform private.audit(j.org_id, 'job.cancel_requested', 'job', j.id::text, jsonb_build_object('actor_id', p_actor));
-  -- A running entry is locked by nobody between statements; `state = 'queued'` keeps it for its worker.
-  delete from public.job_queue where job_id = p_job_id and state in ('queued', 'failed');
-  if found or not exists (select 1 from public.job_queue where job_id = p_job_id) then
-    update public.jobs set status = 'cancelled', finished_at = now() where id = p_job_id;
-    insert into public.job_events (job_id, org_id, step, message) values (j.id, j.org_id, 'cancelled', 'Cancelled before it started');
-    return 'cancelled';
-  end if;
-  perform pg_notify('job_cancel', p_job_id::text);
-  return j.status;
-end $$;
-
-revoke all on function public.enqueue_job(uuid, public.job_kind, text, jsonb, uuid, text, text[], integer, integer, text),
-  public.cancel_job(uuid, uuid) from public, anon, authenticated;
-grant execute on function public.enqueue_job(uuid, public.job_kind, text, jsonb, uuid, text, text[], integer, integer, text),
-  public.cancel_job(uuid, uuid) to service_role;
-grant execute on function private.require_service_role() to anon, authenticated, service_role;
 
 -- ---- per-item A/B evaluation results (drill-down) ------------------------------------------------
 
 create table public.eval_results (
   id bigint generated always as identity primary key,
-  job_id uuid not null references public.jobs (id) on delete cascade,
+  job_id uuid not null,
   org_id uuid not null references public.organizations (id) on delete cascade,
   item_index integer not null check (item_index >= 0),
-  example_id uuid references public.training_examples (id) on delete set null,
+  example_id uuid,
   query text not null,
   reference text,
   output_a text not null,
@@ -384,7 +332,9 @@ create table public.eval_results (
   judge_score real,
   created_at timestamptz not null default now(),
   -- A re-claimed evaluation resumes: items already stored are skipped, never written twice.
-  unique (job_id, item_index)
+  unique (job_id, item_index),
+  foreign key (org_id, job_id) references public.jobs (org_id, id) on delete cascade,
+  foreign key (org_id, example_id) references public.training_examples (org_id, id) on delete set null (example_id)
 );
 create index eval_results_org_idx on public.eval_results (org_id, job_id);
 
@@ -393,10 +343,10 @@ create index eval_results_org_idx on public.eval_results (org_id, job_id);
 create table public.drift_alerts (
   id uuid primary key default gen_random_uuid(),
   org_id uuid not null references public.organizations (id) on delete cascade,
-  job_id uuid references public.jobs (id) on delete set null,
+  job_id uuid,
   -- What drifted: a model name and/or a prompt version (either may be null = "not recorded").
   model text,
-  prompt_version_id uuid references public.prompt_versions (id) on delete set null,
+  prompt_version_id uuid,
   metric text not null default 'rating_psi',
   psi real not null check (psi >= 0),
   threshold real not null,
@@ -409,38 +359,39 @@ create table public.drift_alerts (
   -- {"baseline": [p1..p5], "current": [p1..p5]}
   distribution jsonb not null,
   status text not null default 'open' check (status in ('open', 'acknowledged', 'resolved')),
-  created_at timestamptz not null default now()
+  created_at timestamptz not null default now(),
+  unique (org_id, id),
+  foreign key (org_id, job_id) references public.jobs (org_id, id) on delete set null (job_id),
+  foreign key (org_id, prompt_version_id) references public.prompt_versions (org_id, id) on delete set null (prompt_version_id)
 );
 create index drift_alerts_org_idx on public.drift_alerts (org_id, created_at desc);
 
 create table public.retrain_proposals (
   id uuid primary key default gen_random_uuid(),
   org_id uuid not null references public.organizations (id) on delete cascade,
-  job_id uuid references public.jobs (id) on delete set null,
-  drift_alert_id uuid references public.drift_alerts (id) on delete set null,
+  job_id uuid,
+  drift_alert_id uuid,
   new_examples integer not null check (new_examples >= 0),
   since timestamptz,
   reason text not null,
   status text not null default 'open' check (status in ('open', 'accepted', 'dismissed')),
-  fine_tune_job_id uuid references public.jobs (id) on delete set null,
+  fine_tune_job_id uuid,
   created_at timestamptz not null default now(),
-  decided_at timestamptz
+  decided_at timestamptz,
+  foreign key (org_id, job_id) references public.jobs (org_id, id) on delete set null (job_id),
+  foreign key (org_id, drift_alert_id) references public.drift_alerts (org_id, id) on delete set null (drift_alert_id),
+  foreign key (org_id, fine_tune_job_id) references public.jobs (org_id, id) on delete set null (fine_tune_job_id)
 );
 -- One open proposal per organization: a daily drift run refreshes it instead of piling up.
 create unique index retrain_proposals_one_open on public.retrain_proposals (org_id) where status = 'open';
 
--- ---- trained model artifacts ---------------------------------------------------------------------
--- The local trainer's retrieval index (shared/src/llm/retrieval.ts) for `offline-ft:<models.id>`, which
--- the gateway's dev LLM reads from this column. It lives on the row (one place, deleted with the model);
--- the cost is that `models` is published with replica identity full, so a model row change ships the
--- index to subscribers: fine for demo-sized indexes, to move to a side table if they grow large.
-alter table public.models add column retrieval_index jsonb;
-
-grant select on public.eval_results, public.drift_alerts, public.retrain_proposals to authenticated;
+-- ---- grants -------------------------------------------------------------------------------------------
+grant select on public.jobs, public.job_events, public.models, public.eval_results, public.drift_alerts, public.retrain_proposals to authenticated;
+grant update (is_live) on public.models to authenticated;
 grant update (status) on public.drift_alerts, public.retrain_proposals to authenticated;
-grant all on public.eval_results, public.drift_alerts, public.retrain_proposals to service_role;
 
-create or replace function private.touch_decided_at() returns trigger language plpgsql as $$
+-- ---- triggers -----------------------------------------------------------------------------------------
+create or replace function private.touch_decided_at() returns trigger language plpgsql set search_path = '' as $$
 begin
   if new.status <> old.status then
     new.decided_at := now();
@@ -450,79 +401,147 @@ end $$;
 create trigger retrain_proposals_decided before update on public.retrain_proposals
   for each row execute function private.touch_decided_at();
 
+create or replace function private.audit_model_live() returns trigger
+language plpgsql security definer set search_path = '' as $$
+begin
+  if new.is_live <> old.is_live then
+    perform private.audit(new.org_id, case when new.is_live then 'model.live' else 'model.unlive' end, 'model', new.id::text, '{}'::jsonb);
+  end if;
+  return new;
+end $$;
+create trigger models_audit after update of is_live on public.models
+  for each row execute function private.audit_model_live();
+
+-- ---- row-level security -------------------------------------------------------------------------------
+alter table public.jobs enable row level security;
+alter table public.job_events enable row level security;
+alter table public.models enable row level security;
 alter table public.eval_results enable row level security;
 alter table public.drift_alerts enable row level security;
 alter table public.retrain_proposals enable row level security;
+alter table private.job_schedule enable row level security;
 
+create policy "Members can watch their organization's jobs" on public.jobs
+  for select to authenticated using (org_id in (select private.my_org_ids()));
+create policy "Members can read job events" on public.job_events
+  for select to authenticated using (org_id in (select private.my_org_ids()));
+create policy "Members can read models" on public.models
+  for select to authenticated using (org_id in (select private.my_org_ids()));
+create policy "Admins can switch which model is live" on public.models
+  for update to authenticated using (org_id in (select private.orgs_where('model:manage')))
+  with check (org_id in (select private.orgs_where('model:manage')));
 create policy "Members can drill into their organization's evaluation results" on public.eval_results
   for select to authenticated using (org_id in (select private.my_org_ids()));
 create policy "Members can read drift alerts" on public.drift_alerts
   for select to authenticated using (org_id in (select private.my_org_ids()));
 create policy "Admins can acknowledge or resolve drift alerts" on public.drift_alerts
-  for update to authenticated using (org_id in (select private.my_org_ids('{admin}'))) with check (org_id in (select private.my_org_ids('{admin}')));
+  for update to authenticated using (org_id in (select private.orgs_where('alert:manage')))
+  with check (org_id in (select private.orgs_where('alert:manage')));
 create policy "Members can read retrain proposals" on public.retrain_proposals
   for select to authenticated using (org_id in (select private.my_org_ids()));
 create policy "Admins can accept or dismiss retrain proposals" on public.retrain_proposals
-  for update to authenticated using (org_id in (select private.my_org_ids('{admin}'))) with check (org_id in (select private.my_org_ids('{admin}')));
+  for update to authenticated using (org_id in (select private.orgs_where('alert:manage')))
+  with check (org_id in (select private.orgs_where('alert:manage')));
 
--- ---- promotion and rollback of prompt versions ---------------------------------------------------
--- Run as the service role (the worker's gate, or an admin-checked function). The immutability trigger
--- lets only a non-user retire a production version; retire-then-promote in one transaction keeps the
--- "one production version per prompt" index satisfied.
+-- ---- starting and cancelling -----------------------------------------------------------------------
 
-create or replace function public.promote_prompt_version(p_version_id uuid, p_actor uuid default null, p_details jsonb default '{}'::jsonb)
-returns public.prompt_versions
+-- The job row and its queue entry in one transaction, so a job never exists without work queued for
+-- it and the worker never sees work for a job that does not exist. Internal: public.start_job (people)
+-- and the worker's schedulers (a direct connection) call it.
+--   p_job_key: a pending or running job with the same key in the organization is returned instead
+--     (its `created` is false), so a double click or two admins at once start one job.
+--   p_schedule_key: for schedulers; a key already used returns null and inserts nothing, ever.
+create or replace function private.enqueue_job(
+  p_org_id uuid,
+  p_kind public.job_kind,
+  p_name text,
+  p_config jsonb default '{}'::jsonb,
+  p_created_by uuid default null,
+  p_base_model text default null,
+  p_trained_on_tags text[] default '{}',
+  p_job_key text default null,
+  p_max_attempts integer default null,
+  p_priority integer default 0,
+  p_schedule_key text default null
+) returns table (job public.jobs, created boolean)
 language plpgsql volatile security definer set search_path = '' as $$
 declare
-  v public.prompt_versions;
-  prev uuid;
+  j public.jobs;
 begin
-  perform private.require_service_role();
-  select * into v from public.prompt_versions where id = p_version_id for update;
-  if not found then
-    raise exception 'Prompt version % does not exist', p_version_id using errcode = 'P0002';
+  p_config := private.jsonb_arg(p_config);
+  if p_config is not null and jsonb_typeof(p_config) <> 'object' then
+    perform private.raise_http(400, 'invalid_input', 'A job configuration must be a JSON object');
   end if;
-  if v.status = 'production' then
-    return v;
+  if p_schedule_key is not null then
+    insert into private.job_schedule (key) values (p_schedule_key) on conflict do nothing;
+    if not found then
+      return;
+    end if;
   end if;
-  update public.prompt_versions set status = 'retired'
-   where prompt_id = v.prompt_id and status = 'production' returning id into prev;
-  update public.prompt_versions set status = 'production', promoted_at = now() where id = p_version_id returning * into v;
-  perform private.audit(v.org_id, 'prompt.promotion', 'prompt_version', v.id::text,
-    coalesce(p_details, '{}'::jsonb) || jsonb_build_object('actor_id', p_actor, 'previous_version_id', prev, 'version', v.version));
-  return v;
+  insert into public.jobs (org_id, kind, name, base_model, trained_on_tags, config, job_key, created_by)
+  values (p_org_id, p_kind, p_name, p_base_model, coalesce(p_trained_on_tags, '{}'), coalesce(p_config, '{}'::jsonb), p_job_key, p_created_by)
+  on conflict (org_id, job_key) where job_key is not null and status in ('pending', 'running') do nothing
+  returning * into j;
+  if j.id is null then
+    select * into j from public.jobs
+     where org_id = p_org_id and job_key = p_job_key and status in ('pending', 'running');
+    return query select j, false;
+    return;
+  end if;
+  insert into public.job_queue (task, payload, job_id, org_id, max_attempts, priority)
+  values (p_kind::text, jsonb_build_object('jobId', j.id), j.id, j.org_id, p_max_attempts, p_priority);
+  insert into public.job_events (job_id, org_id, step, message) values (j.id, j.org_id, 'queued', 'Waiting for a worker');
+  if p_schedule_key is not null then
+    update private.job_schedule set job_id = j.id where key = p_schedule_key;
+  end if;
+  perform private.audit(j.org_id, 'job.started', 'job', j.id::text, jsonb_build_object('kind', p_kind, 'name', p_name), p_created_by);
+  return query select j, true;
 end $$;
 
--- Restores the version that was production before the current one (the most recently promoted
--- retired version) and retires the current one.
-create or replace function public.rollback_prompt(p_prompt_id uuid, p_actor uuid default null, p_reason text default null)
-returns public.prompt_versions
+-- People start jobs as themselves; the capability is the organization's rule for who may.
+create or replace function public.start_job(
+  p_org_id uuid, p_kind public.job_kind, p_name text, p_config jsonb default '{}'::jsonb,
+  p_job_key text default null, p_base_model text default null, p_trained_on_tags text[] default '{}'
+) returns jsonb
 language plpgsql volatile security definer set search_path = '' as $$
 declare
-  cur public.prompt_versions;
-  target public.prompt_versions;
+  r record;
 begin
-  perform private.require_service_role();
-  select * into cur from public.prompt_versions where prompt_id = p_prompt_id and status = 'production' for update;
-  select * into target from public.prompt_versions
-   where prompt_id = p_prompt_id and status = 'retired' and promoted_at is not null
-     and (cur.id is null or promoted_at < cur.promoted_at)
-   order by promoted_at desc limit 1 for update;
-  if target.id is null then
-    raise exception 'There is no earlier production version of this prompt to roll back to' using errcode = 'P0002';
-  end if;
-  if cur.id is not null then
-    update public.prompt_versions set status = 'retired' where id = cur.id;
-  end if;
-  -- promoted_at is kept: it records when the version first went live, which orders later rollbacks.
-  update public.prompt_versions set status = 'production' where id = target.id returning * into target;
-  perform private.audit(target.org_id, 'prompt.rollback', 'prompt_version', target.id::text,
-    jsonb_build_object('actor_id', p_actor, 'from_version_id', cur.id, 'to_version', target.version, 'reason', p_reason));
-  return target;
+  perform private.require_capability(p_org_id, 'job:start', 'The organization');
+  select * into r from private.enqueue_job(p_org_id, p_kind, p_name, p_config, (select auth.uid()), p_base_model,
+                                           p_trained_on_tags, p_job_key);
+  return jsonb_build_object('job', to_jsonb(r.job), 'created', r.created);
 end $$;
 
-revoke all on function public.promote_prompt_version(uuid, uuid, jsonb), public.rollback_prompt(uuid, uuid, text) from public, anon, authenticated;
-grant execute on function public.promote_prompt_version(uuid, uuid, jsonb), public.rollback_prompt(uuid, uuid, text) to service_role;
+-- Cancelling a job still waiting is immediate; a running one gets the flag plus a NOTIFY, and its worker
+-- stops at the next safe point. Returns the job's status after the request.
+create or replace function public.cancel_job(p_job_id uuid)
+returns public.job_status
+language plpgsql volatile security definer set search_path = '' as $$
+declare
+  j public.jobs;
+begin
+  select * into j from public.jobs where id = p_job_id;
+  if not found or not (private.is_privileged() or private.is_member(j.org_id)) then
+    perform private.raise_http(404, 'not_found', 'The job was not found');
+  end if;
+  perform private.require_capability(j.org_id, 'job:cancel', 'The job');
+  select * into j from public.jobs where id = p_job_id for update;
+  if j.status in ('completed', 'failed', 'cancelled') then
+    return j.status;
+  end if;
+  update public.jobs set cancel_requested = true where id = p_job_id;
+  perform private.audit(j.org_id, 'job.cancel_requested', 'job', j.id::text, '{}'::jsonb);
+  -- A running entry is locked by nobody between statements; `state = 'queued'` keeps it for its worker.
+  delete from public.job_queue where job_id = p_job_id and state in ('queued', 'failed');
+  if found or not exists (select 1 from public.job_queue where job_id = p_job_id) then
+    update public.jobs set status = 'cancelled', finished_at = now() where id = p_job_id;
+    insert into public.job_events (job_id, org_id, step, message) values (j.id, j.org_id, 'cancelled', 'Cancelled before it started');
+    return 'cancelled';
+  end if;
+  perform pg_notify('job_cancel', p_job_id::text);
+  return j.status;
+end $$;
 
--- ---- live --------------------------------------------------------------------------------------
-alter publication supabase_realtime add table public.eval_results, public.drift_alerts, public.retrain_proposals;
+grant execute on function public.start_job(uuid, public.job_kind, text, jsonb, text, text, text[]),
+  public.cancel_job(uuid) to authenticated, service_role;
