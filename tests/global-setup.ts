@@ -19,8 +19,6 @@ export async function setup() {
     apiPort: 0,
     dbPort: await freePort(),
     log: createLogger("test-stack", "warn"),
-    // Functions see a test-only LLM limit so the rate-limit test does not wait for minutes.
-    env: { LLM_RATE_LIMIT_PER_MINUTE: process.env.LLM_RATE_LIMIT_PER_MINUTE ?? "600" },
   });
   process.env.TEST_STACK_FILE = path.join(dataDir, "local-supabase.json");
 }

@@ -1,13 +1,14 @@
 import { createClient, type SupabaseClient } from "@supabase/supabase-js";
+import { can, isRole, type Capability, type Role } from "../../shared/src/domain/capabilities.ts";
 import { env } from "./env.ts";
 import { AppError, forbidden, notFound, unauthorized } from "./http.ts";
 
-export type Role = "admin" | "curator" | "reviewer" | "manager";
+export type { Role };
 export type Caller = { userId: string; email: string | null; client: SupabaseClient; authorization: string };
 
 const noSession = { auth: { persistSession: false, autoRefreshToken: false, detectSessionInUrl: false } } as const;
 
-/** A client acting with the caller's own rights: RLS applies to everything it reads and writes. */
+/** A client acting with the caller's own rights: RLS and the database functions' own checks apply. */
 export async function getCaller(req: Request): Promise<Caller> {
   const authorization = req.headers.get("authorization");
   if (!authorization?.startsWith("Bearer ")) throw unauthorized();
@@ -20,16 +21,21 @@ export async function getCaller(req: Request): Promise<Caller> {
 }
 
 /**
- * The service-role client. Only for steps a user may not do directly, and only after
- * `requireRole` has checked the caller's rights in the organization.
+ * The service-role client, in this one module. Only for what no user may do directly: writing
+ * ai_requests and ingesting feedback with an ingest key. Everything a user does goes through
+ * `caller.client`, and the database checks the caller itself.
  */
 export function serviceClient(): SupabaseClient {
   const e = env();
   return createClient(e.SUPABASE_URL, e.SUPABASE_SERVICE_ROLE_KEY, noSession);
 }
 
-/** Reads the caller's membership through their own client (RLS) and refuses other roles. */
-export async function requireRole(caller: Caller, orgId: string, roles: Role[]): Promise<Role> {
+/**
+ * Reads the caller's role in the organization through their own client (RLS) and refuses early, with a
+ * clear sentence, what the database would refuse anyway (it checks the same capability table). An
+ * organization the caller does not belong to is "not found", like one that does not exist.
+ */
+export async function requireCapability(caller: Caller, orgId: string, capability: Capability, what = "The organization"): Promise<Role> {
   const { data, error } = await caller.client
     .from("memberships")
     .select("role")
@@ -37,10 +43,10 @@ export async function requireRole(caller: Caller, orgId: string, roles: Role[]):
     .eq("user_id", caller.userId)
     .maybeSingle();
   if (error) throw new AppError(500, "membership_lookup_failed", error.message);
-  if (!data) throw notFound("The organization");
-  const role = data.role as Role;
-  if (!roles.includes(role)) {
-    throw forbidden(`This needs the ${roles.join(" or ")} role; you are ${role === "admin" ? "an" : "a"} ${role} here`);
+  if (!data || !isRole(data.role)) throw notFound(what);
+  const role = data.role;
+  if (!can(role, capability)) {
+    throw forbidden(`This needs the ${capability} permission, which ${role === "admin" ? "an" : "a"} ${role} does not have here`);
   }
   return role;
 }

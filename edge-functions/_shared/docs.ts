@@ -15,7 +15,16 @@ export async function loadDocText(service: SupabaseClient, docId: string, textNa
   const rows = (Array.isArray(data) ? data : data ? [data] : []) as Array<{ kind: "snapshot" | "update"; data: string }>;
   if (rows.length === 0) return null;
   const doc = new Y.Doc();
-  for (const row of rows) Y.applyUpdate(doc, decodeBytea(row.data));
+  // One bad stored row must not stop the document (and an approval) for everyone: it is skipped and
+  // reported, and the rest still loads. (Appends are validated in the database; this covers rows
+  // written around it.)
+  for (const row of rows) {
+    try {
+      Y.applyUpdate(doc, decodeBytea(row.data));
+    } catch (err) {
+      console.warn(`${docId}: skipped stored ${row.kind} ${(row as { id?: unknown }).id ?? "?"} that is not a Yjs update (${(err as Error).message})`);
+    }
+  }
   return doc.getText(textName).toString();
 }
 

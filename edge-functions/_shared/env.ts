@@ -12,7 +12,6 @@ const schema = z.object({
   LLM_STRONG_MODEL: z.string().optional(),
   LLM_TIMEOUT_MS: z.coerce.number().int().positive().default(60_000),
   LLM_MAX_RETRIES: z.coerce.number().int().min(0).max(10).default(3),
-  LLM_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().positive().default(60),
   LANGFUSE_PUBLIC_KEY: z.string().optional(),
   LANGFUSE_SECRET_KEY: z.string().optional(),
   LANGFUSE_HOST: z.string().url().optional(),

@@ -1,7 +1,7 @@
 import type { SupabaseClient } from "@supabase/supabase-js";
 import { createLlmClient, modelFor, resolveModelRoute, type LlmClient, type ModelRoute } from "../../shared/src/llm/index.ts";
 import { env } from "./env.ts";
-import { AppError } from "./http.ts";
+import { AppError, fromDb } from "./http.ts";
 
 export type Llm = { client: LlmClient; route: ModelRoute };
 
@@ -40,11 +40,13 @@ export function llm(service: SupabaseClient): Llm {
 
 export { modelFor };
 
-/** Per-organization token bucket: a burst of a minute's worth, refilled continuously. */
-export async function enforceLlmRateLimit(service: SupabaseClient, orgId: string, scope: string): Promise<void> {
-  const perMinute = env().LLM_RATE_LIMIT_PER_MINUTE;
-  const { data, error } = await service.rpc("take_llm_tokens", { p_key: `${scope}:${orgId}`, p_capacity: perMinute, p_per_minute: perMinute, p_cost: 1 });
-  if (error) throw new AppError(500, "rate_limit_unavailable", error.message);
+/**
+ * Per-organization token bucket (a burst of a minute's worth, refilled continuously), spent as the
+ * caller: take_llm_tokens checks the caller may use the organization's LLM budget, and the capacity is
+ * the organization's limit in the database, not a number any caller passes.
+ */
+export async function enforceLlmRateLimit(client: SupabaseClient, orgId: string, scope: string): Promise<void> {
+  const data = fromDb(await client.rpc("take_llm_tokens", { p_org: orgId, p_scope: scope }), "rate_limit_unavailable");
   const row = (Array.isArray(data) ? data[0] : data) as { allowed: boolean; retry_after_ms: number };
   if (!row.allowed) {
     const seconds = Math.max(1, Math.ceil(row.retry_after_ms / 1000));

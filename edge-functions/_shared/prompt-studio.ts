@@ -5,7 +5,7 @@
 import type { PostgrestError, SupabaseClient } from "@supabase/supabase-js";
 import { z } from "zod";
 import { estimateTokens, LlmError, parseJsonOutput, type LlmResult, type PromptParts } from "../../shared/src/llm/index.ts";
-import { requireRole, type Caller, type Role } from "./auth.ts";
+import { requireCapability, type Caller } from "./auth.ts";
 import { AppError, notFound } from "./http.ts";
 import type { Llm } from "./llm.ts";
 
@@ -23,9 +23,6 @@ export const LIMITS = {
   answersTokens: 3_000,
   commentsChars: 5_000,
 } as const;
-
-/** Roles that edit prompt candidates (ARCHITECTURE.md): the optimizer produces candidates, so the same. */
-export const STUDIO_ROLES: Role[] = ["admin", "curator"];
 
 const tokenCap = (max: number, what: string) => (s: string, ctx: z.RefinementCtx) => {
   const n = estimateTokens(s);
@@ -70,7 +67,7 @@ export async function loadOwnSession(caller: Caller, sessionId: string): Promise
   const { data, error } = await caller.client.from("opt_sessions").select("*").eq("id", sessionId).maybeSingle();
   if (error) throw new AppError(500, "session_lookup_failed", error.message);
   if (!data) throw notFound("The optimization session");
-  await requireRole(caller, data.org_id, STUDIO_ROLES);
+  await requireCapability(caller, data.org_id, "prompt:edit", "The optimization session");
   return data as Session;
 }
 

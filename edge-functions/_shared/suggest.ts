@@ -23,12 +23,14 @@ const fallback: Omit<PromptVersion, "id"> = {
 
 /** The production version of the org's `suggest-answer` prompt (read with the caller's rights). */
 export async function loadSuggestPrompt(client: SupabaseClient, orgId: string): Promise<PromptVersion | null> {
+  const prompt = await client.from("prompts").select("id").eq("org_id", orgId).eq("slug", "suggest-answer").maybeSingle();
+  if (prompt.error) throw new AppError(500, "prompt_lookup_failed", prompt.error.message);
+  if (!prompt.data) return null;
   const { data, error } = await client
     .from("prompt_versions")
-    .select("id, system_template, template, variables, model, params, prompts!inner(slug)")
-    .eq("org_id", orgId)
+    .select("id, system_template, template, variables, model, params")
+    .eq("prompt_id", prompt.data.id)
     .eq("status", "production")
-    .eq("prompts.slug", "suggest-answer")
     .maybeSingle();
   if (error) throw new AppError(500, "prompt_lookup_failed", error.message);
   return data as PromptVersion | null;

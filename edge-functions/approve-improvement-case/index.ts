@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { getCaller, requireRole, serviceClient } from "../_shared/auth.ts";
+import { getCaller, requireCapability } from "../_shared/auth.ts";
 import { decideCase } from "../_shared/decide.ts";
 import { AppError, handler, json, notFound, parseBody } from "../_shared/http.ts";
 import { loadDocText } from "../_shared/docs.ts";
@@ -17,9 +17,9 @@ Deno.serve(handler(async (req) => {
   const { data: c, error } = await caller.client.from("improvement_cases").select("id, org_id").eq("id", caseId).maybeSingle();
   if (error) throw new AppError(500, "case_lookup_failed", error.message);
   if (!c) throw notFound("The case");
-  await requireRole(caller, c.org_id, ["admin", "curator"]);
-  const service = serviceClient();
-  const finalText = await loadDocText(service, `case:${caseId}`, "answer");
-  const result = await decideCase(service, { caseId, decision: "approved", actor: caller.userId, finalText: finalText ?? undefined, tags });
+  await requireCapability(caller, c.org_id, "case:decide", "The case");
+  // Read as the caller (members may load a case's document); the database decides as the caller too.
+  const finalText = await loadDocText(caller.client, `case:${caseId}`, "answer");
+  const result = await decideCase(caller.client, { caseId, decision: "approved", finalText: finalText ?? undefined, tags });
   return json(result);
 }));

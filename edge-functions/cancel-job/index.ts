@@ -1,6 +1,6 @@
 import { z } from "zod";
-import { getCaller, requireRole, serviceClient } from "../_shared/auth.ts";
-import { AppError, handler, json, notFound, parseBody } from "../_shared/http.ts";
+import { getCaller, requireCapability } from "../_shared/auth.ts";
+import { AppError, fromDb, handler, json, notFound, parseBody } from "../_shared/http.ts";
 
 const Input = z.object({ jobId: z.string().uuid() });
 
@@ -12,8 +12,7 @@ Deno.serve(handler(async (req) => {
   const { data: job, error } = await caller.client.from("jobs").select("id, org_id, status").eq("id", jobId).maybeSingle();
   if (error) throw new AppError(500, "job_lookup_failed", error.message);
   if (!job) throw notFound("The job");
-  await requireRole(caller, job.org_id, ["admin"]);
-  const { data: status, error: cancelError } = await serviceClient().rpc("cancel_job", { p_job_id: jobId, p_actor: caller.userId });
-  if (cancelError) throw new AppError(500, "cancel_failed", cancelError.message);
+  await requireCapability(caller, job.org_id, "job:cancel", "The job");
+  const status = fromDb(await caller.client.rpc("cancel_job", { p_job_id: jobId }), "cancel_failed");
   return json({ jobId, status, cancelRequested: status !== "completed" && status !== "failed" });
 }));

@@ -1,6 +1,6 @@
 import { z } from "zod";
-import { getCaller, requireRole, serviceClient } from "../_shared/auth.ts";
-import { AppError, handler, json, notFound, parseBody } from "../_shared/http.ts";
+import { getCaller, requireCapability, serviceClient } from "../_shared/auth.ts";
+import { AppError, fromDb, handler, json, notFound, parseBody } from "../_shared/http.ts";
 import { enforceLlmRateLimit, llm } from "../_shared/llm.ts";
 import { buildSuggestRequest, loadSuggestPrompt, safetyFlags } from "../_shared/suggest.ts";
 import { LlmError } from "../../shared/src/llm/index.ts";
@@ -20,16 +20,16 @@ Deno.serve(handler(async (req) => {
     .maybeSingle();
   if (error) throw new AppError(500, "feedback_lookup_failed", error.message);
   if (!fb) throw notFound("The feedback");
-  await requireRole(caller, fb.org_id, ["admin", "curator", "reviewer"]);
+  await requireCapability(caller, fb.org_id, "case:open", "The feedback");
 
-  const service = serviceClient();
   if (fb.case_id) {
-    const { data: existing } = await service.from("improvement_cases").select("*").eq("id", fb.case_id).single();
+    const existing = fromDb(await caller.client.from("improvement_cases").select("*").eq("id", fb.case_id).single(), "case_lookup_failed");
     return json({ case: existing, created: false });
   }
-  await enforceLlmRateLimit(service, fb.org_id, "llm");
+  await enforceLlmRateLimit(caller.client, fb.org_id, "llm");
 
-  const ai = llm(service);
+  // The service client only writes the call's ai_requests row; the case is opened as the caller.
+  const ai = llm(serviceClient());
   const version = await loadSuggestPrompt(caller.client, fb.org_id);
   const request = buildSuggestRequest(ai, version, { orgId: fb.org_id, userId: caller.userId, query: fb.query, badAnswer: fb.response, comment: fb.comment }, "create-improvement-case");
   let suggestion: string;
@@ -46,14 +46,12 @@ Deno.serve(handler(async (req) => {
   }
   if (!suggestion) throw new AppError(502, "llm_bad_output", "The LLM returned an empty suggestion. No case was created.");
 
-  const { data: kase, error: rpcError } = await service.rpc("open_improvement_case", {
+  const kase = fromDb(await caller.client.rpc("open_improvement_case", {
     p_feedback_id: fb.id,
     p_suggested: suggestion,
     p_model: servedModel,
     p_flags: safetyFlags(suggestion, request.system),
-    p_created_by: caller.userId,
-  });
-  if (rpcError) throw new AppError(500, "case_create_failed", rpcError.message);
+  }), "case_create_failed");
   const created = (kase as { suggested_response: string }).suggested_response === suggestion;
   return json({ case: kase, created }, created ? 201 : 200);
 }));

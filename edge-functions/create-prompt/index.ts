@@ -1,7 +1,6 @@
 import { z } from "zod";
-import { getCaller, requireRole } from "../_shared/auth.ts";
+import { getCaller, requireCapability } from "../_shared/auth.ts";
 import { AppError, conflict, handler, json, parseBody } from "../_shared/http.ts";
-import { STUDIO_ROLES } from "../_shared/prompt-studio.ts";
 
 const Input = z.object({
   orgId: z.string().uuid(),
@@ -17,10 +16,10 @@ const Input = z.object({
 Deno.serve(handler(async (req) => {
   const { orgId, slug, description } = await parseBody(req, Input);
   const caller = await getCaller(req);
-  await requireRole(caller, orgId, STUDIO_ROLES);
+  await requireCapability(caller, orgId, "prompt:edit");
   const { data, error } = await caller.client
     .from("prompts")
-    .insert({ org_id: orgId, slug, description, created_by: caller.userId })
+    .insert({ org_id: orgId, slug, description })
     .select()
     .single();
   if (error?.code === "23505") throw conflict("slug_taken", `A prompt named "${slug}" already exists in this organization`);

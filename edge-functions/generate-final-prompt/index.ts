@@ -16,9 +16,8 @@ Deno.serve(handler(async (req) => {
   const session = await loadOwnSession(caller, sessionId);
   if (session.status === "pending") throw conflict("not_ready", "This session has no clarifying questions yet; it cannot be finalized.");
 
-  const service = serviceClient();
-  await enforceLlmRateLimit(service, session.org_id, "llm");
-  const ai = llm(service);
+  await enforceLlmRateLimit(caller.client, session.org_id, "llm");
+  const ai = llm(serviceClient());
   const parts = buildFinalPromptPrompt({ prompt: session.initial_prompt, selections: session.selections, memory: session.working_memory });
   let finalPrompt: string;
   let served: string;

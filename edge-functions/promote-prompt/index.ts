@@ -1,8 +1,8 @@
 import { z } from "zod";
 import { AbEvalConfig, EvalSet, PRIMARY_METRICS } from "../../shared/src/jobs/config.ts";
 import { extractVariables } from "../../shared/src/prompts/template.ts";
-import { getCaller, requireRole, serviceClient } from "../_shared/auth.ts";
-import { AppError, conflict, handler, json, notFound, parseBody } from "../_shared/http.ts";
+import { getCaller, requireCapability } from "../_shared/auth.ts";
+import { AppError, conflict, fromDb, handler, json, notFound, parseBody } from "../_shared/http.ts";
 
 const Input = z.object({
   versionId: z.string().uuid(),
@@ -28,28 +28,17 @@ Deno.serve(handler(async (req) => {
   const caller = await getCaller(req);
   const { data: v, error } = await caller.client
     .from("prompt_versions")
-    .select("id, org_id, prompt_id, version, status, model, template, system_template, prompts!inner(slug)")
+    .select("id, org_id, prompt_id, version, status, model, template, system_template")
     .eq("id", input.versionId)
     .maybeSingle();
   if (error) throw new AppError(500, "version_lookup_failed", error.message);
   if (!v) throw notFound("The prompt version");
-  await requireRole(caller, v.org_id, ["admin"]);
+  await requireCapability(caller, v.org_id, "prompt:promote", "The prompt version");
   if (v.status !== "candidate") {
     throw conflict("not_candidate", v.status === "draft"
       ? `Version ${v.version} is a draft; save it as a candidate before promoting it.`
       : `Version ${v.version} is ${v.status}; only candidates are promoted (use rollback to bring back an earlier production version).`);
   }
-
-  // One evaluation per candidate at a time: a second click returns the running one's id instead of paying twice.
-  const { data: active, error: jobsError } = await caller.client
-    .from("jobs")
-    .select("id, status, config")
-    .eq("org_id", v.org_id)
-    .eq("kind", "ab_eval")
-    .in("status", ["pending", "running"]);
-  if (jobsError) throw new AppError(500, "job_lookup_failed", jobsError.message);
-  const running = (active ?? []).find((j) => (j.config as { variantB?: { promptVersionId?: string } })?.variantB?.promptVersionId === v.id);
-  if (running) throw new AppError(409, "evaluation_running", `An evaluation of version ${v.version} is already ${running.status} (job ${running.id}).`, { jobId: [running.id] });
 
   const { data: prod, error: prodError } = await caller.client
     .from("prompt_versions")
@@ -72,7 +61,9 @@ Deno.serve(handler(async (req) => {
       `The evaluation set has ${available} item${available === 1 ? "" : "s"}; the gate needs at least ${gate.minSamples}. Approve more answers, pick another set, or lower minSamples.`);
   }
 
-  const slug = (v.prompts as unknown as { slug: string }).slug;
+  const { data: prompt, error: promptError } = await caller.client.from("prompts").select("slug").eq("id", v.prompt_id).single();
+  if (promptError) throw new AppError(500, "prompt_lookup_failed", promptError.message);
+  const slug = prompt.slug as string;
   const config = AbEvalConfig.parse({
     variantA: prod ? { promptVersionId: prod.id, label: `v${prod.version} (production)` } : { model: v.model, label: "no prompt (model only)" },
     variantB: { promptVersionId: v.id, label: `v${v.version} (candidate)` },
@@ -86,15 +77,20 @@ Deno.serve(handler(async (req) => {
     ? [`The evaluation fills only {{query}}, {{question}} and {{input}}; ${unfilled.map((n) => `{{${n}}}`).join(", ")} will be sent as written.`]
     : [];
 
-  const { data: job, error: rpcError } = await serviceClient().rpc("enqueue_job", {
+  // One evaluation per candidate at a time, as a database fact: the job key. A second click (or a
+  // second admin) gets the running one's id instead of paying for the evaluation twice.
+  const started = fromDb(await caller.client.rpc("start_job", {
     p_org_id: v.org_id,
     p_kind: "ab_eval",
     p_name: `Promote ${slug} v${v.version}`.slice(0, 120),
     p_config: config,
-    p_created_by: caller.userId,
-  });
-  if (rpcError) throw new AppError(500, "enqueue_failed", rpcError.message);
-  return json({ jobId: (job as { id: string }).id, job, baseline: prod ? { versionId: prod.id, version: prod.version } : null, warnings }, 202);
+    p_job_key: `promote:${v.id}`,
+  }), "enqueue_failed") as { job: { id: string; status: string }; created: boolean };
+  if (!started.created) {
+    throw new AppError(409, "evaluation_running", `An evaluation of version ${v.version} is already ${started.job.status} (job ${started.job.id}).`, { jobId: [started.job.id] });
+  }
+  const job = started.job;
+  return json({ jobId: job.id, job, baseline: prod ? { versionId: prod.id, version: prod.version } : null, warnings }, 202);
 }));
 
 async function evalSetSize(client: import("@supabase/supabase-js").SupabaseClient, orgId: string, set: EvalSet): Promise<number> {

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { getCaller, requireRole, serviceClient } from "../_shared/auth.ts";
+import { getCaller, requireCapability, serviceClient } from "../_shared/auth.ts";
 import { corsHeaders } from "../_shared/cors.ts";
 import { AppError, handler, notFound, parseBody } from "../_shared/http.ts";
 import { enforceLlmRateLimit, llm } from "../_shared/llm.ts";
@@ -13,17 +13,18 @@ const Input = z.object({ caseId: z.string().uuid(), instructions: z.string().tri
 Deno.serve(handler(async (req) => {
   const { caseId, instructions } = await parseBody(req, Input);
   const caller = await getCaller(req);
-  const { data: c, error } = await caller.client.from("improvement_cases").select("id, org_id, query, bad_response, status, feedback!improvement_cases_feedback_id_fkey(comment)").eq("id", caseId).maybeSingle();
+  const { data: c, error } = await caller.client.from("improvement_cases").select("id, org_id, feedback_id, query, bad_response, status").eq("id", caseId).maybeSingle();
   if (error) throw new AppError(500, "case_lookup_failed", error.message);
   if (!c) throw notFound("The case");
-  await requireRole(caller, c.org_id, ["admin", "curator"]);
+  await requireCapability(caller, c.org_id, "case:edit", "The case");
   if (c.status !== "pending") throw new AppError(409, "already_decided", `This case is already ${c.status}`);
-  const service = serviceClient();
-  await enforceLlmRateLimit(service, c.org_id, "llm");
+  await enforceLlmRateLimit(caller.client, c.org_id, "llm");
 
-  const ai = llm(service);
+  const ai = llm(serviceClient());
   const version = await loadSuggestPrompt(caller.client, c.org_id);
-  const comment = (c.feedback as { comment?: string | null } | null)?.comment ?? null;
+  const fb = await caller.client.from("feedback").select("comment").eq("id", c.feedback_id).maybeSingle();
+  if (fb.error) throw new AppError(500, "feedback_lookup_failed", fb.error.message);
+  const comment = (fb.data?.comment as string | null | undefined) ?? null;
   const request = buildSuggestRequest(ai, version, { orgId: c.org_id, userId: caller.userId, query: c.query, badAnswer: c.bad_response, comment, instructions }, "regenerate-suggestion");
   const stream = await ai.client.stream({ ...request, signal: req.signal });
 

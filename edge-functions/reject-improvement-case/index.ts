@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { getCaller, requireRole, serviceClient } from "../_shared/auth.ts";
+import { getCaller, requireCapability } from "../_shared/auth.ts";
 import { decideCase } from "../_shared/decide.ts";
 import { AppError, handler, json, notFound, parseBody } from "../_shared/http.ts";
 
@@ -11,6 +11,6 @@ Deno.serve(handler(async (req) => {
   const { data: c, error } = await caller.client.from("improvement_cases").select("id, org_id").eq("id", caseId).maybeSingle();
   if (error) throw new AppError(500, "case_lookup_failed", error.message);
   if (!c) throw notFound("The case");
-  await requireRole(caller, c.org_id, ["admin", "curator"]);
-  return json(await decideCase(serviceClient(), { caseId, decision: "rejected", actor: caller.userId, reason }));
+  await requireCapability(caller, c.org_id, "case:decide", "The case");
+  return json(await decideCase(caller.client, { caseId, decision: "rejected", reason }));
 }));

@@ -1,8 +1,8 @@
 import { z } from "zod";
 import { checkVariables, type VariableProblem } from "../../shared/src/prompts/template.ts";
-import { getCaller, requireRole } from "../_shared/auth.ts";
+import { getCaller, requireCapability } from "../_shared/auth.ts";
 import { AppError, badRequest, handler, json, notFound, parseBody } from "../_shared/http.ts";
-import { loadOwnSession, rpcFailure, STUDIO_ROLES } from "../_shared/prompt-studio.ts";
+import { loadOwnSession, rpcFailure } from "../_shared/prompt-studio.ts";
 
 const Variable = z.object({
   name: z.string().trim().min(1).max(64),
@@ -44,7 +44,7 @@ Deno.serve(handler(async (req) => {
   const { data: prompt, error } = await caller.client.from("prompts").select("id, org_id, slug").eq("id", input.promptId).maybeSingle();
   if (error) throw new AppError(500, "prompt_lookup_failed", error.message);
   if (!prompt) throw notFound("The prompt");
-  await requireRole(caller, prompt.org_id, STUDIO_ROLES);
+  await requireCapability(caller, prompt.org_id, "prompt:edit", "The prompt");
 
   const problems = checkVariables(input.variables, input.template, input.systemTemplate);
   if (problems.length) {

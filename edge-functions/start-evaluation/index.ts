@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { AbEvalConfig } from "../../shared/src/jobs/config.ts";
-import { getCaller, requireRole, serviceClient } from "../_shared/auth.ts";
-import { AppError, badRequest, handler, json, parseBody } from "../_shared/http.ts";
+import { getCaller, requireCapability } from "../_shared/auth.ts";
+import { AppError, badRequest, fromDb, handler, json, parseBody } from "../_shared/http.ts";
 
 const Input = AbEvalConfig.safeExtend({
   orgId: z.string().uuid(),
@@ -12,7 +12,7 @@ const Input = AbEvalConfig.safeExtend({
 Deno.serve(handler(async (req) => {
   const { orgId, name, ...config } = await parseBody(req, Input);
   const caller = await getCaller(req);
-  await requireRole(caller, orgId, ["admin"]);
+  await requireCapability(caller, orgId, "job:start");
 
   // Everything the config points at must be this organization's; read through the caller's RLS.
   const fields: Record<string, string[]> = {};
@@ -30,13 +30,7 @@ Deno.serve(handler(async (req) => {
   }
   if (Object.keys(fields).length) throw badRequest("Some fields point at things that do not exist", fields);
 
-  const { data, error } = await serviceClient().rpc("enqueue_job", {
-    p_org_id: orgId,
-    p_kind: "ab_eval",
-    p_name: name,
-    p_config: config,
-    p_created_by: caller.userId,
-  });
-  if (error) throw new AppError(500, "enqueue_failed", error.message);
-  return json({ job: data }, 201);
+  // Started as the caller: start_job checks the caller may start jobs in this organization.
+  const started = fromDb(await caller.client.rpc("start_job", { p_org_id: orgId, p_kind: "ab_eval", p_name: name, p_config: config }), "enqueue_failed") as { job: unknown };
+  return json({ job: started.job }, 201);
 }));

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { FineTuneConfig } from "../../shared/src/jobs/config.ts";
-import { getCaller, requireRole, serviceClient } from "../_shared/auth.ts";
-import { AppError, handler, json, parseBody } from "../_shared/http.ts";
+import { getCaller, requireCapability } from "../_shared/auth.ts";
+import { AppError, fromDb, handler, json, parseBody } from "../_shared/http.ts";
 
 // The job's whole configuration is the shared schema (what the worker validates again), plus who and what.
 const Input = FineTuneConfig.extend({
@@ -9,12 +9,12 @@ const Input = FineTuneConfig.extend({
   name: z.string().trim().min(1).max(120),
 });
 
-// Admins start fine-tunes. The caller's own client checks the role (RLS); only then does the service
-// role write the job and its queue entry, in one transaction (public.enqueue_job).
+// Admins start fine-tunes, as themselves: public.start_job checks the caller may, and writes the job
+// and its queue entry in one transaction.
 Deno.serve(handler(async (req) => {
   const { orgId, name, ...config } = await parseBody(req, Input);
   const caller = await getCaller(req);
-  await requireRole(caller, orgId, ["admin"]);
+  await requireCapability(caller, orgId, "job:start");
 
   // Refuse early what the worker would fail on anyway: too few approved examples for these tags.
   let q = caller.client.from("training_examples").select("id", { count: "exact", head: true }).eq("org_id", orgId);
@@ -30,15 +30,13 @@ Deno.serve(handler(async (req) => {
     );
   }
 
-  const { data, error } = await serviceClient().rpc("enqueue_job", {
+  const started = fromDb(await caller.client.rpc("start_job", {
     p_org_id: orgId,
     p_kind: "fine_tune",
     p_name: name,
     p_config: config,
-    p_created_by: caller.userId,
     p_base_model: config.baseModel,
     p_trained_on_tags: config.tags,
-  });
-  if (error) throw new AppError(500, "enqueue_failed", error.message);
-  return json({ job: data }, 201);
+  }), "enqueue_failed") as { job: unknown };
+  return json({ job: started.job }, 201);
 }));

@@ -1,9 +1,9 @@
 import { z } from "zod";
 import { buildClarifyQuestionsPrompt, ClarifyQuestionsOutput, modelFor } from "../../shared/src/llm/index.ts";
-import { getCaller, requireRole, serviceClient } from "../_shared/auth.ts";
+import { getCaller, requireCapability, serviceClient } from "../_shared/auth.ts";
 import { AppError, badRequest, handler, json, parseBody } from "../_shared/http.ts";
 import { enforceLlmRateLimit, llm } from "../_shared/llm.ts";
-import { completeJson, llmFailure, MAX_QUESTIONS, MAX_ROUNDS, PromptText, rpcFailure, Selections, sessionTrace, STUDIO_ROLES } from "../_shared/prompt-studio.ts";
+import { completeJson, llmFailure, MAX_QUESTIONS, MAX_ROUNDS, PromptText, rpcFailure, Selections, sessionTrace } from "../_shared/prompt-studio.ts";
 
 const Input = z.object({
   orgId: z.string().uuid(),
@@ -19,16 +19,15 @@ const Input = z.object({
 Deno.serve(handler(async (req) => {
   const input = await parseBody(req, Input);
   const caller = await getCaller(req);
-  await requireRole(caller, input.orgId, STUDIO_ROLES);
+  await requireCapability(caller, input.orgId, "prompt:edit");
   if (input.promptId) {
     const { data, error } = await caller.client.from("prompts").select("id").eq("id", input.promptId).eq("org_id", input.orgId).maybeSingle();
     if (error) throw new AppError(500, "prompt_lookup_failed", error.message);
     if (!data) throw badRequest("Some fields point at things that do not exist", { promptId: ["No such prompt in this organization"] });
   }
 
-  const service = serviceClient();
-  await enforceLlmRateLimit(service, input.orgId, "llm");
-  const ai = llm(service);
+  await enforceLlmRateLimit(caller.client, input.orgId, "llm");
+  const ai = llm(serviceClient());
   // The id exists before the call so the call's trace already carries it.
   const session = { id: crypto.randomUUID(), org_id: input.orgId };
   const model = modelFor(ai.route, "clarify-questions");

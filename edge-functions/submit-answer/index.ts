@@ -35,9 +35,8 @@ Deno.serve(handler(async (req) => {
       : "There are no open questions in this session; generate the final prompt.");
   }
 
-  const service = serviceClient();
-  await enforceLlmRateLimit(service, session.org_id, "llm");
-  const ai = llm(service);
+  await enforceLlmRateLimit(caller.client, session.org_id, "llm");
+  const ai = llm(serviceClient());
   const round = session.rounds + 1;
   const model = modelFor(ai.route, "update-memory");
   let update: UpdateMemoryOutput;

@@ -28,7 +28,6 @@ export async function setup() {
     apiPort: 0,
     dbPort: await freePort(),
     log: createLogger("e2e-stack", "warn"),
-    env: { LLM_RATE_LIMIT_PER_MINUTE: "600" },
   });
   worker = await startWorker({
     env: {

@@ -11,7 +11,7 @@ export async function startOwnStack(label: string, env: StackOptions["env"] = {}
   const runs = path.resolve(import.meta.dirname, "..", "..", ".data", "test-runs");
   fs.mkdirSync(runs, { recursive: true });
   const dataDir = fs.mkdtempSync(path.join(runs, `${label}-`));
-  const stack = await startStack({ dataDir, apiPort: 0, dbPort: await freePort(), log: createLogger(label, "error"), env: { LLM_RATE_LIMIT_PER_MINUTE: "600", ...env }, ...options });
+  const stack = await startStack({ dataDir, apiPort: 0, dbPort: await freePort(), log: createLogger(label, "error"), env, ...options });
   return {
     ...stack,
     async dispose() {

@@ -64,7 +64,8 @@ describe("auth through supabase-js", () => {
     // The re-signed token is accepted everywhere: the user endpoint, and REST, where SQL sees the claims.
     expect((await c.auth.getUser()).data.user?.email).toBe(email);
     const fn = `claims_probe_${randomUUID().slice(0, 8)}`;
-    await sql(stack).unsafe(`create function public.${fn}() returns jsonb language sql stable as $$ select auth.jwt() $$`);
+    // Grants are explicit in this project (its migrations revoke Supabase's blanket defaults).
+    await sql(stack).unsafe(`create function public.${fn}() returns jsonb language sql stable as $$ select auth.jwt() $$; grant execute on function public.${fn}() to authenticated`);
     try {
       const seen = await waitFor(async () => (await c.rpc(fn)).data as Record<string, unknown> | null, { message: "rpc served" });
       expect(seen).toMatchObject({ app_metadata: { provider: "email" }, user_metadata: { team: "support" }, aal: "aal1" });

@@ -23,7 +23,7 @@ describe("migrations changed after they were applied", () => {
     expect(changed).toEqual([file]);
     expect(driftAdvice(changed, "/srv/data")).toMatch(new RegExp(`supabase/migrations/${file}.*new migration.*/srv/data/postgres`));
 
-    const [removed] = fs.readdirSync(dir).filter((f) => f.includes("_boards."));
+    const [removed] = fs.readdirSync(dir).filter((f) => f.includes("_observability."));
     fs.rmSync(path.join(dir, removed!));
     expect(await changedMigrations(sql(stack), root)).toEqual([file, `${removed!.split("_")[0]}_* (file removed)`]);
   });

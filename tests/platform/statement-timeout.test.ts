@@ -18,7 +18,9 @@ beforeAll(async () => {
     create table public.${table} (id int primary key);
     insert into public.${table} values (1);
     alter table public.${table} enable row level security;
-    create policy "slow to read" on public.${table} for select to anon, authenticated using (public.${table}_slow());`);
+    create policy "slow to read" on public.${table} for select to anon, authenticated using (public.${table}_slow());
+    grant select on public.${table} to anon, authenticated;
+    grant execute on function public.${table}_slow() to anon, authenticated;`);
   // The DDL watch tells the gateway; lite's schema is reread without a restart, as PostgREST's is.
   await waitFor(async () => (await serviceClient(stack).from(table).select("id").or("id.eq.1,id.eq.2")).data?.length === 1, { message: `lite serving ${table}` });
 });

@@ -38,9 +38,9 @@ export async function saveVersion(
   return r.body.version;
 }
 
-/** Promotion as the worker's gate does it (service role, no JWT): the database function directly. */
-export async function promoteDirect(stack: StackInfo, versionId: string) {
-  await sql(stack)`select public.promote_prompt_version(${versionId}, null, '{"test": true}'::jsonb)`;
+/** Promotion as the worker's gate does it (a direct connection, no JWT): the database function directly. */
+export async function promoteDirect(stack: StackInfo, versionId: string, evidenceJobId: string | null = null) {
+  await sql(stack)`select public.promote_prompt_version_from_gate(${versionId}, ${evidenceJobId})`;
 }
 
 export async function statuses(stack: StackInfo, promptId: string): Promise<Record<number, string>> {

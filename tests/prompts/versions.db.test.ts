@@ -106,15 +106,17 @@ describe("production immutability", () => {
     const v = await saveVersion(stack, org, p.id, "Original {{query}}");
     // A curator cannot put a version live by editing its status.
     const self = await org.users.curator.client.from("prompt_versions").update({ status: "production" }).eq("id", v.id).select();
-    expect(self.error?.message).toMatch(/only through promotion/);
+    expect(self.error?.code).toBe("42501");
     await promoteDirect(stack, v.id);
 
     const edit = await org.users.admin.client.from("prompt_versions").update({ template: "Changed {{query}}" }).eq("id", v.id).select();
-    expect(edit.error?.message).toMatch(/immutable/);
+    expect(edit.error?.message).toMatch(/create a new version/);
     const service = await serviceClient(stack).from("prompt_versions").update({ template: "Changed {{query}}" }).eq("id", v.id).select();
-    expect(service.error?.message).toMatch(/immutable/);
+    expect(service.error?.message).toMatch(/create a new version/);
     const retireByUser = await org.users.admin.client.from("prompt_versions").update({ status: "retired" }).eq("id", v.id).select();
-    expect(retireByUser.error?.message).toMatch(/immutable/);
+    expect(retireByUser.error?.code).toBe("42501");
+    const retireByService = await serviceClient(stack).from("prompt_versions").update({ status: "retired" }).eq("id", v.id).select();
+    expect(retireByService.error?.message).toMatch(/only through promotion/);
     const del = await org.users.admin.client.from("prompt_versions").delete().eq("id", v.id).select();
     expect(del.error?.message).toMatch(/cannot be deleted/);
     const [row] = await sql(stack)`select template, status::text from public.prompt_versions where id = ${v.id}`;
@@ -124,12 +126,11 @@ describe("production immutability", () => {
 
 describe("one production version per prompt", () => {
   it("leaves exactly one production version when two candidates are promoted at once", async () => {
-    const service = serviceClient(stack);
     for (const withProduction of [false, true, true]) {
       const p = await newPrompt(stack, org);
       if (withProduction) await promoteDirect(stack, (await saveVersion(stack, org, p.id, "Base {{query}}")).id);
       const [a, b] = await Promise.all([saveVersion(stack, org, p.id, "A {{query}}"), saveVersion(stack, org, p.id, "B {{query}}")]);
-      const results = await Promise.all([a, b].map((v) => service.rpc("promote_prompt_version", { p_version_id: v.id, p_actor: org.users.admin.id })));
+      const results = await Promise.all([a, b].map((v) => org.users.admin.client.rpc("override_prompt_version", { p_version_id: v.id, p_reason: "concurrency test" })));
       const rows = await sql(stack)`select id, status::text from public.prompt_versions where prompt_id = ${p.id}`;
       const production = rows.filter((r) => r.status === "production");
       expect(production).toHaveLength(1);
@@ -176,7 +177,7 @@ describe("rollback-prompt", () => {
     const audit = await sql(stack)`select actor_id, details from public.audit_logs where org_id = ${org.id} and action = 'prompt.rollback' and entity_id = ${v1.id}`;
     expect(audit).toHaveLength(1);
     expect(audit[0]!.actor_id).toBe(org.users.admin.id);
-    expect(audit[0]!.details).toMatchObject({ from_version_id: v3.id, to_version: 1, reason: "v3 too terse" });
+    expect(audit[0]!.details).toMatchObject({ kind: "rollback", previous_version_id: v3.id, version: 1, reason: "v3 too terse" });
   });
 
   it("without a version goes back to the one that was live before", async () => {

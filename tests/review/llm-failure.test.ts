@@ -25,9 +25,11 @@ beforeAll(async () => {
   const port = (provider.address() as net.AddressInfo).port;
   langfuse = await loopback(() => ({ status: 207, body: { successes: [], errors: [] } }));
   stack = await startOwnStack("llm-failure", {
-    ANTHROPIC_API_KEY: "test-key", LLM_BASE_URL: `http://127.0.0.1:${port}`, LLM_MAX_RETRIES: "1", LLM_RATE_LIMIT_PER_MINUTE: "3", LANGFUSE_PUBLIC_KEY: "pk-lf-test", LANGFUSE_SECRET_KEY: "sk-lf-test", LANGFUSE_BASE_URL: langfuse.url,
+    ANTHROPIC_API_KEY: "test-key", LLM_BASE_URL: `http://127.0.0.1:${port}`, LLM_MAX_RETRIES: "1", LANGFUSE_PUBLIC_KEY: "pk-lf-test", LANGFUSE_SECRET_KEY: "sk-lf-test", LANGFUSE_BASE_URL: langfuse.url,
   });
   org = await createOrg(stack, "llmfail");
+  // The organization's LLM limit is the platform's to set, in the database (no caller passes a capacity).
+  await sql(stack)`insert into private.llm_limits (org_id, requests_per_minute) values (${org.id}, 3)`;
 }, 120_000);
 
 afterAll(async () => {

@@ -126,6 +126,8 @@ describe("worker pipeline", () => {
     const [v1] = await db`
       insert into public.prompt_versions (org_id, prompt_id, version, template, model, status, promoted_at)
       values (${org.id}, ${prompt!.id}, 1, '{{query}}', 'offline-fast-1', 'production', now() - interval '1 day') returning id`;
+    // What production served is history the rollback reads (as the seed records it).
+    await db`insert into public.prompt_promotions (org_id, prompt_id, version_id, kind) values (${org.id}, ${prompt!.id}, ${v1!.id}, 'initial')`;
     const [v2] = await db`
       insert into public.prompt_versions (org_id, prompt_id, version, template, model, status, parent_version_id)
       values (${org.id}, ${prompt!.id}, 2, '{{query}}', ${`offline-ft:${modelId}`}, 'candidate', ${v1!.id}) returning id`;
@@ -180,13 +182,14 @@ describe("worker pipeline", () => {
     expect(progress.data!.map((e) => e.step)).toEqual(expect.arrayContaining(["queued", "evaluate", "gate", "completed"]));
     expect(progress.data!.find((e) => e.step === "gate")!.message).toMatch(/^Gate passed: B beats A by \+0\.\d+/);
 
-    const rb = await serviceClient(stack).rpc("rollback_prompt", { p_prompt_id: prompt!.id, p_actor: org.users.admin.id, p_reason: "test rollback" });
+    // Rollback is an admin's act, as the admin: the database records who.
+    const rb = await org.users.admin.client.rpc("rollback_prompt", { p_prompt_id: prompt!.id, p_reason: "test rollback" });
     expect(rb.error).toBeNull();
     expect(rb.data.id).toBe(v1!.id);
     const after = await db`select status from public.prompt_versions where prompt_id = ${prompt!.id} order by version`;
     expect(after.map((v) => v.status)).toEqual(["production", "retired"]);
     const [rbAudit] = await db`select actor_id, details from public.audit_logs where org_id = ${org.id} and action = 'prompt.rollback'`;
-    expect(rbAudit).toMatchObject({ actor_id: org.users.admin.id, details: { from_version_id: v2!.id, reason: "test rollback" } });
+    expect(rbAudit).toMatchObject({ actor_id: org.users.admin.id, details: { previous_version_id: v2!.id, reason: "test rollback" } });
   }, 90_000);
 
   it("cancelling a running fine-tune stops it at the next step", async () => {
@@ -211,7 +214,7 @@ describe("worker pipeline", () => {
                       (${drift.id}, ${current[i % 10]!}, 'q', 'r', 'offline-strong-1', now() - interval '1 day' - ${i} * interval '1 hour')`;
     }
     for (const e of approvedExamples({ topics: 3 })) await db`insert into public.training_examples (org_id, query, answer, tags) values (${drift.id}, ${e.query}, ${e.answer}, ${e.tags})`;
-    const [job] = await db`select * from public.enqueue_job(${drift.id}, 'drift', 'Rating drift check', ${db.json({ minNewExamples: 10 } as never)})`;
+    const [job] = await db`select (e.job).id from private.enqueue_job(${drift.id}, 'drift', 'Rating drift check', ${db.json({ minNewExamples: 10 } as never)}) e`;
     await ensureWorker();
     const done = await jobDone(job!.id);
     expect(done.status).toBe("completed");

@@ -6,7 +6,7 @@ import { runFineTune } from "@review/worker/features/fine-tune/handler";
 import { resolveModelRoute } from "@review/shared/llm/routing";
 import { silentLogger } from "@review/worker/log";
 import { createOrg, type TestOrg } from "../helpers/org.ts";
-import { client, getStack, serviceClient, sql, waitFor } from "../helpers/stack.ts";
+import { client, getStack, sql, waitFor } from "../helpers/stack.ts";
 
 // Database-backed queue tests. Each test uses its own task names, so workers of other test files (which
 // run against the same database) never claim these entries and these workers never claim theirs.
@@ -124,10 +124,11 @@ describe("job queue", () => {
 
   it("cancels a waiting job at once and a running one through its worker", async () => {
     const t = task("cancel");
-    const service = serviceClient(stack);
+    // An admin cancels as themselves; the database checks the role and records who.
+    const admin = client(stack, stack.anonKey, org.users.admin.accessToken);
     // Waiting: no worker for this task yet.
     const waiting = await jobWithEntry(t);
-    const r1 = await service.rpc("cancel_job", { p_job_id: waiting, p_actor: org.users.admin.id });
+    const r1 = await admin.rpc("cancel_job", { p_job_id: waiting });
     expect(r1.error).toBeNull();
     expect(r1.data).toBe("cancelled");
     expect((await sql(stack)`select count(*)::int as n from public.job_queue where job_id = ${waiting}`)[0]!.n).toBe(0);
@@ -136,7 +137,7 @@ describe("job queue", () => {
     await worker({ [t]: (_j, ctx) => new Promise((_res, rej) => ctx.signal.addEventListener("abort", () => { aborted = true; rej(ctx.signal.reason); })) });
     const running = await jobWithEntry(t);
     await waitFor(async () => (await sql(stack)`select status from public.jobs where id = ${running}`)[0]?.status === "running", { message: "running" });
-    const r2 = await service.rpc("cancel_job", { p_job_id: running, p_actor: org.users.admin.id });
+    const r2 = await admin.rpc("cancel_job", { p_job_id: running });
     expect(r2.data).toBe("running");
     await waitFor(async () => (await sql(stack)`select status from public.jobs where id = ${running}`)[0]?.status === "cancelled", { message: "cancelled" });
     expect(aborted).toBe(true);
@@ -150,8 +151,11 @@ describe("job queue", () => {
     const admin = client(stack, stack.anonKey, org.users.admin.accessToken);
     const rows = await admin.from("job_queue").select("id").eq("task", t);
     expect(rows.data ?? []).toEqual([]);
+    // The internal enqueue (schedule keys, priorities) is not exposed at all; starting goes through start_job.
     const enq = await admin.rpc("enqueue_job", { p_org_id: org.id, p_kind: "drift", p_name: "sneaky" });
-    expect(enq.error?.code).toBe("42501");
+    expect(enq.error?.code).toBe("PGRST202");
+    const byCurator = await client(stack, stack.anonKey, org.users.curator.accessToken).rpc("start_job", { p_org_id: org.id, p_kind: "drift", p_name: "sneaky" });
+    expect(byCurator.error?.code).toBe("42501");
     const anon = client(stack);
     const cancel = await anon.rpc("cancel_job", { p_job_id: randomUUID() });
     expect(cancel.error).not.toBeNull();

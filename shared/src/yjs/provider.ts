@@ -217,14 +217,22 @@ export class SupabaseYjsProvider extends ObservableV2<Events> {
       try {
         const loaded = await this.persistence.load(this.options.id);
         if (gen !== this.generation) return;
+        // A stored row that does not decode is skipped and reported; the rest of the document loads.
+        const skipped: number[] = [];
         Y.transact(
           this.doc,
           () => {
-            if (loaded.snapshot) Y.applyUpdate(this.doc, loaded.snapshot.data, this.loadOrigin);
-            for (const u of loaded.updates) Y.applyUpdate(this.doc, u.data, this.loadOrigin);
+            for (const row of [...(loaded.snapshot ? [loaded.snapshot] : []), ...loaded.updates]) {
+              try {
+                Y.applyUpdate(this.doc, row.data, this.loadOrigin);
+              } catch {
+                skipped.push(row.id);
+              }
+            }
           },
           this.loadOrigin,
         );
+        if (skipped.length) this.emit("error", [new Error(`${this.options.id}: skipped ${skipped.length} stored update(s) that do not decode (ids ${skipped.join(", ")})`)]);
       } catch (err) {
         this.emit("error", [err instanceof Error ? err : new Error(String(err))]);
       }

@@ -6,6 +6,7 @@ import { can, type Permission } from "../lib/permissions.ts";
 import { Avatar } from "../components/ui/Avatar.tsx";
 import { ConnectionBadge } from "../features/connection/ConnectionBadge.tsx";
 import { OrgSwitcher } from "../features/orgs/OrgSwitcher.tsx";
+import { InvitationsBanner } from "../features/orgs/InvitationsBanner.tsx";
 import { useCurrentOrg } from "../features/orgs/queries.ts";
 import { useMe } from "../features/orgs/me.ts";
 import { queryClient } from "./providers.tsx";
@@ -54,6 +55,7 @@ export function Shell() {
           </DropdownMenu.Portal>
         </DropdownMenu.Root>
       </header>
+      <InvitationsBanner />
       <main className="content">
         <Suspense fallback={<div className="page muted">Loading…</div>}>
           <Outlet />

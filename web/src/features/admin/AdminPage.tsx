@@ -67,7 +67,7 @@ function Invitations({ orgId }: { orgId: string }) {
   const submit = (e: FormEvent) => {
     e.preventDefault();
     manage.mutate({ action: "invite", email: email.trim(), role }, {
-      onSuccess: (r) => { toast.success(r.status === "added" ? `${email} already had an account and was added` : `Invitation sent to ${email}`); setEmail(""); },
+      onSuccess: () => { toast.success(`Invited ${email}`); setEmail(""); },
     });
   };
   return (
@@ -78,7 +78,7 @@ function Invitations({ orgId }: { orgId: string }) {
         <Button type="submit" variant="primary" busy={manage.isPending} style={{ alignSelf: "flex-end" }}>Invite</Button>
       </form>
       {manage.error ? <p className="form-error" role="alert">{messageOf(manage.error)}</p> : null}
-      <p className="muted small">An invited person joins with this role when they sign up with that email.</p>
+      <p className="muted small">The invitation waits for that address: someone new joins when they sign up with it and confirm it; someone with an account accepts it after signing in. This page never tells whether an address has an account.</p>
       <table className="table" aria-label="Pending invitations">
         <thead><tr><th>Email</th><th>Role</th><th>Invited</th><th /></tr></thead>
         <tbody>

@@ -3,6 +3,7 @@ import { Link, useNavigate } from "react-router";
 import { Button } from "../../components/ui/Button.tsx";
 import { Field } from "../../components/ui/Field.tsx";
 import { messageOf } from "../../lib/errors.ts";
+import { InvitationsBanner } from "./InvitationsBanner.tsx";
 import { slugify, useCreateOrganization, useMyOrganizations } from "./queries.ts";
 
 export function NewOrganizationPage() {
@@ -22,6 +23,7 @@ export function NewOrganizationPage() {
   return (
     <main className="auth-page">
       <div className="auth-card">
+        <InvitationsBanner onAccepted={() => navigate("/")} />
         <h1>New organization</h1>
         <p className="muted">You will be its first admin. Invite your team from Admin afterwards.</p>
         <form className="stack" onSubmit={(e) => void submit(e).catch(() => undefined)}>

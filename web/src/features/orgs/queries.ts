@@ -69,3 +69,22 @@ export function useCreateOrganization() {
 export function slugify(name: string): string {
   return name.toLowerCase().normalize("NFKD").replace(/[^a-z0-9]+/g, "-").replace(/^-+|-+$/g, "").slice(0, 50) || "team";
 }
+
+export type MyInvitation = { id: string; org_id: string; org_name: string; role: Role; invited_by_name: string | null; created_at: string };
+
+/** Invitations waiting for the signed-in user's confirmed address (the database matches the address, not the UI). */
+export function useMyInvitations() {
+  return useQuery({
+    queryKey: ["my-invitations"] as const,
+    queryFn: async () => unwrap(await supabase.rpc("my_invitations")) as MyInvitation[],
+    staleTime: 60_000,
+  });
+}
+
+export function useAcceptInvitation() {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: async (id: string) => unwrap(await supabase.rpc("accept_invitation", { p_invitation_id: id })) as { org_id: string },
+    onSettled: () => Promise.all([qc.invalidateQueries({ queryKey: orgKeys.mine }), qc.invalidateQueries({ queryKey: ["my-invitations"] })]),
+  });
+}

@@ -133,7 +133,6 @@ export async function runAbEval(deps: HandlerDeps, entry: ClaimedJob, ctx: JobCo
   const strip = ({ system: _s, template: _t, ...rest }: ResolvedVariant) => rest;
   const result: AbEvalResult = { variants: { a: strip(a), b: strip(b) }, judgeModel, analysis, decision };
   await sql`select private.audit(${job.org_id}, 'eval.gate', 'job', ${job.id}, ${sql.json({
-    actor_id: job.created_by,
     passed: analysis.gate.passed,
     promoted: decision.promoted,
     action: decision.action,
@@ -146,7 +145,7 @@ export async function runAbEval(deps: HandlerDeps, entry: ClaimedJob, ctx: JobCo
     win_rate_b: analysis.winRateB,
     variant_a: strip(a),
     variant_b: strip(b),
-  } as never)})`;
+  } as never)}, ${job.created_by})`;
   await ctx.progress({
     percent: 99,
     step: "gate",
@@ -160,10 +159,10 @@ async function applyGate(deps: HandlerDeps, job: { id: string; org_id: string; c
   const reasons = [...analysis.gate.reasons];
   if (!analysis.gate.passed) return { promoted: false, action: null, reasons };
   if (!config.promote) return { promoted: false, action: null, reasons: [...reasons, "automatic promotion was not requested"] };
-  const details = { job_id: job.id, mean_delta: analysis.meanDelta, p_value: analysis.pValue, n: analysis.n, primary_metric: analysis.primaryMetric };
   if (b.promptVersionId) {
     if (b.promptStatus === "production") return { promoted: false, action: null, reasons: [...reasons, "B is already the production version"] };
-    await deps.sql`select public.promote_prompt_version(${b.promptVersionId}, ${job.created_by}, ${deps.sql.json(details as never)})`;
+    // The gate's promotion, with this evaluation as the evidence the promotion history keeps.
+    await deps.sql`select public.promote_prompt_version_from_gate(${b.promptVersionId}, ${job.id}, ${job.created_by})`;
     return { promoted: true, action: `prompt_version ${b.promptVersionId} promoted to production`, reasons };
   }
   if (b.modelRowId) {

@@ -111,8 +111,9 @@ export async function runDrift(deps: HandlerDeps, entry: ClaimedJob, ctx: JobCon
 export async function scheduleDrift(deps: HandlerDeps, nowMs = Date.now()): Promise<number> {
   const bucket = Math.floor(nowMs / deps.env.DRIFT_INTERVAL_MS);
   const rows = await deps.sql<{ id: string | null }[]>`
-    select (public.enqueue_job(o.org_id, 'drift', 'Rating drift check', '{}'::jsonb, null, null, '{}', null, -1,
-                               'drift:' || o.org_id || ':' || ${bucket}::text)).id as id
-    from (select distinct org_id from public.feedback where created_at > now() - interval '35 days') o`;
+    select (e.job).id as id
+    from (select distinct org_id from public.feedback where created_at > now() - interval '35 days') o
+    cross join lateral private.enqueue_job(o.org_id, 'drift', 'Rating drift check', p_priority => -1,
+                                           p_schedule_key => 'drift:' || o.org_id || ':' || ${bucket}::text) e`;
   return rows.filter((r) => r.id).length;
 }
