@@ -82,6 +82,7 @@ async function editor(docId: string, name: string, opts: { batchMs?: number } = 
   const doc = new Y.Doc();
   const provider = new SupabaseYjsProvider(doc, spy, {
     id: docId,
+    userId: u.sub,
     persistence: sqlPersistence({ sub: u.sub, role: "authenticated" }),
     persistMs: 30,
     ...opts,
@@ -109,6 +110,9 @@ describe("SupabaseYjsProvider (SPEC Y1-Y6)", () => {
     await waitFor(() => b.text.length === 20_000, { message: "handshake brought the document" });
     await waitFor(() => a.provider.awareness.getStates().get(b.doc.clientID)?.user?.name === "Bo");
     await waitFor(() => b.provider.awareness.getStates().get(a.doc.clientID)?.user?.name === "Ada");
+    // Who each client is comes from Realtime presence (key = the user's id, checked by the server).
+    await waitFor(() => a.provider.userOf(b.doc.clientID) === b.user && b.provider.userOf(a.doc.clientID) === a.user, { message: "peers known by user id" });
+    expect(a.provider.userOf(a.doc.clientID)).toBe(a.user);
     a.provider.awareness.setLocalStateField("cursor", { index: 5 });
     await waitFor(() => b.provider.awareness.getStates().get(a.doc.clientID)?.cursor?.index === 5);
 
