@@ -156,6 +156,13 @@ export class SupabaseYjsProvider extends ObservableV2<Events> {
   }
 
   private open(gen: number): void {
+    // Our awareness says which user we are (peers trust the presence key for that, see userOf). It
+    // also moves the state past its initial clock 0, which peers would otherwise ignore (y-protocols
+    // applies only a newer clock), so we show up in the room before we move the cursor.
+    const local = this.awareness.getLocalState();
+    if (this.userId && local !== null && (local.user as { userId?: unknown } | undefined)?.userId !== this.userId) {
+      this.awareness.setLocalStateField("user", { ...((local.user as object | undefined) ?? {}), userId: this.userId });
+    }
     const ch = this.supabase.channel(this.topic, {
       config: { private: true, broadcast: { self: false, ack: false }, ...(this.userId ? { presence: { key: this.userId } } : {}) },
     });
