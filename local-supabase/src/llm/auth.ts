@@ -27,7 +27,9 @@ export async function authenticate(req: http.IncomingMessage, jwtSecret: string)
     throw new ApiError(401, "authentication_error", "x-api-key header is required (the local dev LLM takes the project's service role key or a user's access token)");
   }
   const v = await verifyJwt(token, jwtSecret);
-  if (!v.ok) throw new ApiError(401, "authentication_error", v.reason === "expired" ? "invalid x-api-key: the token has expired" : "invalid x-api-key");
+  if (!v.ok) {
+    throw new ApiError(401, "authentication_error", v.reason === "expired" ? "invalid x-api-key: the token has expired" : "invalid x-api-key (the local dev LLM takes the project's service role key, SUPABASE_SERVICE_ROLE_KEY, or a user's access token)");
+  }
   if (v.claims.role === "service_role") return { kind: "service" };
   if (v.claims.role === "authenticated" && typeof v.claims.sub === "string" && UUID.test(v.claims.sub)) return { kind: "user", userId: v.claims.sub.toLowerCase() };
   throw new ApiError(401, "authentication_error", "invalid x-api-key: the anon key identifies no one; use the service role key or a user's access token");
