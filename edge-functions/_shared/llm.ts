@@ -18,6 +18,7 @@ export function llm(service: SupabaseClient): Llm {
     LLM_FAST_MODEL: e.LLM_FAST_MODEL,
     LLM_STRONG_MODEL: e.LLM_STRONG_MODEL,
     SUPABASE_URL: e.SUPABASE_URL,
+    SUPABASE_SERVICE_ROLE_KEY: e.SUPABASE_SERVICE_ROLE_KEY,
   });
   const langfuseBase = e.LANGFUSE_BASE_URL ?? e.LANGFUSE_HOST;
   const client = createLlmClient({

@@ -148,7 +148,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     }
     const llm = await optionalModule<{ createDevLlm: (o: unknown) => NonNullable<GatewayDeps["llm"]> & { close?(): Promise<void> } }>("./llm/index.ts");
     if (llm) {
-      const l = llm.createDevLlm({ sql, log: log.child("llm") });
+      const l = llm.createDevLlm({ sql, log: log.child("llm"), jwtSecret: keys.jwtSecret });
       deps.llm = l;
       if (l.close) cleanups.push(() => l.close!());
     }

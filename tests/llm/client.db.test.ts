@@ -21,7 +21,7 @@ function clientWithRows(opts: Partial<LlmClientOptions>) {
 
 describe("createLlmClient against the dev LLM", () => {
   it("completes, streams and logs one ai_requests row per call", async () => {
-    const { client, rows } = clientWithRows({ baseURL: stack.llmUrl });
+    const { client, rows } = clientWithRows({ baseURL: stack.llmUrl, apiKey: stack.serviceRoleKey });
     const p = buildSuggestAnswerPrompt({ query: "How do I change my plan?", badAnswer: "Plans can be changed. Go to Billing and choose Change plan." });
     const r = await client.complete({ model: "offline-strong-1", system: p.system, messages: p.messages, maxTokens: p.maxTokens, context: ctx });
     expect(r.servedModel).toContain("offline");
@@ -120,7 +120,7 @@ describe("createLlmClient against a misbehaving provider", () => {
     } finally {
       await limited.close();
     }
-    const { client, rows } = clientWithRows({ baseURL: `${stack.llmUrl}`, timeoutMs: 1, maxRetries: 0 });
+    const { client, rows } = clientWithRows({ baseURL: `${stack.llmUrl}`, apiKey: stack.serviceRoleKey, timeoutMs: 1, maxRetries: 0 });
     const err = await client.complete({ model: "offline-strong-1", messages: [{ role: "user", content: "hello there" }], context: ctx }).catch((e) => e);
     expect(err).toMatchObject({ code: "llm_timeout", status: 504 });
     expect(rows[0]).toMatchObject({ status: "error" });

@@ -1,13 +1,14 @@
 // Run by deno.db.test.ts under real Deno (as Edge Functions run): proves shared/src/llm, the Anthropic
-// SDK and the langfuse SDK load and work there. Args: <llm base URL> <langfuse base URL>.
+// SDK and the langfuse SDK load and work there. Args: <llm base URL> <langfuse base URL> <service role key>.
 import { buildClarifyQuestionsPrompt, ClarifyQuestionsOutput, createLlmClient, parseJsonOutput, type AiRequestRow } from "../../shared/src/llm/index.ts";
 
 // Typed by hand: this file is also type-checked by the Node test project, which has no Deno types.
 const { Deno } = globalThis as unknown as { Deno: { args: string[]; version: { deno: string } } };
-const [baseURL, langfuseUrl] = Deno.args;
+const [baseURL, langfuseUrl, apiKey] = Deno.args;
 const rows: AiRequestRow[] = [];
 const client = createLlmClient({
   baseURL,
+  apiKey,
   timeoutMs: 10_000,
   maxRetries: 0,
   langfuse: { publicKey: "pk-deno", secretKey: "sk-deno", baseUrl: langfuseUrl! },

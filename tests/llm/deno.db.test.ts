@@ -19,7 +19,7 @@ describe("shared/src/llm under Deno", () => {
     try {
       const { stdout } = await promisify(execFile)(
         denoBinary(),
-        ["run", "--quiet", "--no-prompt", "--node-modules-dir=manual", `--config=${path.join(root, "edge-functions", "deno.json")}`, "--allow-net", "--allow-env", `--allow-read=${root}`, "--allow-sys", path.join(import.meta.dirname, "deno-probe.ts"), stack.llmUrl, langfuse.url],
+        ["run", "--quiet", "--no-prompt", "--node-modules-dir=manual", `--config=${path.join(root, "edge-functions", "deno.json")}`, "--allow-net", "--allow-env", `--allow-read=${root}`, "--allow-sys", path.join(import.meta.dirname, "deno-probe.ts"), stack.llmUrl, langfuse.url, stack.serviceRoleKey],
         { cwd: path.join(root, "edge-functions"), env: { ...process.env, DENO_NO_UPDATE_CHECK: "1", NO_COLOR: "1", DENO_DIR: path.join(stack.dataDir, "deno-cache") }, timeout: 80_000 },
       );
       const out = JSON.parse(stdout.trim().split("\n").at(-1)!) as { deno: string; servedModel: string; questions: string[]; rows: Array<{ status: string; trace_id: string }>; traceId: string };

@@ -36,7 +36,8 @@ const text = (m: Anthropic.Message) => m.content.map((b) => (b.type === "text" ?
 
 beforeAll(async () => {
   stack = await getStack();
-  anthropic = new Anthropic({ apiKey: "any-local-key", baseURL: `${stack.apiUrl}/llm`, maxRetries: 0 });
+  // As the Edge Functions and the worker call it: the project's service role key is the API key.
+  anthropic = new Anthropic({ apiKey: stack.serviceRoleKey, baseURL: `${stack.apiUrl}/llm`, maxRetries: 0 });
 });
 
 describe("dev LLM: Anthropic Messages API compatibility", () => {
@@ -53,7 +54,7 @@ describe("dev LLM: Anthropic Messages API compatibility", () => {
 
   it("streams the exact event sequence and the SDK assembles the same text", async () => {
     const body = { model: "offline-fast-1", max_tokens: 300, stream: true, messages: [{ role: "user", content: "My parcel has not arrived after ten days, what now?" }] };
-    const res = await fetch(`${stack.apiUrl}/llm/v1/messages`, { method: "POST", headers: { "x-api-key": "k", "content-type": "application/json", "anthropic-version": "2023-06-01" }, body: JSON.stringify(body) });
+    const res = await fetch(`${stack.apiUrl}/llm/v1/messages`, { method: "POST", headers: { "x-api-key": stack.serviceRoleKey, "content-type": "application/json", "anthropic-version": "2023-06-01" }, body: JSON.stringify(body) });
     expect(res.headers.get("content-type")).toContain("text/event-stream");
     const raw = await res.text();
     const events = [...raw.matchAll(/^event: (\S+)\ndata: (.*)$/gm)].map((m) => ({ event: m[1]!, data: JSON.parse(m[2]!) }));
@@ -105,7 +106,7 @@ describe("dev LLM: Anthropic Messages API compatibility", () => {
   });
 
   it("reports errors in Anthropic's shape and statuses", async () => {
-    const post = (body: string, headers: Record<string, string> = { "x-api-key": "k" }) =>
+    const post = (body: string, headers: Record<string, string> = { "x-api-key": stack.serviceRoleKey }) =>
       fetch(`${stack.apiUrl}/llm/v1/messages`, { method: "POST", headers: { "content-type": "application/json", ...headers }, body });
     const cases: Array<[Response, number, string, RegExp]> = [
       [await post("{not json"), 400, "invalid_request_error", /json/i],

@@ -50,6 +50,9 @@ describe("routing", () => {
     expect(offline).toMatchObject({ fast: "offline-fast-1", strong: "offline-strong-1", offline: true, baseURL: "http://127.0.0.1:54321/llm" });
     expect(modelFor(offline, "clarify-questions")).toBe("offline-fast-1");
     expect(modelFor(offline, "final-prompt")).toBe("offline-strong-1");
+    // The dev LLM serves only this project's callers: the offline route's API key is the service role key.
+    expect(resolveModelRoute({ SUPABASE_URL: "http://127.0.0.1:54321", SUPABASE_SERVICE_ROLE_KEY: "service-jwt" }).apiKey).toBe("service-jwt");
+    expect(resolveModelRoute({ ANTHROPIC_API_KEY: "sk-ant-x", SUPABASE_SERVICE_ROLE_KEY: "service-jwt" }).apiKey).toBe("sk-ant-x");
   });
 });
 

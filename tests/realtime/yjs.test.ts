@@ -65,7 +65,8 @@ function sqlPersistence(claims: Record<string, unknown>): DocPersistence {
 
 type Editor = { doc: Y.Doc; provider: SupabaseYjsProvider; text: Y.Text; sent: number[]; user: string; client: ReturnType<typeof rtClient> };
 
-async function editor(docId: string, name: string, opts: { batchMs?: number } = {}): Promise<Editor> {
+async function editor(docId: string, name: string, opts: { batchMs?: number; anonymous?: boolean } = {}): Promise<Editor> {
+  const { anonymous, ...providerOpts } = opts;
   const u = await mintJwt(stack);
   const client = rtClient(stack.apiUrl, stack.anonKey, { token: u.token });
   const sent: number[] = [];
@@ -83,11 +84,12 @@ async function editor(docId: string, name: string, opts: { batchMs?: number } = 
   const doc = new Y.Doc();
   const provider = new SupabaseYjsProvider(doc, spy, {
     id: docId,
+    userId: u.sub,
     persistence: sqlPersistence({ sub: u.sub, role: "authenticated" }),
     persistMs: 30,
-    ...opts,
+    ...providerOpts,
   });
-  provider.awareness.setLocalStateField("user", { name, color: "#" + name.length.toString(16).padStart(6, "0") });
+  if (!anonymous) provider.awareness.setLocalStateField("user", { name, color: "#" + name.length.toString(16).padStart(6, "0") });
   providers.push(provider);
   return { doc, provider, text: doc.getText("t"), sent, user: u.sub, client };
 }
@@ -110,6 +112,9 @@ describe("SupabaseYjsProvider (SPEC Y1-Y6)", () => {
     await waitFor(() => b.text.length === 20_000, { message: "handshake brought the document" });
     await waitFor(() => a.provider.awareness.getStates().get(b.doc.clientID)?.user?.name === "Bo");
     await waitFor(() => b.provider.awareness.getStates().get(a.doc.clientID)?.user?.name === "Ada");
+    // Who each client is comes from Realtime presence (key = the user's id, checked by the server).
+    await waitFor(() => a.provider.userOf(b.doc.clientID) === b.user && b.provider.userOf(a.doc.clientID) === a.user, { message: "peers known by user id" });
+    expect(a.provider.userOf(a.doc.clientID)).toBe(a.user);
     a.provider.awareness.setLocalStateField("cursor", { index: 5 });
     await waitFor(() => b.provider.awareness.getStates().get(a.doc.clientID)?.cursor?.index === 5);
 
@@ -123,6 +128,16 @@ describe("SupabaseYjsProvider (SPEC Y1-Y6)", () => {
     await waitFor(() => !b.provider.awareness.getStates().has(a.doc.clientID), { message: "awareness removed on leave" });
     await a.provider.whenPersisted();
     expect(await loadFromDb(docId)).toBe(a.text.toString());
+  });
+
+  it("shows a peer who has not touched its awareness yet, as the user it is present as", async () => {
+    const docId = uniq("doc");
+    const a = await editor(docId, "A", { anonymous: true });
+    const b = await editor(docId, "B", { anonymous: true });
+    // y-protocols ignores a state at its initial clock; the provider's own user id moves it on.
+    await waitFor(() => a.provider.awareness.getStates().has(b.doc.clientID) && b.provider.awareness.getStates().has(a.doc.clientID), { message: "each sees the other's awareness" });
+    expect(b.provider.awareness.getStates().get(a.doc.clientID)).toEqual({ user: { userId: a.user } });
+    await waitFor(() => a.provider.userOf(b.doc.clientID) === b.user && b.provider.userOf(a.doc.clientID) === a.user, { message: "peers known by user id" });
   });
 
   it("resyncs edits made while disconnected, both ways", async () => {

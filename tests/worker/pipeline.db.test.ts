@@ -20,6 +20,7 @@ let child: ChildProcess | undefined;
 const baseEnv = () => ({
   DATABASE_URL: stack.dbUrl,
   SUPABASE_URL: stack.apiUrl,
+  SUPABASE_SERVICE_ROLE_KEY: stack.serviceRoleKey,
   WORKER_SCHEDULER: "false",
   WORKER_TASKS: "fine_tune,ab_eval,drift",
   WORKER_LEASE_MS: "1500",

@@ -23,6 +23,7 @@ export function createWorkerLlm(env: WorkerEnv, sql: postgres.Sql, log: Logger):
     LLM_FAST_MODEL: env.LLM_FAST_MODEL,
     LLM_STRONG_MODEL: env.LLM_STRONG_MODEL,
     SUPABASE_URL: env.SUPABASE_URL,
+    SUPABASE_SERVICE_ROLE_KEY: env.SUPABASE_SERVICE_ROLE_KEY,
   });
   const clients = new Map<string, LlmClient>();
   const clientFor = (orgId: string | null) => {

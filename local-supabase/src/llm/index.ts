@@ -1,7 +1,9 @@
 /**
  * Dev LLM: an Anthropic-Messages-compatible endpoint at /llm/v1 serving the offline model, so the app's
- * code path through @anthropic-ai/sdk is the same with or without an API key. Any API key is accepted
- * (it is local), but one must be present, as on the real API, so a missing key is caught in development.
+ * code path through @anthropic-ai/sdk is the same with or without an API key. The "API key" is a
+ * credential of this project (auth.ts): the service role key (Edge Functions, the worker) or a user's
+ * access token. Whose approved answers an answer may draw on follows from that identity, never from
+ * request metadata alone.
  */
 import type http from "node:http";
 import { randomBytes } from "node:crypto";
@@ -10,6 +12,7 @@ import { OFFLINE_MODEL_SUFFIX, OFFLINE_MODELS, parseFineTunedModelId, parseOrgMe
 import type { RetrievalIndex } from "@review/shared/llm/retrieval";
 import { estimateTokens } from "@review/shared/llm/tokens";
 import type { Logger } from "../log.ts";
+import { authenticate, retrievalOrg, type Caller } from "./auth.ts";
 import { generate, type Generation, type OfflineTier } from "./engine.ts";
 import { createKnowledgeStore, ModelNotReadyError } from "./store.ts";
 import { ApiError, contentText, errorBody, parseJson, parseMessagesRequest, sse, type MessagesRequest } from "./wire.ts";
@@ -26,7 +29,7 @@ const cors = {
   "access-control-expose-headers": "request-id, x-offline-source, x-offline-task, x-offline-example-id, x-offline-coverage",
 };
 
-export function createDevLlm({ sql, log }: { sql: postgres.Sql; log: Logger }) {
+export function createDevLlm({ sql, log, jwtSecret }: { sql: postgres.Sql; log: Logger; jwtSecret: string }) {
   const store = createKnowledgeStore(sql, log);
   // A visible typing effect in the SPA; 0 in tests via the env when speed matters.
   const streamDelayMs = Math.max(0, Number(process.env.LLM_DEV_STREAM_DELAY_MS ?? 4) || 0);
@@ -43,11 +46,11 @@ export function createDevLlm({ sql, log }: { sql: postgres.Sql; log: Logger }) {
         res.end();
         return true;
       }
-      requireKey(req);
-      if (path === "/llm/v1/messages" && req.method === "POST") await messages(req, res, body, requestId);
+      const caller = await authenticate(req, jwtSecret);
+      if (path === "/llm/v1/messages" && req.method === "POST") await messages(req, res, body, requestId, caller);
       else if (path === "/llm/v1/messages/count_tokens" && req.method === "POST") countTokens(res, body, requestId);
       else if (path === "/llm/v1/models" && req.method === "GET") listModels(res, url, requestId);
-      else if (path.startsWith("/llm/v1/models/") && req.method === "GET") await getModel(res, decodeURIComponent(path.slice("/llm/v1/models/".length)), requestId);
+      else if (path.startsWith("/llm/v1/models/") && req.method === "GET") await getModel(res, decodeURIComponent(path.slice("/llm/v1/models/".length)), requestId, caller);
       else throw new ApiError(404, "not_found_error", `Not found: ${req.method} ${url.pathname}`);
     } catch (err) {
       if (err instanceof ApiError) send(res, err.status, errorBody(err.type, err.message, requestId), requestId);
@@ -59,16 +62,34 @@ export function createDevLlm({ sql, log }: { sql: postgres.Sql; log: Logger }) {
     return true;
   }
 
-  function requireKey(req: http.IncomingMessage) {
-    const key = req.headers["x-api-key"] ?? req.headers.authorization;
-    if (!key || (Array.isArray(key) ? !key.length : !String(key).trim())) {
-      throw new ApiError(401, "authentication_error", "x-api-key header is required (any value works against the local dev LLM)");
-    }
-  }
-
   type Resolved = { tier: OfflineTier; name: string; indexes: (orgId: string | null) => Promise<RetrievalIndex[]> };
 
-  async function resolveModel(model: string): Promise<Resolved> {
+  /**
+   * A fine-tuned model is its organization's: it answers from that organization's approved answers.
+   * Anyone else gets the answer Anthropic gives for a model one may not use (404), the same as for a
+   * model that does not exist, so the answer does not tell whether the id exists.
+   */
+  async function fineTuned(model: string, modelId: string, caller: Caller, namedOrg: string | null) {
+    let found;
+    try {
+      found = await store.modelIndex(modelId);
+    } catch (err) {
+      if (err instanceof ModelNotReadyError && (await mayUse(caller, err.orgId, namedOrg))) throw new ApiError(404, "not_found_error", `model: ${err.message}`);
+      if (err instanceof ModelNotReadyError) found = null;
+      else throw err;
+    }
+    if (!found || !(await mayUse(caller, found.orgId, namedOrg))) throw new ApiError(404, "not_found_error", `model: ${model}`);
+    return found;
+  }
+
+  async function mayUse(caller: Caller, modelOrg: string | null, namedOrg: string | null): Promise<boolean> {
+    // A request made for one organization never draws on another's model, whoever makes it.
+    if (namedOrg && namedOrg !== modelOrg) return false;
+    if (caller.kind === "service") return true;
+    return modelOrg !== null && (await store.userOrgs(caller.userId)).includes(modelOrg);
+  }
+
+  async function resolveModel(model: string, caller: Caller, namedOrg: string | null): Promise<Resolved> {
     if (model === OFFLINE_MODELS.fast || model === OFFLINE_MODELS.strong) {
       return {
         tier: model === OFFLINE_MODELS.fast ? "fast" : "strong",
@@ -81,36 +102,29 @@ export function createDevLlm({ sql, log }: { sql: postgres.Sql; log: Logger }) {
     }
     const modelId = parseFineTunedModelId(model);
     if (modelId) {
-      let found;
-      try {
-        found = await store.modelIndex(modelId);
-      } catch (err) {
-        if (err instanceof ModelNotReadyError) throw new ApiError(404, "not_found_error", `model: ${err.message}`);
-        throw err;
-      }
-      if (!found) throw new ApiError(404, "not_found_error", `model: ${model}`);
-      const index = found.index;
-      // A fine-tuned model answers from what it was trained on, whichever org key the caller sends.
+      const { index } = await fineTuned(model, modelId, caller, namedOrg);
+      // A fine-tuned model answers from what it was trained on (its own organization's answers).
       return { tier: "strong", name: model, indexes: async () => [index] };
     }
     throw new ApiError(404, "not_found_error", `model: ${model} (the local dev LLM serves ${OFFLINE_MODELS.fast}, ${OFFLINE_MODELS.strong} and offline-ft:<models.id>)`);
   }
 
-  async function messages(req: http.IncomingMessage, res: http.ServerResponse, body: Buffer, requestId: string) {
+  async function messages(req: http.IncomingMessage, res: http.ServerResponse, body: Buffer, requestId: string, caller: Caller) {
     const r = parseMessagesRequest(parseJson(body), { needsMaxTokens: true });
-    const model = await resolveModel(r.model);
-    const org = parseOrgMetadataUserId(r.metadata?.user_id ?? null);
+    const named = parseOrgMetadataUserId(r.metadata?.user_id ?? null)?.orgId ?? null;
+    const model = await resolveModel(r.model, caller, named);
+    const orgId = await retrievalOrg(caller, named, store);
     const system = contentText(r.system);
     const convo = r.messages.map((m) => ({ role: m.role, text: contentText(m.content) }));
     // A trailing assistant message is a prefill: the answer continues it, as on the real API.
     const prefill = convo.at(-1)?.role === "assistant" ? convo.pop()!.text : "";
-    const gen = generate({ tier: model.tier, system, messages: convo, indexes: await model.indexes(org?.orgId ?? null) });
+    const gen = generate({ tier: model.tier, system, messages: convo, indexes: await model.indexes(orgId) });
     const { text, stopReason, stopSequence } = finishText(gen.text, prefill, r);
     const usage = { input_tokens: inputTokens(system, r), output_tokens: estimateTokens(text) };
     const id = `msg_offline_${randomBytes(12).toString("hex")}`;
     const served = `${model.name}${OFFLINE_MODEL_SUFFIX}`;
     const headers = offlineHeaders(gen, requestId);
-    log.debug(`${served} task=${gen.task ?? "chat"} source=${gen.source} org=${org?.orgId ?? "-"} out=${usage.output_tokens}`);
+    log.debug(`${served} task=${gen.task ?? "chat"} source=${gen.source} org=${orgId ?? "-"} caller=${caller.kind === "service" ? "service" : caller.userId} out=${usage.output_tokens}`);
     if (!r.stream) {
       return send(res, 200, { id, type: "message", role: "assistant", model: served, content: [{ type: "text", text }], stop_reason: stopReason, stop_sequence: stopSequence, usage }, requestId, headers);
     }
@@ -161,12 +175,12 @@ export function createDevLlm({ sql, log }: { sql: postgres.Sql; log: Logger }) {
     send(res, 200, { data, has_more: data.length < BASE_MODELS.length, first_id: data[0]?.id ?? null, last_id: data.at(-1)?.id ?? null }, requestId);
   }
 
-  async function getModel(res: http.ServerResponse, id: string, requestId: string) {
+  async function getModel(res: http.ServerResponse, id: string, requestId: string, caller: Caller) {
     const base = BASE_MODELS.find((m) => m.id === id);
     if (base) return send(res, 200, { type: "model", ...base }, requestId);
     const modelId = parseFineTunedModelId(id);
-    const found = modelId ? await store.modelIndex(modelId).catch((e) => (e instanceof ModelNotReadyError ? null : Promise.reject(e))) : null;
-    if (!found) throw new ApiError(404, "not_found_error", `model: ${id}`);
+    if (!modelId) throw new ApiError(404, "not_found_error", `model: ${id}`);
+    const found = await fineTuned(id, modelId, caller, null);
     send(res, 200, { type: "model", id, display_name: `${found.name ?? "Fine-tuned"} (offline, ${found.index.docCount} examples)`, created_at: found.index.builtAt }, requestId);
   }
 

@@ -15,20 +15,28 @@ type Cached = { fingerprint: string; index: RetrievalIndex };
 
 export type ModelIndex = { index: RetrievalIndex; orgId: string | null; name: string | null };
 
-export class ModelNotReadyError extends Error {}
+export class ModelNotReadyError extends Error {
+  constructor(
+    message: string,
+    readonly orgId: string | null,
+  ) {
+    super(message);
+  }
+}
 
 export function createKnowledgeStore(sql: postgres.Sql, log: Logger) {
   const orgCache = new Map<string, Cached>();
   const modelCache = new Map<string, Cached & { orgId: string | null; name: string | null }>();
-  let tablesChecked: Promise<{ examples: boolean; models: boolean }> | null = null;
+  let tablesChecked: Promise<{ examples: boolean; models: boolean; memberships: boolean }> | null = null;
 
   // Migrations may land after the gateway started (tests, a developer adding them), so a missing table
   // is re-checked instead of remembered forever.
   async function tables() {
-    tablesChecked ??= sql<{ examples: boolean; models: boolean }[]>`
-      select to_regclass('public.training_examples') is not null as examples, to_regclass('public.models') is not null as models`.then((r) => r[0]!);
+    tablesChecked ??= sql<{ examples: boolean; models: boolean; memberships: boolean }[]>`
+      select to_regclass('public.training_examples') is not null as examples, to_regclass('public.models') is not null as models,
+             to_regclass('public.memberships') is not null as memberships`.then((r) => r[0]!);
     const t = await tablesChecked;
-    if (!t.examples || !t.models) tablesChecked = null;
+    if (!t.examples || !t.models || !t.memberships) tablesChecked = null;
     return t;
   }
 
@@ -69,7 +77,7 @@ export function createKnowledgeStore(sql: postgres.Sql, log: Logger) {
     const hit = modelCache.get(modelId);
     if (hit?.fingerprint === row.h) return { index: hit.index, orgId, name };
     const index = await indexFromModelRow(row.m);
-    if (!index) throw new ModelNotReadyError(`model offline-ft:${modelId} has no trained retrieval index yet`);
+    if (!index) throw new ModelNotReadyError(`model offline-ft:${modelId} has no trained retrieval index yet`, orgId);
     modelCache.set(modelId, { fingerprint: row.h, index, orgId, name });
     return { index, orgId, name };
   }
@@ -91,7 +99,17 @@ export function createKnowledgeStore(sql: postgres.Sql, log: Logger) {
     return null;
   }
 
-  return { orgIndex, modelIndex };
+  /**
+   * The organizations a user belongs to, read on every request rather than cached: a member removed a
+   * moment ago must not be served from the organization's answers by the next request.
+   */
+  async function userOrgs(userId: string): Promise<string[]> {
+    if (!(await tables()).memberships) return [];
+    const rows = await sql<{ org_id: string }[]>`select org_id::text from public.memberships where user_id = ${userId}::uuid order by org_id`;
+    return rows.map((r) => r.org_id);
+  }
+
+  return { orgIndex, modelIndex, userOrgs };
 }
 
 export type KnowledgeStore = ReturnType<typeof createKnowledgeStore>;

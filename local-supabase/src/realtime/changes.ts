@@ -45,7 +45,7 @@ function toJsonRow(rel: Relation, row: Row | null, only?: string[]): Record<stri
   return out;
 }
 
-type RelSecurity = { rls: boolean; canSelect: Record<string, boolean>; at: number };
+type RelSecurity = { rls: boolean; canSelect: Record<string, boolean>; primaryKey: string[]; at: number };
 
 /**
  * SPEC C3/C4: matches each change to bindings and checks, per distinct set of JWT claims, whether
@@ -123,8 +123,11 @@ export class ChangeDispatcher {
         const data: Record<string, unknown> = { schema: rel.schema, table: rel.table, commit_timestamp, type: change.type, columns, errors: null };
         if (change.type !== "DELETE") data.record = toJsonRow(rel, change.record);
         if (change.type !== "INSERT") {
-          // With RLS on, a delete's old row is cut to the primary key (it was never checked against policies).
-          const only = change.type === "DELETE" && sec.rls && role !== "service_role" ? rel.keyColumns : undefined;
+          // With RLS on, a delete's old row is cut to the primary key for every subscriber, as Supabase's
+          // walrus does ("if RLS enabled, we can't secure deletes so filter to pkey"): deletes are not
+          // checked against policies, so the rest of a row (who belonged to which organization, say)
+          // would reach anyone allowed to subscribe to the table. No primary key: no columns.
+          const only = change.type === "DELETE" && sec.rls ? sec.primaryKey : undefined;
           const oldRow = change.old ?? (change.record ? pick(change.record, rel.keyColumns) : null);
           data.old_record = toJsonRow(rel, oldRow, only);
         }
@@ -140,7 +143,7 @@ export class ChangeDispatcher {
    * live inserts on a busy machine). So the check waits until a fresh snapshot sees the commit:
    * usually the first probe says so; the wait is bounded in case something is very wrong.
    */
-  private async untilCommitVisible(xid: number | undefined): Promise<void> {
+  async untilCommitVisible(xid: number | undefined): Promise<void> {
     if (xid === undefined) return;
     const deadline = Date.now() + 10_000;
     for (let delay = 1; ; delay = Math.min(delay * 2, 50)) {
@@ -178,14 +181,18 @@ export class ChangeDispatcher {
   private async relSecurity(rel: Relation): Promise<RelSecurity> {
     const cached = this.security.get(rel.oid);
     if (cached && Date.now() - cached.at < 2000) return cached;
-    const [r] = await this.sql<{ rls: boolean; anon: boolean; authenticated: boolean }[]>`
-      select relrowsecurity as rls,
-             has_table_privilege('anon', oid, 'SELECT') as anon,
-             has_table_privilege('authenticated', oid, 'SELECT') as authenticated
-      from pg_class where oid = ${rel.oid}::oid`;
+    const [r] = await this.sql<{ rls: boolean; anon: boolean; authenticated: boolean; pk: string[] | null }[]>`
+      select c.relrowsecurity as rls,
+             has_table_privilege('anon', c.oid, 'SELECT') as anon,
+             has_table_privilege('authenticated', c.oid, 'SELECT') as authenticated,
+             (select array_agg(a.attname::text order by a.attnum) from pg_index i
+                join pg_attribute a on a.attrelid = i.indrelid and a.attnum = any(i.indkey)
+              where i.indrelid = c.oid and i.indisprimary) as pk
+      from pg_class c where c.oid = ${rel.oid}::oid`;
     const sec: RelSecurity = {
       rls: r?.rls ?? true,
       canSelect: { anon: r?.anon ?? false, authenticated: r?.authenticated ?? false, service_role: true },
+      primaryKey: r?.pk ?? [],
       at: Date.now(),
     };
     this.security.set(rel.oid, sec);

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { WebSocket } from "ws";
-import { authorizeChannel, checkToken, type ChannelPolicy, type Claims } from "./auth.ts";
+import { checkToken, dbRole, type ChannelPolicy, type Claims } from "./auth.ts";
 import type { ChangeSubscriber, PgBinding } from "./changes.ts";
 import { bindingId, parseFilter, parseParams } from "./filters.ts";
 import type { Hub } from "./hub.ts";
@@ -40,6 +40,8 @@ export const defaultLimits: Limits = {
 export class Channel implements ChangeSubscriber {
   readonly subTopic: string;
   readonly presenceKey: string;
+  /** The client chose the key (config.presence.key) rather than getting a random one. */
+  readonly presenceKeyChosen: boolean;
   policy: ChannelPolicy | null = null;
   pgBindings: PgBinding[] = [];
   tracked = false;
@@ -56,6 +58,7 @@ export class Channel implements ChangeSubscriber {
     presenceKey: string,
   ) {
     this.subTopic = topic.replace(/^realtime:/i, "");
+    this.presenceKeyChosen = presenceKey !== "";
     this.presenceKey = presenceKey || randomUUID();
   }
 
@@ -262,7 +265,12 @@ export class Connection {
     const ch = new Channel(this, f.topic, f.join_ref, isPrivate, tc.claims, broadcast.self === true, broadcast.ack === true, typeof presence.key === "string" ? presence.key : "");
 
     if (isPrivate) {
-      ch.policy = await authorizeChannel(this.hub.sql, tc.claims, ch.subTopic);
+      const keyRefused = presenceKeyRefusal(ch, tc.claims);
+      if (keyRefused) {
+        this.reply(f, "error", { reason: `Unauthorized: ${keyRefused}` });
+        return;
+      }
+      ch.policy = await this.hub.authorize(tc.claims, ch.subTopic);
       if (!ch.policy.broadcastRead && !ch.policy.presenceRead) {
         this.reply(f, "error", { reason: `Unauthorized: You do not have permissions to read from this Channel topic: ${ch.subTopic}` });
         return;
@@ -350,23 +358,33 @@ export class Connection {
     const tc = await checkToken(payload.access_token, this.hub.jwtSecret);
     if (!tc.ok) {
       // SPEC A2: Supabase tells the channel why and closes it.
-      ch.system("system", "error", tc.reason);
-      this.leave(ch);
-      this.send({ join_ref: ch.joinRef, ref: ch.joinRef, topic: ch.topic, event: "phx_close", payload: {} });
+      this.shutdown(ch, tc.reason);
       return;
     }
     ch.claims = tc.claims;
     if (ch.isPrivate) {
-      ch.policy = await authorizeChannel(this.hub.sql, tc.claims, ch.subTopic);
+      const keyRefused = presenceKeyRefusal(ch, tc.claims);
+      if (keyRefused) return this.shutdown(ch, keyRefused);
+      ch.policy = await this.hub.authorize(tc.claims, ch.subTopic);
       if (!ch.policy.broadcastRead && !ch.policy.presenceRead) {
-        ch.system("system", "error", `Unauthorized: You do not have permissions to read from this Channel topic: ${ch.subTopic}`);
-        this.leave(ch);
-        this.send({ join_ref: ch.joinRef, ref: ch.joinRef, topic: ch.topic, event: "phx_close", payload: {} });
+        this.shutdown(ch, `You no longer have permission to read from this Channel topic: ${ch.subTopic}`);
         return;
       }
     }
     this.scheduleExpiry(ch);
     this.reply(f, "ok", {});
+  }
+
+  /**
+   * Closes a joined channel the way Supabase Realtime shuts one down: a `system` message with status
+   * error and the reason (realtime-js reports it as CHANNEL_ERROR), then phx_close (CLOSED). Nothing
+   * more reaches the channel, and its presence leaves.
+   */
+  shutdown(ch: Channel, message: string): void {
+    if (this.channels.get(ch.topic) !== ch) return;
+    ch.system("system", "error", message);
+    this.leave(ch);
+    this.send({ join_ref: ch.joinRef, ref: ch.joinRef, topic: ch.topic, event: "phx_close", payload: {} });
   }
 
   /** SPEC A2: a channel whose token expires is told and closed, as Supabase does. */
@@ -375,12 +393,7 @@ export class Connection {
     const exp = typeof ch.claims.exp === "number" ? ch.claims.exp * 1000 : null;
     if (!exp) return;
     const ms = Math.min(exp - Date.now(), 2 ** 31 - 1);
-    ch.expiryTimer = setTimeout(() => {
-      if (this.channels.get(ch.topic) !== ch) return;
-      ch.system("system", "error", "InvalidJWTToken: Token has expired 0 seconds ago");
-      this.leave(ch);
-      this.send({ join_ref: ch.joinRef, ref: ch.joinRef, topic: ch.topic, event: "phx_close", payload: {} });
-    }, Math.max(0, ms));
+    ch.expiryTimer = setTimeout(() => this.shutdown(ch, "InvalidJWTToken: Token has expired 0 seconds ago"), Math.max(0, ms));
     ch.expiryTimer.unref();
   }
 
@@ -396,6 +409,18 @@ export class Connection {
     for (const ch of [...this.channels.values()]) this.leave(ch);
     this.hub.removeConnection(this);
   }
+}
+
+/**
+ * On a private channel a presence is who the token says it is: a key the client chose must be the
+ * token's subject, so nobody can appear under a teammate's id (names and avatars are looked up by the
+ * key). Supabase's hosted Realtime does not check this; the service role, which acts for the
+ * platform, may use any key. A key left to the server is a random one and impersonates nobody.
+ */
+function presenceKeyRefusal(ch: Channel, claims: Claims): string | null {
+  if (!ch.presenceKeyChosen || dbRole(claims) === "service_role") return null;
+  if (typeof claims.sub === "string" && claims.sub !== "" && ch.presenceKey === claims.sub) return null;
+  return `The presence key must be your user id (the token's sub) on private Channel topic: ${ch.subTopic}`;
 }
 
 function jsonBroadcast(f: Frame): UserBroadcast {

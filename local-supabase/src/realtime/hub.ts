@@ -1,9 +1,12 @@
 import type postgres from "postgres";
 import type { Logger } from "../log.ts";
+import type { ChannelPolicy, Claims } from "./auth.ts";
 import { ChangeDispatcher } from "./changes.ts";
 import { topicKey, type Channel, type Connection, type Limits } from "./connection.ts";
 import { TopicPresence, type PresenceState } from "./presence.ts";
 import type { UserBroadcast } from "./protocol.ts";
+import { Reauthorizer } from "./reauthorize.ts";
+import type { Change } from "./replication.ts";
 
 /** The single-node registry: which channels are on which topic, and each topic's presence. */
 export class Hub {
@@ -11,14 +14,28 @@ export class Hub {
   private topics = new Map<string, Set<Channel>>();
   private presence = new Map<string, TopicPresence<Channel>>();
   readonly changes: ChangeDispatcher;
+  readonly reauth: Reauthorizer;
 
   constructor(
     readonly sql: postgres.Sql,
     readonly jwtSecret: string,
     readonly limits: Limits,
     readonly log: Logger,
+    reauthorizeOn: string[] = [],
   ) {
     this.changes = new ChangeDispatcher(sql, log);
+    this.reauth = new Reauthorizer(sql, log, reauthorizeOn, () => this.connections, (xid) => this.changes.untilCommitVisible(xid));
+  }
+
+  /** Every committed transaction of the publication: re-authorization first, then postgres_changes. */
+  async onTransaction(changes: Change[]): Promise<void> {
+    await this.reauth.note(changes).catch((err) => this.log.error("noting a change for re-authorization failed", err));
+    await this.changes.dispatch(changes);
+  }
+
+  /** SPEC A3/A4: a private channel's policies, as of the latest relevant change. */
+  authorize(claims: Claims, subTopic: string): Promise<ChannelPolicy> {
+    return this.reauth.authorize(claims, subTopic);
   }
 
   addChannel(ch: Channel): void {

@@ -3,7 +3,7 @@ import type stream from "node:stream";
 import postgres from "postgres";
 import { WebSocketServer } from "ws";
 import type { Logger } from "../log.ts";
-import { authorizeChannel, checkToken } from "./auth.ts";
+import { checkToken } from "./auth.ts";
 import { Connection, defaultLimits, type Limits } from "./connection.ts";
 import { Hub } from "./hub.ts";
 import type { Vsn } from "./protocol.ts";
@@ -23,6 +23,12 @@ export type RealtimeOptions = {
   publication?: string;
   /** realtime.messages rows older than this are deleted (hourly). Default 72 h, as Supabase keeps about three days. */
   messageRetentionHours?: number;
+  /**
+   * Tables (`schema.table`, in the publication) whose updates and deletes re-check every joined private
+   * channel's policies (SPEC A4). Default `public.memberships`: who belongs to which organization is
+   * what this project's channel policies decide on.
+   */
+  reauthorizeOn?: string[];
 };
 
 export type RealtimeServer = {
@@ -47,7 +53,7 @@ export function createRealtimeServer(opts: RealtimeOptions): RealtimeServer {
   const limits: Limits = { ...defaultLimits, ...opts.limits };
   const heartbeatTimeoutMs = opts.heartbeatTimeoutMs ?? 60_000;
   const sql = postgres(opts.databaseUrl, { max: 8, onnotice: () => undefined, idle_timeout: 60, connection: { application_name: "local-supabase-realtime" } });
-  const hub = new Hub(sql, opts.jwtSecret, limits, log);
+  const hub = new Hub(sql, opts.jwtSecret, limits, log, opts.reauthorizeOn ?? ["public.memberships"]);
   const wss = new WebSocketServer({ noServer: true, maxPayload: limits.maxFrameBytes, perMessageDeflate: false });
   const replication = new ReplicationReader({
     databaseUrl: opts.databaseUrl,
@@ -55,7 +61,7 @@ export function createRealtimeServer(opts: RealtimeOptions): RealtimeServer {
     publication: opts.publication ?? "supabase_realtime",
     sql,
     log,
-    onTransaction: (changes) => hub.changes.dispatch(changes),
+    onTransaction: (changes) => hub.onTransaction(changes),
   });
   let sweep: NodeJS.Timeout | null = null;
   let pruner: NodeJS.Timeout | null = null;
@@ -88,6 +94,7 @@ export function createRealtimeServer(opts: RealtimeOptions): RealtimeServer {
       });
       unlisten = listener.unlisten;
       await replication.start();
+      void hub.reauth.checkPublication(opts.publication ?? "supabase_realtime").catch((err) => log.warn(`checking the publication failed: ${(err as Error).message}`));
       sweep = setInterval(
         () => {
           for (const c of hub.connections) if (c.idleMs > heartbeatTimeoutMs) c.terminate(1000, "heartbeat timeout");
@@ -192,7 +199,7 @@ export function createRealtimeServer(opts: RealtimeOptions): RealtimeServer {
       const checked = new Map<string, boolean>();
       for (const m of msgs) {
         if (!m.private) continue;
-        if (!checked.has(m.topic)) checked.set(m.topic, (await authorizeChannel(sql, tc.claims, m.topic)).broadcastWrite);
+        if (!checked.has(m.topic)) checked.set(m.topic, (await hub.authorize(tc.claims, m.topic)).broadcastWrite);
         if (!checked.get(m.topic)) {
           send(403, { message: `Unauthorized: You do not have permissions to write to this Channel topic: ${m.topic}` });
           return true;

@@ -15,6 +15,8 @@ export type LlmEnv = {
   /** Base URL of the gateway's dev LLM (e.g. http://127.0.0.1:54321/llm), used when there is no key. */
   LLM_OFFLINE_BASE_URL?: string;
   SUPABASE_URL?: string;
+  /** The dev LLM's credential: it serves the project's own callers only (service key or a user's token). */
+  SUPABASE_SERVICE_ROLE_KEY?: string;
 };
 
 export const DEFAULT_ONLINE_MODELS = { fast: "claude-haiku-4-5", strong: "claude-sonnet-4-5" } as const;
@@ -54,8 +56,9 @@ export function resolveModelRoute(env: LlmEnv): ModelRoute {
     fast: offlineOnly(env.LLM_FAST_MODEL) ?? OFFLINE_MODELS.fast,
     strong: offlineOnly(env.LLM_STRONG_MODEL) ?? OFFLINE_MODELS.strong,
     offline: true,
-    // The dev LLM accepts any key; the SDK refuses to send a request without one.
-    apiKey: "offline-local-key",
+    // The dev LLM takes this project's service role key as its API key; the SDK sends it as any key.
+    // Without one the request still goes out, and the dev LLM's 401 says what is missing.
+    apiKey: present(env.SUPABASE_SERVICE_ROLE_KEY) ?? "missing-SUPABASE_SERVICE_ROLE_KEY",
     baseURL: gateway,
   };
 }

@@ -13,6 +13,8 @@ import { rpcPersistence, type DocPersistence, type RpcClient } from "./persisten
 export type RealtimeChannelLike = {
   on(type: "broadcast", filter: { event: string }, cb: (msg: { payload: unknown }) => void): RealtimeChannelLike;
   on(type: "presence", filter: { event: "leave" }, cb: (msg: { key: string; leftPresences: Record<string, unknown>[] }) => void): RealtimeChannelLike;
+  on(type: "presence", filter: { event: "sync" }, cb: () => void): RealtimeChannelLike;
+  presenceState?(): Record<string, Record<string, unknown>[]>;
   subscribe(cb: (status: string, err?: Error) => void): RealtimeChannelLike;
   send(msg: { type: "broadcast"; event: string; payload: unknown }): Promise<unknown>;
   track(payload: Record<string, unknown>): Promise<unknown>;
@@ -22,6 +24,8 @@ export type RealtimeChannelLike = {
 export type SupabaseLike = RpcClient & {
   channel(name: string, opts: { config: Record<string, unknown> }): RealtimeChannelLike;
   removeChannel(ch: RealtimeChannelLike): Promise<unknown>;
+  /** The signed-in user, whose id is this client's Realtime presence key. */
+  auth?: { getSession(): Promise<{ data: { session: { user: { id: string } } | null } }> };
 };
 
 export type SupabaseYjsProviderOptions = {
@@ -41,6 +45,12 @@ export type SupabaseYjsProviderOptions = {
   /** Re-run the state-vector handshake every so often (0 = only on (re)join). */
   resyncIntervalMs?: number;
   connect?: boolean;
+  /**
+   * The signed-in user's id (default: from `supabase.auth.getSession()`). It is the channel's presence
+   * key, which the server admits only as the token's own subject, so peers learn which user each Yjs
+   * client belongs to from Realtime presence rather than from what a client writes in its awareness.
+   */
+  userId?: string;
 };
 
 export type ProviderStatus = "connecting" | "connected" | "disconnected";
@@ -50,6 +60,8 @@ type Events = {
   synced: (synced: boolean) => void;
   persisted: () => void;
   error: (err: Error) => void;
+  /** Which user each peer's Yjs client belongs to changed (see userOf). */
+  peers: () => void;
 };
 
 // Message kinds inside the binary broadcast payload (event "y").
@@ -91,6 +103,9 @@ export class SupabaseYjsProvider extends ObservableV2<Events> {
   private generation = 0;
   private connecting = false;
   private leaving: Promise<void> = Promise.resolve();
+  private userId: string | null = null;
+  /** Yjs client id → the user id it is present under (its presence key). */
+  private peerUsers = new Map<number, string>();
 
   constructor(
     readonly doc: Y.Doc,
@@ -113,24 +128,53 @@ export class SupabaseYjsProvider extends ObservableV2<Events> {
     this.setStatus("connecting");
     // supabase-js hands back an existing channel of the same topic, so a rejoin must wait until
     // the previous channel is really removed.
-    void this.leaving.then(() => {
+    void Promise.all([this.leaving, this.sessionUserId()]).then(([, userId]) => {
       this.connecting = false;
       if (gen !== this.generation || this.destroyed) return;
+      this.userId = userId;
       this.open(gen);
     });
   }
 
+  /**
+   * The user a Yjs client belongs to: ours from the session, a peer's from its Realtime presence
+   * (the key it is present under, with its client id in the presence payload). Undefined until the
+   * peer is present, and for a client id two users claim.
+   */
+  userOf(clientId: number): string | undefined {
+    if (clientId === this.doc.clientID) return this.userId ?? undefined;
+    return this.peerUsers.get(clientId);
+  }
+
+  private async sessionUserId(): Promise<string | null> {
+    if (this.options.userId) return this.options.userId;
+    try {
+      return (await this.supabase.auth?.getSession())?.data.session?.user.id ?? null;
+    } catch {
+      return null;
+    }
+  }
+
   private open(gen: number): void {
+    // Our awareness says which user we are (peers trust the presence key for that, see userOf). It
+    // also moves the state past its initial clock 0, which peers would otherwise ignore (y-protocols
+    // applies only a newer clock), so we show up in the room before we move the cursor.
+    const local = this.awareness.getLocalState();
+    if (this.userId && local !== null && (local.user as { userId?: unknown } | undefined)?.userId !== this.userId) {
+      this.awareness.setLocalStateField("user", { ...((local.user as object | undefined) ?? {}), userId: this.userId });
+    }
     const ch = this.supabase.channel(this.topic, {
-      config: { private: true, broadcast: { self: false, ack: false }, presence: { key: String(this.doc.clientID) } },
+      config: { private: true, broadcast: { self: false, ack: false }, ...(this.userId ? { presence: { key: this.userId } } : {}) },
     });
     this.channel = ch;
     ch.on("broadcast", { event: EVENT }, (msg) => this.onMessage(msg.payload));
-    // Realtime presence tells us when a peer's socket is gone, even without a goodbye (SPEC Y4).
-    ch.on("presence", { event: "leave" }, ({ key }) => {
-      const id = Number(key);
-      if (Number.isFinite(id) && id !== this.doc.clientID) awarenessProtocol.removeAwarenessStates(this.awareness, [id], this);
+    // Realtime presence tells us when a peer's socket is gone, even without a goodbye (SPEC Y4). A
+    // user with two tabs is one key with two metas; only the metas that left are gone.
+    ch.on("presence", { event: "leave" }, ({ leftPresences }) => {
+      const ids = leftPresences.map((m) => Number(m.client_id)).filter((id) => Number.isSafeInteger(id) && id !== this.doc.clientID);
+      if (ids.length) awarenessProtocol.removeAwarenessStates(this.awareness, ids, this);
     });
+    ch.on("presence", { event: "sync" }, () => this.onPresenceSync(ch));
     ch.subscribe((status, err) => {
       if (gen !== this.generation) return;
       if (status === "SUBSCRIBED") void this.onJoined(gen);
@@ -157,6 +201,10 @@ export class SupabaseYjsProvider extends ObservableV2<Events> {
     if (this.awarenessReplyTimer) clearTimeout(this.awarenessReplyTimer);
     this.awarenessReplyTimer = null;
     this.setStatus("disconnected");
+    if (this.peerUsers.size) {
+      this.peerUsers = new Map();
+      this.emit("peers", []);
+    }
     if (!ch) return this.leaving;
     if (wasJoined) {
       // Tell peers our cursor is gone before leaving; presence leave covers a crash. Sent now, while
@@ -249,6 +297,26 @@ export class SupabaseYjsProvider extends ObservableV2<Events> {
       this.synced = true;
       this.emit("synced", [true]);
     }
+  }
+
+  private onPresenceSync(ch: RealtimeChannelLike): void {
+    if (ch !== this.channel) return;
+    const next = new Map<number, string>();
+    const contested = new Set<number>();
+    for (const [key, metas] of Object.entries(ch.presenceState?.() ?? {})) {
+      for (const m of metas) {
+        const id = Number(m.client_id);
+        if (!Number.isSafeInteger(id)) continue;
+        const seen = next.get(id);
+        if (seen !== undefined && seen !== key) contested.add(id);
+        else next.set(id, key);
+      }
+    }
+    // Someone tracking another user's client id must not lend that client their name, or theirs to it.
+    for (const id of contested) next.delete(id);
+    const changed = next.size !== this.peerUsers.size || [...next].some(([id, user]) => this.peerUsers.get(id) !== user);
+    this.peerUsers = next;
+    if (changed) this.emit("peers", []);
   }
 
   private sendHello(): void {

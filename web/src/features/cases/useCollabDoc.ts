@@ -1,13 +1,16 @@
-import { useEffect, useState } from "react";
+import { useEffect, useRef, useState } from "react";
 import * as Y from "yjs";
 import { Awareness } from "y-protocols/awareness";
 import { SupabaseYjsProvider, type ProviderStatus } from "@review/shared/yjs/index";
 import { supabase } from "../../lib/supabase.ts";
 import { useConnection } from "../connection/state.ts";
+import { useCurrentOrg, useMembers } from "../orgs/queries.ts";
+import { displayAwareness } from "./displayAwareness.ts";
 import { seedUpdate } from "./seed.ts";
 
 export type Participant = { clientId: number; userId: string; name: string; color: string; isMe: boolean };
 export type CollabUser = { userId: string; name: string; color: string };
+/** `awareness` is what the editor draws cursors from: peers named from their profiles (displayAwareness). */
 export type CollabSession = { doc: Y.Doc; ytext: Y.Text; awareness: Awareness; provider: SupabaseYjsProvider };
 
 type Options = {
@@ -21,8 +24,10 @@ type Options = {
 };
 
 /**
- * A Y.Doc synced over the document's private channel, with awareness carrying who is here (name and
- * colour for the remote cursors). Reports unsaved local edits to the connection badge.
+ * A Y.Doc synced over the document's private channel. Who is here, and whose cursor is whose, comes from
+ * Realtime presence: each client is present under its user's id (the server admits no other key) with
+ * its Yjs client id, and names and colours are that user's profile. Reports unsaved local edits to the
+ * connection badge.
  */
 export function useCollabDoc({ docId, field, me, initialText, editable }: Options) {
   const [session, setSession] = useState<CollabSession | null>(null);
@@ -30,34 +35,53 @@ export function useCollabDoc({ docId, field, me, initialText, editable }: Option
   const [synced, setSynced] = useState(false);
   const [participants, setParticipants] = useState<Participant[]>([]);
   const setPending = useConnection((s) => s.setPending);
+  const { byId: members } = useMembers(useCurrentOrg().org_id);
+  const membersRef = useRef(members);
+  membersRef.current = members;
+  const refreshNames = useRef<() => void>(() => undefined);
 
   useEffect(() => {
     const doc = new Y.Doc();
     const awareness = new Awareness(doc);
-    const provider = new SupabaseYjsProvider(doc, supabase as never, { id: docId, awareness, connect: false });
+    const provider = new SupabaseYjsProvider(doc, supabase as never, { id: docId, awareness, connect: false, ...(me.userId ? { userId: me.userId } : {}) });
     const ytext = doc.getText(field);
+    const person = (clientId: number) => {
+      const userId = provider.userOf(clientId);
+      const m = userId ? membersRef.current.get(userId) : undefined;
+      return m ? { name: m.name, color: m.color } : undefined;
+    };
+    const display = displayAwareness(awareness, person);
     // The provider clears its in-flight marker after emitting "persisted", so look on the next tick.
     const report = () => setTimeout(() => setPending(docId, provider.hasUnpersisted ? 1 : 0), 0);
     const onUpdate = () => report();
-    const onAwareness = () => {
+    const onPeople = () => {
       const list: Participant[] = [];
-      awareness.getStates().forEach((state, clientId) => {
-        const u = (state as { user?: { name: string; color: string; userId: string } }).user;
-        if (u) list.push({ clientId, userId: u.userId, name: u.name, color: u.color, isMe: clientId === doc.clientID });
+      awareness.getStates().forEach((_state, clientId) => {
+        const userId = provider.userOf(clientId);
+        if (!userId) return; // not present (yet), or a client id two users claim
+        const p = person(clientId) ?? { name: "Unknown member", color: "#64748b" };
+        list.push({ clientId, userId, name: p.name, color: p.color, isMe: clientId === doc.clientID });
       });
       setParticipants(list);
     };
+    const onPeers = () => {
+      onPeople();
+      display.refresh();
+    };
+    refreshNames.current = onPeers;
     provider.on("status", ({ status }) => setStatus(status));
     provider.on("synced", () => setSynced(true));
     provider.on("persisted", report);
     provider.on("error", report);
+    provider.on("peers", onPeers);
     doc.on("update", onUpdate);
-    awareness.on("change", onAwareness);
-    setSession({ doc, ytext, awareness, provider });
+    awareness.on("change", onPeople);
+    setSession({ doc, ytext, awareness: display.awareness, provider });
     provider.connect();
     return () => {
+      refreshNames.current = () => undefined;
       doc.off("update", onUpdate);
-      awareness.off("change", onAwareness);
+      awareness.off("change", onPeople);
       setSession(null);
       setSynced(false);
       // Leaving the room must not lose edits: store what is pending, then let go of the document.
@@ -67,11 +91,10 @@ export function useCollabDoc({ docId, field, me, initialText, editable }: Option
         doc.destroy();
       });
     };
-  }, [docId, field, setPending]);
+  }, [docId, field, setPending, me.userId]);
 
-  useEffect(() => {
-    session?.awareness.setLocalStateField("user", { name: me.name, color: me.color, colorLight: `${me.color}33`, userId: me.userId });
-  }, [session, me.name, me.color, me.userId]);
+  // Profiles arrived or changed: rename the people and cursors already shown.
+  useEffect(() => refreshNames.current(), [members]);
 
   // An editor who finds the document empty starts it from the case's stored answer.
   useEffect(() => {
