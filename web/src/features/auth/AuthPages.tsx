@@ -1,4 +1,4 @@
-import { useState, type FormEvent } from "react";
+import { useEffect, useState, type FormEvent } from "react";
 import { Link, Navigate, useLocation, useNavigate } from "react-router";
 import { supabase } from "../../lib/supabase.ts";
 import { Button } from "../../components/ui/Button.tsx";
@@ -7,8 +7,9 @@ import { authMessage, linkErrorFromUrl } from "./messages.ts";
 import { useSession } from "./session.ts";
 
 // A confirmation link that failed lands on the app with its reason in the fragment; read it before
-// the router moves on to the sign-in page.
+// the router moves on to the sign-in page, and show it on that page's first visit only.
 const linkError = typeof window === "undefined" ? null : linkErrorFromUrl(window.location.hash);
+let linkErrorShown = false;
 
 function AuthFrame({ title, children }: { title: string; children: React.ReactNode }) {
   return (
@@ -28,7 +29,10 @@ export function SignInPage() {
   const navigate = useNavigate();
   const [email, setEmail] = useState("");
   const [password, setPassword] = useState("");
-  const [error, setError] = useState<string | null>(linkError);
+  const [error, setError] = useState<string | null>(() => (linkErrorShown ? null : linkError));
+  useEffect(() => {
+    linkErrorShown = true;
+  }, []);
   const [unconfirmed, setUnconfirmed] = useState(false);
   const [busy, setBusy] = useState(false);
   const next = (location.state as { from?: string } | null)?.from ?? "/";
