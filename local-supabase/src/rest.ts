@@ -20,8 +20,8 @@ export type RestAuthOptions = {
   jwtSecret: string;
   /** `[auth]` from supabase/config.toml (supabase-config.ts). */
   auth: AuthConfig;
-  /** Where lite sends the emails it renders (auth/email.ts around the mail catcher); lite logs them without one. */
-  emailDriver?: EmailDriver;
+  /** Where lite sends the emails it renders (auth/email.ts around the mail catcher or the log). */
+  emailDriver: EmailDriver;
   log: Logger;
   /** The statement timeout for a request's role (role-settings.ts); none when absent. */
   statementTimeout?: (role: string) => string | null;
@@ -54,7 +54,7 @@ export async function createRestAuth(opts: RestAuthOptions) {
     auth: liteAuthConfig(opts.auth, opts.jwtSecret),
     api: { max_rows: opts.maxRows },
     options: {
-      ...(opts.emailDriver ? { drivers: { email: opts.emailDriver } } : {}),
+      drivers: { email: opts.emailDriver },
       server: {
         disableStudio: true,
         admin: false,

@@ -14,7 +14,7 @@ import { listenPgrst } from "./pgrst-notify.ts";
 import { readApiConfig, readAuthConfig, readInbucketConfig } from "./supabase-config.ts";
 import { AuthEmailDriver, AuthLimits, createAuthGateway, FIVE_MINUTES, ONE_HOUR, type RateLimitSettings } from "./auth/index.ts";
 import { startMailCatcher } from "./mail/catcher.ts";
-import { catcherDriver } from "./mail/driver.ts";
+import { catcherDriver, logDriver } from "./mail/driver.ts";
 import { changedMigrations, driftAdvice } from "./migration-drift.ts";
 import { denoBinary } from "./functions/runner.ts";
 import { FastRest } from "./rest-fast/index.ts";
@@ -93,7 +93,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     const inbucket = readInbucketConfig(root);
     const mail = inbucket.enabled ? await startMailCatcher({ host, port: opts.mailPort ?? (opts.apiPort === 0 ? 0 : inbucket.port), log: log.child("mail") }) : null;
     if (mail) cleanups.push(() => mail.close());
-    const emailDriver = mail ? new AuthEmailDriver(catcherDriver(mail.store), authConfig.siteUrl, authLimits) : undefined;
+    const emailDriver = new AuthEmailDriver(mail ? catcherDriver(mail.store) : logDriver(log.child("mail")), authConfig.siteUrl, authLimits);
     const app = await createRestAuth({
       databaseUrl: db.url,
       socket: postgresJsTarget(db),
@@ -175,7 +175,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     const gateway = createGateway(deps);
     const port = await gateway.listen(apiPortWanted, host);
     functionEnv.SUPABASE_URL = apiUrlFor(port);
-    if (emailDriver) emailDriver.apiUrl = apiUrlFor(port);
+    emailDriver.apiUrl = apiUrlFor(port);
     cleanups.push(() => gateway.close());
 
     const apiUrl = apiUrlFor(port);

@@ -224,9 +224,11 @@ export async function startMailCatcher(opts: { host: string; port: number; log: 
   }
 
   await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
+    const refuse = (err: NodeJS.ErrnoException) =>
+      reject(err.code === "EADDRINUSE" ? new Error(`The mail catcher's port ${opts.port} is in use: change [inbucket] port in supabase/config.toml, or set enabled = false there`, { cause: err }) : err);
+    server.once("error", refuse);
     server.listen(opts.port, opts.host, () => {
-      server.off("error", reject);
+      server.off("error", refuse);
       resolve();
     });
   });
