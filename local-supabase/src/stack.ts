@@ -150,7 +150,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       LOCAL_SUPABASE_DATA_DIR: dataDir,
     };
 
-    const auth = createAuthGateway({ app, sql, jwtSecret: keys.jwtSecret, config: authConfig, limits: authLimits, log: log.child("auth") });
+    const auth = createAuthGateway({ app, sql, jwtSecret: keys.jwtSecret, config: authConfig, limits: authLimits });
     const deps: GatewayDeps = { app, sql, keys, root, functionEnv, log, versions, auth };
     if (opts.restFastPath !== false) {
       const fast = new FastRest(pgConnectionString(db), log.child("rest-fast"), { timeouts, maxRows: api.maxRows });

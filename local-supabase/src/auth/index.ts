@@ -1,7 +1,6 @@
 import type http from "node:http";
 import type postgres from "postgres";
 import { toFetchRequest } from "../http-util.ts";
-import type { Logger } from "../log.ts";
 import type { LiteApp } from "../rest.ts";
 import type { AuthConfig } from "../supabase-config.ts";
 import { handleAuthAdmin } from "./admin.ts";
@@ -19,7 +18,6 @@ export type AuthGatewayOptions = {
   jwtSecret: string;
   config: AuthConfig;
   limits: AuthLimits;
-  log: Logger;
 };
 
 export type AuthGateway = {
