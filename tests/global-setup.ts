@@ -1,6 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { freePort, createLogger, startStack, type Stack } from "@review/local-supabase";
+import { GENEROUS_AUTH_LIMITS } from "./helpers/own-stack.ts";
 
 let stack: Stack | undefined;
 let dataDir: string | undefined;
@@ -19,6 +20,8 @@ export async function setup() {
     apiPort: 0,
     dbPort: await freePort(),
     log: createLogger("test-stack", "warn"),
+    // Every suite signs users in from 127.0.0.1; Auth's own limits are tested on a stack of their own.
+    authRateLimits: GENEROUS_AUTH_LIMITS,
   });
   process.env.TEST_STACK_FILE = path.join(dataDir, "local-supabase.json");
 }

@@ -1,8 +1,7 @@
 import http from "node:http";
 import type { Duplex } from "node:stream";
 import type postgres from "postgres";
-import { handleAuthAdmin } from "./auth-admin.ts";
-import { withGoTrueClaims } from "./auth-claims.ts";
+import type { AuthGateway } from "./auth/index.ts";
 import { loadFunctionConfigs } from "./functions/config.ts";
 import { FunctionRunner } from "./functions/runner.ts";
 import { HttpError, readBody, sendFetchResponse, sendJson, sendWholeResponse, toFetchRequest } from "./http-util.ts";
@@ -31,6 +30,8 @@ export type GatewayDeps = {
   llm?: Mount;
   versions: Record<string, string>;
   fastRest?: FastRest;
+  /** /auth/v1: GoTrue's API around lite's Auth (auth/index.ts). */
+  auth: AuthGateway;
 };
 
 // CORS for the REST/Auth gateway as Supabase's Kong cors plugin sends it: every answer names the allowed
@@ -38,7 +39,7 @@ export type GatewayDeps = {
 // how long that holds, only a preflight needs.
 const corsHeaders = {
   "access-control-allow-origin": "*",
-  "access-control-expose-headers": "content-range, content-location, x-total-count, location",
+  "access-control-expose-headers": "content-range, content-location, x-total-count, location, retry-after",
 };
 const preflightHeaders = {
   ...corsHeaders,
@@ -76,48 +77,39 @@ export function createGateway(deps: GatewayDeps) {
           res.writeHead(204, preflightHeaders);
           return void res.end();
         }
-        if (p.startsWith("/auth/v1/admin/")) {
-          const r = await handleAuthAdmin(deps.sql, keys.jwtSecret, req.method ?? "GET", p.slice("/auth/v1/admin".length), toHeaders(req), body.toString("utf8"), url.searchParams);
-          return sendJson(res, r.status, r.body, { ...corsHeaders, ...r.headers });
+        if (p.startsWith("/auth/v1/")) return await sendWholeResponse(res, await deps.auth.handle(req, url, body, origin), corsHeaders);
+        // lite answers a path that is not valid percent-encoding with a 500 (URIError); PostgREST, a 404.
+        if (p.includes("%") && !decodable(p)) {
+          return sendJson(res, 404, { code: "PGRST125", details: null, hint: null, message: "Invalid path specified in request URL" }, corsHeaders);
         }
-        let request: Request;
-        if (p.startsWith("/rest/v1/")) {
-          // lite answers a path that is not valid percent-encoding with a 500 (URIError); PostgREST, a 404.
-          if (p.includes("%") && !decodable(p)) {
-            return sendJson(res, 404, { code: "PGRST125", details: null, hint: null, message: "Invalid path specified in request URL" }, corsHeaders);
-          }
-          const caller = await restCaller(req, url, keys.jwtSecret);
-          if ("refusal" in caller) {
-            const { refusal } = caller;
-            return sendJson(res, 401, refusal, { ...corsHeaders, "www-authenticate": `Bearer error="invalid_token", error_description="${refusal.message}"` });
-          }
-          if (mayUpdateOrDelete(req.method)) {
-            const unfiltered = await refuseUnfilteredWrite(deps.sql, req.method, url);
-            if (unfiltered) return sendJson(res, unfiltered.status, unfiltered.body, corsHeaders);
-          }
-          const fastCaller = caller.key && deps.fastRest ? asFastCaller(caller.key, req.headers["user-agent"]) : null;
-          if (fastCaller) {
-            const answer = await deps.fastRest!.serve(restParts(req, url, body), fastCaller);
-            if (answer) {
-              // Raw header pairs with the length given: Node's fastest way out (no per-header checks).
-              const raw = ["content-length", String(Buffer.byteLength(answer.body))];
-              for (const k in answer.headers) raw.push(k, answer.headers[k]!);
-              res.writeHead(answer.status, raw.concat(corsPairs));
-              return void res.end(answer.body);
-            }
-          }
-          request = toFetchRequest(req, body, origin, caller.key ? ["authorization"] : []);
-          if (caller.key) handOffCredentials(request, caller.key);
-        } else {
-          request = toFetchRequest(req, body, origin);
+        const caller = await restCaller(req, url, keys.jwtSecret);
+        if ("refusal" in caller) {
+          const { refusal } = caller;
+          return sendJson(res, 401, refusal, { ...corsHeaders, "www-authenticate": `Bearer error="invalid_token", error_description="${refusal.message}"` });
         }
+        if (mayUpdateOrDelete(req.method)) {
+          const unfiltered = await refuseUnfilteredWrite(deps.sql, req.method, url);
+          if (unfiltered) return sendJson(res, unfiltered.status, unfiltered.body, corsHeaders);
+        }
+        const fastCaller = caller.key && deps.fastRest ? asFastCaller(caller.key, req.headers["user-agent"]) : null;
+        if (fastCaller) {
+          const answer = await deps.fastRest!.serve(restParts(req, url, body), fastCaller);
+          if (answer) {
+            // Raw header pairs with the length given: Node's fastest way out (no per-header checks).
+            const raw = ["content-length", String(Buffer.byteLength(answer.body))];
+            for (const k in answer.headers) raw.push(k, answer.headers[k]!);
+            res.writeHead(answer.status, raw.concat(corsPairs));
+            return void res.end(answer.body);
+          }
+        }
+        const request = toFetchRequest(req, body, origin, caller.key ? ["authorization"] : []);
+        if (caller.key) handOffCredentials(request, caller.key);
         let response = await app.fetch(request, { peerAddress: req.socket.remoteAddress ?? null } as never);
         if (!handOffTaken(request)) {
           log.error(`${req.method} ${url.pathname}: lite did not take the caller's verified claims; answer withheld`);
           return sendJson(res, 500, { code: "internal_error", message: "The REST engine did not apply the caller's credentials" }, corsHeaders);
         }
-        if (p.startsWith("/rest/v1/") && response.status >= 500) response = await remapDatabaseError(response, Boolean(req.headers.authorization));
-        if (p.startsWith("/auth/v1/")) response = await withGoTrueClaims(p, response, keys.jwtSecret, `http://${req.headers.host ?? "127.0.0.1"}/auth/v1`);
+        if (response.status >= 500) response = await remapDatabaseError(response, Boolean(req.headers.authorization));
         return await sendWholeResponse(res, response, corsHeaders);
       }
       sendJson(res, 404, { message: "no Route matched with those values" });

@@ -46,7 +46,7 @@ Review workspace is up (${stack.fresh ? "fresh database, seeded" : "existing dat
   Functions URL: ${stack.functionsUrl}
     Realtime URL: ${stack.realtimeUrl}
      Dev LLM URL: ${stack.llmUrl}/v1/messages
-          DB URL: ${stack.dbUrl}
+${stack.mailUrl ? `     Mailpit URL: ${stack.mailUrl}   <- sign-up confirmations and every other email\n` : ""}          DB URL: ${stack.dbUrl}
       JWT secret: ${stack.jwtSecret}
         anon key: ${stack.anonKey}
 service_role key: ${stack.serviceRoleKey}

@@ -1,6 +1,6 @@
 import fs from "node:fs";
 import path from "node:path";
-import { App, type ApiKeyResolver, type ResolvedKey } from "@supabase/lite";
+import { App, type ApiKeyResolver, type EmailDriver, type ResolvedKey } from "@supabase/lite";
 import { createPostgresConnection } from "@supabase/lite/postgres";
 import { applyPendingMigrations } from "@supabase/lite/cli";
 import { sql } from "kysely";
@@ -8,6 +8,7 @@ import { verifyJwt } from "./keys.ts";
 import { pipelineTransactionStart } from "./rest-pipeline.ts";
 import { requestSettings } from "./request-context.ts";
 import type { Logger } from "./log.ts";
+import type { AuthConfig } from "./supabase-config.ts";
 
 // Telemetry off: @supabase/lite honours these before it sends anything.
 process.env.LITE_TELEMETRY = "0";
@@ -17,7 +18,10 @@ export type RestAuthOptions = {
   databaseUrl: string;
   socket?: { path?: string };
   jwtSecret: string;
-  siteUrl: string;
+  /** `[auth]` from supabase/config.toml (supabase-config.ts). */
+  auth: AuthConfig;
+  /** Where lite sends the emails it renders (auth/email.ts around the mail catcher or the log). */
+  emailDriver: EmailDriver;
   log: Logger;
   /** The statement timeout for a request's role (role-settings.ts); none when absent. */
   statementTimeout?: (role: string) => string | null;
@@ -47,9 +51,10 @@ export async function createRestAuth(opts: RestAuthOptions) {
   });
   const app = new App({
     connection,
-    auth: { enabled: true, jwt_secret: opts.jwtSecret, site_url: opts.siteUrl, jwt_expiry: 3600 },
+    auth: liteAuthConfig(opts.auth, opts.jwtSecret),
     api: { max_rows: opts.maxRows },
     options: {
+      drivers: { email: opts.emailDriver },
       server: {
         disableStudio: true,
         admin: false,
@@ -72,6 +77,33 @@ export async function createRestAuth(opts: RestAuthOptions) {
   pipelineTransactionStart((text) => text.startsWith(CONTEXT_STATEMENT));
   await app.init();
   return app;
+}
+
+/**
+ * `[auth]` in lite's own config shape, which follows config.toml's. lite enforces the password policy
+ * on sign-up and password change, refuses to sign in an unconfirmed address (`email_not_confirmed`)
+ * and renders the emails; rate limits and the answers that would reveal an account are the gateway's
+ * (auth/index.ts), since lite has neither.
+ */
+function liteAuthConfig(a: AuthConfig, jwtSecret: string) {
+  return {
+    enabled: true,
+    jwt_secret: jwtSecret,
+    site_url: a.siteUrl,
+    additional_redirect_urls: a.additionalRedirectUrls,
+    jwt_expiry: a.jwtExpiry,
+    enable_signup: a.enableSignup,
+    minimum_password_length: a.minimumPasswordLength,
+    password_requirements: a.passwordRequirements,
+    email: {
+      enable_signup: a.email.enableSignup,
+      enable_confirmations: a.email.enableConfirmations,
+      double_confirm_changes: a.email.doubleConfirmChanges,
+      max_frequency: a.email.maxFrequency,
+      otp_length: a.email.otpLength,
+      otp_expiry: a.email.otpExpiry,
+    },
+  };
 }
 
 /**

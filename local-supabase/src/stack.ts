@@ -11,7 +11,10 @@ import { pgConnectionString, postgresJsTarget, startEmbeddedPostgres, type Datab
 import { createRestAuth, migrate, seedSql } from "./rest.ts";
 import { StatementTimeouts } from "./role-settings.ts";
 import { listenPgrst } from "./pgrst-notify.ts";
-import { readApiConfig } from "./supabase-config.ts";
+import { readApiConfig, readAuthConfig, readInbucketConfig } from "./supabase-config.ts";
+import { AuthEmailDriver, AuthLimits, createAuthGateway, FIVE_MINUTES, ONE_HOUR, type RateLimitSettings } from "./auth/index.ts";
+import { startMailCatcher } from "./mail/catcher.ts";
+import { catcherDriver, logDriver } from "./mail/driver.ts";
 import { changedMigrations, driftAdvice } from "./migration-drift.ts";
 import { denoBinary } from "./functions/runner.ts";
 import { FastRest } from "./rest-fast/index.ts";
@@ -29,6 +32,13 @@ export type StackOptions = {
   log?: Logger;
   /** The REST fast path (rest-fast/); on unless turned off. */
   restFastPath?: boolean;
+  /** The mail catcher's port; `[inbucket] port` (54324) by default, a free one (0) when the API port is. */
+  mailPort?: number;
+  /**
+   * Overrides of `[auth.rate_limit]` and of GoTrue's windows (5 minutes, 1 hour): the shared test
+   * stack sets generous limits, a test of the limits tight ones with a short window.
+   */
+  authRateLimits?: Partial<RateLimitSettings>;
 };
 
 export type StackInfo = {
@@ -40,6 +50,8 @@ export type StackInfo = {
   functionsUrl: string;
   realtimeUrl: string;
   llmUrl: string;
+  /** The mail catcher (web page, and Mailpit's API under /api/v1); absent with `[inbucket] enabled = false`. */
+  mailUrl?: string;
   dataDir: string;
 };
 
@@ -75,11 +87,19 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     const apiPortWanted = opts.apiPort ?? 54321;
     const timeouts = new StatementTimeouts(sql);
     const api = readApiConfig(root);
+    // Auth's emails go to the local mail catcher, and count against the email rate limit.
+    const authConfig = readAuthConfig(root);
+    const authLimits = new AuthLimits({ ...authConfig.rateLimit, windowMs: FIVE_MINUTES, longWindowMs: ONE_HOUR, ...opts.authRateLimits });
+    const inbucket = readInbucketConfig(root);
+    const mail = inbucket.enabled ? await startMailCatcher({ host, port: opts.mailPort ?? (opts.apiPort === 0 ? 0 : inbucket.port), log: log.child("mail") }) : null;
+    if (mail) cleanups.push(() => mail.close());
+    const emailDriver = new AuthEmailDriver(mail ? catcherDriver(mail.store) : logDriver(log.child("mail")), authConfig.siteUrl, authLimits);
     const app = await createRestAuth({
       databaseUrl: db.url,
       socket: postgresJsTarget(db),
       jwtSecret: keys.jwtSecret,
-      siteUrl: `http://${host}:5173`,
+      auth: authConfig,
+      emailDriver,
       log,
       statementTimeout: (role) => timeouts.for(role),
       maxRows: api.maxRows,
@@ -132,7 +152,8 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       LOCAL_SUPABASE_DATA_DIR: dataDir,
     };
 
-    const deps: GatewayDeps = { app, sql, keys, root, functionEnv, log, versions };
+    const auth = createAuthGateway({ app, sql, jwtSecret: keys.jwtSecret, config: authConfig, limits: authLimits });
+    const deps: GatewayDeps = { app, sql, keys, root, functionEnv, log, versions, auth };
     if (opts.restFastPath !== false) {
       const fast = new FastRest(pgConnectionString(db), log.child("rest-fast"), { timeouts, maxRows: api.maxRows });
       await fast.start();
@@ -156,6 +177,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     const gateway = createGateway(deps);
     const port = await gateway.listen(apiPortWanted, host);
     functionEnv.SUPABASE_URL = apiUrlFor(port);
+    emailDriver.apiUrl = apiUrlFor(port);
     cleanups.push(() => gateway.close());
 
     const apiUrl = apiUrlFor(port);
@@ -168,6 +190,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       functionsUrl: `${apiUrl}/functions/v1`,
       realtimeUrl: `${apiUrl.replace(/^http/, "ws")}/realtime/v1`,
       llmUrl: `${apiUrl}/llm`,
+      ...(mail ? { mailUrl: mail.url } : {}),
       dataDir,
     };
     fs.writeFileSync(path.join(dataDir, "local-supabase.json"), JSON.stringify(info, null, 2) + "\n", { mode: 0o600 });

@@ -1,6 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { parse } from "smol-toml";
+import { z } from "zod";
 
 /** supabase/config.toml as a table (empty when there is none), as the Supabase CLI reads it. */
 export function readConfigToml(root: string): Record<string, unknown> {
@@ -25,4 +26,110 @@ export function readApiConfig(root: string): { maxRows: number } {
     throw new Error(`supabase/config.toml: [api] max_rows must be a whole number of rows, not ${JSON.stringify(maxRows)}`);
   }
   return { maxRows };
+}
+
+/** GoTrue's `password_requirements` values, each a list of character sets a password needs one of. */
+export const PASSWORD_REQUIREMENTS = ["", "letters_digits", "lower_upper_letters_digits", "lower_upper_letters_digits_symbols"] as const;
+export type PasswordRequirements = (typeof PASSWORD_REQUIREMENTS)[number];
+
+/** `[auth.rate_limit]`: GoTrue's limits, named as in the Supabase CLI's config.toml. */
+export type AuthRateLimits = {
+  /** Emails sent per hour, for the whole project. */
+  emailSent: number;
+  /** Sign-ups, OTP and magic-link requests, recoveries, resends and user updates, per IP per 5 minutes (GoTrue's RATE_LIMIT_OTP). */
+  signInSignUps: number;
+  /** Token grants (password sign-ins and refreshes) per IP per 5 minutes (GoTrue's RATE_LIMIT_TOKEN_REFRESH). */
+  tokenRefresh: number;
+  /** OTP and link verifications (/verify) per IP per 5 minutes. */
+  tokenVerifications: number;
+  /** Anonymous sign-ins per IP per hour. */
+  anonymousUsers: number;
+};
+
+export type AuthConfig = {
+  siteUrl: string;
+  additionalRedirectUrls: string[];
+  jwtExpiry: number;
+  enableSignup: boolean;
+  minimumPasswordLength: number;
+  passwordRequirements: PasswordRequirements;
+  email: { enableSignup: boolean; enableConfirmations: boolean; doubleConfirmChanges: boolean; maxFrequency: string; otpLength: number; otpExpiry: number };
+  rateLimit: AuthRateLimits;
+};
+
+const count = z.number().int().min(0);
+// Defaults are the Supabase CLI's for a key left out, except where its comment says otherwise.
+const authSchema = z.object({
+  site_url: z.string().url().default("http://127.0.0.1:3000"),
+  additional_redirect_urls: z.array(z.string()).default([]),
+  jwt_expiry: z.number().int().positive().default(3600),
+  enable_signup: z.boolean().default(true),
+  // GoTrue refuses less than 6; Supabase recommends 8 or more.
+  minimum_password_length: z.number().int().min(6).default(6),
+  password_requirements: z.enum(PASSWORD_REQUIREMENTS).default(""),
+  email: z
+    .object({
+      enable_signup: z.boolean().default(true),
+      enable_confirmations: z.boolean().default(false),
+      double_confirm_changes: z.boolean().default(true),
+      max_frequency: z.string().default("1s"),
+      otp_length: z.number().int().min(6).max(10).default(6),
+      otp_expiry: z.number().int().positive().default(3600),
+    })
+    .prefault({}),
+  rate_limit: z
+    .object({
+      email_sent: count.default(2),
+      sign_in_sign_ups: count.default(30),
+      token_refresh: count.default(150),
+      token_verifications: count.default(30),
+      anonymous_users: count.default(30),
+    })
+    .prefault({}),
+});
+
+/**
+ * `[auth]` from supabase/config.toml: what `supabase start` hands GoTrue and hosted Supabase keeps in the
+ * dashboard. Unknown keys are left alone (the CLI's file has many the embedded default does not act on);
+ * a known key with a bad value stops the start with a sentence.
+ */
+export function readAuthConfig(root: string): AuthConfig {
+  const parsed = authSchema.safeParse((readConfigToml(root).auth as object | undefined) ?? {});
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `[auth] ${i.path.join(".")}: ${i.message}`);
+    throw new Error(`supabase/config.toml:\n  ${lines.join("\n  ")}`);
+  }
+  const a = parsed.data;
+  return {
+    siteUrl: a.site_url,
+    additionalRedirectUrls: a.additional_redirect_urls,
+    jwtExpiry: a.jwt_expiry,
+    enableSignup: a.enable_signup,
+    minimumPasswordLength: a.minimum_password_length,
+    passwordRequirements: a.password_requirements,
+    email: {
+      enableSignup: a.email.enable_signup,
+      enableConfirmations: a.email.enable_confirmations,
+      doubleConfirmChanges: a.email.double_confirm_changes,
+      maxFrequency: a.email.max_frequency,
+      otpLength: a.email.otp_length,
+      otpExpiry: a.email.otp_expiry,
+    },
+    rateLimit: {
+      emailSent: a.rate_limit.email_sent,
+      signInSignUps: a.rate_limit.sign_in_sign_ups,
+      tokenRefresh: a.rate_limit.token_refresh,
+      tokenVerifications: a.rate_limit.token_verifications,
+      anonymousUsers: a.rate_limit.anonymous_users,
+    },
+  };
+}
+
+/** `[inbucket]`: the local mail catcher (the CLI's Mailpit, on 54324). */
+export function readInbucketConfig(root: string): { enabled: boolean; port: number } {
+  const parsed = z
+    .object({ enabled: z.boolean().default(true), port: z.number().int().min(0).max(65535).default(54324) })
+    .safeParse((readConfigToml(root).inbucket as object | undefined) ?? {});
+  if (!parsed.success) throw new Error(`supabase/config.toml: [inbucket] ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
+  return parsed.data;
 }

@@ -2,6 +2,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { freePort, createLogger, startStack, type Stack } from "@review/local-supabase";
 import { startWorker, type WorkerHandle } from "@review/worker";
+import { GENEROUS_AUTH_LIMITS } from "../helpers/own-stack.ts";
 import { pathToFileURL } from "node:url";
 
 const root = path.resolve(import.meta.dirname, "..", "..");
@@ -28,6 +29,8 @@ export async function setup() {
     apiPort: 0,
     dbPort: await freePort(),
     log: createLogger("e2e-stack", "warn"),
+    // The scenarios sign many users in, all from 127.0.0.1; Auth's limits are tested on a stack of their own.
+    authRateLimits: GENEROUS_AUTH_LIMITS,
   });
   worker = await startWorker({
     env: {

@@ -4,14 +4,26 @@ import { createLogger, freePort, startStack, type Stack, type StackOptions } fro
 import { closeSql } from "./stack.ts";
 
 /**
+ * Auth rate limits no suite's own traffic meets (every test signs users in, all from 127.0.0.1). The
+ * limits themselves are tested on a stack of their own (tests/platform/auth-rate-limits.test.ts).
+ */
+export const GENEROUS_AUTH_LIMITS: NonNullable<StackOptions["authRateLimits"]> = {
+  emailSent: 100_000,
+  signInSignUps: 100_000,
+  tokenRefresh: 100_000,
+  tokenVerifications: 100_000,
+  anonymousUsers: 100_000,
+};
+
+/**
  * A stack of the suite's own, for suites that must not share the run's database: ones that run
  * workers (which claim every queued job they see) or that need a different function environment.
  */
-export async function startOwnStack(label: string, env: StackOptions["env"] = {}, options: Pick<StackOptions, "restFastPath"> = {}): Promise<Stack & { dispose(): Promise<void> }> {
+export async function startOwnStack(label: string, env: StackOptions["env"] = {}, options: Pick<StackOptions, "restFastPath" | "authRateLimits"> = {}): Promise<Stack & { dispose(): Promise<void> }> {
   const runs = path.resolve(import.meta.dirname, "..", "..", ".data", "test-runs");
   fs.mkdirSync(runs, { recursive: true });
   const dataDir = fs.mkdtempSync(path.join(runs, `${label}-`));
-  const stack = await startStack({ dataDir, apiPort: 0, dbPort: await freePort(), log: createLogger(label, "error"), env, ...options });
+  const stack = await startStack({ dataDir, apiPort: 0, dbPort: await freePort(), log: createLogger(label, "error"), env, ...options, authRateLimits: options.authRateLimits ?? GENEROUS_AUTH_LIMITS });
   return {
     ...stack,
     async dispose() {

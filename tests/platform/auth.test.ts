@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { StackInfo } from "@review/local-supabase";
 import { client, getStack, serviceClient, sql, waitFor } from "../helpers/stack.ts";
+import { followLink, verifyLink, waitForMail } from "../helpers/mail.ts";
 
 let stack: StackInfo;
 beforeAll(async () => {
@@ -9,12 +10,13 @@ beforeAll(async () => {
 });
 
 describe("auth through supabase-js", () => {
-  it("signs up, signs in, refreshes and signs out", async () => {
+  it("signs up, confirms by email, signs in, refreshes and signs out", async () => {
     const email = `signup-${randomUUID().slice(0, 8)}@test.example.com`;
     const c = client(stack);
     const up = await c.auth.signUp({ email, password: "correct-horse-1" });
     expect(up.error).toBeNull();
-    expect(up.data.session?.access_token).toBeTruthy();
+    expect(up.data.session).toBeNull();
+    expect((await followLink(verifyLink(await waitForMail(stack, email)))).fragment.get("access_token")).toBeTruthy();
 
     const bad = await client(stack).auth.signInWithPassword({ email, password: "wrong-password" });
     expect(bad.error?.status).toBe(400);
@@ -40,6 +42,8 @@ describe("auth through supabase-js", () => {
     const c = client(stack);
     const up = await c.auth.signUp({ email, password: "correct-horse-1", options: { data: { team: "support" } } });
     expect(up.error).toBeNull();
+    // The session from the confirmation link, then one from the password.
+    const confirmed = await followLink(verifyLink(await waitForMail(stack, email)));
     const claimsOf = (token: string) => JSON.parse(Buffer.from(token.split(".")[1]!, "base64url").toString()) as Record<string, unknown>;
     const expected = {
       sub: up.data.user!.id,
@@ -55,7 +59,7 @@ describe("auth through supabase-js", () => {
       is_anonymous: false,
       session_id: expect.any(String),
     };
-    expect(claimsOf(up.data.session!.access_token)).toMatchObject(expected);
+    expect(claimsOf(confirmed.fragment.get("access_token")!)).toMatchObject({ ...expected, amr: [{ method: "otp", timestamp: expect.any(Number) }] });
     const inn = await c.auth.signInWithPassword({ email, password: "correct-horse-1" });
     expect(claimsOf(inn.data.session!.access_token)).toMatchObject(expected);
     const refreshed = await c.auth.refreshSession({ refresh_token: inn.data.session!.refresh_token });

@@ -5,7 +5,7 @@ import { randomUUID } from "node:crypto";
 import { afterAll, describe, expect, it } from "vitest";
 import { freePort, createLogger, startStack, type Stack } from "@review/local-supabase";
 import { AlreadyRunningError } from "@review/local-supabase/lock";
-import { client } from "../helpers/stack.ts";
+import { client, serviceClient } from "../helpers/stack.ts";
 
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "restart-test-"));
 const quiet = createLogger("restart-test", "error");
@@ -23,9 +23,10 @@ describe("the embedded default across restarts", () => {
     expect(running.fresh).toBe(true);
     const first = running;
     const email = `restart-${randomUUID().slice(0, 8)}@test.example.com`;
+    const made = await serviceClient(first).auth.admin.createUser({ email, password: "restart-pass-1", email_confirm: true });
+    expect(made.error).toBeNull();
     const c = client(first);
-    const up = await c.auth.signUp({ email, password: "restart-pass-1" });
-    expect(up.error).toBeNull();
+    expect((await c.auth.signInWithPassword({ email, password: "restart-pass-1" })).error).toBeNull();
     const org = await c.from("organizations").insert({ name: "Survivor", slug: `surv-${randomUUID().slice(0, 8)}` }).select().single();
     expect(org.error).toBeNull();
 

@@ -1,15 +1,19 @@
 import { randomUUID } from "node:crypto";
 import type postgres from "postgres";
 import { z } from "zod";
-import { verifyJwt } from "./keys.ts";
+import { verifyJwt } from "../keys.ts";
+import { storedJson } from "./claims.ts";
+import { checkPassword, type PasswordPolicy } from "./password-policy.ts";
 
 /**
  * GoTrue's admin API (/auth/v1/admin/users), which @supabase/lite does not implement yet.
  * supabase-js's `auth.admin.*` calls land here. Only a service_role JWT may use it, as in GoTrue.
+ * A password set here meets the same policy as on sign-up (`[auth] minimum_password_length` and
+ * `password_requirements`), as GoTrue's admin endpoints check it.
  */
 const createUserBody = z.object({
   email: z.string().email(),
-  password: z.string().min(6).optional(),
+  password: z.string().max(72, "Password cannot be longer than 72 characters").optional(),
   email_confirm: z.boolean().optional(),
   user_metadata: z.record(z.string(), z.unknown()).optional(),
   app_metadata: z.record(z.string(), z.unknown()).optional(),
@@ -22,6 +26,7 @@ export type AdminResponse = { status: number; body: Json; headers?: Record<strin
 export async function handleAuthAdmin(
   sql: postgres.Sql,
   jwtSecret: string,
+  policy: PasswordPolicy,
   method: string,
   subpath: string,
   headers: Headers,
@@ -42,6 +47,8 @@ export async function handleAuthAdmin(
       const input = createUserBody.safeParse(parseJson(rawBody));
       if (!input.success) return validation(input.error);
       const { email, password, email_confirm, user_metadata, app_metadata } = input.data;
+      const weak = password === undefined ? null : checkPassword(password, policy);
+      if (weak) return weak;
       const exists = await sql`select 1 from auth.users where lower(email) = lower(${email})`;
       if (exists.length) {
         return { status: 422, body: { code: 422, error_code: "email_exists", msg: "A user with this email address has already been registered" } };
@@ -72,14 +79,19 @@ export async function handleAuthAdmin(
       const input = updateUserBody.safeParse(parseJson(rawBody));
       if (!input.success) return validation(input.error);
       const d = input.data;
+      const weak = d.password === undefined ? null : checkPassword(d.password, policy);
+      if (weak) return weak;
       const [row] = await sql`
         update auth.users set
           email = coalesce(${d.email?.toLowerCase() ?? null}, email),
           encrypted_password = case when ${d.password ?? null}::text is null then encrypted_password
             else extensions.crypt(${d.password ?? null}, extensions.gen_salt('bf', 10)) end,
           email_confirmed_at = case when ${d.email_confirm ?? null}::boolean then coalesce(email_confirmed_at, now()) else email_confirmed_at end,
-          raw_user_meta_data = raw_user_meta_data || ${sql.json((d.user_metadata ?? {}) as never)},
-          raw_app_meta_data = raw_app_meta_data || ${sql.json((d.app_metadata ?? {}) as never)},
+          -- lite stores the metadata of users it creates as a JSON string in the jsonb (claims.ts, storedJson).
+          raw_user_meta_data = case jsonb_typeof(raw_user_meta_data) when 'string' then (raw_user_meta_data #>> '{}')::jsonb
+            else coalesce(raw_user_meta_data, '{}') end || ${sql.json((d.user_metadata ?? {}) as never)},
+          raw_app_meta_data = case jsonb_typeof(raw_app_meta_data) when 'string' then (raw_app_meta_data #>> '{}')::jsonb
+            else coalesce(raw_app_meta_data, '{}') end || ${sql.json((d.app_metadata ?? {}) as never)},
           updated_at = now()
         where id = ${idMatch[1]!} returning *`;
       return row ? { status: 200, body: toUser(row) } : notFound();
@@ -103,8 +115,8 @@ function toUser(r: Record<string, unknown>): Json {
     email_confirmed_at: r.email_confirmed_at,
     confirmed_at: r.confirmed_at,
     last_sign_in_at: r.last_sign_in_at,
-    app_metadata: r.raw_app_meta_data ?? {},
-    user_metadata: r.raw_user_meta_data ?? {},
+    app_metadata: storedJson(r.raw_app_meta_data),
+    user_metadata: storedJson(r.raw_user_meta_data),
     identities: [],
     created_at: r.created_at,
     updated_at: r.updated_at,
