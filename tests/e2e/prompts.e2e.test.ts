@@ -13,13 +13,18 @@ describe("prompt studio", () => {
     const created = await callFunction<{ prompt: { id: string } }>(stack, "create-prompt", { orgId: org.id, slug: unique("support").replace(/\s+/g, "-").toLowerCase() }, org.users.curator.accessToken);
     expect(created.status).toBe(201);
     const promptId = created.body.prompt.id;
-    const vars = JSON.stringify([{ name: "query", type: "string" }]);
-    // v1 was live before; v2 is live now (written as the service would after promotions).
-    await sql(stack)`
+    const db = sql(stack);
+    const vars = db.json([{ name: "query", type: "string" }]);
+    // v1 was live before; v2 is live now (written as the promotions would, with their history).
+    await db`
       insert into public.prompt_versions (org_id, prompt_id, version, template, variables, model, status, promoted_at, author_id) values
-        (${org.id}, ${promptId}, 1, 'Answer {{query}}.', ${vars}::jsonb, 'test-model', 'retired', now() - interval '2 days', ${org.users.admin.id}),
-        (${org.id}, ${promptId}, 2, 'Answer {{query}} briefly.', ${vars}::jsonb, 'test-model', 'production', now() - interval '1 day', ${org.users.admin.id})`;
-    const [v2] = await sql(stack)`select id from public.prompt_versions where prompt_id = ${promptId} and version = 2`;
+        (${org.id}, ${promptId}, 1, 'Answer {{query}}.', ${vars}, 'test-model', 'retired', now() - interval '2 days', ${org.users.admin.id}),
+        (${org.id}, ${promptId}, 2, 'Answer {{query}} briefly.', ${vars}, 'test-model', 'production', now() - interval '1 day', ${org.users.admin.id})`;
+    const [v1] = await db`select id from public.prompt_versions where prompt_id = ${promptId} and version = 1`;
+    const [v2] = await db`select id from public.prompt_versions where prompt_id = ${promptId} and version = 2`;
+    await db`insert into public.prompt_promotions (org_id, prompt_id, version_id, previous_version_id, kind, reason, created_at) values
+      (${org.id}, ${promptId}, ${v1!.id}, null, 'initial', 'first', now() - interval '2 days'),
+      (${org.id}, ${promptId}, ${v2!.id}, ${v1!.id}, 'override', 'second', now() - interval '1 day')`;
     const cand = await callFunction<{ version: { id: string; version: number } }>(stack, "save-prompt-version", {
       promptId, template: "Answer {{query}} briefly.", variables: [{ name: "query", type: "string" }], model: "test-model", parentVersionId: v2!.id, status: "candidate",
     }, org.users.curator.accessToken);
