@@ -47,7 +47,7 @@ on conflict do nothing;
 insert into public.prompts (id, org_id, slug, description, created_by, created_at) values
   ('aaaaaaaa-0000-4000-8000-0000000000b1', 'aaaaaaaa-0000-4000-8000-000000000001', 'suggest-answer',
    'Rewrites a badly rated support answer into the answer a senior agent would give.', 'a0000000-0000-4000-8000-000000000001', now() - interval '44 days'),
-  ('aaaaaaaa-0000-4000-8000-0000000000b2', 'aaaaaaaa-0000-4000-8000-000000000001', 'judge',
+  ('aaaaaaaa-0000-4000-8000-0000000000b2', 'aaaaaaaa-0000-4000-8000-000000000001', 'judge-pairwise',
    'Pairwise judge for A/B evaluations: which of two answers better resolves the customer''s question.', 'a0000000-0000-4000-8000-000000000001', now() - interval '44 days'),
   ('bbbbbbbb-0000-4000-8000-0000000000b1', 'bbbbbbbb-0000-4000-8000-000000000001', 'suggest-answer',
    'Globex''s answer rewriter.', 'b0000000-0000-4000-8000-000000000001', now() - interval '40 days');
@@ -90,64 +90,14 @@ insert into public.prompt_promotions (org_id, prompt_id, version_id, previous_ve
   ('bbbbbbbb-0000-4000-8000-000000000001', 'bbbbbbbb-0000-4000-8000-0000000000b1', 'bbbbbbbb-0000-4000-8000-0000000000c1', null, 'initial',
    'First version', 'b0000000-0000-4000-8000-000000000001', now() - interval '40 days');
 
--- ---- jobs and models -----------------------------------------------------------------------------
-insert into public.jobs (id, org_id, kind, name, base_model, status, trained_on_tags, config, progress, result, created_by, created_at, started_at, finished_at, duration_ms) values
-  ('aaaaaaaa-0000-4000-8000-0000000000d1', 'aaaaaaaa-0000-4000-8000-000000000001', 'fine_tune', 'Support answers — October set', 'offline-strong-1',
-   'completed', '{billing,refunds,shipping,account,api}', '{"epochs": 3, "learning_rate": 0.0002, "holdout": 0.2}', 100,
-   '{"model_id": "aaaaaaaa-0000-4000-8000-0000000000e2", "examples": 64, "holdout": 16, "accuracy": 0.84, "baseline_accuracy": 0.71}',
-   'a0000000-0000-4000-8000-000000000001', now() - interval '13 days', now() - interval '13 days' + interval '4 seconds',
-   now() - interval '13 days' + interval '3 minutes 12 seconds', 188000),
-  ('aaaaaaaa-0000-4000-8000-0000000000d2', 'aaaaaaaa-0000-4000-8000-000000000001', 'ab_eval', 'suggest-answer v2 vs v3', 'offline-strong-1',
-   'completed', '{}', '{"prompt_a": "aaaaaaaa-0000-4000-8000-0000000000c2", "prompt_b": "aaaaaaaa-0000-4000-8000-0000000000c3", "items": 60, "judge": "aaaaaaaa-0000-4000-8000-0000000000c4"}', 100,
-   '{"n": 60, "wins_a": 17, "wins_b": 31, "ties": 12, "judge_score_b": 0.23, "ci95": [0.06, 0.40], "p_value": 0.012,
-     "a": {"f1": 0.61, "rougeL": 0.48, "latency_ms_p50": 212, "cost_usd": 0}, "b": {"f1": 0.66, "rougeL": 0.53, "latency_ms_p50": 198, "cost_usd": 0},
-     "decision": "b_better", "gate": "passed"}',
-   'a0000000-0000-4000-8000-000000000001', now() - interval '5 days', now() - interval '5 days' + interval '2 seconds',
-   now() - interval '5 days' + interval '1 minute 41 seconds', 99000),
-  ('bbbbbbbb-0000-4000-8000-0000000000d1', 'bbbbbbbb-0000-4000-8000-000000000001', 'fine_tune', 'Globex first fine-tune', 'offline-fast-1',
-   'failed', '{}', '{"epochs": 2}', 35, null,
-   'b0000000-0000-4000-8000-000000000001', now() - interval '9 days', now() - interval '9 days', now() - interval '9 days' + interval '40 seconds', 40000);
-update public.jobs set error = 'Not enough training examples: 3 found, 10 needed' where id = 'bbbbbbbb-0000-4000-8000-0000000000d1';
-
-insert into public.job_events (job_id, org_id, step, message, metrics, created_at)
-select 'aaaaaaaa-0000-4000-8000-0000000000d1'::uuid, 'aaaaaaaa-0000-4000-8000-000000000001'::uuid, e.step, e.message, e.metrics::jsonb,
-       now() - interval '13 days' + e.at
-from (values
-  ('queued', 'Waiting for a worker', '{}', interval '0 seconds'),
-  ('claimed', 'Claimed by worker-1', '{}', interval '4 seconds'),
-  ('snapshot', 'Dataset snapshot: 80 examples (64 train, 16 holdout)', '{"examples": 80, "train": 64, "holdout": 16}', interval '9 seconds'),
-  ('train', 'Epoch 1/3', '{"epoch": 1, "loss": 1.42, "progress": 30}', interval '58 seconds'),
-  ('train', 'Epoch 2/3', '{"epoch": 2, "loss": 0.97, "progress": 55}', interval '1 minute 47 seconds'),
-  ('train', 'Epoch 3/3', '{"epoch": 3, "loss": 0.81, "progress": 80}', interval '2 minutes 36 seconds'),
-  ('evaluate', 'Holdout accuracy 0.84 (base model 0.71)', '{"accuracy": 0.84, "baseline_accuracy": 0.71, "progress": 95}', interval '3 minutes 5 seconds'),
-  ('completed', 'Model acme-support-ft-1 registered', '{"progress": 100}', interval '3 minutes 12 seconds')
-) as e(step, message, metrics, at)
-union all
-select 'aaaaaaaa-0000-4000-8000-0000000000d2', 'aaaaaaaa-0000-4000-8000-000000000001', e.step, e.message, e.metrics::jsonb,
-       now() - interval '5 days' + e.at
-from (values
-  ('queued', 'Waiting for a worker', '{}', interval '0 seconds'),
-  ('claimed', 'Claimed by worker-2', '{}', interval '2 seconds'),
-  ('generate', 'Generated 60 answer pairs', '{"items": 60, "progress": 50}', interval '52 seconds'),
-  ('judge', 'Judged 60 pairs in both orders', '{"items": 60, "progress": 90}', interval '1 minute 35 seconds'),
-  ('completed', 'B wins 31–17 (12 ties), p = 0.012: candidate v3 passes the gate', '{"progress": 100, "p_value": 0.012}', interval '1 minute 41 seconds')
-) as e(step, message, metrics, at)
-union all
-select 'bbbbbbbb-0000-4000-8000-0000000000d1', 'bbbbbbbb-0000-4000-8000-000000000001', e.step, e.message, '{}'::jsonb,
-       now() - interval '9 days' + e.at
-from (values
-  ('queued', 'Waiting for a worker', interval '0 seconds'),
-  ('snapshot', 'Dataset snapshot: 3 examples', interval '12 seconds'),
-  ('failed', 'Not enough training examples: 3 found, 10 needed', interval '40 seconds')
-) as e(step, message, at);
-
-insert into public.models (id, org_id, job_id, name, provider, base_model, accuracy, cost_per_1k_tokens, latency_ms, is_live, dataset_snapshot, created_at) values
-  ('aaaaaaaa-0000-4000-8000-0000000000e1', 'aaaaaaaa-0000-4000-8000-000000000001', null, 'offline-strong-1', 'offline', 'offline-strong-1',
-   0.71, 0, 240, false, '{}', now() - interval '44 days'),
-  ('aaaaaaaa-0000-4000-8000-0000000000e2', 'aaaaaaaa-0000-4000-8000-000000000001', 'aaaaaaaa-0000-4000-8000-0000000000d1', 'acme-support-ft-1', 'offline', 'offline-strong-1',
-   0.84, 0, 190, true, '{"examples": 80, "tags": ["billing", "refunds", "shipping", "account", "api"], "snapshot_at": "13 days ago"}', now() - interval '13 days'),
-  ('bbbbbbbb-0000-4000-8000-0000000000e1', 'bbbbbbbb-0000-4000-8000-000000000001', null, 'offline-fast-1', 'offline', 'offline-fast-1',
-   0.64, 0, 120, true, '{}', now() - interval '40 days');
+-- ---- models and jobs ------------------------------------------------------------------------------
+-- The base models each organization serves. Their measurements, and any fine-tuned model, come from
+-- real runs of the worker: the fine-tune queued below runs on the first `npm start` (a minute or so on
+-- the offline trainer), and its numbers are the trainer's own.
+insert into public.models (id, org_id, name, provider, base_model, served_model, created_at) values
+  ('aaaaaaaa-0000-4000-8000-0000000000e1', 'aaaaaaaa-0000-4000-8000-000000000001', 'offline-strong-1', 'offline', 'offline-strong-1', 'offline-strong-1', now() - interval '44 days'),
+  ('aaaaaaaa-0000-4000-8000-0000000000e3', 'aaaaaaaa-0000-4000-8000-000000000001', 'offline-fast-1', 'offline', 'offline-fast-1', 'offline-fast-1', now() - interval '44 days'),
+  ('bbbbbbbb-0000-4000-8000-0000000000e1', 'bbbbbbbb-0000-4000-8000-000000000001', 'offline-fast-1', 'offline', 'offline-fast-1', 'offline-fast-1', now() - interval '40 days');
 
 -- ---- feedback ------------------------------------------------------------------------------------
 -- Realistic support-bot conversations: (topic, question, a good answer, a bad answer).
@@ -278,7 +228,6 @@ select
   (array['app', 'app', 'app', 'widget', 'email'])[1 + f.h2 % 5],
   'conv_' || lpad(f.n::text, 6, '0'),
   case when f.org_id <> 'aaaaaaaa-0000-4000-8000-000000000001' then 'offline-fast-1'
-       when f.created_at > now() - interval '12 days' then 'offline-ft:aaaaaaaa-0000-4000-8000-0000000000e2'
        else 'offline-strong-1' end,
   case when f.org_id = 'aaaaaaaa-0000-4000-8000-000000000001' then 'aaaaaaaa-0000-4000-8000-0000000000c2'::uuid
        else 'bbbbbbbb-0000-4000-8000-0000000000c1'::uuid end,
@@ -363,17 +312,8 @@ select c.org_id, c.approved_by, 'case.' || c.status::text, 'improvement_case', c
        jsonb_build_object('feedback_id', c.feedback_id, 'reason', c.reject_reason), c.decided_at
 from public.improvement_cases c where c.status <> 'pending'
 union all
-select 'aaaaaaaa-0000-4000-8000-000000000001'::uuid, 'a0000000-0000-4000-8000-000000000001'::uuid, 'prompt.promoted', 'prompt_version',
-       'aaaaaaaa-0000-4000-8000-0000000000c2', '{"prompt_id": "aaaaaaaa-0000-4000-8000-0000000000b1", "version": 2, "from": "candidate"}', now() - interval '28 days'
-union all
-select 'aaaaaaaa-0000-4000-8000-000000000001', 'a0000000-0000-4000-8000-000000000001', 'job.started', 'job',
-       'aaaaaaaa-0000-4000-8000-0000000000d1', '{"kind": "fine_tune"}', now() - interval '13 days'
-union all
-select 'aaaaaaaa-0000-4000-8000-000000000001', 'a0000000-0000-4000-8000-000000000001', 'model.live', 'model',
-       'aaaaaaaa-0000-4000-8000-0000000000e2', '{}', now() - interval '12 days'
-union all
-select 'aaaaaaaa-0000-4000-8000-000000000001', 'a0000000-0000-4000-8000-000000000001', 'job.started', 'job',
-       'aaaaaaaa-0000-4000-8000-0000000000d2', '{"kind": "ab_eval"}', now() - interval '5 days';
+select 'aaaaaaaa-0000-4000-8000-000000000001'::uuid, 'a0000000-0000-4000-8000-000000000001'::uuid, 'prompt.promotion', 'prompt_version',
+       'aaaaaaaa-0000-4000-8000-0000000000c2', '{"prompt_id": "aaaaaaaa-0000-4000-8000-0000000000b1", "version": 2, "kind": "override", "previous_version": 1}', now() - interval '28 days';
 
 -- ---- LLM calls: a few thousand over 30 days (tokens, cost, latency, some errors) -----------------
 -- Per row: which function made the call decides the model mix, prompt version and token sizes;
@@ -405,7 +345,6 @@ from (
       select s.*,
              case s.fn
                when 'create-improvement-case' then case when s.h1 % 10 < 2 then 'claude-sonnet-4-5'
-                                                        when s.created_at > now() - interval '12 days' and s.org_id = 'aaaaaaaa-0000-4000-8000-000000000001' then 'offline-ft:aaaaaaaa-0000-4000-8000-0000000000e2'
                                                         else 'offline-strong-1' end
                when 'regenerate-suggestion' then case when s.h1 % 10 < 3 then 'claude-sonnet-4-5' else 'offline-strong-1' end
                when 'ab-eval:judge' then case when s.h1 % 10 < 4 then 'claude-haiku-4-5' else 'offline-fast-1' end
@@ -440,3 +379,13 @@ from (
     ) p
   ) q
 ) r;
+
+-- ---- what is live, and the first real run --------------------------------------------------------
+-- models.is_live is derived from the production prompt versions (as every promotion keeps it).
+select private.sync_live_models(o.id) from public.organizations o;
+
+-- A fine-tune of Acme's approved answers, queued: the worker `npm start` runs trains it, evaluates the
+-- tuned model against the base on the held-out split, and registers it, with every number its own.
+select private.enqueue_job('aaaaaaaa-0000-4000-8000-000000000001', 'fine_tune', 'Support answers — first fine-tune',
+  '{"trainer": "local", "baseModel": "offline-strong-1", "validationFraction": 0.25, "minSamples": 10}'::jsonb,
+  'a0000000-0000-4000-8000-000000000001', 'offline-strong-1', '{}', 'seed:first-fine-tune');

@@ -4,7 +4,9 @@
  */
 import type { PostgrestError, SupabaseClient } from "@supabase/supabase-js";
 import { z } from "zod";
-import { estimateTokens, LlmError, parseJsonOutput, type LlmResult, type PromptParts } from "../../shared/src/llm/index.ts";
+import { estimateTokens, LlmError, parseJsonOutput, type LlmResult, type OfflineTask, type PromptParts } from "../../shared/src/llm/index.ts";
+import { renderPrompt, resolveLivePrompt } from "../../shared/src/prompts/live.ts";
+import { promptSource } from "./suggest.ts";
 import { requireCapability, type Caller } from "./auth.ts";
 import { AppError, notFound } from "./http.ts";
 import type { Llm } from "./llm.ts";
@@ -147,6 +149,31 @@ export function rpcFailure(error: PostgrestError, fallbackCode: string): AppErro
   if (error.code === "42501") return new AppError(403, "forbidden", error.message);
   if (error.code === "23505") return new AppError(409, "conflict", error.message);
   return new AppError(500, fallbackCode, error.message);
+}
+
+
+
+/**
+ * The optimizer's step as production serves it: the organization's production version of the task
+ * (its model and, when it has one, its templates rendered with the step's values), else the built-in
+ * prompt and the route's model. The same resolver every other call site uses.
+ */
+export async function livePromptFor(
+  ai: Llm,
+  caller: Caller,
+  orgId: string,
+  task: OfflineTask,
+  builtIn: PromptParts,
+  values: Record<string, unknown>,
+): Promise<{ parts: PromptParts; model: string; promptVersionId: string | null }> {
+  const live = await resolveLivePrompt(promptSource(caller.client), orgId, task, ai.route);
+  if (!live.versionId || !live.parts) return { parts: builtIn, model: live.model, promptVersionId: live.versionId };
+  const { system, user } = renderPrompt(live.parts, values);
+  return {
+    parts: { ...builtIn, system: system || builtIn.system, messages: [{ role: "user", content: user }], maxTokens: Number(live.params.max_tokens ?? builtIn.maxTokens) || builtIn.maxTokens },
+    model: live.model,
+    promptVersionId: live.versionId,
+  };
 }
 
 export type { SupabaseClient };

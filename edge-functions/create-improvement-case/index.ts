@@ -2,7 +2,7 @@ import { z } from "zod";
 import { getCaller, requireCapability, serviceClient } from "../_shared/auth.ts";
 import { AppError, fromDb, handler, json, notFound, parseBody } from "../_shared/http.ts";
 import { enforceLlmRateLimit, llm } from "../_shared/llm.ts";
-import { buildSuggestRequest, loadSuggestPrompt, safetyFlags } from "../_shared/suggest.ts";
+import { buildSuggestRequest, liveSuggestPrompt, safetyFlags } from "../_shared/suggest.ts";
 import { LlmError } from "../../shared/src/llm/index.ts";
 
 const Input = z.object({ feedbackId: z.string().uuid() });
@@ -30,8 +30,9 @@ Deno.serve(handler(async (req) => {
 
   // The service client only writes the call's ai_requests row; the case is opened as the caller.
   const ai = llm(serviceClient());
-  const version = await loadSuggestPrompt(caller.client, fb.org_id);
-  const request = buildSuggestRequest(ai, version, { orgId: fb.org_id, userId: caller.userId, query: fb.query, badAnswer: fb.response, comment: fb.comment }, "create-improvement-case");
+  // What production serves for suggest-answer now (the promoted version and the model it pins).
+  const live = await liveSuggestPrompt(ai, caller.client, fb.org_id);
+  const request = buildSuggestRequest(live, { orgId: fb.org_id, userId: caller.userId, query: fb.query, badAnswer: fb.response, comment: fb.comment }, "create-improvement-case");
   let suggestion: string;
   let servedModel: string;
   try {

@@ -1,9 +1,9 @@
 import { z } from "zod";
-import { buildFinalPromptPrompt, modelFor } from "../../shared/src/llm/index.ts";
+import { buildFinalPromptPrompt } from "../../shared/src/llm/index.ts";
 import { getCaller, serviceClient } from "../_shared/auth.ts";
 import { AppError, conflict, handler, json, parseBody } from "../_shared/http.ts";
 import { enforceLlmRateLimit, llm } from "../_shared/llm.ts";
-import { llmFailure, loadOwnSession, rpcFailure, sessionTrace } from "../_shared/prompt-studio.ts";
+import { livePromptFor, llmFailure, loadOwnSession, rpcFailure, sessionTrace } from "../_shared/prompt-studio.ts";
 
 const Input = z.object({ sessionId: z.string().uuid() });
 
@@ -18,16 +18,19 @@ Deno.serve(handler(async (req) => {
 
   await enforceLlmRateLimit(caller.client, session.org_id, "llm");
   const ai = llm(serviceClient());
-  const parts = buildFinalPromptPrompt({ prompt: session.initial_prompt, selections: session.selections, memory: session.working_memory });
+  const builtIn = buildFinalPromptPrompt({ prompt: session.initial_prompt, selections: session.selections, memory: session.working_memory });
   let finalPrompt: string;
   let served: string;
   try {
+    const { parts, model, promptVersionId } = await livePromptFor(ai, caller, session.org_id, "final-prompt", builtIn, {
+      prompt: session.initial_prompt, selections: JSON.stringify(session.selections), memory: JSON.stringify(session.working_memory),
+    });
     const result = await ai.client.complete({
-      model: modelFor(ai.route, "final-prompt"),
+      model,
       system: parts.system,
       messages: parts.messages,
       maxTokens: parts.maxTokens,
-      context: sessionTrace("generate-final-prompt", session, caller.userId, session.rounds),
+      context: { ...sessionTrace("generate-final-prompt", session, caller.userId, session.rounds), promptVersionId },
     });
     finalPrompt = result.text.trim();
     served = result.servedModel;

@@ -3,7 +3,7 @@ import { getCaller, requireCapability, serviceClient } from "../_shared/auth.ts"
 import { corsHeaders } from "../_shared/cors.ts";
 import { AppError, handler, notFound, parseBody } from "../_shared/http.ts";
 import { enforceLlmRateLimit, llm } from "../_shared/llm.ts";
-import { buildSuggestRequest, loadSuggestPrompt, safetyFlags } from "../_shared/suggest.ts";
+import { buildSuggestRequest, liveSuggestPrompt, safetyFlags } from "../_shared/suggest.ts";
 
 const Input = z.object({ caseId: z.string().uuid(), instructions: z.string().trim().max(2000).optional() });
 
@@ -21,11 +21,11 @@ Deno.serve(handler(async (req) => {
   await enforceLlmRateLimit(caller.client, c.org_id, "llm");
 
   const ai = llm(serviceClient());
-  const version = await loadSuggestPrompt(caller.client, c.org_id);
+  const live = await liveSuggestPrompt(ai, caller.client, c.org_id);
   const fb = await caller.client.from("feedback").select("comment").eq("id", c.feedback_id).maybeSingle();
   if (fb.error) throw new AppError(500, "feedback_lookup_failed", fb.error.message);
   const comment = (fb.data?.comment as string | null | undefined) ?? null;
-  const request = buildSuggestRequest(ai, version, { orgId: c.org_id, userId: caller.userId, query: c.query, badAnswer: c.bad_response, comment, instructions }, "regenerate-suggestion");
+  const request = buildSuggestRequest(live, { orgId: c.org_id, userId: caller.userId, query: c.query, badAnswer: c.bad_response, comment, instructions }, "regenerate-suggestion");
   const stream = await ai.client.stream({ ...request, signal: req.signal });
 
   const encoder = new TextEncoder();

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { checkVariables, type VariableProblem } from "../../shared/src/prompts/template.ts";
+import { checkTaskVariables } from "../../shared/src/prompts/live.ts";
 import { getCaller, requireCapability } from "../_shared/auth.ts";
 import { AppError, badRequest, handler, json, notFound, parseBody } from "../_shared/http.ts";
 import { loadOwnSession, rpcFailure } from "../_shared/prompt-studio.ts";
@@ -53,6 +54,10 @@ Deno.serve(handler(async (req) => {
     const summary = problems.map((p) => `"${p.variable}" is ${problemText[p.problem]}`).join("; ");
     throw badRequest(`The variables do not match the template: ${summary}`, { ...fields, variables: problems.map((p) => `${p.variable}: ${problemText[p.problem]}`) });
   }
+  // A prompt named after a task is rendered with that task's values: a variable it never supplies
+  // would fail every call once the version is live, so it fails here instead.
+  const unsupplied = checkTaskVariables(prompt.slug, input.variables, input.template, input.systemTemplate).filter((p) => p.includes("is not a value"));
+  if (unsupplied.length) throw badRequest(`The variables do not match the task: ${unsupplied.join("; ")}`, { variables: unsupplied });
 
   if (input.sessionId) {
     const session = await loadOwnSession(caller, input.sessionId);

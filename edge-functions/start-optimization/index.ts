@@ -1,9 +1,9 @@
 import { z } from "zod";
-import { buildClarifyQuestionsPrompt, ClarifyQuestionsOutput, modelFor } from "../../shared/src/llm/index.ts";
+import { buildClarifyQuestionsPrompt, ClarifyQuestionsOutput } from "../../shared/src/llm/index.ts";
 import { getCaller, requireCapability, serviceClient } from "../_shared/auth.ts";
 import { AppError, badRequest, handler, json, parseBody } from "../_shared/http.ts";
 import { enforceLlmRateLimit, llm } from "../_shared/llm.ts";
-import { completeJson, llmFailure, MAX_QUESTIONS, MAX_ROUNDS, PromptText, rpcFailure, Selections, sessionTrace } from "../_shared/prompt-studio.ts";
+import { completeJson, livePromptFor, llmFailure, MAX_QUESTIONS, MAX_ROUNDS, PromptText, rpcFailure, Selections, sessionTrace } from "../_shared/prompt-studio.ts";
 
 const Input = z.object({
   orgId: z.string().uuid(),
@@ -30,12 +30,14 @@ Deno.serve(handler(async (req) => {
   const ai = llm(serviceClient());
   // The id exists before the call so the call's trace already carries it.
   const session = { id: crypto.randomUUID(), org_id: input.orgId };
-  const model = modelFor(ai.route, "clarify-questions");
   let questions: string[];
   let served: string;
   try {
-    const parts = buildClarifyQuestionsPrompt({ prompt: input.initialPrompt, selections: input.selections, maxQuestions: MAX_QUESTIONS });
-    const { value, result } = await completeJson(ai, parts, model, ClarifyQuestionsOutput, sessionTrace("start-optimization", session, caller.userId, 0));
+    const builtIn = buildClarifyQuestionsPrompt({ prompt: input.initialPrompt, selections: input.selections, maxQuestions: MAX_QUESTIONS });
+    const { parts, model, promptVersionId } = await livePromptFor(ai, caller, input.orgId, "clarify-questions", builtIn, {
+      prompt: input.initialPrompt, selections: JSON.stringify(input.selections), max_questions: MAX_QUESTIONS,
+    });
+    const { value, result } = await completeJson(ai, parts, model, ClarifyQuestionsOutput, { ...sessionTrace("start-optimization", session, caller.userId, 0), promptVersionId });
     questions = [...new Set(value.questions.map((q) => q.trim()).filter(Boolean))].slice(0, MAX_QUESTIONS);
     served = result.servedModel;
   } catch (err) {

@@ -1,9 +1,9 @@
 import { z } from "zod";
-import { buildUpdateMemoryPrompt, estimateTokens, modelFor, UpdateMemoryOutput } from "../../shared/src/llm/index.ts";
+import { buildUpdateMemoryPrompt, estimateTokens, UpdateMemoryOutput } from "../../shared/src/llm/index.ts";
 import { getCaller, serviceClient } from "../_shared/auth.ts";
 import { badRequest, conflict, handler, json, parseBody } from "../_shared/http.ts";
 import { enforceLlmRateLimit, llm } from "../_shared/llm.ts";
-import { completeJson, LIMITS, llmFailure, loadOwnSession, MAX_QUESTIONS, MAX_ROUNDS, openQuestions, rpcFailure, sessionTrace } from "../_shared/prompt-studio.ts";
+import { completeJson, livePromptFor, LIMITS, llmFailure, loadOwnSession, MAX_QUESTIONS, MAX_ROUNDS, openQuestions, rpcFailure, sessionTrace } from "../_shared/prompt-studio.ts";
 
 const Input = z.object({
   sessionId: z.string().uuid(),
@@ -38,11 +38,10 @@ Deno.serve(handler(async (req) => {
   await enforceLlmRateLimit(caller.client, session.org_id, "llm");
   const ai = llm(serviceClient());
   const round = session.rounds + 1;
-  const model = modelFor(ai.route, "update-memory");
   let update: UpdateMemoryOutput;
   let served: string;
   try {
-    const parts = buildUpdateMemoryPrompt({
+    const builtIn = buildUpdateMemoryPrompt({
       prompt: session.initial_prompt,
       selections: session.selections,
       memory: session.working_memory,
@@ -51,7 +50,11 @@ Deno.serve(handler(async (req) => {
       maxRounds: MAX_ROUNDS,
       maxQuestions: MAX_QUESTIONS,
     });
-    const { value, result } = await completeJson(ai, parts, model, UpdateMemoryOutput, sessionTrace("submit-answer", session, caller.userId, round));
+    const { parts, model, promptVersionId } = await livePromptFor(ai, caller, session.org_id, "update-memory", builtIn, {
+      prompt: session.initial_prompt, selections: JSON.stringify(session.selections), memory: JSON.stringify(session.working_memory),
+      answers: JSON.stringify(answers), round, max_rounds: MAX_ROUNDS, max_questions: MAX_QUESTIONS,
+    });
+    const { value, result } = await completeJson(ai, parts, model, UpdateMemoryOutput, { ...sessionTrace("submit-answer", session, caller.userId, round), promptVersionId });
     update = value;
     served = result.servedModel;
   } catch (err) {

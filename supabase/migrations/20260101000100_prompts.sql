@@ -257,9 +257,62 @@ begin
    where id = v.id returning * into v;
   insert into public.prompt_promotions (org_id, prompt_id, version_id, previous_version_id, kind, evidence_job_id, reason, actor_id)
   values (v.org_id, v.prompt_id, v.id, cur.id, p_kind, p_evidence_job_id, p_reason, coalesce((select auth.uid()), p_actor));
+  perform private.sync_live_models(v.org_id);
   perform private.audit(v.org_id, case p_kind when 'rollback' then 'prompt.rollback' else 'prompt.promotion' end, 'prompt_version', v.id::text,
     jsonb_build_object('prompt_id', v.prompt_id, 'version', v.version, 'kind', p_kind, 'previous_version_id', cur.id,
                        'previous_version', cur.version, 'job_id', p_evidence_job_id, 'reason', p_reason), p_actor);
+  return v;
+end $$;
+
+-- What "live" means for a model: some production prompt version of its organization serves it. Kept on
+-- models.is_live (read by the boards and the models list) by the promotion functions, the one place that
+-- changes what is served.
+-- (plpgsql, not sql: `models` is created by a later migration, and only plpgsql bodies wait until run.)
+create or replace function private.sync_live_models(p_org uuid) returns void
+language plpgsql volatile security definer set search_path = '' as $$
+begin
+  update public.models m set is_live = live.serving
+  from (
+    select mo.id, exists (
+      select 1 from public.prompt_versions v where v.org_id = mo.org_id and v.status = 'production' and v.model = mo.served_model
+    ) as serving
+    from public.models mo where mo.org_id = p_org
+  ) live
+  where m.id = live.id and m.is_live is distinct from live.serving;
+end $$;
+
+-- A candidate that serves the live prompt with another model: the production version of the prompt,
+-- copied, with `p_model_id`'s reference pinned. It reaches users like any candidate: through the gate.
+create or replace function public.propose_model_version(p_prompt_id uuid, p_model_id uuid)
+returns public.prompt_versions
+language plpgsql volatile security definer set search_path = '' as $$
+declare
+  p public.prompts;
+  m record;
+  cur public.prompt_versions;
+  v public.prompt_versions;
+begin
+  select * into p from public.prompts where id = p_prompt_id;
+  if not found then
+    perform private.raise_http(404, 'not_found', 'The prompt was not found');
+  end if;
+  perform private.require_capability(p.org_id, 'prompt:edit', 'The prompt');
+  select id, served_model, name into m from public.models where id = p_model_id and org_id = p.org_id;
+  if m.id is null then
+    perform private.raise_http(404, 'not_found', 'The model was not found');
+  end if;
+  perform 1 from public.prompts where id = p_prompt_id for update;
+  select * into cur from public.prompt_versions where prompt_id = p_prompt_id and status = 'production';
+  if cur.id is null then
+    perform private.raise_http(409, 'no_production_version', 'This prompt has no production version to run on another model yet');
+  end if;
+  if cur.model = m.served_model then
+    perform private.raise_http(409, 'already_served', format('Production already serves %s', m.name));
+  end if;
+  insert into public.prompt_versions (org_id, prompt_id, version, system_template, template, variables, model, params, status, parent_version_id, author_id)
+  values (p.org_id, p.id, (select coalesce(max(pv.version), 0) + 1 from public.prompt_versions pv where pv.prompt_id = p.id),
+          cur.system_template, cur.template, cur.variables, m.served_model, cur.params, 'candidate', cur.id, (select auth.uid()))
+  returning * into v;
   return v;
 end $$;
 
@@ -346,6 +399,7 @@ begin
 end $$;
 
 grant execute on function private.mark_candidate(uuid, boolean) to authenticated;
+grant execute on function public.propose_model_version(uuid, uuid) to authenticated, service_role;
 grant execute on function public.create_prompt_version(uuid, text, text, jsonb, text, jsonb, uuid, public.prompt_status),
   public.set_prompt_version_candidate(uuid, boolean), public.override_prompt_version(uuid, text),
   public.rollback_prompt(uuid, uuid, text) to authenticated, service_role;

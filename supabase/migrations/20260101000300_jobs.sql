@@ -44,6 +44,10 @@ create table public.job_events (
 );
 create index job_events_job_idx on public.job_events (job_id, id);
 
+-- A model the organization can serve: a base model it registered, or one a fine-tune produced.
+-- `served_model` is the reference call sites send (`offline-ft:<id>`, `openai:ft:…`, `claude-…`): a
+-- prompt version pins it. `is_live` is derived, never set by hand: whether a production prompt version
+-- serves this model (the promotion functions keep it current).
 create table public.models (
   id uuid primary key default gen_random_uuid(),
   org_id uuid not null references public.organizations (id) on delete cascade,
@@ -51,6 +55,7 @@ create table public.models (
   name text not null,
   provider text not null default 'offline',
   base_model text not null,
+  served_model text check (char_length(served_model) between 1 and 200),
   accuracy real check (accuracy between 0 and 1),
   cost_per_1k_tokens numeric(12, 6),
   latency_ms integer,
@@ -63,7 +68,8 @@ create table public.models (
   foreign key (org_id, job_id) references public.jobs (org_id, id) on delete set null (job_id)
 );
 create index models_org_idx on public.models (org_id, created_at desc);
-create unique index models_one_live_per_org on public.models (org_id) where is_live;
+create unique index models_served_model_per_org on public.models (org_id, served_model);
+alter table public.models alter column served_model set not null;
 
 create table public.job_queue (
   id bigint generated always as identity primary key,
@@ -387,7 +393,6 @@ create unique index retrain_proposals_one_open on public.retrain_proposals (org_
 
 -- ---- grants -------------------------------------------------------------------------------------------
 grant select on public.jobs, public.job_events, public.models, public.eval_results, public.drift_alerts, public.retrain_proposals to authenticated;
-grant update (is_live) on public.models to authenticated;
 grant update (status) on public.drift_alerts, public.retrain_proposals to authenticated;
 
 -- ---- triggers -----------------------------------------------------------------------------------------
@@ -400,6 +405,18 @@ begin
 end $$;
 create trigger retrain_proposals_decided before update on public.retrain_proposals
   for each row execute function private.touch_decided_at();
+
+-- A fine-tuned offline model is served as offline-ft:<its id>; a base model under its own name.
+create or replace function private.default_served_model() returns trigger
+language plpgsql set search_path = '' as $$
+begin
+  if new.served_model is null then
+    new.served_model := case when new.job_id is not null and new.provider = 'offline' then 'offline-ft:' || new.id::text else new.name end;
+  end if;
+  return new;
+end $$;
+create trigger models_served_model before insert on public.models
+  for each row execute function private.default_served_model();
 
 create or replace function private.audit_model_live() returns trigger
 language plpgsql security definer set search_path = '' as $$
@@ -427,9 +444,6 @@ create policy "Members can read job events" on public.job_events
   for select to authenticated using (org_id in (select private.my_org_ids()));
 create policy "Members can read models" on public.models
   for select to authenticated using (org_id in (select private.my_org_ids()));
-create policy "Admins can switch which model is live" on public.models
-  for update to authenticated using (org_id in (select private.orgs_where('model:manage')))
-  with check (org_id in (select private.orgs_where('model:manage')));
 create policy "Members can drill into their organization's evaluation results" on public.eval_results
   for select to authenticated using (org_id in (select private.my_org_ids()));
 create policy "Members can read drift alerts" on public.drift_alerts

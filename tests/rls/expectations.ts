@@ -33,7 +33,8 @@ export const EXPECTATIONS: Record<string, Record<Op, Actor[]> & { knownGap?: Kno
   comments: { select: ALL_MEMBERS, insert: holders("comment:write"), update: ["reviewer"], delete: ["admin", "reviewer"] },
   jobs: { select: ALL_MEMBERS, insert: NOBODY, update: NOBODY, delete: NOBODY },
   job_events: { select: ALL_MEMBERS, insert: NOBODY, update: NOBODY, delete: NOBODY },
-  models: { select: ALL_MEMBERS, insert: NOBODY, update: holders("model:manage"), delete: NOBODY },
+  // What is live is derived from the production prompt versions; nobody switches it by hand.
+  models: { select: ALL_MEMBERS, insert: NOBODY, update: NOBODY, delete: NOBODY },
   prompts: { select: ALL_MEMBERS, insert: holders("prompt:edit"), update: holders("prompt:edit"), delete: holders("prompt:delete") },
   prompt_versions: { select: ALL_MEMBERS, insert: holders("prompt:edit"), update: holders("prompt:edit"), delete: holders("prompt:delete") },
   // Written only by promotion and rollback (the database functions), never directly.
@@ -101,7 +102,7 @@ async function job(w: World) {
   return w.row("jobs", { org_id: w.orgA, kind: "fine_tune", name: "job", status: "completed" });
 }
 async function model(w: World) {
-  return w.row("models", { org_id: w.orgA, name: "m", base_model: "offline-strong-1", is_live: false });
+  return w.row("models", { org_id: w.orgA, name: `m-${u()}`, base_model: "offline-strong-1", is_live: false });
 }
 async function session(w: World) {
   return w.row("opt_sessions", { org_id: w.orgA, user_id: w.people.curator.id, initial_prompt: "Write a refund reply" });

@@ -34,18 +34,31 @@ export const FineTuneConfig = z.object({
 });
 export type FineTuneConfig = z.infer<typeof FineTuneConfig>;
 
-/** One side of an A/B test: a prompt version, a model, or a prompt version run on another model. */
+/**
+ * One side of an A/B test: a prompt version, a model, a prompt version run on another model, or `live`:
+ * whatever production serves for that prompt (slug) when the evaluation runs, resolved exactly as the
+ * call sites resolve it.
+ */
 export const Variant = z
   .object({
     promptVersionId: uuid.optional(),
+    live: z.string().trim().regex(/^[a-z0-9][a-z0-9-]{1,62}$/).optional(),
     model: z.string().trim().min(1).max(200).optional(),
     label: z.string().trim().max(80).optional(),
   })
   .strict()
-  .refine((v) => v.promptVersionId || v.model, { message: "Give a promptVersionId, a model, or both" });
+  .refine((v) => v.promptVersionId || v.model || v.live, { message: "Give a promptVersionId, a live prompt, a model, or a version and a model" })
+  .refine((v) => !(v.promptVersionId && v.live), { message: "Give either a promptVersionId or a live prompt, not both" });
 export type Variant = z.infer<typeof Variant>;
 
-export const EvalItem = z.object({ query: z.string().min(1).max(20_000), reference: z.string().max(50_000).optional() }).strict();
+export const EvalItem = z
+  .object({
+    query: z.string().min(1).max(20_000),
+    reference: z.string().max(50_000).optional(),
+    /** The answer being improved, for prompts that take one (suggest-answer's {{bad_answer}}). */
+    badAnswer: z.string().max(50_000).optional(),
+  })
+  .strict();
 
 export const EvalSet = z.discriminatedUnion("source", [
   z

@@ -15,10 +15,10 @@ const NAV: Array<{ to: string; label: string; permission?: Permission }> = [
   { to: "inbox", label: "Inbox" },
   { to: "training", label: "Training data" },
   { to: "prompts", label: "Prompts" },
-  { to: "jobs", label: "Jobs & models", permission: "jobs.view" },
-  { to: "boards", label: "Boards", permission: "boards.view" },
-  { to: "admin", label: "Admin", permission: "admin.members" },
-  { to: "audit", label: "Audit log", permission: "audit.view" },
+  { to: "jobs", label: "Jobs & models", permission: "org:read" },
+  { to: "boards", label: "Boards", permission: "usage:read" },
+  { to: "admin", label: "Admin", permission: "member:manage" },
+  { to: "audit", label: "Audit log", permission: "audit:read" },
 ];
 
 /** Header with the org switcher, the role's navigation (nothing the role may not do is offered), and the connection state. */

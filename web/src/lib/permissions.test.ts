@@ -6,14 +6,14 @@ import { toJsonlLine } from "../features/training/jsonl.ts";
 
 describe("role-aware UI", () => {
   it("offers each role only what the server allows", () => {
-    expect(can("reviewer", "case.decide")).toBe(false);
-    expect(can("curator", "case.decide")).toBe(true);
-    expect(can("manager", "feedback.triage")).toBe(false);
-    expect(can("manager", "boards.view")).toBe(true);
-    expect(can("curator", "jobs.start")).toBe(false);
-    expect(can("admin", "jobs.start")).toBe(true);
-    expect(can(null, "jobs.view")).toBe(false);
-    expect(["admin", "curator", "reviewer", "manager"].map((r) => can(r as "admin", "feedback.create"))).toEqual([true, true, true, false]);
+    expect(can("reviewer", "case:decide")).toBe(false);
+    expect(can("curator", "case:decide")).toBe(true);
+    expect(can("manager", "feedback:write")).toBe(false);
+    expect(can("manager", "usage:read")).toBe(true);
+    expect(can("curator", "job:start")).toBe(false);
+    expect(can("admin", "job:start")).toBe(true);
+    expect(can(null, "org:read")).toBe(false);
+    expect(["admin", "curator", "reviewer", "manager"].map((r) => can(r as "admin", "feedback:write"))).toEqual([true, true, true, false]);
   });
 });
 

@@ -49,9 +49,4 @@ export function formatIssues(err: z.ZodError): string {
     .join("; ");
 }
 
-/** {{name}} placeholders, as prompt_versions.template uses them; unknown names are left visible. */
-export function renderTemplate(template: string, vars: Record<string, string>): string {
-  return template.replace(/\{\{\s*([a-zA-Z_][\w]*)\s*\}\}/g, (m, name: string) => (name in vars ? vars[name]! : m));
-}
-
 export const round = (n: number, digits = 4) => (Number.isFinite(n) ? Math.round(n * 10 ** digits) / 10 ** digits : null);

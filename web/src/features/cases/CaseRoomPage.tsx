@@ -41,9 +41,9 @@ function CaseRoom({ c }: { c: CaseWithFeedback }) {
   const me = useMe(org.org_id);
   const { byId: members } = useMembers(org.org_id);
   const pending = c.status === "pending";
-  const mayEdit = can(org.role, "case.edit");
+  const mayEdit = can(org.role, "case:edit");
   const editable = mayEdit && pending;
-  const mayDecide = can(org.role, "case.decide") && pending;
+  const mayDecide = can(org.role, "case:decide") && pending;
   const docId = `case:${c.id}`;
 
   const { session, status, synced, participants } = useCollabDoc({ docId, field: "answer", me, initialText: c.suggested_response, editable });
@@ -134,7 +134,7 @@ function CaseRoom({ c }: { c: CaseWithFeedback }) {
             </div>
             {c.feedback?.comment ? <blockquote className="prose">{c.feedback.comment}</blockquote> : null}
           </section>
-          <Comments caseId={c.id} orgId={org.org_id} canComment={can(org.role, "case.comment")} members={members} me={me.userId} role={org.role} />
+          <Comments caseId={c.id} orgId={org.org_id} canComment={can(org.role, "comment:write")} members={members} me={me.userId} role={org.role} />
         </aside>
       </div>
 

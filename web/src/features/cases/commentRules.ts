@@ -9,7 +9,7 @@ import type { Comment } from "./types.ts";
  */
 
 export function mayEditComment(c: Pick<Comment, "author_id">, me: string, role: Role | null | undefined): boolean {
-  return !!me && c.author_id === me && can(role, "case.comment");
+  return !!me && c.author_id === me && can(role, "comment:write");
 }
 
 export function mayDeleteComment(c: Pick<Comment, "author_id">, me: string, role: Role | null | undefined): boolean {

@@ -35,9 +35,9 @@ export default function InboxPage() {
   const navigate = useNavigate();
   const [params, setParams] = useSearchParams();
   const filters = useMemo(() => parseFilters(params), [params]);
-  const canTriage = can(org.role, "feedback.triage");
-  const canRequestCase = can(org.role, "case.request");
-  const canAdd = can(org.role, "feedback.create");
+  const canTriage = can(org.role, "feedback:write");
+  const canRequestCase = can(org.role, "case:open");
+  const canAdd = can(org.role, "feedback:write");
 
   // Subscribed first, fetched second: a change between the first page's read and the join would be lost.
   const liveReady = useInboxLive(org.org_id);

@@ -53,7 +53,7 @@ export default function JobDetailPage() {
         </div>
         <span className="grow" />
         <Badge tone={STATUS_TONE[job.status]}>{job.status}</Badge>
-        {active && can(org.role, "jobs.start") ? (
+        {active && can(org.role, "job:start") ? (
           <Button variant="danger" busy={cancel.isPending} disabled={job.cancel_requested}
             onClick={() => cancel.mutate(job.id, { onError: (e) => toast.error("Could not cancel", messageOf(e)), onSuccess: () => toast.info("Cancellation requested") })}>
             {job.cancel_requested ? "Cancelling…" : "Cancel job"}

@@ -8,7 +8,7 @@ import { can } from "../../lib/permissions.ts";
 import { pct, timeAgo, usd } from "../../lib/format.ts";
 import { messageOf } from "../../lib/errors.ts";
 import { useCurrentOrg } from "../orgs/queries.ts";
-import { useJobs, useJobsLive, useModels, useSetLive, type JobStatus } from "./queries.ts";
+import { useJobs, useJobsLive, useModels, useServeModel, type JobStatus } from "./queries.ts";
 import { EvaluationDialog, FineTuneDialog } from "./StartJobDialogs.tsx";
 
 export const STATUS_TONE: Record<JobStatus, "neutral" | "info" | "good" | "bad" | "warn"> = { pending: "neutral", running: "info", completed: "good", failed: "bad", cancelled: "warn" };
@@ -21,9 +21,9 @@ export default function JobsPage() {
   useJobsLive(org.org_id);
   const navigate = useNavigate();
   const [dialog, setDialog] = useState<"ft" | "eval" | null>(null);
-  const setLive = useSetLive(org.org_id);
-  const canStart = can(org.role, "jobs.start");
-  const canToggle = can(org.role, "models.toggleLive");
+  const serve = useServeModel(org.org_id);
+  const canStart = can(org.role, "job:start");
+  const canServe = can(org.role, "prompt:promote");
 
   return (
     <div className="page">
@@ -69,13 +69,17 @@ export default function JobsPage() {
                 <td className="num">{usd(m.cost_per_1k_tokens, 5)}</td>
                 <td className="num">{m.latency_ms === null ? "—" : `${m.latency_ms} ms`}</td>
                 <td>
-                  {canToggle ? (
-                    <label className="row">
-                      <input type="checkbox" checked={m.is_live} disabled={setLive.isPending}
-                        onChange={(e) => setLive.mutate({ id: m.id, live: e.target.checked }, { onError: (err) => toast.error("Could not switch the live model", messageOf(err)) })} />
-                      {m.is_live ? "Live" : "Off"}
-                    </label>
-                  ) : m.is_live ? <Badge tone="good">Live</Badge> : <span className="muted">—</span>}
+                  {m.is_live ? <Badge tone="good">Live</Badge> : canServe ? (
+                    <Button
+                      busy={serve.isPending && serve.variables === m.id}
+                      onClick={() => serve.mutate(m.id, {
+                        onSuccess: (r) => { toast.success(`Candidate v${r.version} is being evaluated against production`); navigate(`/o/${org.slug}/jobs/${r.jobId}`); },
+                        onError: (err) => toast.error("Could not start the evaluation", messageOf(err)),
+                      })}
+                    >
+                      Serve via A/B
+                    </Button>
+                  ) : <span className="muted">—</span>}
                 </td>
               </tr>
             ))}

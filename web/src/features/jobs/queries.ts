@@ -135,14 +135,20 @@ export function useCancelJob() {
   return useMutation({ mutationFn: (jobId: string) => callFunction<{ status: string }>("cancel-job", { jobId }) });
 }
 
-export function useSetLive(orgId: string) {
+/**
+ * Puts a model in front of users the only way anything reaches them: a candidate version of the
+ * suggest-answer prompt that pins the model (propose_model_version), evaluated against production by
+ * the A/B gate, which promotes it if it wins. Resolves with the evaluation's job id.
+ */
+export function useServeModel(orgId: string) {
   const qc = useQueryClient();
   return useMutation({
-    mutationFn: async ({ id, live }: { id: string; live: boolean }) => {
-      // Only one model may be live: switch the current one off first.
-      if (live) unwrap(await supabase.from("models").update({ is_live: false }).eq("org_id", orgId).eq("is_live", true).select("id"));
-      const changed = unwrap(await supabase.from("models").update({ is_live: live }).eq("id", id).select("id")) as unknown[];
-      if (!changed.length) throw new Error("The model could not be changed; your role may not allow it.");
+    mutationFn: async (modelId: string) => {
+      const prompt = unwrap(await supabase.from("prompts").select("id").eq("org_id", orgId).eq("slug", "suggest-answer").maybeSingle()) as { id: string } | null;
+      if (!prompt) throw new Error("This organization has no suggest-answer prompt yet: create it in Prompts first.");
+      const version = unwrap(await supabase.rpc("propose_model_version", { p_prompt_id: prompt.id, p_model_id: modelId })) as { id: string; version: number };
+      const started = await callFunction<{ jobId: string }>("promote-prompt", { versionId: version.id });
+      return { jobId: started.jobId, version: version.version };
     },
     onSettled: () => qc.invalidateQueries({ queryKey: jobKeys.models(orgId) }),
   });

@@ -1,3 +1,4 @@
+import { can } from "../../lib/permissions.ts";
 import type { Role } from "../../lib/permissions.ts";
 
 export type PromptStatus = "draft" | "candidate" | "production" | "retired";
@@ -25,7 +26,7 @@ export type VersionMetrics = {
 export type OptSession = { id: string; status: "pending" | "clarifying" | "ready" | "finalized"; rounds: number; final_prompt: string | null; saved_version_id: string | null };
 
 /** Who may do what in the studio (mirrors STUDIO_ROLES and the admin-only release functions). */
-export const mayEditPrompts = (role: Role) => role === "admin" || role === "curator";
-export const mayRelease = (role: Role) => role === "admin";
+export const mayEditPrompts = (role: Role) => can(role, "prompt:edit");
+export const mayRelease = (role: Role) => can(role, "prompt:promote");
 
 export const STATUS_TONE: Record<PromptStatus, "neutral" | "good" | "warn" | "info"> = { draft: "neutral", candidate: "info", production: "good", retired: "warn" };

@@ -1,56 +1,114 @@
 import { AbEvalConfig, type Variant } from "@review/shared/jobs/config";
-import { buildJudgePairwisePrompt, JudgeVerdict, parseFineTunedModelId, parseJsonOutput } from "@review/shared/llm/offline-protocol";
+import { buildJudgePairwisePrompt, JudgeVerdict, parseFineTunedModelId, parseJsonOutput, type OfflineTask } from "@review/shared/llm/offline-protocol";
+import { modelForVersion, normalizeVariables, renderPrompt, resolveLivePrompt, taskOfSlug, type LivePrompt, type LivePromptSource, type PromptTemplateParts, type PromptVersionRow } from "@review/shared/prompts/live";
 import { isLlmError } from "@review/shared/llm/errors";
 import { seededRng, shuffled, rougeL, tokenF1 } from "@review/shared/stats/index";
 import { createLimiter, type Limiter } from "../../lib/limiter.ts";
 import { PermanentError, type ClaimedJob, type JobContext } from "../../queue/types.ts";
-import { loadJob, renderTemplate, type HandlerDeps } from "../common.ts";
+import { loadJob, type HandlerDeps } from "../common.ts";
 import { analyze, debiasedJudgeScore, type AbAnalysis, type ItemResult, type JudgeVerdictRecord, type VariantMetrics } from "./analysis.ts";
 
 export type ResolvedVariant = {
   label: string;
   model: string;
-  system: string;
-  template: string;
+  /** The templates this variant renders (a version's, or the bare question for a model alone). */
+  parts: PromptTemplateParts;
+  /** The task its prompt is named after (decides which values it is rendered with), if any. */
+  task: OfflineTask | null;
   promptVersionId: string | null;
   promptId: string | null;
   promptStatus: string | null;
   modelRowId: string | null;
 };
 
-export type EvalItem = { index: number; exampleId: string | null; query: string; reference: string | null };
+export type EvalItem = { index: number; exampleId: string | null; query: string; reference: string | null; badAnswer: string | null };
 
 export type AbEvalResult = {
-  variants: { a: Omit<ResolvedVariant, "system" | "template">; b: Omit<ResolvedVariant, "system" | "template"> };
+  variants: { a: Omit<ResolvedVariant, "parts">; b: Omit<ResolvedVariant, "parts"> };
   judgeModel: string;
+  judgePromptVersionId: string | null;
   analysis: AbAnalysis;
   decision: { promoted: boolean; action: string | null; reasons: string[] };
 };
 
+type VersionRow = PromptVersionRow & { status: string; slug: string };
+
+/** Production versions for the resolver, read as the worker (the job's organization only). */
+export function sqlPromptSource(sql: HandlerDeps["sql"]): LivePromptSource {
+  return {
+    async production(orgId, slug) {
+      const [v] = await sql<PromptVersionRow[]>`
+        select v.id, v.prompt_id, v.version, v.system_template, v.template, v.variables, v.model, v.params
+        from public.prompt_versions v join public.prompts p on p.id = v.prompt_id
+        where p.org_id = ${orgId} and p.slug = ${slug} and v.status = 'production'`;
+      return v ?? null;
+    },
+  };
+}
+
+const BARE_QUESTION: PromptTemplateParts = { system_template: "", template: "{{query}}", variables: [{ name: "query", type: "string", required: true }] };
+
 async function resolveVariant(deps: HandlerDeps, orgId: string, v: Variant, fallbackLabel: string): Promise<ResolvedVariant> {
-  let out: ResolvedVariant = { label: v.label ?? fallbackLabel, model: v.model ?? "", system: "", template: "{{query}}", promptVersionId: null, promptId: null, promptStatus: null, modelRowId: null };
-  if (v.promptVersionId) {
-    const [pv] = await deps.sql<{ id: string; prompt_id: string; version: number; system_template: string; template: string; model: string; status: string }[]>`
-      select id, prompt_id, version, system_template, template, model, status::text from public.prompt_versions
-      where id = ${v.promptVersionId} and org_id = ${orgId}`;
-    if (!pv) throw new PermanentError(`Prompt version ${v.promptVersionId} does not exist in this organization`);
-    out = { ...out, label: v.label ?? `${fallbackLabel} (v${pv.version})`, model: v.model ?? pv.model, system: pv.system_template, template: pv.template, promptVersionId: pv.id, promptId: pv.prompt_id, promptStatus: pv.status };
+  let out: ResolvedVariant = { label: v.label ?? fallbackLabel, model: v.model ?? "", parts: BARE_QUESTION, task: null, promptVersionId: null, promptId: null, promptStatus: null, modelRowId: null };
+  let versionId = v.promptVersionId ?? null;
+  if (v.live) {
+    // Whatever production serves for this prompt now, resolved as every call site resolves it.
+    const task = taskOfSlug(v.live);
+    const live = await sqlPromptSource(deps.sql).production(orgId, v.live);
+    if (live) versionId = live.id;
+    else if (task) {
+      const resolved = await resolveLivePrompt(sqlPromptSource(deps.sql), orgId, task, deps.llm.route);
+      return { ...out, label: v.label ?? `${fallbackLabel} (built-in ${task})`, model: v.model ?? resolved.model, parts: resolved.parts ?? BARE_QUESTION, task };
+    } else throw new PermanentError(`There is no production version of prompt "${v.live}" in this organization`);
+  }
+  if (versionId) {
+    const [pv] = await deps.sql<VersionRow[]>`
+      select v.id, v.prompt_id, v.version, v.system_template, v.template, v.variables, v.model, v.params, v.status::text, p.slug
+      from public.prompt_versions v join public.prompts p on p.id = v.prompt_id
+      where v.id = ${versionId} and v.org_id = ${orgId}`;
+    if (!pv) throw new PermanentError(`Prompt version ${versionId} does not exist in this organization`);
+    const task = taskOfSlug(pv.slug);
+    out = {
+      ...out,
+      label: v.label ?? `${fallbackLabel} (v${pv.version})`,
+      // The same model choice as production makes for this version (routing.ts and live.ts).
+      model: v.model ?? (task ? modelForVersion(deps.llm.route, task, pv.model) : pv.model),
+      parts: { system_template: pv.system_template, template: pv.template, variables: normalizeVariables(pv.variables) },
+      task,
+      promptVersionId: pv.id,
+      promptId: pv.prompt_id,
+      promptStatus: pv.status,
+    };
   }
   const ftId = parseFineTunedModelId(out.model);
-  if (ftId) {
-    const [m] = await deps.sql<{ id: string }[]>`select id from public.models where id = ${ftId} and org_id = ${orgId}`;
-    if (!m) throw new PermanentError(`Model ${out.model} does not exist in this organization`);
-    out.modelRowId = m.id;
-  }
+  const [m] = await deps.sql<{ id: string }[]>`
+    select id from public.models where org_id = ${orgId} and (served_model = ${out.model} or id = ${ftId ?? "00000000-0000-0000-0000-000000000000"})`;
+  if (ftId && !m) throw new PermanentError(`Model ${out.model} does not exist in this organization`);
+  out.modelRowId = m?.id ?? null;
   return out;
+}
+
+/** The values an evaluation item supplies to a variant's templates (and to a judge prompt). */
+export function itemValues(item: EvalItem): Record<string, unknown> {
+  return {
+    query: item.query,
+    question: item.query,
+    input: item.query,
+    bad_answer: item.badAnswer ?? "",
+    notes: "(none)",
+    comment: "",
+    instructions: "",
+    rating: "",
+  };
 }
 
 async function loadItems(deps: HandlerDeps, orgId: string, cfg: AbEvalConfig): Promise<EvalItem[]> {
   const set = cfg.evalSet;
   if (set.source === "curated") {
-    return set.items.map((it, index) => ({ index, exampleId: null, query: it.query, reference: it.reference ?? null }));
+    return set.items.map((it, index) => ({ index, exampleId: null, query: it.query, reference: it.reference ?? null, badAnswer: it.badAnswer ?? null }));
   }
-  type Row = { id: string; query: string; answer: string };
+  // An approved example that came from a case carries the answer it improved on (suggest-answer's input).
+  type Row = { id: string; query: string; answer: string; bad_answer: string | null };
   let rows: Row[];
   if (set.holdoutOfJobId) {
     // The fine-tune's own held-out split: its model never saw these answers.
@@ -58,15 +116,19 @@ async function loadItems(deps: HandlerDeps, orgId: string, cfg: AbEvalConfig): P
       select array(select jsonb_array_elements_text(dataset_snapshot -> 'validationIds')) as ids
       from public.models where job_id = ${set.holdoutOfJobId} and org_id = ${orgId}`;
     if (!m?.ids?.length) throw new PermanentError(`Fine-tune job ${set.holdoutOfJobId} has no model with a held-out split in this organization`);
-    rows = await deps.sql<Row[]>`select id::text, query, answer from public.training_examples where org_id = ${orgId} and id = any(array(select jsonb_array_elements_text(${deps.sql.json(m.ids)}))::uuid[]) order by id`;
+    rows = await deps.sql<Row[]>`
+      select t.id::text, t.query, t.answer, c.bad_response as bad_answer
+      from public.training_examples t left join public.improvement_cases c on c.id = t.source_case_id and c.org_id = t.org_id
+      where t.org_id = ${orgId} and t.id = any(array(select jsonb_array_elements_text(${deps.sql.json(m.ids)}))::uuid[]) order by t.id`;
   } else {
     rows = await deps.sql<Row[]>`
-      select id::text, query, answer from public.training_examples
-      where org_id = ${orgId} and (${set.tags.length === 0} or tags && array(select jsonb_array_elements_text(${deps.sql.json(set.tags)}))) order by id`;
+      select t.id::text, t.query, t.answer, c.bad_response as bad_answer
+      from public.training_examples t left join public.improvement_cases c on c.id = t.source_case_id and c.org_id = t.org_id
+      where t.org_id = ${orgId} and (${set.tags.length === 0} or t.tags && array(select jsonb_array_elements_text(${deps.sql.json(set.tags)}))) order by t.id`;
   }
   // A seeded sample, so re-running the same evaluation scores the same items in the same order.
   const picked = shuffled(rows, seededRng(cfg.seed)).slice(0, set.source === "training_examples" ? set.limit : rows.length);
-  return picked.map((r, index) => ({ index, exampleId: r.id, query: r.query, reference: r.answer }));
+  return picked.map((r, index) => ({ index, exampleId: r.id, query: r.query, reference: r.answer, badAnswer: r.bad_answer }));
 }
 
 /**
@@ -84,7 +146,9 @@ export async function runAbEval(deps: HandlerDeps, entry: ClaimedJob, ctx: JobCo
   if (config.primaryMetric !== "judge" && items.some((i) => !i.reference)) {
     throw new PermanentError(`primaryMetric ${config.primaryMetric} needs a reference answer for every item`);
   }
-  const judgeModel = config.judgeModel ?? deps.llm.route.strong;
+  // The judge is a task like any other: the organization's production judge prompt, else the built-in one.
+  const judgeLive = await resolveLivePrompt(sqlPromptSource(sql), job.org_id, "judge-pairwise", deps.llm.route);
+  const judgeModel = config.judgeModel ?? judgeLive.model;
 
   const stored = await sql<{ item_index: number }[]>`select item_index from public.eval_results where job_id = ${job.id}`;
   const done = new Set(stored.map((r) => r.item_index));
@@ -100,8 +164,8 @@ export async function runAbEval(deps: HandlerDeps, entry: ClaimedJob, ctx: JobCo
   const scoreItem = async (item: EvalItem) => {
     const [outA, outB] = await Promise.all([generate(deps, limiter, job.org_id, a, item, config.maxTokens, ctx.signal), generate(deps, limiter, job.org_id, b, item, config.maxTokens, ctx.signal)]);
     const [ab, ba] = await Promise.all([
-      judge(deps, limiter, job.org_id, judgeModel, item, outA.text, outB.text, "AB", ctx.signal),
-      judge(deps, limiter, job.org_id, judgeModel, item, outB.text, outA.text, "BA", ctx.signal),
+      judge(deps, limiter, job.org_id, judgeModel, judgeLive, item, outA.text, outB.text, "AB", ctx.signal),
+      judge(deps, limiter, job.org_id, judgeModel, judgeLive, item, outB.text, outA.text, "BA", ctx.signal),
     ]);
     const judgeScore = debiasedJudgeScore(ab.winner, ba.winner);
     await sql`
@@ -130,8 +194,8 @@ export async function runAbEval(deps: HandlerDeps, entry: ClaimedJob, ctx: JobCo
   const analysis = analyze(results, config);
 
   const decision = await applyGate(deps, job, config, b, analysis);
-  const strip = ({ system: _s, template: _t, ...rest }: ResolvedVariant) => rest;
-  const result: AbEvalResult = { variants: { a: strip(a), b: strip(b) }, judgeModel, analysis, decision };
+  const strip = ({ parts: _p, ...rest }: ResolvedVariant) => rest;
+  const result: AbEvalResult = { variants: { a: strip(a), b: strip(b) }, judgeModel, judgePromptVersionId: judgeLive.versionId, analysis, decision };
   await sql`select private.audit(${job.org_id}, 'eval.gate', 'job', ${job.id}, ${sql.json({
     passed: analysis.gate.passed,
     promoted: decision.promoted,
@@ -165,15 +229,9 @@ async function applyGate(deps: HandlerDeps, job: { id: string; org_id: string; c
     await deps.sql`select public.promote_prompt_version_from_gate(${b.promptVersionId}, ${job.id}, ${job.created_by})`;
     return { promoted: true, action: `prompt_version ${b.promptVersionId} promoted to production`, reasons };
   }
-  if (b.modelRowId) {
-    // One live model per org (unique index): switch in one transaction.
-    await deps.sql.begin(async (tx) => {
-      await tx`update public.models set is_live = false where org_id = ${job.org_id} and is_live and id <> ${b.modelRowId}`;
-      await tx`update public.models set is_live = true where id = ${b.modelRowId}`;
-    });
-    return { promoted: true, action: `model ${b.modelRowId} made live`, reasons };
-  }
-  return { promoted: false, action: null, reasons: [...reasons, "B is neither a prompt version nor a trained model, so there is nothing to promote"] };
+  // What is live is a prompt version (which pins its model): a model alone is promoted as a candidate
+  // version that serves it (public.propose_model_version), then through this gate.
+  return { promoted: false, action: null, reasons: [...reasons, "B is not a prompt version, so there is nothing to promote (propose the model as a candidate version of the prompt)"] };
 }
 
 async function generate(deps: HandlerDeps, limiter: Limiter, orgId: string, v: ResolvedVariant, item: EvalItem, maxTokens: number, signal: AbortSignal): Promise<{ text: string; metrics: VariantMetrics }> {
@@ -181,8 +239,11 @@ async function generate(deps: HandlerDeps, limiter: Limiter, orgId: string, v: R
     () =>
       deps.llm.complete({
         model: v.model,
-        system: v.system || undefined,
-        messages: [{ role: "user", content: renderTemplate(v.template, { query: item.query, question: item.query, input: item.query }) }],
+        // Rendered exactly as production renders it (shared/src/prompts/live.ts).
+        ...(() => {
+          const { system, user } = renderPrompt(v.parts, itemValues(item));
+          return { system: system || undefined, messages: [{ role: "user" as const, content: user }] };
+        })(),
         maxTokens,
         context: { functionName: "worker:ab-eval", promptVersionId: v.promptVersionId },
         logOrgId: orgId,
@@ -203,8 +264,14 @@ async function generate(deps: HandlerDeps, limiter: Limiter, orgId: string, v: R
   };
 }
 
-async function judge(deps: HandlerDeps, limiter: Limiter, orgId: string, model: string, item: EvalItem, first: string, second: string, order: "AB" | "BA", signal: AbortSignal): Promise<JudgeVerdictRecord> {
-  const p = buildJudgePairwisePrompt({ query: item.query, answerA: first, answerB: second, reference: item.reference });
+async function judge(deps: HandlerDeps, limiter: Limiter, orgId: string, model: string, live: LivePrompt, item: EvalItem, first: string, second: string, order: "AB" | "BA", signal: AbortSignal): Promise<JudgeVerdictRecord> {
+  const builtIn = buildJudgePairwisePrompt({ query: item.query, answerA: first, answerB: second, reference: item.reference });
+  const p = live.versionId && live.parts
+    ? (() => {
+        const { system, user } = renderPrompt(live.parts, { query: item.query, answer_a: first, answer_b: second, reference: item.reference ?? "" });
+        return { ...builtIn, system: system || builtIn.system, messages: [{ role: "user" as const, content: user }] };
+      })()
+    : builtIn;
   // A judge answer that is not the JSON asked for is asked once more before the item fails.
   for (let attempt = 1; ; attempt++) {
     const r = await limiter.run(() => deps.llm.complete({ model, system: p.system, messages: p.messages, maxTokens: p.maxTokens, context: { functionName: "worker:ab-eval-judge" }, logOrgId: orgId, signal }), signal);
