@@ -1,10 +1,13 @@
 import { createClient, type SupabaseClient } from "@supabase/supabase-js";
 import { can, isRole, type Capability, type Role } from "../../shared/src/domain/capabilities.ts";
+import type { Database } from "../../shared/src/database.types.ts";
 import { env } from "./env.ts";
 import { AppError, forbidden, notFound, unauthorized } from "./http.ts";
 
 export type { Role };
-export type Caller = { userId: string; email: string | null; client: SupabaseClient; authorization: string };
+/** The database's own types (shared/src/database.types.ts, generated from the migrated schema). */
+export type Db = SupabaseClient<Database>;
+export type Caller = { userId: string; email: string | null; client: Db; authorization: string };
 
 const noSession = { auth: { persistSession: false, autoRefreshToken: false, detectSessionInUrl: false } } as const;
 
@@ -13,7 +16,7 @@ export async function getCaller(req: Request): Promise<Caller> {
   const authorization = req.headers.get("authorization");
   if (!authorization?.startsWith("Bearer ")) throw unauthorized();
   const e = env();
-  const client = createClient(e.SUPABASE_URL, e.SUPABASE_ANON_KEY, { ...noSession, global: { headers: { Authorization: authorization } } });
+  const client = createClient<Database>(e.SUPABASE_URL, e.SUPABASE_ANON_KEY, { ...noSession, global: { headers: { Authorization: authorization } } });
   const token = authorization.slice("Bearer ".length);
   const { data, error } = await client.auth.getUser(token);
   if (error || !data.user) throw unauthorized("Your session is not valid; sign in again");
@@ -25,9 +28,9 @@ export async function getCaller(req: Request): Promise<Caller> {
  * ai_requests and ingesting feedback with an ingest key. Everything a user does goes through
  * `caller.client`, and the database checks the caller itself.
  */
-export function serviceClient(): SupabaseClient {
+export function serviceClient(): Db {
   const e = env();
-  return createClient(e.SUPABASE_URL, e.SUPABASE_SERVICE_ROLE_KEY, noSession);
+  return createClient<Database>(e.SUPABASE_URL, e.SUPABASE_SERVICE_ROLE_KEY, noSession);
 }
 
 /**

@@ -26,7 +26,7 @@ Deno.serve(handler(async (req) => {
     "version_lookup_failed",
   );
   const version = fromDb(
-    await caller.client.rpc("rollback_prompt", { p_prompt_id: promptId, p_target_version_id: versionId ?? null, p_reason: reason ?? null }),
+    await caller.client.rpc("rollback_prompt", { p_prompt_id: promptId, p_target_version_id: versionId, p_reason: reason }),
     "rollback_failed",
   );
   return json({ version, previous: before ?? null });

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { checkVariables, type VariableProblem } from "../../shared/src/prompts/template.ts";
 import { checkTaskVariables } from "../../shared/src/prompts/live.ts";
+import type { Json } from "../../shared/src/database.types.ts";
 import { getCaller, requireCapability } from "../_shared/auth.ts";
 import { AppError, badRequest, handler, json, notFound, parseBody } from "../_shared/http.ts";
 import { loadOwnSession, rpcFailure } from "../_shared/prompt-studio.ts";
@@ -71,8 +72,9 @@ Deno.serve(handler(async (req) => {
     p_system_template: input.systemTemplate,
     p_variables: input.variables,
     p_model: input.model,
-    p_params: input.params,
-    p_parent_version_id: input.parentVersionId ?? null,
+    p_params: input.params as Json,
+    // The generated types say string; the SQL function takes null for "no parent" (PostgREST passes it).
+    p_parent_version_id: (input.parentVersionId ?? null) as string,
     p_status: input.status,
   });
   if (rpcError) throw rpcFailure(rpcError, "version_save_failed");

@@ -49,7 +49,7 @@ Deno.serve(handler(async (req) => {
   const { data, error } = await caller.client.rpc("opt_open_session", {
     p_id: session.id,
     p_org_id: input.orgId,
-    p_prompt_id: input.promptId ?? null,
+    p_prompt_id: (input.promptId ?? null) as string,
     p_initial_prompt: input.initialPrompt,
     p_selections: input.selections,
     p_questions: questions,

@@ -42,7 +42,8 @@ export function useJob(id: string) {
 export function useJobEvents(id: string) {
   return useQuery({
     queryKey: jobKeys.events(id),
-    queryFn: () => allRows<JobEvent>((from, to) => supabase.from("job_events").select("*").eq("job_id", id).order("id").range(from, to)),
+    // metrics is jsonb (Json in the generated types); its shape is the worker's progress contract.
+    queryFn: async () => (await allRows((from, to) => supabase.from("job_events").select("*").eq("job_id", id).order("id").range(from, to))) as unknown as JobEvent[],
     staleTime: Infinity,
   });
 }
@@ -52,10 +53,10 @@ export function useEvalResults(id: string, enabled: boolean) {
     queryKey: jobKeys.evalResults(id),
     enabled,
     // Up to 5,000 items an evaluation: more than one response carries.
-    queryFn: () =>
-      allRows<EvalResult>((from, to) =>
+    queryFn: async () =>
+      (await allRows((from, to) =>
         supabase.from("eval_results").select("id, item_index, query, reference, output_a, output_b, metrics, judge, judge_score").eq("job_id", id).order("item_index").order("id").range(from, to),
-      ),
+      )) as unknown as EvalResult[],
   });
 }
 

@@ -1,0 +1,2043 @@
+export type Json =
+  | string
+  | number
+  | boolean
+  | null
+  | { [key: string]: Json | undefined }
+  | Json[]
+
+export type Database = {
+  public: {
+    Tables: {
+      ai_requests: {
+        Row: {
+          cost_usd: number
+          created_at: string
+          error: string | null
+          flags: NonNullable<Json>
+          function_name: string
+          id: string
+          input_tokens: number
+          latency_ms: number
+          model: string
+          org_id: string
+          output_tokens: number
+          prompt_version_id: string | null
+          status: string
+          trace_id: string | null
+          user_id: string | null
+        }
+        Insert: {
+          cost_usd?: number
+          created_at?: string
+          error?: string | null
+          flags?: NonNullable<Json>
+          function_name: string
+          id?: string
+          input_tokens?: number
+          latency_ms?: number
+          model: string
+          org_id: string
+          output_tokens?: number
+          prompt_version_id?: string | null
+          status: string
+          trace_id?: string | null
+          user_id?: string | null
+        }
+        Update: {
+          cost_usd?: number
+          created_at?: string
+          error?: string | null
+          flags?: NonNullable<Json>
+          function_name?: string
+          id?: string
+          input_tokens?: number
+          latency_ms?: number
+          model?: string
+          org_id?: string
+          output_tokens?: number
+          prompt_version_id?: string | null
+          status?: string
+          trace_id?: string | null
+          user_id?: string | null
+        }
+        Relationships: [
+          {
+            foreignKeyName: "ai_requests_org_id_fkey"
+            columns: ["org_id"]
+            referencedRelation: "organizations"
+            referencedColumns: ["id"]
+          },
+          {
+            foreignKeyName: "ai_requests_org_id_prompt_version_id_fkey"
+            columns: ["org_id", "prompt_version_id"]
+            referencedRelation: "prompt_versions"
+            referencedColumns: ["org_id", "id"]
+          },
+        ]
+      }
+      ai_usage_daily: {
+        Row: {
+          cost_usd: number
+          day: string
+          errors: number
+          function_name: string
+          input_tokens: number
+          latency_hist: number[]
+          latency_ms_sum: number
+          model: string
+          org_id: string
+          output_tokens: number
+          requests: number
+        }
+        Insert: {
+          cost_usd?: number
+          day: string
+          errors?: number
+          function_name: string
+          input_tokens?: number
+          latency_hist?: number[]
+          latency_ms_sum?: number
+          model: string
+          org_id: string
+          output_tokens?: number
+          requests?: number
+        }
+        Update: {
+          cost_usd?: number
+          day?: string
+          errors?: number
+          function_name?: string
+          input_tokens?: number
+          latency_hist?: number[]
+          latency_ms_sum?: number
+          model?: string
+          org_id?: string
+          output_tokens?: number
+          requests?: number
+        }
+        Relationships: [
+          {
+            foreignKeyName: "ai_usage_daily_org_id_fkey"
+            columns: ["org_id"]
+            referencedRelation: "organizations"
+            referencedColumns: ["id"]
+          },
+        ]
+      }
+      audit_logs: {
+        Row: {
+          action: string
+          actor_id: string | null
+          created_at: string
+          details: NonNullable<Json>
+          entity_id: string | null
+          entity_type: string
+          id: number
+          org_id: string | null
+        }
+        Insert: {
+          action: string
+          actor_id?: string | null
+          created_at?: string
+          details?: NonNullable<Json>
+          entity_id?: string | null
+          entity_type: string
+          id?: never
+          org_id?: string | null
+        }
+        Update: {
+          action?: string
+          actor_id?: string | null
+          created_at?: string
+          details?: NonNullable<Json>
+          entity_id?: string | null
+          entity_type?: string
+          id?: never
+          org_id?: string | null
+        }
+        Relationships: [
+          {
+            foreignKeyName: "audit_logs_org_id_fkey"
+            columns: ["org_id"]
+            referencedRelation: "organizations"
+            referencedColumns: ["id"]
+          },
+        ]
+      }
+      comments: {
+        Row: {
+          author_id: string | null
+          body: string
+          case_id: string
+          created_at: string
+          id: string
+          org_id: string
+          updated_at: string
+        }
+        Insert: {
+          author_id?: string | null
+          body: string
+          case_id: string
+          created_at?: string
+          id?: string
+          org_id: string
+          updated_at?: string
+        }
+        Update: {
+          author_id?: string | null
+          body?: string
+          case_id?: string
+          created_at?: string
+          id?: string
+          org_id?: string
+          updated_at?: string
+        }
+        Relationships: [
+          {
+            foreignKeyName: "comments_org_id_case_id_fkey"
+            columns: ["org_id", "case_id"]
+            referencedRelation: "improvement_cases"
+            referencedColumns: ["org_id", "id"]
+          },
+          {
+            foreignKeyName: "comments_org_id_fkey"
+            columns: ["org_id"]
+            referencedRelation: "organizations"
+            referencedColumns: ["id"]
+          },
+        ]
+      }
+      doc_clients: {
+        Row: {
+          author: string
+          client_id: number
+          doc_id: string
+          first_seen: string
+        }
+        Insert: {
+          author: string
+          client_id: number
+          doc_id: string
+          first_seen?: string
+        }
+        Update: {
+          author?: string
+          client_id?: number
+          doc_id?: string
+          first_seen?: string
+        }
+        Relationships: []
+      }
+      doc_snapshots: {
+        Row: {
+          authors: string[]
+          created_at: string
+          created_by: string | null
+          doc_id: string
+          id: number
+          merged_updates: number
+          snapshot: string
+        }
+        Insert: {
+          authors?: string[]
+          created_at?: string
+          created_by?: string | null
+          doc_id: string
+          id?: never
+          merged_updates: number
+          snapshot: string
+        }
+        Update: {
+          authors?: string[]
+          created_at?: string
+          created_by?: string | null
+          doc_id?: string
+          id?: never
+          merged_updates?: number
+          snapshot?: string
+        }
+        Relationships: []
+      }
+      doc_updates: {
+        Row: {
+          author: string | null
+          client_id: number | null
+          created_at: string
+          doc_id: string
+          id: number
+          update: string
+        }
+        Insert: {
+          author?: string | null
+          client_id?: number | null
+          created_at?: string
+          doc_id: string
+          id?: never
+          update: string
+        }
+        Update: {
+          author?: string | null
+          client_id?: number | null
+          created_at?: string
+          doc_id?: string
+          id?: never
+          update?: string
+        }
+        Relationships: []
+      }
+      drift_alerts: {
+        Row: {
+          baseline_count: number
+          baseline_from: string
+          baseline_to: string
+          created_at: string
+          current_count: number
+          current_from: string
+          current_to: string
+          distribution: NonNullable<Json>
+          id: string
+          job_id: string | null
+          metric: string
+          model: string | null
+          org_id: string
+          prompt_version_id: string | null
+          psi: number
+          status: string
+          threshold: number
+        }
+        Insert: {
+          baseline_count: number
+          baseline_from: string
+          baseline_to: string
+          created_at?: string
+          current_count: number
+          current_from: string
+          current_to: string
+          distribution: NonNullable<Json>
+          id?: string
+          job_id?: string | null
+          metric?: string
+          model?: string | null
+          org_id: string
+          prompt_version_id?: string | null
+          psi: number
+          status?: string
+          threshold: number
+        }
+        Update: {
+          baseline_count?: number
+          baseline_from?: string
+          baseline_to?: string
+          created_at?: string
+          current_count?: number
+          current_from?: string
+          current_to?: string
+          distribution?: NonNullable<Json>
+          id?: string
+          job_id?: string | null
+          metric?: string
+          model?: string | null
+          org_id?: string
+          prompt_version_id?: string | null
+          psi?: number
+          status?: string
+          threshold?: number
+        }
+        Relationships: [
+          {
+            foreignKeyName: "drift_alerts_org_id_fkey"
+            columns: ["org_id"]
+            referencedRelation: "organizations"
+            referencedColumns: ["id"]
+          },
+          {
+            foreignKeyName: "drift_alerts_org_id_job_id_fkey"
+            columns: ["org_id", "job_id"]
+            referencedRelation: "jobs"
+            referencedColumns: ["org_id", "id"]
+          },
+          {
+            foreignKeyName: "drift_alerts_org_id_prompt_version_id_fkey"
+            columns: ["org_id", "prompt_version_id"]
+            referencedRelation: "prompt_versions"
+            referencedColumns: ["org_id", "id"]
+          },
+        ]
+      }
+      eval_results: {
+        Row: {
+          created_at: string
+          example_id: string | null
+          id: number
+          item_index: number
+          job_id: string
+          judge: NonNullable<Json>
+          judge_score: number | null
+          metrics: NonNullable<Json>
+          org_id: string
+          output_a: string
+          output_b: string
+          query: string
+          reference: string | null
+        }
+        Insert: {
+          created_at?: string
+          example_id?: string | null
+          id?: never
+          item_index: number
+          job_id: string
+          judge?: NonNullable<Json>
+          judge_score?: number | null
+          metrics?: NonNullable<Json>
+          org_id: string
+          output_a: string
+          output_b: string
+          query: string
+          reference?: string | null
+        }
+        Update: {
+          created_at?: string
+          example_id?: string | null
+          id?: never
+          item_index?: number
+          job_id?: string
+          judge?: NonNullable<Json>
+          judge_score?: number | null
+          metrics?: NonNullable<Json>
+          org_id?: string
+          output_a?: string
+          output_b?: string
+          query?: string
+          reference?: string | null
+        }
+        Relationships: [
+          {
+            foreignKeyName: "eval_results_org_id_example_id_fkey"
+            columns: ["org_id", "example_id"]
+            referencedRelation: "training_examples"
+            referencedColumns: ["org_id", "id"]
+          },
+          {
+            foreignKeyName: "eval_results_org_id_fkey"
+            columns: ["org_id"]
+            referencedRelation: "organizations"
+            referencedColumns: ["id"]
+          },
+          {
+            foreignKeyName: "eval_results_org_id_job_id_fkey"
+            columns: ["org_id", "job_id"]
+            referencedRelation: "jobs"
+            referencedColumns: ["org_id", "id"]
+          },
+        ]
+      }
+      feedback: {
+        Row: {
+          case_id: string | null
+          claimed_at: string | null
+          claimed_by: string | null
+          comment: string | null
+          created_at: string
+          external_id: string | null
+          id: string
+          labels: string[]
+          model: string | null
+          org_id: string
+          prompt_version_id: string | null
+          query: string
+          rating: number
+          response: string
+          source: string
+          status: string
+          trace_id: string | null
+          updated_at: string
+        }
+        Insert: {
+          case_id?: string | null
+          claimed_at?: string | null
+          claimed_by?: string | null
+          comment?: string | null
+          created_at?: string
+          external_id?: string | null
+          id?: string
+          labels?: string[]
+          model?: string | null
+          org_id: string
+          prompt_version_id?: string | null
+          query: string
+          rating: number
+          response: string
+          source?: string
+          status?: string
+          trace_id?: string | null
+          updated_at?: string
+        }
+        Update: {
+          case_id?: string | null
+          claimed_at?: string | null
+          claimed_by?: string | null
+          comment?: string | null
+          created_at?: string
+          external_id?: string | null
+          id?: string
+          labels?: string[]
+          model?: string | null
+          org_id?: string
+          prompt_version_id?: string | null
+          query?: string
+          rating?: number
+          response?: string
+          source?: string
+          status?: string
+          trace_id?: string | null
+          updated_at?: string
+        }
+        Relationships: [
+          {
+            foreignKeyName: "feedback_case_fk"
+            columns: ["org_id", "case_id"]
+            referencedRelation: "improvement_cases"
+            referencedColumns: ["org_id", "id"]
+          },
+          {
+            foreignKeyName: "feedback_org_id_fkey"
+            columns: ["org_id"]
+            referencedRelation: "organizations"
+            referencedColumns: ["id"]
+          },
+          {
+            foreignKeyName: "feedback_org_id_prompt_version_id_fkey"
+            columns: ["org_id", "prompt_version_id"]
+            referencedRelation: "prompt_versions"
+            referencedColumns: ["org_id", "id"]
+          },
+        ]
+      }
+      feedback_daily: {
+        Row: {
+          day: string
+          low_rating_share: number | null
+          org_id: string
+          rating_1: number
+          rating_2: number
+          rating_3: number
+          rating_4: number
+          rating_5: number
+          rating_sum: number | null
+          total: number | null
+        }
+        Insert: {
+          day: string
+          low_rating_share?: never
+          org_id: string
+          rating_1?: number
+          rating_2?: number
+          rating_3?: number
+          rating_4?: number
+          rating_5?: number
+          rating_sum?: never
+          total?: never
+        }
+        Update: {
+          day?: string
+          low_rating_share?: never
+          org_id?: string
+          rating_1?: number
+          rating_2?: number
+          rating_3?: number
+          rating_4?: number
+          rating_5?: number
+          rating_sum?: never
+          total?: never
+        }
+        Relationships: [
+          {
+            foreignKeyName: "feedback_daily_org_id_fkey"
+            columns: ["org_id"]
+            referencedRelation: "organizations"
+            referencedColumns: ["id"]
+          },
+        ]
+      }
+      improvement_cases: {
+        Row: {
+          approved_by: string | null
+          bad_response: string
+          created_at: string
+          created_by: string | null
+          decided_at: string | null
+          feedback_id: string
+          flags: NonNullable<Json>
+          id: string
+          org_id: string
+          query: string
+          reject_reason: string | null
+          status: string
+          suggested_response: string
+          suggestion_model: string | null
+          updated_at: string
+        }
+        Insert: {
+          approved_by?: string | null
+          bad_response: string
+          created_at?: string
+          created_by?: string | null
+          decided_at?: string | null
+          feedback_id: string
+          flags?: NonNullable<Json>
+          id?: string
+          org_id: string
+          query: string
+          reject_reason?: string | null
+          status?: string
+          suggested_response?: string
+          suggestion_model?: string | null
+          updated_at?: string
+        }
+        Update: {
+          approved_by?: string | null
+          bad_response?: string
+          created_at?: string
+          created_by?: string | null
+          decided_at?: string | null
+          feedback_id?: string
+          flags?: NonNullable<Json>
+          id?: string
+          org_id?: string
+          query?: string
+          reject_reason?: string | null
+          status?: string
+          suggested_response?: string
+          suggestion_model?: string | null
+          updated_at?: string
+        }
+        Relationships: [
+          {
+            foreignKeyName: "improvement_cases_org_id_feedback_id_fkey"
+            columns: ["org_id", "feedback_id"]
+            referencedRelation: "feedback"
+            referencedColumns: ["org_id", "id"]
+          },
+          {
+            foreignKeyName: "improvement_cases_org_id_fkey"
+            columns: ["org_id"]
+            referencedRelation: "organizations"
+            referencedColumns: ["id"]
+          },
+        ]
+      }
+      ingest_keys: {
+        Row: {
+          created_at: string
+          created_by: string | null
+          id: string
+          key_hash: string
+          last_used_at: string | null
+          name: string
+          org_id: string
+          prefix: string
+          revoked_at: string | null
+        }
+        Insert: {
+          created_at?: string
+          created_by?: string | null
+          id?: string
+          key_hash: string
+          last_used_at?: string | null
+          name: string
+          org_id: string
+          prefix: string
+          revoked_at?: string | null
+        }
+        Update: {
+          created_at?: string
+          created_by?: string | null
+          id?: string
+          key_hash?: string
+          last_used_at?: string | null
+          name?: string
+          org_id?: string
+          prefix?: string
+          revoked_at?: string | null
+        }
+        Relationships: [
+          {
+            foreignKeyName: "ingest_keys_org_id_fkey"
+            columns: ["org_id"]
+            referencedRelation: "organizations"
+            referencedColumns: ["id"]
+          },
+        ]
+      }
+      invitations: {
+        Row: {
+          accepted_at: string | null
+          accepted_by: string | null
+          created_at: string
+          email: string
+          id: string
+          invited_by: string | null
+          org_id: string
+          role: Database["public"]["Enums"]["member_role"]
+        }
+        Insert: {
+          accepted_at?: string | null
+          accepted_by?: string | null
+          created_at?: string
+          email: string
+          id?: string
+          invited_by?: string | null
+          org_id: string
+          role: Database["public"]["Enums"]["member_role"]
+        }
+        Update: {
+          accepted_at?: string | null
+          accepted_by?: string | null
+          created_at?: string
+          email?: string
+          id?: string
+          invited_by?: string | null
+          org_id?: string
+          role?: Database["public"]["Enums"]["member_role"]
+        }
+        Relationships: [
+          {
+            foreignKeyName: "invitations_org_id_fkey"
+            columns: ["org_id"]
+            referencedRelation: "organizations"
+            referencedColumns: ["id"]
+          },
+        ]
+      }
+      job_events: {
+        Row: {
+          created_at: string
+          id: number
+          job_id: string
+          message: string
+          metrics: NonNullable<Json>
+          org_id: string
+          step: string
+        }
+        Insert: {
+          created_at?: string
+          id?: never
+          job_id: string
+          message?: string
+          metrics?: NonNullable<Json>
+          org_id: string
+          step: string
+        }
+        Update: {
+          created_at?: string
+          id?: never
+          job_id?: string
+          message?: string
+          metrics?: NonNullable<Json>
+          org_id?: string
+          step?: string
+        }
+        Relationships: [
+          {
+            foreignKeyName: "job_events_org_id_fkey"
+            columns: ["org_id"]
+            referencedRelation: "organizations"
+            referencedColumns: ["id"]
+          },
+          {
+            foreignKeyName: "job_events_org_id_job_id_fkey"
+            columns: ["org_id", "job_id"]
+            referencedRelation: "jobs"
+            referencedColumns: ["org_id", "id"]
+          },
+        ]
+      }
+      job_queue: {
+        Row: {
+          attempts: number
+          checkpoint: Json | null
+          created_at: string
+          failed_at: string | null
+          heartbeat_at: string | null
+          id: number
+          job_id: string | null
+          last_error: string | null
+          locked_by: string | null
+          locked_until: string | null
+          max_attempts: number | null
+          org_id: string | null
+          payload: NonNullable<Json>
+          priority: number
+          run_at: string
+          state: string
+          task: string
+          updated_at: string
+        }
+        Insert: {
+          attempts?: number
+          checkpoint?: Json | null
+          created_at?: string
+          failed_at?: string | null
+          heartbeat_at?: string | null
+          id?: never
+          job_id?: string | null
+          last_error?: string | null
+          locked_by?: string | null
+          locked_until?: string | null
+          max_attempts?: number | null
+          org_id?: string | null
+          payload?: NonNullable<Json>
+          priority?: number
+          run_at?: string
+          state?: string
+          task: string
+          updated_at?: string
+        }
+        Update: {
+          attempts?: number
+          checkpoint?: Json | null
+          created_at?: string
+          failed_at?: string | null
+          heartbeat_at?: string | null
+          id?: never
+          job_id?: string | null
+          last_error?: string | null
+          locked_by?: string | null
+          locked_until?: string | null
+          max_attempts?: number | null
+          org_id?: string | null
+          payload?: NonNullable<Json>
+          priority?: number
+          run_at?: string
+          state?: string
+          task?: string
+          updated_at?: string
+        }
+        Relationships: [
+          {
+            foreignKeyName: "job_queue_job_id_fkey"
+            columns: ["job_id"]
+            referencedRelation: "jobs"
+            referencedColumns: ["id"]
+          },
+          {
+            foreignKeyName: "job_queue_org_id_fkey"
+            columns: ["org_id"]
+            referencedRelation: "organizations"
+            referencedColumns: ["id"]
+          },
+        ]
+      }
+      jobs: {
+        Row: {
+          base_model: string | null
+          cancel_requested: boolean
+          config: NonNullable<Json>
+          created_at: string
+          created_by: string | null
+          duration_ms: number | null
+          error: string | null
+          finished_at: string | null
+          id: string
+          job_key: string | null
+          kind: Database["public"]["Enums"]["job_kind"]
+          name: string
+          org_id: string
+          progress: number
+          result: Json | null
+          started_at: string | null
+          status: Database["public"]["Enums"]["job_status"]
+          trained_on_tags: string[]
+        }
+        Insert: {
+          base_model?: string | null
+          cancel_requested?: boolean
+          config?: NonNullable<Json>
+          created_at?: string
+          created_by?: string | null
+          duration_ms?: number | null
+          error?: string | null
+          finished_at?: string | null
+          id?: string
+          job_key?: string | null
+          kind: Database["public"]["Enums"]["job_kind"]
+          name: string
+          org_id: string
+          progress?: number
+          result?: Json | null
+          started_at?: string | null
+          status?: Database["public"]["Enums"]["job_status"]
+          trained_on_tags?: string[]
+        }
+        Update: {
+          base_model?: string | null
+          cancel_requested?: boolean
+          config?: NonNullable<Json>
+          created_at?: string
+          created_by?: string | null
+          duration_ms?: number | null
+          error?: string | null
+          finished_at?: string | null
+          id?: string
+          job_key?: string | null
+          kind?: Database["public"]["Enums"]["job_kind"]
+          name?: string
+          org_id?: string
+          progress?: number
+          result?: Json | null
+          started_at?: string | null
+          status?: Database["public"]["Enums"]["job_status"]
+          trained_on_tags?: string[]
+        }
+        Relationships: [
+          {
+            foreignKeyName: "jobs_org_id_fkey"
+            columns: ["org_id"]
+            referencedRelation: "organizations"
+            referencedColumns: ["id"]
+          },
+        ]
+      }
+      memberships: {
+        Row: {
+          created_at: string
+          id: string
+          org_id: string
+          role: Database["public"]["Enums"]["member_role"]
+          user_id: string
+        }
+        Insert: {
+          created_at?: string
+          id?: string
+          org_id: string
+          role: Database["public"]["Enums"]["member_role"]
+          user_id: string
+        }
+        Update: {
+          created_at?: string
+          id?: string
+          org_id?: string
+          role?: Database["public"]["Enums"]["member_role"]
+          user_id?: string
+        }
+        Relationships: [
+          {
+            foreignKeyName: "memberships_org_id_fkey"
+            columns: ["org_id"]
+            referencedRelation: "organizations"
+            referencedColumns: ["id"]
+          },
+        ]
+      }
+      models: {
+        Row: {
+          accuracy: number | null
+          base_model: string
+          cost_per_1k_tokens: number | null
+          created_at: string
+          dataset_snapshot: NonNullable<Json>
+          id: string
+          is_live: boolean
+          job_id: string | null
+          latency_ms: number | null
+          name: string
+          org_id: string
+          provider: string
+          retrieval_index: Json | null
+          served_model: string
+        }
+        Insert: {
+          accuracy?: number | null
+          base_model: string
+          cost_per_1k_tokens?: number | null
+          created_at?: string
+          dataset_snapshot?: NonNullable<Json>
+          id?: string
+          is_live?: boolean
+          job_id?: string | null
+          latency_ms?: number | null
+          name: string
+          org_id: string
+          provider?: string
+          retrieval_index?: Json | null
+          served_model: string
+        }
+        Update: {
+          accuracy?: number | null
+          base_model?: string
+          cost_per_1k_tokens?: number | null
+          created_at?: string
+          dataset_snapshot?: NonNullable<Json>
+          id?: string
+          is_live?: boolean
+          job_id?: string | null
+          latency_ms?: number | null
+          name?: string
+          org_id?: string
+          provider?: string
+          retrieval_index?: Json | null
+          served_model?: string
+        }
+        Relationships: [
+          {
+            foreignKeyName: "models_org_id_fkey"
+            columns: ["org_id"]
+            referencedRelation: "organizations"
+            referencedColumns: ["id"]
+          },
+          {
+            foreignKeyName: "models_org_id_job_id_fkey"
+            columns: ["org_id", "job_id"]
+            referencedRelation: "jobs"
+            referencedColumns: ["org_id", "id"]
+          },
+        ]
+      }
+      opt_feedback: {
+        Row: {
+          comments: string | null
+          created_at: string
+          id: string
+          rating: number
+          session_id: string
+          updated_at: string
+          user_id: string
+        }
+        Insert: {
+          comments?: string | null
+          created_at?: string
+          id?: string
+          rating: number
+          session_id: string
+          updated_at?: string
+          user_id?: string
+        }
+        Update: {
+          comments?: string | null
+          created_at?: string
+          id?: string
+          rating?: number
+          session_id?: string
+          updated_at?: string
+          user_id?: string
+        }
+        Relationships: [
+          {
+            foreignKeyName: "opt_feedback_session_id_fkey"
+            columns: ["session_id"]
+            referencedRelation: "opt_sessions"
+            referencedColumns: ["id"]
+          },
+        ]
+      }
+      opt_messages: {
+        Row: {
+          content: NonNullable<Json>
+          created_at: string
+          id: number
+          kind: string
+          model_name: string | null
+          role: string
+          session_id: string
+          user_id: string
+        }
+        Insert: {
+          content: NonNullable<Json>
+          created_at?: string
+          id?: never
+          kind: string
+          model_name?: string | null
+          role: string
+          session_id: string
+          user_id?: string
+        }
+        Update: {
+          content?: NonNullable<Json>
+          created_at?: string
+          id?: never
+          kind?: string
+          model_name?: string | null
+          role?: string
+          session_id?: string
+          user_id?: string
+        }
+        Relationships: [
+          {
+            foreignKeyName: "opt_messages_session_id_fkey"
+            columns: ["session_id"]
+            referencedRelation: "opt_sessions"
+            referencedColumns: ["id"]
+          },
+        ]
+      }
+      opt_sessions: {
+        Row: {
+          created_at: string
+          final_prompt: string | null
+          id: string
+          initial_prompt: string
+          org_id: string
+          prompt_id: string | null
+          rounds: number
+          saved_version_id: string | null
+          selections: NonNullable<Json>
+          status: Database["public"]["Enums"]["opt_session_status"]
+          updated_at: string
+          user_id: string
+          working_memory: NonNullable<Json>
+        }
+        Insert: {
+          created_at?: string
+          final_prompt?: string | null
+          id?: string
+          initial_prompt: string
+          org_id: string
+          prompt_id?: string | null
+          rounds?: number
+          saved_version_id?: string | null
+          selections?: NonNullable<Json>
+          status?: Database["public"]["Enums"]["opt_session_status"]
+          updated_at?: string
+          user_id?: string
+          working_memory?: NonNullable<Json>
+        }
+        Update: {
+          created_at?: string
+          final_prompt?: string | null
+          id?: string
+          initial_prompt?: string
+          org_id?: string
+          prompt_id?: string | null
+          rounds?: number
+          saved_version_id?: string | null
+          selections?: NonNullable<Json>
+          status?: Database["public"]["Enums"]["opt_session_status"]
+          updated_at?: string
+          user_id?: string
+          working_memory?: NonNullable<Json>
+        }
+        Relationships: [
+          {
+            foreignKeyName: "opt_sessions_org_id_fkey"
+            columns: ["org_id"]
+            referencedRelation: "organizations"
+            referencedColumns: ["id"]
+          },
+          {
+            foreignKeyName: "opt_sessions_org_id_prompt_id_fkey"
+            columns: ["org_id", "prompt_id"]
+            referencedRelation: "prompts"
+            referencedColumns: ["org_id", "id"]
+          },
+          {
+            foreignKeyName: "opt_sessions_org_id_saved_version_id_fkey"
+            columns: ["org_id", "saved_version_id"]
+            referencedRelation: "prompt_versions"
+            referencedColumns: ["org_id", "id"]
+          },
+        ]
+      }
+      organizations: {
+        Row: {
+          created_at: string
+          created_by: string | null
+          id: string
+          name: string
+          slug: string
+        }
+        Insert: {
+          created_at?: string
+          created_by?: string | null
+          id?: string
+          name: string
+          slug: string
+        }
+        Update: {
+          created_at?: string
+          created_by?: string | null
+          id?: string
+          name?: string
+          slug?: string
+        }
+        Relationships: []
+      }
+      profiles: {
+        Row: {
+          avatar_color: string
+          created_at: string
+          display_name: string
+          id: string
+          updated_at: string
+        }
+        Insert: {
+          avatar_color?: string
+          created_at?: string
+          display_name?: string
+          id: string
+          updated_at?: string
+        }
+        Update: {
+          avatar_color?: string
+          created_at?: string
+          display_name?: string
+          id?: string
+          updated_at?: string
+        }
+        Relationships: []
+      }
+      prompt_promotions: {
+        Row: {
+          actor_id: string | null
+          created_at: string
+          evidence_job_id: string | null
+          id: number
+          kind: string
+          org_id: string
+          previous_version_id: string | null
+          prompt_id: string
+          reason: string | null
+          version_id: string
+        }
+        Insert: {
+          actor_id?: string | null
+          created_at?: string
+          evidence_job_id?: string | null
+          id?: never
+          kind: string
+          org_id: string
+          previous_version_id?: string | null
+          prompt_id: string
+          reason?: string | null
+          version_id: string
+        }
+        Update: {
+          actor_id?: string | null
+          created_at?: string
+          evidence_job_id?: string | null
+          id?: never
+          kind?: string
+          org_id?: string
+          previous_version_id?: string | null
+          prompt_id?: string
+          reason?: string | null
+          version_id?: string
+        }
+        Relationships: [
+          {
+            foreignKeyName: "prompt_promotions_org_id_fkey"
+            columns: ["org_id"]
+            referencedRelation: "organizations"
+            referencedColumns: ["id"]
+          },
+          {
+            foreignKeyName: "prompt_promotions_org_id_previous_version_id_fkey"
+            columns: ["org_id", "previous_version_id"]
+            referencedRelation: "prompt_versions"
+            referencedColumns: ["org_id", "id"]
+          },
+          {
+            foreignKeyName: "prompt_promotions_org_id_prompt_id_fkey"
+            columns: ["org_id", "prompt_id"]
+            referencedRelation: "prompts"
+            referencedColumns: ["org_id", "id"]
+          },
+          {
+            foreignKeyName: "prompt_promotions_org_id_version_id_fkey"
+            columns: ["org_id", "version_id"]
+            referencedRelation: "prompt_versions"
+            referencedColumns: ["org_id", "id"]
+          },
+        ]
+      }
+      prompt_versions: {
+        Row: {
+          author_id: string | null
+          created_at: string
+          id: string
+          model: string
+          org_id: string
+          params: NonNullable<Json>
+          parent_version_id: string | null
+          promoted_at: string | null
+          prompt_id: string
+          status: Database["public"]["Enums"]["prompt_status"]
+          system_template: string
+          template: string
+          variables: NonNullable<Json>
+          version: number
+        }
+        Insert: {
+          author_id?: string | null
+          created_at?: string
+          id?: string
+          model: string
+          org_id: string
+          params?: NonNullable<Json>
+          parent_version_id?: string | null
+          promoted_at?: string | null
+          prompt_id: string
+          status?: Database["public"]["Enums"]["prompt_status"]
+          system_template?: string
+          template: string
+          variables?: NonNullable<Json>
+          version: number
+        }
+        Update: {
+          author_id?: string | null
+          created_at?: string
+          id?: string
+          model?: string
+          org_id?: string
+          params?: NonNullable<Json>
+          parent_version_id?: string | null
+          promoted_at?: string | null
+          prompt_id?: string
+          status?: Database["public"]["Enums"]["prompt_status"]
+          system_template?: string
+          template?: string
+          variables?: NonNullable<Json>
+          version?: number
+        }
+        Relationships: [
+          {
+            foreignKeyName: "prompt_versions_org_id_fkey"
+            columns: ["org_id"]
+            referencedRelation: "organizations"
+            referencedColumns: ["id"]
+          },
+          {
+            foreignKeyName: "prompt_versions_org_id_parent_version_id_fkey"
+            columns: ["org_id", "parent_version_id"]
+            referencedRelation: "prompt_versions"
+            referencedColumns: ["org_id", "id"]
+          },
+          {
+            foreignKeyName: "prompt_versions_org_id_prompt_id_fkey"
+            columns: ["org_id", "prompt_id"]
+            referencedRelation: "prompts"
+            referencedColumns: ["org_id", "id"]
+          },
+        ]
+      }
+      prompts: {
+        Row: {
+          created_at: string
+          created_by: string | null
+          description: string
+          id: string
+          org_id: string
+          slug: string
+        }
+        Insert: {
+          created_at?: string
+          created_by?: string | null
+          description?: string
+          id?: string
+          org_id: string
+          slug: string
+        }
+        Update: {
+          created_at?: string
+          created_by?: string | null
+          description?: string
+          id?: string
+          org_id?: string
+          slug?: string
+        }
+        Relationships: [
+          {
+            foreignKeyName: "prompts_org_id_fkey"
+            columns: ["org_id"]
+            referencedRelation: "organizations"
+            referencedColumns: ["id"]
+          },
+        ]
+      }
+      retrain_proposals: {
+        Row: {
+          created_at: string
+          decided_at: string | null
+          drift_alert_id: string | null
+          fine_tune_job_id: string | null
+          id: string
+          job_id: string | null
+          new_examples: number
+          org_id: string
+          reason: string
+          since: string | null
+          status: string
+        }
+        Insert: {
+          created_at?: string
+          decided_at?: string | null
+          drift_alert_id?: string | null
+          fine_tune_job_id?: string | null
+          id?: string
+          job_id?: string | null
+          new_examples: number
+          org_id: string
+          reason: string
+          since?: string | null
+          status?: string
+        }
+        Update: {
+          created_at?: string
+          decided_at?: string | null
+          drift_alert_id?: string | null
+          fine_tune_job_id?: string | null
+          id?: string
+          job_id?: string | null
+          new_examples?: number
+          org_id?: string
+          reason?: string
+          since?: string | null
+          status?: string
+        }
+        Relationships: [
+          {
+            foreignKeyName: "retrain_proposals_org_id_drift_alert_id_fkey"
+            columns: ["org_id", "drift_alert_id"]
+            referencedRelation: "drift_alerts"
+            referencedColumns: ["org_id", "id"]
+          },
+          {
+            foreignKeyName: "retrain_proposals_org_id_fine_tune_job_id_fkey"
+            columns: ["org_id", "fine_tune_job_id"]
+            referencedRelation: "jobs"
+            referencedColumns: ["org_id", "id"]
+          },
+          {
+            foreignKeyName: "retrain_proposals_org_id_fkey"
+            columns: ["org_id"]
+            referencedRelation: "organizations"
+            referencedColumns: ["id"]
+          },
+          {
+            foreignKeyName: "retrain_proposals_org_id_job_id_fkey"
+            columns: ["org_id", "job_id"]
+            referencedRelation: "jobs"
+            referencedColumns: ["org_id", "id"]
+          },
+        ]
+      }
+      training_examples: {
+        Row: {
+          answer: string
+          created_at: string
+          created_by: string | null
+          id: string
+          org_id: string
+          query: string
+          source_case_id: string | null
+          tags: string[]
+        }
+        Insert: {
+          answer: string
+          created_at?: string
+          created_by?: string | null
+          id?: string
+          org_id: string
+          query: string
+          source_case_id?: string | null
+          tags?: string[]
+        }
+        Update: {
+          answer?: string
+          created_at?: string
+          created_by?: string | null
+          id?: string
+          org_id?: string
+          query?: string
+          source_case_id?: string | null
+          tags?: string[]
+        }
+        Relationships: [
+          {
+            foreignKeyName: "training_examples_org_id_fkey"
+            columns: ["org_id"]
+            referencedRelation: "organizations"
+            referencedColumns: ["id"]
+          },
+          {
+            foreignKeyName: "training_examples_org_id_source_case_id_fkey"
+            columns: ["org_id", "source_case_id"]
+            referencedRelation: "improvement_cases"
+            referencedColumns: ["org_id", "id"]
+          },
+        ]
+      }
+    }
+    Views: {
+      [_ in never]: never
+    }
+    Functions: {
+      accept_invitation: {
+        Args: { p_invitation_id: string }
+        Returns: {
+          created_at: string
+          id: string
+          org_id: string
+          role: Database["public"]["Enums"]["member_role"]
+          user_id: string
+        }
+        SetofOptions: {
+          from: "*"
+          to: "memberships"
+          isOneToOne: true
+          isSetofReturn: false
+        }
+      }
+      board_cost: {
+        Args: { p_from: string; p_org: string; p_to: string }
+        Returns: {
+          cost_usd: number
+          day: string
+          error_rate: number
+          errors: number
+          function_name: string
+          input_tokens: number
+          latency_avg_ms: number
+          latency_p50_ms: number
+          latency_p95_ms: number
+          model: string
+          output_tokens: number
+          requests: number
+        }[]
+      }
+      board_quality: {
+        Args: { p_from: string; p_org: string; p_to: string }
+        Returns: Json
+      }
+      can_access_doc: { Args: { doc_id: string }; Returns: boolean }
+      cancel_job: {
+        Args: { p_job_id: string }
+        Returns: Database["public"]["Enums"]["job_status"]
+      }
+      create_ingest_key: {
+        Args: { p_name: string; p_org: string }
+        Returns: string
+      }
+      create_prompt_version: {
+        Args: {
+          p_model: string
+          p_params: Json
+          p_parent_version_id: string
+          p_prompt_id: string
+          p_status: Database["public"]["Enums"]["prompt_status"]
+          p_system_template: string
+          p_template: string
+          p_variables: Json
+        }
+        Returns: {
+          author_id: string | null
+          created_at: string
+          id: string
+          model: string
+          org_id: string
+          params: NonNullable<Json>
+          parent_version_id: string | null
+          promoted_at: string | null
+          prompt_id: string
+          status: Database["public"]["Enums"]["prompt_status"]
+          system_template: string
+          template: string
+          variables: NonNullable<Json>
+          version: number
+        }
+        SetofOptions: {
+          from: "*"
+          to: "prompt_versions"
+          isOneToOne: true
+          isSetofReturn: false
+        }
+      }
+      decide_improvement_case: {
+        Args: {
+          p_case_id: string
+          p_decision: string
+          p_final_text?: string
+          p_reason?: string
+          p_tags?: string[]
+        }
+        Returns: Json
+      }
+      doc_append_update: {
+        Args: { p_client_id?: number; p_doc_id: string; p_update: string }
+        Returns: number
+      }
+      doc_compact: {
+        Args: {
+          p_base_snapshot_id: number
+          p_doc_id: string
+          p_merged_ids: number[]
+          p_snapshot: string
+        }
+        Returns: number
+      }
+      doc_load: {
+        Args: { p_doc_id: string }
+        Returns: {
+          data: string
+          id: number
+          kind: string
+        }[]
+      }
+      doc_may_write: { Args: { p_doc_id: string }; Returns: boolean }
+      my_invitations: {
+        Args: Record<PropertyKey, never>
+        Returns: {
+          created_at: string
+          id: string
+          invited_by_name: string
+          org_id: string
+          org_name: string
+          role: Database["public"]["Enums"]["member_role"]
+        }[]
+      }
+      my_organizations: {
+        Args: Record<PropertyKey, never>
+        Returns: {
+          name: string
+          org_id: string
+          role: Database["public"]["Enums"]["member_role"]
+          slug: string
+        }[]
+      }
+      open_improvement_case: {
+        Args: {
+          p_feedback_id: string
+          p_flags?: Json
+          p_model?: string
+          p_suggested: string
+        }
+        Returns: {
+          approved_by: string | null
+          bad_response: string
+          created_at: string
+          created_by: string | null
+          decided_at: string | null
+          feedback_id: string
+          flags: NonNullable<Json>
+          id: string
+          org_id: string
+          query: string
+          reject_reason: string | null
+          status: string
+          suggested_response: string
+          suggestion_model: string | null
+          updated_at: string
+        }
+        SetofOptions: {
+          from: "*"
+          to: "improvement_cases"
+          isOneToOne: true
+          isSetofReturn: false
+        }
+      }
+      opt_finalize: {
+        Args: { p_final_prompt: string; p_model: string; p_session_id: string }
+        Returns: {
+          created_at: string
+          final_prompt: string | null
+          id: string
+          initial_prompt: string
+          org_id: string
+          prompt_id: string | null
+          rounds: number
+          saved_version_id: string | null
+          selections: NonNullable<Json>
+          status: Database["public"]["Enums"]["opt_session_status"]
+          updated_at: string
+          user_id: string
+          working_memory: NonNullable<Json>
+        }
+        SetofOptions: {
+          from: "*"
+          to: "opt_sessions"
+          isOneToOne: true
+          isSetofReturn: false
+        }
+      }
+      opt_open_session: {
+        Args: {
+          p_id: string
+          p_initial_prompt: string
+          p_model: string
+          p_org_id: string
+          p_prompt_id: string
+          p_questions: Json
+          p_selections: Json
+        }
+        Returns: {
+          created_at: string
+          final_prompt: string | null
+          id: string
+          initial_prompt: string
+          org_id: string
+          prompt_id: string | null
+          rounds: number
+          saved_version_id: string | null
+          selections: NonNullable<Json>
+          status: Database["public"]["Enums"]["opt_session_status"]
+          updated_at: string
+          user_id: string
+          working_memory: NonNullable<Json>
+        }
+        SetofOptions: {
+          from: "*"
+          to: "opt_sessions"
+          isOneToOne: true
+          isSetofReturn: false
+        }
+      }
+      opt_record_round: {
+        Args: {
+          p_answers: Json
+          p_expected_rounds: number
+          p_max_rounds?: number
+          p_memory: Json
+          p_model: string
+          p_questions: Json
+          p_rationale: string
+          p_session_id: string
+        }
+        Returns: {
+          created_at: string
+          final_prompt: string | null
+          id: string
+          initial_prompt: string
+          org_id: string
+          prompt_id: string | null
+          rounds: number
+          saved_version_id: string | null
+          selections: NonNullable<Json>
+          status: Database["public"]["Enums"]["opt_session_status"]
+          updated_at: string
+          user_id: string
+          working_memory: NonNullable<Json>
+        }
+        SetofOptions: {
+          from: "*"
+          to: "opt_sessions"
+          isOneToOne: true
+          isSetofReturn: false
+        }
+      }
+      override_prompt_version: {
+        Args: { p_reason: string; p_version_id: string }
+        Returns: {
+          author_id: string | null
+          created_at: string
+          id: string
+          model: string
+          org_id: string
+          params: NonNullable<Json>
+          parent_version_id: string | null
+          promoted_at: string | null
+          prompt_id: string
+          status: Database["public"]["Enums"]["prompt_status"]
+          system_template: string
+          template: string
+          variables: NonNullable<Json>
+          version: number
+        }
+        SetofOptions: {
+          from: "*"
+          to: "prompt_versions"
+          isOneToOne: true
+          isSetofReturn: false
+        }
+      }
+      promote_prompt_version_from_gate: {
+        Args: { p_actor?: string; p_job_id: string; p_version_id: string }
+        Returns: {
+          author_id: string | null
+          created_at: string
+          id: string
+          model: string
+          org_id: string
+          params: NonNullable<Json>
+          parent_version_id: string | null
+          promoted_at: string | null
+          prompt_id: string
+          status: Database["public"]["Enums"]["prompt_status"]
+          system_template: string
+          template: string
+          variables: NonNullable<Json>
+          version: number
+        }
+        SetofOptions: {
+          from: "*"
+          to: "prompt_versions"
+          isOneToOne: true
+          isSetofReturn: false
+        }
+      }
+      prompt_version_metrics: {
+        Args: { p_prompt_id: string; p_since?: string }
+        Returns: {
+          author_id: string
+          avg_latency_ms: number
+          avg_rating: number
+          cost_per_request_usd: number
+          cost_usd: number
+          created_at: string
+          error_rate: number
+          errors: number
+          feedback_count: number
+          input_tokens: number
+          last_eval: Json
+          model: string
+          output_tokens: number
+          p95_latency_ms: number
+          promoted_at: string
+          requests: number
+          status: Database["public"]["Enums"]["prompt_status"]
+          version: number
+          version_id: string
+        }[]
+      }
+      propose_model_version: {
+        Args: { p_model_id: string; p_prompt_id: string }
+        Returns: {
+          author_id: string | null
+          created_at: string
+          id: string
+          model: string
+          org_id: string
+          params: NonNullable<Json>
+          parent_version_id: string | null
+          promoted_at: string | null
+          prompt_id: string
+          status: Database["public"]["Enums"]["prompt_status"]
+          system_template: string
+          template: string
+          variables: NonNullable<Json>
+          version: number
+        }
+        SetofOptions: {
+          from: "*"
+          to: "prompt_versions"
+          isOneToOne: true
+          isSetofReturn: false
+        }
+      }
+      resolve_ingest_key: { Args: { p_key: string }; Returns: string }
+      rollback_prompt: {
+        Args: {
+          p_prompt_id: string
+          p_reason?: string
+          p_target_version_id?: string
+        }
+        Returns: {
+          author_id: string | null
+          created_at: string
+          id: string
+          model: string
+          org_id: string
+          params: NonNullable<Json>
+          parent_version_id: string | null
+          promoted_at: string | null
+          prompt_id: string
+          status: Database["public"]["Enums"]["prompt_status"]
+          system_template: string
+          template: string
+          variables: NonNullable<Json>
+          version: number
+        }
+        SetofOptions: {
+          from: "*"
+          to: "prompt_versions"
+          isOneToOne: true
+          isSetofReturn: false
+        }
+      }
+      set_prompt_version_candidate: {
+        Args: { p_candidate?: boolean; p_version_id: string }
+        Returns: {
+          author_id: string | null
+          created_at: string
+          id: string
+          model: string
+          org_id: string
+          params: NonNullable<Json>
+          parent_version_id: string | null
+          promoted_at: string | null
+          prompt_id: string
+          status: Database["public"]["Enums"]["prompt_status"]
+          system_template: string
+          template: string
+          variables: NonNullable<Json>
+          version: number
+        }
+        SetofOptions: {
+          from: "*"
+          to: "prompt_versions"
+          isOneToOne: true
+          isSetofReturn: false
+        }
+      }
+      start_job: {
+        Args: {
+          p_base_model?: string
+          p_config?: Json
+          p_job_key?: string
+          p_kind: Database["public"]["Enums"]["job_kind"]
+          p_name: string
+          p_org_id: string
+          p_trained_on_tags?: string[]
+        }
+        Returns: Json
+      }
+      take_llm_tokens: {
+        Args: { p_org: string; p_scope?: string }
+        Returns: {
+          allowed: boolean
+          remaining: number
+          retry_after_ms: number
+        }[]
+      }
+    }
+    Enums: {
+      job_kind: "fine_tune" | "ab_eval" | "drift"
+      job_status: "pending" | "running" | "completed" | "failed" | "cancelled"
+      member_role: "admin" | "curator" | "reviewer" | "manager"
+      opt_session_status: "pending" | "clarifying" | "ready" | "finalized"
+      prompt_status: "draft" | "candidate" | "production" | "retired"
+    }
+    CompositeTypes: {
+      [_ in never]: never
+    }
+  }
+}
+
+type DatabaseWithoutInternals = Omit<Database, "__InternalSupabase">
+
+type DefaultSchema = DatabaseWithoutInternals[Extract<keyof Database, "public">]
+
+export type Tables<
+  DefaultSchemaTableNameOrOptions extends
+    | keyof (DefaultSchema["Tables"] & DefaultSchema["Views"])
+    | { schema: keyof DatabaseWithoutInternals },
+  TableName extends (DefaultSchemaTableNameOrOptions extends {
+    schema: keyof DatabaseWithoutInternals
+  }
+    ? keyof (DatabaseWithoutInternals[DefaultSchemaTableNameOrOptions["schema"]]["Tables"] &
+        DatabaseWithoutInternals[DefaultSchemaTableNameOrOptions["schema"]]["Views"])
+    : never) = never,
+> = DefaultSchemaTableNameOrOptions extends {
+  schema: keyof DatabaseWithoutInternals
+}
+  ? (DatabaseWithoutInternals[DefaultSchemaTableNameOrOptions["schema"]]["Tables"] &
+      DatabaseWithoutInternals[DefaultSchemaTableNameOrOptions["schema"]]["Views"])[TableName] extends {
+      Row: infer R
+    }
+    ? R
+    : never
+  : DefaultSchemaTableNameOrOptions extends keyof (DefaultSchema["Tables"] &
+        DefaultSchema["Views"])
+    ? (DefaultSchema["Tables"] &
+        DefaultSchema["Views"])[DefaultSchemaTableNameOrOptions] extends {
+        Row: infer R
+      }
+      ? R
+      : never
+    : never
+
+export type TablesInsert<
+  DefaultSchemaTableNameOrOptions extends
+    | keyof DefaultSchema["Tables"]
+    | { schema: keyof DatabaseWithoutInternals },
+  TableName extends (DefaultSchemaTableNameOrOptions extends {
+    schema: keyof DatabaseWithoutInternals
+  }
+    ? keyof DatabaseWithoutInternals[DefaultSchemaTableNameOrOptions["schema"]]["Tables"]
+    : never) = never,
+> = DefaultSchemaTableNameOrOptions extends {
+  schema: keyof DatabaseWithoutInternals
+}
+  ? DatabaseWithoutInternals[DefaultSchemaTableNameOrOptions["schema"]]["Tables"][TableName] extends {
+      Insert: infer I
+    }
+    ? I
+    : never
+  : DefaultSchemaTableNameOrOptions extends keyof DefaultSchema["Tables"]
+    ? DefaultSchema["Tables"][DefaultSchemaTableNameOrOptions] extends {
+        Insert: infer I
+      }
+      ? I
+      : never
+    : never
+
+export type TablesUpdate<
+  DefaultSchemaTableNameOrOptions extends
+    | keyof DefaultSchema["Tables"]
+    | { schema: keyof DatabaseWithoutInternals },
+  TableName extends (DefaultSchemaTableNameOrOptions extends {
+    schema: keyof DatabaseWithoutInternals
+  }
+    ? keyof DatabaseWithoutInternals[DefaultSchemaTableNameOrOptions["schema"]]["Tables"]
+    : never) = never,
+> = DefaultSchemaTableNameOrOptions extends {
+  schema: keyof DatabaseWithoutInternals
+}
+  ? DatabaseWithoutInternals[DefaultSchemaTableNameOrOptions["schema"]]["Tables"][TableName] extends {
+      Update: infer U
+    }
+    ? U
+    : never
+  : DefaultSchemaTableNameOrOptions extends keyof DefaultSchema["Tables"]
+    ? DefaultSchema["Tables"][DefaultSchemaTableNameOrOptions] extends {
+        Update: infer U
+      }
+      ? U
+      : never
+    : never
+
+export type Enums<
+  DefaultSchemaEnumNameOrOptions extends
+    | keyof DefaultSchema["Enums"]
+    | { schema: keyof DatabaseWithoutInternals },
+  EnumName extends (DefaultSchemaEnumNameOrOptions extends {
+    schema: keyof DatabaseWithoutInternals
+  }
+    ? keyof DatabaseWithoutInternals[DefaultSchemaEnumNameOrOptions["schema"]]["Enums"]
+    : never) = never,
+> = DefaultSchemaEnumNameOrOptions extends {
+  schema: keyof DatabaseWithoutInternals
+}
+  ? DatabaseWithoutInternals[DefaultSchemaEnumNameOrOptions["schema"]]["Enums"][EnumName]
+  : DefaultSchemaEnumNameOrOptions extends keyof DefaultSchema["Enums"]
+    ? DefaultSchema["Enums"][DefaultSchemaEnumNameOrOptions]
+    : never
+
+export type CompositeTypes<
+  PublicCompositeTypeNameOrOptions extends
+    | keyof DefaultSchema["CompositeTypes"]
+    | { schema: keyof DatabaseWithoutInternals },
+  CompositeTypeName extends (PublicCompositeTypeNameOrOptions extends {
+    schema: keyof DatabaseWithoutInternals
+  }
+    ? keyof DatabaseWithoutInternals[PublicCompositeTypeNameOrOptions["schema"]]["CompositeTypes"]
+    : never) = never,
+> = PublicCompositeTypeNameOrOptions extends {
+  schema: keyof DatabaseWithoutInternals
+}
+  ? DatabaseWithoutInternals[PublicCompositeTypeNameOrOptions["schema"]]["CompositeTypes"][CompositeTypeName]
+  : PublicCompositeTypeNameOrOptions extends keyof DefaultSchema["CompositeTypes"]
+    ? DefaultSchema["CompositeTypes"][PublicCompositeTypeNameOrOptions]
+    : never
+
+export const Constants = {
+  public: {
+    Enums: {
+      job_kind: ["fine_tune", "ab_eval", "drift"],
+      job_status: ["pending", "running", "completed", "failed", "cancelled"],
+      member_role: ["admin", "curator", "reviewer", "manager"],
+      opt_session_status: ["pending", "clarifying", "ready", "finalized"],
+      prompt_status: ["draft", "candidate", "production", "retired"],
+    },
+  },
+} as const
+
