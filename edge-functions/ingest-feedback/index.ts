@@ -1,27 +1,8 @@
-import { z } from "zod";
+import { IngestRequest as Input } from "../../shared/src/api/ingest-feedback.ts";
 import { serviceClient } from "../_shared/auth.ts";
 import { env } from "../_shared/env.ts";
 import { AppError, handler, json, parseBody, unauthorized } from "../_shared/http.ts";
 import { llm } from "../_shared/llm.ts";
-
-const Item = z.object({
-  externalId: z.string().trim().min(1).max(200),
-  rating: z.number().int().min(1).max(5),
-  query: z.string().min(1).max(20000),
-  response: z.string().max(50000),
-  comment: z.string().max(5000).nullish(),
-  model: z.string().max(120).nullish(),
-  source: z.string().max(60).optional(),
-  promptVersionId: z.string().uuid().nullish(),
-  /** The Langfuse trace of the answer being rated; the rating is recorded there as a score. */
-  traceId: z.string().max(200).nullish(),
-  createdAt: z.string().datetime({ offset: true }).optional(),
-});
-const Input = z.object({
-  /** Required with the service key; implied by an org ingest key. */
-  orgId: z.string().uuid().optional(),
-  items: z.array(Item).min(1).max(500),
-});
 
 // Batch feedback from the customer's app. Authenticated by an org-scoped ingest key (x-ingest-key,
 // created by an admin) or the service key; idempotent on (org, externalId): a retried batch adds nothing twice.

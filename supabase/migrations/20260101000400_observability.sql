@@ -519,15 +519,18 @@ returns table (
   last_eval jsonb
 )
 language sql stable security invoker set search_path = '' as $$
+  -- Usage a role may not read is null ("—" in the app), never a 0 that reads as "no traffic".
   select v.id, v.version, v.status, v.model, v.author_id, v.created_at, v.promoted_at,
-         coalesce(r.requests, 0), coalesce(r.errors, 0),
+         case when u.readable then coalesce(r.requests, 0) end, case when u.readable then coalesce(r.errors, 0) end,
          case when coalesce(r.requests, 0) = 0 then null else r.errors::double precision / r.requests end,
          r.avg_latency, r.p95_latency,
-         coalesce(r.input_tokens, 0), coalesce(r.output_tokens, 0), coalesce(r.cost, 0),
+         case when u.readable then coalesce(r.input_tokens, 0) end, case when u.readable then coalesce(r.output_tokens, 0) end,
+         case when u.readable then coalesce(r.cost, 0) end,
          case when coalesce(r.requests, 0) = 0 then null else round(r.cost / r.requests, 8) end,
          coalesce(f.n, 0), f.avg_rating,
          e.last_eval
   from public.prompt_versions v
+  cross join lateral (select private.can(v.org_id, 'usage:read') or private.is_privileged() as readable) u
   left join lateral (
     select count(*) as requests, count(*) filter (where a.status = 'error') as errors,
            avg(a.latency_ms)::double precision as avg_latency,

@@ -10,6 +10,7 @@ import { ROLE_LABELS, ROLES, type Role } from "../../lib/permissions.ts";
 import { env } from "../../lib/supabase.ts";
 import { useUserId } from "../auth/session.ts";
 import { useCurrentOrg, useMembers } from "../orgs/queries.ts";
+import { ingestCurl } from "@review/shared/api/ingest-feedback";
 import { useCreateIngestKey, useIngestKeys, useInvitations, useManageMembers, useRevokeIngestKey, useWithdrawInvitation } from "./queries.ts";
 
 export default function AdminPage() {
@@ -110,10 +111,11 @@ function IngestKeys({ orgId }: { orgId: string }) {
         <div className="card stack" role="status">
           <strong>Copy this key now; it is not shown again.</strong>
           <div className="secret">{secret}</div>
-          <div className="muted small">Send feedback with <code>POST {env.supabaseUrl}/functions/v1/ingest-feedback</code> and the header <code>x-ingest-key</code>.</div>
+          <IngestExample secret={secret} />
           <div className="row-end"><Button onClick={() => void navigator.clipboard?.writeText(secret)}>Copy</Button><Button onClick={() => setSecret(null)}>Done</Button></div>
         </div>
       ) : null}
+      {!secret ? <IngestExample /> : null}
       <table className="table" aria-label="Ingest keys">
         <thead><tr><th>Name</th><th>Prefix</th><th>Created</th><th>Last used</th><th /></tr></thead>
         <tbody>
@@ -127,3 +129,21 @@ function IngestKeys({ orgId }: { orgId: string }) {
     </div>
   );
 }
+
+/** The exact request the customer's app sends (the function's own schema's example), ready to paste. */
+function IngestExample({ secret }: { secret?: string }) {
+  const command = ingestCurl(`${env.supabaseUrl}/functions/v1`, secret ?? "rwk_…");
+  return (
+    <details className="stack" open={Boolean(secret)}>
+      <summary>How your app sends feedback</summary>
+      <p className="muted small">
+        <code>POST /functions/v1/ingest-feedback</code> with the key in <code>x-ingest-key</code>: up to 500 items a request; each needs
+        <code> externalId</code> (your id for the rated answer, so a retried batch adds nothing twice), <code>rating</code> (1–5),
+        <code> query</code> and <code>response</code>; <code>comment</code>, <code>model</code>, <code>traceId</code> (a Langfuse trace to score) and <code>createdAt</code> are optional.
+      </p>
+      <pre className="code" data-testid="ingest-curl">{command}</pre>
+      <div className="row-end"><Button size="sm" onClick={() => void navigator.clipboard?.writeText(command)}>Copy command</Button></div>
+    </details>
+  );
+}
+

@@ -1,4 +1,4 @@
-import { useState } from "react";
+import { useRef, useState } from "react";
 import { Link, useParams } from "react-router";
 import { Tabs } from "radix-ui";
 import { Button } from "../../components/ui/Button.tsx";
@@ -57,8 +57,15 @@ function CaseRoom({ c }: { c: CaseWithFeedback }) {
   const decide = useDecide(c.id);
   const [approveOpen, setApproveOpen] = useState(false);
   const [rejectOpen, setRejectOpen] = useState(false);
+  // One approval at a time: a double click must not send two (the second would come back "already
+  // approved" and show an error under a success). Busy from the first click, before any request.
+  const [approving, setApproving] = useState(false);
+  const approvingRef = useRef(false);
 
   async function approve(tags: string[]) {
+    if (approvingRef.current) return;
+    approvingRef.current = true;
+    setApproving(true);
     try {
       // The decision must see the last keystrokes: store the document and the table copy first.
       if (session) {
@@ -70,6 +77,9 @@ function CaseRoom({ c }: { c: CaseWithFeedback }) {
       toast.success("Approved", "The answer is now a training example.");
     } catch {
       /* shown in the dialog */
+    } finally {
+      approvingRef.current = false;
+      setApproving(false);
     }
   }
 
@@ -138,7 +148,7 @@ function CaseRoom({ c }: { c: CaseWithFeedback }) {
         </aside>
       </div>
 
-      <ApproveDialog open={approveOpen} onClose={() => setApproveOpen(false)} onConfirm={(t) => void approve(t)} busy={decide.approve.isPending} error={decide.approve.error ? messageOf(decide.approve.error) : null} defaultTags={c.feedback?.labels ?? []} />
+      <ApproveDialog open={approveOpen} onClose={() => setApproveOpen(false)} onConfirm={(t) => void approve(t)} busy={approving || decide.approve.isPending} error={decide.approve.error ? messageOf(decide.approve.error) : null} defaultTags={c.feedback?.labels ?? []} />
       <RejectDialog
         open={rejectOpen}
         onClose={() => setRejectOpen(false)}

@@ -96,10 +96,13 @@ export function useCollabDoc({ docId, field, me, initialText, editable }: Option
   // Profiles arrived or changed: rename the people and cursors already shown.
   useEffect(() => refreshNames.current(), [members]);
 
-  // An editor who finds the document empty starts it from the case's stored answer.
+  // A document nobody has edited yet starts from the case's stored answer. An editor seeds it for
+  // everyone (stored and sent); a reader alone in the room shows the same seed locally, marked as the
+  // provider's own (neither stored nor sent): it is byte-identical to what the first editor will write,
+  // so nothing is doubled when that arrives.
   useEffect(() => {
-    if (!session || !synced || !editable || session.ytext.length > 0 || !initialText) return;
-    Y.applyUpdate(session.doc, seedUpdate(docId, field, initialText), "seed");
+    if (!session || !synced || session.ytext.length > 0 || !initialText) return;
+    Y.applyUpdate(session.doc, seedUpdate(docId, field, initialText), editable ? "seed" : session.provider);
   }, [session, synced, editable, initialText, docId, field]);
 
   return { session, status, synced, participants };

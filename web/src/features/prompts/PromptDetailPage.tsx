@@ -60,7 +60,7 @@ export default function PromptDetailPage() {
                   <td><Badge tone={STATUS_TONE[v.status]}>{v.status}</Badge></td>
                   <td>{v.author_id ? (members.get(v.author_id)?.name ?? "—") : "—"}</td>
                   <td>{dateTime(v.created_at)}</td>
-                  <td>{m ? m.requests : "—"}</td>
+                  <td>{m?.requests ?? "—"}</td>
                   <td>{pct(m?.error_rate)}</td>
                   <td>{m?.p95_latency_ms != null ? `${num(m.p95_latency_ms)} ms` : "—"}</td>
                   <td>{usd(m?.cost_usd)}</td>

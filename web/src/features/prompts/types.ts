@@ -18,8 +18,9 @@ export type LastEval = {
 };
 
 export type VersionMetrics = {
-  version_id: string; version: number; status: PromptStatus; requests: number; errors: number; error_rate: number | null;
-  avg_latency_ms: number | null; p95_latency_ms: number | null; cost_usd: number | string; feedback_count: number;
+  /** null: the viewer's role may not read LLM usage (shown as "—", never 0). */
+  version_id: string; version: number; status: PromptStatus; requests: number | null; errors: number | null; error_rate: number | null;
+  avg_latency_ms: number | null; p95_latency_ms: number | null; cost_usd: number | string | null; feedback_count: number;
   avg_rating: number | null; last_eval: LastEval | null;
 };
 
