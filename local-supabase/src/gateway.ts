@@ -12,6 +12,8 @@ import type { ResolvedKey } from "@supabase/lite";
 import { postgrestStatus } from "./rest-errors.ts";
 import { mayUpdateOrDelete, refuseUnfilteredWrite } from "./safe-update.ts";
 import type { Caller, FastRest, RequestParts } from "./rest-fast/index.ts";
+import { isConnectionError, type DatabaseStatus } from "./db-status.ts";
+import type { ChildRegistry } from "./processes.ts";
 
 export type Mount = {
   /** Returns true when it handled the request. */
@@ -32,6 +34,10 @@ export type GatewayDeps = {
   fastRest?: FastRest;
   /** /auth/v1: GoTrue's API around lite's Auth (auth/index.ts). */
   auth: AuthGateway;
+  /** Whether Postgres answers; while it does not, REST and Auth answer 503 at once (db-status.ts). */
+  database?: DatabaseStatus;
+  /** Where Edge Function processes are recorded (processes.ts). */
+  children?: ChildRegistry;
 };
 
 // CORS for the REST/Auth gateway as Supabase's Kong cors plugin sends it: every answer names the allowed
@@ -53,7 +59,8 @@ const corsPairs = Object.entries(corsHeaders).flat();
 export function createGateway(deps: GatewayDeps) {
   const { app, keys, log } = deps;
   const origin = "http://127.0.0.1";
-  const runner = new FunctionRunner(deps.root, deps.functionEnv, log.child("functions"));
+  const runner = new FunctionRunner(deps.root, deps.functionEnv, log.child("functions"), deps.children);
+  const database = deps.database;
   let functions = loadFunctionConfigs(deps.root);
 
   const server = http.createServer(async (req, res) => {
@@ -63,7 +70,8 @@ export function createGateway(deps: GatewayDeps) {
       const body = await readBody(req);
       const p = url.pathname;
       if (p === "/health" || p === "/") {
-        return sendJson(res, 200, { status: "ok", versions: deps.versions });
+        if (database && !database.available) return sendJson(res, 503, { status: "unavailable", database: "down", reason: database.downReason, versions: deps.versions });
+        return sendJson(res, 200, { status: "ok", database: "up", versions: deps.versions });
       }
       if (p.startsWith("/functions/v1/")) return await serveFunction(req, res, url, body);
       if (p.startsWith("/realtime/v1/") && deps.realtime) {
@@ -77,7 +85,12 @@ export function createGateway(deps: GatewayDeps) {
           res.writeHead(204, preflightHeaders);
           return void res.end();
         }
-        if (p.startsWith("/auth/v1/")) return await sendWholeResponse(res, await deps.auth.handle(req, url, body, origin), corsHeaders);
+        if (database && !database.available) return unavailable(res, p, "PGRST000", database.downReason);
+        if (p.startsWith("/auth/v1/")) {
+          const answer = await deps.auth.handle(req, url, body, origin);
+          if (answer.status >= 500 && database && !(await database.check())) return unavailable(res, p, "PGRST000", database.downReason);
+          return await sendWholeResponse(res, answer, corsHeaders);
+        }
         // lite answers a path that is not valid percent-encoding with a 500 (URIError); PostgREST, a 404.
         if (p.includes("%") && !decodable(p)) {
           return sendJson(res, 404, { code: "PGRST125", details: null, hint: null, message: "Invalid path specified in request URL" }, corsHeaders);
@@ -109,12 +122,39 @@ export function createGateway(deps: GatewayDeps) {
           log.error(`${req.method} ${url.pathname}: lite did not take the caller's verified claims; answer withheld`);
           return sendJson(res, 500, { code: "internal_error", message: "The REST engine did not apply the caller's credentials" }, corsHeaders);
         }
+        if (response.status >= 500 && database) {
+          // lite answers a connection it lost with a 500 whose message is the client's error: PostgREST's
+          // PGRST001, whether or not Postgres is back by now (it may have restarted under the request).
+          let answeredByDatabase = false;
+          if (p.startsWith("/rest/v1/")) {
+            const text = await response.text();
+            const lost = CONNECTION_LOST.exec(text);
+            if (lost) {
+              void database.check();
+              return unavailable(res, p, "PGRST001", lost[0]);
+            }
+            // An error Postgres itself reported (a SQLSTATE, or lite's "PostgresError: …") means it is up.
+            answeredByDatabase = /"code":"[0-9A-Z]{5}"|"message":"PostgresError: /.test(text);
+            response = new Response(text, { status: response.status, headers: response.headers });
+          }
+          // Otherwise (and on /auth/v1, whose 500 says only server_error) the database is asked directly.
+          if (!answeredByDatabase && !(await database.check())) return unavailable(res, p, "PGRST000", database.downReason);
+        }
         if (response.status >= 500) response = await remapDatabaseError(response, Boolean(req.headers.authorization));
         return await sendWholeResponse(res, response, corsHeaders);
       }
       sendJson(res, 404, { message: "no Route matched with those values" });
     } catch (err) {
       if (err instanceof HttpError) return sendJson(res, err.status, { code: err.code, message: err.message });
+      if (res.headersSent) {
+        log.error(`${req.method} ${url.pathname} failed mid-answer`, err);
+        return void res.destroy();
+      }
+      // A database client error (Postgres down or restarting) is a 503 in the API's own shape, never a crash.
+      if (isConnectionError(err) && database && !(await database.check())) {
+        log.debug(`${req.method} ${url.pathname}: database unavailable (${(err as Error).message})`);
+        return unavailable(res, url.pathname, "PGRST001", (err as Error).message);
+      }
       log.error(`${req.method} ${url.pathname} failed`, err);
       sendJson(res, 500, { code: "internal_error", message: "The gateway could not handle this request" });
     } finally {
@@ -190,6 +230,27 @@ export function createGateway(deps: GatewayDeps) {
     },
   };
 }
+
+/**
+ * 503 while the database cannot be reached, in the shape of the API asked: PostgREST's connection errors
+ * for /rest/v1 (PGRST000 when it cannot connect, PGRST001 when a connection failed mid-request, with
+ * its messages), GoTrue's error shape for /auth/v1, and a plain one elsewhere. Edge Functions are not
+ * answered here: each answers for itself, as it does on Supabase.
+ */
+function unavailable(res: http.ServerResponse, p: string, code: "PGRST000" | "PGRST001", details: string | null) {
+  if (p.startsWith("/rest/v1/")) {
+    const message = code === "PGRST000" ? "Database connection error. Retrying the connection." : "Database client error. Retrying the connection.";
+    return sendJson(res, 503, { code, details: details ?? "", hint: null, message }, corsHeaders);
+  }
+  if (p.startsWith("/auth/v1/")) {
+    return sendJson(res, 503, { code: 503, error_code: "unexpected_failure", msg: "Database connection error. Retrying the connection." }, corsHeaders);
+  }
+  return sendJson(res, 503, { code: "database_unavailable", message: "The database is not reachable; retrying the connection." });
+}
+
+/** What the database clients (postgres.js, pg) say when a connection fails or drops, as lite passes it on. */
+const CONNECTION_LOST =
+  /(?:connect|write|read) (?:ECONNREFUSED|ECONNRESET|ENOENT|EPIPE|CONNECTION_CLOSED|CONNECTION_ENDED|CONNECTION_DESTROYED)[^"]*|CONNECTION_(?:CLOSED|ENDED|DESTROYED)|Connection terminated[^"]*|terminating connection due to [^"]*|the database system is (?:starting up|shutting down|in recovery mode)/;
 
 /**
  * Gives database errors PostgREST's status and code. lite reports errors it does not classify

@@ -13,14 +13,19 @@ const t0 = performance.now();
 // Signals are handled from the first moment: a Ctrl-C while Postgres, the gateway or the SPA is still
 // starting waits for that step, then stops everything, instead of killing Node and orphaning Postgres.
 let signalled: string | null = null;
-let shutdown: ((signal: string) => Promise<void>) | null = null;
-for (const signal of ["SIGINT", "SIGTERM"] as const) {
+let shutdown: ((signal: string, code?: number) => Promise<void>) | null = null;
+let fatal: Error | null = null;
+// SIGHUP: the terminal was closed; stop as cleanly as for a Ctrl-C.
+for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
   process.on(signal, () => {
     if (shutdown) return void shutdown(signal);
     if (!signalled) log.info(`${signal}: stopping as soon as startup finishes`);
     signalled = signal;
   });
 }
+
+/** Everything stops within this; whatever still runs then is killed (Ctrl-C must never hang). */
+const SHUTDOWN_DEADLINE_MS = 9_000;
 
 try {
   const stack = await startStack({
@@ -32,6 +37,11 @@ try {
     jwtSecret: env.JWT_SECRET,
     restFastPath: env.LOCAL_SUPABASE_REST_FAST === "on",
     log,
+    // Postgres died and its restarts failed: stop, saying so, rather than serve 503s forever.
+    onFatal: (err) => {
+      fatal = err;
+      if (shutdown) void shutdown("Postgres could not be restarted", 1);
+    },
   });
   const extras = await startApps(stack).catch(async (err) => {
     await stack.stop();
@@ -55,21 +65,33 @@ ${extras.lines.join("\n")}
 Written to ${path.join(stack.dataDir, "local-supabase.json")}. Demo logins are in README.md. Ctrl-C stops everything.
 `);
   let stopping = false;
-  shutdown = async (signal: string) => {
-    if (stopping) return;
+  shutdown = async (signal: string, code = 0) => {
+    if (stopping) {
+      // A second Ctrl-C: the user does not want to wait.
+      log.warn(`${signal} again: killing what is still running`);
+      stack.killChildren();
+      process.exit(130);
+    }
     stopping = true;
     log.info(`${signal}: shutting down`);
+    setTimeout(() => {
+      log.error(`shutdown did not finish within ${SHUTDOWN_DEADLINE_MS / 1000} s; killing what is still running`);
+      stack.killChildren();
+      process.exit(1);
+    }, SHUTDOWN_DEADLINE_MS).unref();
     try {
       for (const stopApp of extras.stops.reverse()) await stopApp();
       await stack.stop();
-      log.info("stopped cleanly");
-      process.exit(0);
+      log.info(code ? "stopped" : "stopped cleanly");
+      process.exit(code);
     } catch (err) {
       log.error("shutdown failed", err);
+      stack.killChildren();
       process.exit(1);
     }
   };
-  if (signalled) await shutdown(signalled);
+  if (fatal) await shutdown("Postgres could not be restarted", 1);
+  else if (signalled) await shutdown(signalled);
 } catch (err) {
   if (err instanceof AlreadyRunningError) {
     log.error(err.message);

@@ -18,6 +18,8 @@ import { catcherDriver, logDriver } from "./mail/driver.ts";
 import { changedMigrations, driftAdvice } from "./migration-drift.ts";
 import { denoBinary } from "./functions/runner.ts";
 import { FastRest } from "./rest-fast/index.ts";
+import { DatabaseStatus } from "./db-status.ts";
+import { ChildRegistry } from "./processes.ts";
 
 export type StackOptions = {
   root?: string;
@@ -39,6 +41,11 @@ export type StackOptions = {
    * stack sets generous limits, a test of the limits tight ones with a short window.
    */
   authRateLimits?: Partial<RateLimitSettings>;
+  /**
+   * Called if the stack cannot go on: the embedded Postgres died and could not be restarted within its
+   * bounded retries. `npm start` then shuts down with an error; meanwhile the gateway answers 503.
+   */
+  onFatal?: (err: Error) => void;
 };
 
 export type StackInfo = {
@@ -55,7 +62,12 @@ export type StackInfo = {
   dataDir: string;
 };
 
-export type Stack = StackInfo & { fresh: boolean; stop(): Promise<void> };
+export type Stack = StackInfo & {
+  fresh: boolean;
+  stop(): Promise<void>;
+  /** Last resort when stop() overruns: SIGKILL to every child process still recorded (Postgres, Deno). */
+  killChildren(): void;
+};
 
 export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   const root = opts.root ?? repoRoot;
@@ -67,18 +79,31 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   const stop = async () => {
     for (const c of cleanups.reverse()) await c();
   };
+  const children = new ChildRegistry(dataDir);
   try {
+    // A previous run on this data dir that was killed (kill -9, a crash) left its lock, which we now hold,
+    // and perhaps processes its pipe watch has not ended yet: stop them before starting ours.
+    await children.reapLeftovers(log);
     const keys = await deriveKeys(opts.jwtSecret ?? loadOrCreateSecret(dataDir));
 
+    // Created once the connection string is known; Postgres's supervisor reports to it from the start.
+    let database: DatabaseStatus | null = null;
     let db: DatabaseHandle;
     if (opts.databaseUrl) {
       db = { url: opts.databaseUrl, embedded: false, stop: async () => {} };
       log.info("using the Postgres at DATABASE_URL");
     } else {
-      db = await startEmbeddedPostgres(dataDir, opts.dbPort ?? 54322, log.child("postgres"));
+      db = await startEmbeddedPostgres(dataDir, opts.dbPort ?? 54322, log.child("postgres"), {
+        children,
+        status: { down: (reason) => database?.down(reason), up: () => database?.up() },
+        onGiveUp: (err) => (opts.onFatal ?? (() => undefined))(err),
+      });
       log.info(`postgres ready on port ${opts.dbPort ?? 54322}`);
     }
     cleanups.splice(1, 0, () => db.stop());
+    database = new DatabaseStatus(pgConnectionString(db), log.child("db"));
+    const status = database;
+    cleanups.push(() => status.close());
 
     const sql = postgres(db.url, { onnotice: () => {}, max: 5, ...postgresJsTarget(db) });
     cleanups.push(() => sql.end({ timeout: 5 }));
@@ -137,7 +162,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     // GoTrue's reads `request.jwt.claims` too, which Realtime's authorization sets. Ours goes last.
     await runSqlFile(sql, path.join(bootstrapDir, "20-auth-helpers.sql"));
     // From here on, schema changes (a table made from psql, a test's own) reach lite as PostgREST's do.
-    const unlisten = await listenPgrst(sql, { schema: () => app.connection.introspect({ useCache: false }), config: () => timeouts.reload() }, log.child("rest"));
+    const unlisten = await listenPgrst(pgConnectionString(db), { schema: () => app.connection.introspect({ useCache: false }), config: () => timeouts.reload() }, log.child("rest"));
     cleanups.push(() => unlisten());
 
     const versions = await readVersions(sql);
@@ -153,9 +178,9 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     };
 
     const auth = createAuthGateway({ app, sql, jwtSecret: keys.jwtSecret, config: authConfig, limits: authLimits });
-    const deps: GatewayDeps = { app, sql, keys, root, functionEnv, log, versions, auth };
+    const deps: GatewayDeps = { app, sql, keys, root, functionEnv, log, versions, auth, database: status, children };
     if (opts.restFastPath !== false) {
-      const fast = new FastRest(pgConnectionString(db), log.child("rest-fast"), { timeouts, maxRows: api.maxRows });
+      const fast = new FastRest(pgConnectionString(db), log.child("rest-fast"), { timeouts, maxRows: api.maxRows, onConnectionLost: () => void status.check() });
       await fast.start();
       cleanups.push(() => fast.close());
       deps.fastRest = fast;
@@ -194,7 +219,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       dataDir,
     };
     fs.writeFileSync(path.join(dataDir, "local-supabase.json"), JSON.stringify(info, null, 2) + "\n", { mode: 0o600 });
-    return { ...info, fresh, stop };
+    return { ...info, fresh, stop, killChildren: () => children.killAll() };
   } catch (err) {
     await stop().catch(() => {});
     throw err;

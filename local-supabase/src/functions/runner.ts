@@ -6,6 +6,7 @@ import { fileURLToPath } from "node:url";
 import type { Logger } from "../log.ts";
 import type { FunctionConfig } from "./config.ts";
 import { freePort } from "../net.ts";
+import type { ChildRegistry } from "../processes.ts";
 
 const require = createRequire(import.meta.url);
 const bootstrap = path.join(path.dirname(fileURLToPath(import.meta.url)), "serve-function.ts");
@@ -16,25 +17,41 @@ export function denoBinary(): string {
   return path.join(pkgDir, "deno");
 }
 
-type Worker = { port: number; child: ChildProcess; ready: Promise<void> };
+type Worker = { port: number; child: ChildProcess; ready: Promise<void>; failed: boolean };
 
 /**
  * One Deno process per function, started on first call and kept warm (like the edge runtime's
  * worker pool). A function that exits is restarted on its next call; the gateway never goes down with it.
+ *
+ * They end with the gateway however it ends: each watches its stdin, a pipe the gateway holds and never
+ * writes to, and exits when it closes (serve-function.ts), which a kill -9 of the gateway does too. Each
+ * is recorded in the data directory (processes.ts), so a later start stops one that did not.
  */
 export class FunctionRunner {
   private workers = new Map<string, Worker>();
+  private starting = new Map<string, Promise<Worker>>();
   constructor(
     private readonly root: string,
     private readonly env: Record<string, string>,
     private readonly log: Logger,
+    private readonly children?: ChildRegistry,
   ) {}
 
   async portFor(fn: FunctionConfig): Promise<number> {
     let w = this.workers.get(fn.name);
-    if (!w || w.child.exitCode !== null || w.child.signalCode !== null) {
-      w = await this.spawn(fn);
-      this.workers.set(fn.name, w);
+    if (!w || w.failed || w.child.exitCode !== null || w.child.signalCode !== null) {
+      if (w?.failed && w.child.exitCode === null && w.child.signalCode === null) w.child.kill("SIGKILL");
+      // Concurrent first calls share one process: a second one would be started and never stopped.
+      let starting = this.starting.get(fn.name);
+      if (!starting) {
+        starting = this.spawn(fn).then((started) => {
+          this.workers.set(fn.name, started);
+          return started;
+        });
+        this.starting.set(fn.name, starting);
+        void starting.finally(() => this.starting.delete(fn.name)).catch(() => undefined);
+      }
+      w = await starting;
     }
     await w.ready;
     return w.port;
@@ -61,10 +78,15 @@ export class FunctionRunner {
       {
         cwd: path.join(this.root, "edge-functions"),
         env: { ...this.env, DENO_NO_UPDATE_CHECK: "1", NO_COLOR: "1", DENO_DIR: path.join(this.env.LOCAL_SUPABASE_DATA_DIR ?? this.root, "deno-cache") },
-        stdio: ["ignore", "pipe", "pipe"],
+        stdio: ["pipe", "pipe", "pipe"],
       },
     );
+    this.children?.add(child.pid, `Edge Function ${fn.name} (deno)`, "SIGTERM");
     const flog = this.log.child(fn.name);
+    // A pipe to a process that died reports EPIPE; the exit itself is handled below.
+    child.stdin!.on("error", () => undefined);
+    child.stdout!.on("error", () => undefined);
+    child.stderr!.on("error", () => undefined);
     const ready = new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`function ${fn.name} did not start within 30s`)), 30_000);
       child.stdout!.on("data", (chunk: Buffer) => {
@@ -78,22 +100,38 @@ export class FunctionRunner {
       child.stderr!.on("data", (chunk: Buffer) => {
         for (const line of chunk.toString().split("\n")) if (line.trim()) flog.warn(line);
       });
-      child.on("exit", (code) => {
+      child.on("exit", (code, signal) => {
         clearTimeout(timer);
-        reject(new Error(`function ${fn.name} exited with code ${code} before it was ready`));
+        reject(new Error(`function ${fn.name} exited (${signal ?? `code ${code}`}) before it was ready`));
+      });
+      // No Deno binary, or not executable: an `error` event, which unhandled would end the gateway.
+      child.on("error", (err) => {
+        clearTimeout(timer);
+        reject(new Error(`function ${fn.name} could not be started: ${err.message}`));
       });
     });
-    ready.catch(() => {});
-    return { port, child, ready };
+    child.on("exit", () => this.children?.remove(child.pid));
+    const worker: Worker = { port, child, ready, failed: false };
+    ready.catch(() => {
+      // Started again on the next call (a spawn error leaves no exit code to tell by).
+      worker.failed = true;
+    });
+    return worker;
   }
 
+  /** SIGTERM, and SIGKILL for one still running after 2 s: a stop is bounded (Ctrl-C ends everything within 10 s). */
   async stop(): Promise<void> {
+    await Promise.allSettled(this.starting.values());
     await Promise.all(
       [...this.workers.values()].map(
         (w) =>
           new Promise<void>((resolve) => {
-            if (w.child.exitCode !== null || w.child.signalCode !== null) return resolve();
-            w.child.once("exit", () => resolve());
+            if (w.child.exitCode !== null || w.child.signalCode !== null || w.child.pid === undefined) return resolve();
+            const force = setTimeout(() => w.child.kill("SIGKILL"), 2000);
+            w.child.once("exit", () => {
+              clearTimeout(force);
+              resolve();
+            });
             w.child.kill("SIGTERM");
           }),
       ),

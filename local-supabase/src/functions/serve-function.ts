@@ -33,9 +33,28 @@ function jsonError(status: number, code: string, message: string): Response {
   });
 };
 
+// The gateway holds our stdin open and never writes to it: end of input means the gateway is gone (even a
+// kill -9 closes the pipe), and a function process must not outlive it (functions/runner.ts).
+(async () => {
+  try {
+    for await (const _ of Deno.stdin.readable) {
+      /* nothing is ever sent */
+    }
+  } catch {
+    /* a broken pipe is the same news */
+  }
+  Deno.exit(0);
+})();
+
 globalThis.addEventListener("unhandledrejection", (e) => {
   console.error("unhandled rejection:", e.reason);
   e.preventDefault();
 });
 
-await import(new URL(`file://${entrypoint}`).href);
+try {
+  await import(new URL(`file://${entrypoint}`).href);
+} catch (err) {
+  // Exit, rather than live on as a process that serves nothing: the stdin watch above would keep it up.
+  console.error(err instanceof Error ? err.stack ?? err.message : String(err));
+  Deno.exit(1);
+}

@@ -7,6 +7,8 @@
 import type postgres from "postgres";
 import { buildRetrievalIndex, isRetrievalIndex, type RetrievalIndex } from "@review/shared/llm/retrieval";
 import type { Logger } from "../log.ts";
+import { isConnectionError } from "../db-status.ts";
+import { ApiError } from "./wire.ts";
 
 /** Newest examples win when an org has more than this; enough for any demo, bounded for memory. */
 const MAX_EXAMPLES = 5000;
@@ -32,10 +34,17 @@ export function createKnowledgeStore(sql: postgres.Sql, log: Logger) {
   // Migrations may land after the gateway started (tests, a developer adding them), so a missing table
   // is re-checked instead of remembered forever.
   async function tables() {
-    tablesChecked ??= sql<{ examples: boolean; models: boolean; memberships: boolean }[]>`
+    const check = (tablesChecked ??= sql<{ examples: boolean; models: boolean; memberships: boolean }[]>`
       select to_regclass('public.training_examples') is not null as examples, to_regclass('public.models') is not null as models,
-             to_regclass('public.memberships') is not null as memberships`.then((r) => r[0]!);
-    const t = await tablesChecked;
+             to_regclass('public.memberships') is not null as memberships`.then((r) => r[0]!));
+    let t: { examples: boolean; models: boolean; memberships: boolean };
+    try {
+      t = await check;
+    } catch (err) {
+      // A failed check (Postgres restarting) must not be remembered: the next request asks again.
+      if (tablesChecked === check) tablesChecked = null;
+      throw err;
+    }
     if (!t.examples || !t.models || !t.memberships) tablesChecked = null;
     return t;
   }
@@ -109,7 +118,21 @@ export function createKnowledgeStore(sql: postgres.Sql, log: Logger) {
     return rows.map((r) => r.org_id);
   }
 
-  return { orgIndex, modelIndex, userOrgs };
+  return { orgIndex: unavailableAs503(orgIndex), modelIndex: unavailableAs503(modelIndex), userOrgs: unavailableAs503(userOrgs) };
+}
+
+/**
+ * While Postgres is down or restarting, a request that needs the org's answers gets a 503 in Anthropic's
+ * error shape (which @anthropic-ai/sdk retries), and the log one line instead of a stack per request.
+ */
+function unavailableAs503<A extends unknown[], R>(fn: (...args: A) => Promise<R>): (...args: A) => Promise<R> {
+  return (...args) =>
+    fn(...args).catch((err: unknown) => {
+      if (isConnectionError(err)) {
+        throw new ApiError(503, "api_error", `The dev LLM cannot reach its database (${(err as Error).message}); retry shortly`);
+      }
+      throw err;
+    });
 }
 
 export type KnowledgeStore = ReturnType<typeof createKnowledgeStore>;

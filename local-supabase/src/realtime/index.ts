@@ -3,7 +3,8 @@ import type stream from "node:stream";
 import postgres from "postgres";
 import { WebSocketServer } from "ws";
 import type { Logger } from "../log.ts";
-import { checkToken } from "./auth.ts";
+import { listenDurably, type DurableListener } from "../pg-listen.ts";
+import { authorizeChannel, checkToken } from "./auth.ts";
 import { Connection, defaultLimits, type Limits } from "./connection.ts";
 import { Hub } from "./hub.ts";
 import type { Vsn } from "./protocol.ts";
@@ -73,7 +74,7 @@ export function createRealtimeServer(opts: RealtimeOptions): RealtimeServer {
     const gone = await sql`delete from realtime.messages where inserted_at < now() - make_interval(hours => ${retentionHours})`;
     return gone.count;
   }
-  let unlisten: (() => Promise<void>) | null = null;
+  let broadcasts: DurableListener | null = null;
 
   async function deliverDbMessage(id: string): Promise<void> {
     const [m] = await sql<{ topic: string; event: string | null; payload: unknown; private: boolean | null }[]>`
@@ -89,10 +90,18 @@ export function createRealtimeServer(opts: RealtimeOptions): RealtimeServer {
 
   return {
     async start() {
-      const listener = await sql.listen("realtime_broadcast", (id) => {
-        deliverDbMessage(id).catch((err) => log.error("delivering a realtime.send() message failed", err));
+      // Its own connection, re-established after a Postgres restart (postgres.js's listen gives up if
+      // Postgres is still down when it tries again once).
+      broadcasts = listenDurably({
+        connectionString: opts.databaseUrl,
+        channels: ["realtime_broadcast"],
+        name: "realtime.send() listener",
+        log,
+        onNotification: (_channel, id) => {
+          deliverDbMessage(id).catch((err) => log.error("delivering a realtime.send() message failed", err));
+        },
       });
-      unlisten = listener.unlisten;
+      await broadcasts.ready;
       await replication.start();
       void hub.reauth.checkPublication(opts.publication ?? "supabase_realtime").catch((err) => log.warn(`checking the publication failed: ${(err as Error).message}`));
       sweep = setInterval(
@@ -216,7 +225,7 @@ export function createRealtimeServer(opts: RealtimeOptions): RealtimeServer {
       for (const c of [...hub.connections]) c.terminate(1001, "server shutting down");
       wss.close();
       await replication.stop();
-      await unlisten?.().catch(() => undefined);
+      await broadcasts?.close();
       await sql.end({ timeout: 2 });
     },
 

@@ -98,6 +98,8 @@ export class ReplicationReader {
   private retryTimer: NodeJS.Timeout | null = null;
   private ackTimer: NodeJS.Timeout | null = null;
   private startedOnce: Promise<void> | null = null;
+  /** When the stream stopped, while it is being re-established. */
+  private stoppedSince = 0;
 
   constructor(private opts: ReplicationOptions) {}
 
@@ -124,7 +126,10 @@ export class ReplicationReader {
     this.processed = 0;
     this.txn = null;
     service.on("start", () => {
-      this.opts.log.debug(`replication started on slot ${this.opts.slotName}`);
+      if (this.stoppedSince) {
+        this.opts.log.info(`replication stream resumed on slot ${this.opts.slotName} after ${Date.now() - this.stoppedSince} ms`);
+        this.stoppedSince = 0;
+      } else this.opts.log.debug(`replication started on slot ${this.opts.slotName}`);
       onStarted();
     });
     service.on("data", async (_lsn: string, msg: PgoutputMessage) => {
@@ -148,7 +153,13 @@ export class ReplicationReader {
     const retry = (err: unknown) => {
       if (failed || this.stopped) return;
       failed = true;
-      this.opts.log.warn(`replication stream stopped (${err instanceof Error ? err.message : String(err)}); retrying in 1s`);
+      // Said once per outage (Postgres restarting takes a few attempts), and again when it resumes.
+      const why = err instanceof Error ? err.message : String(err);
+      if (this.stoppedSince) this.opts.log.debug(`replication stream still stopped (${why}); retrying in 1s`);
+      else {
+        this.stoppedSince = Date.now();
+        this.opts.log.warn(`replication stream stopped (${why}); retrying every second`);
+      }
       void service.destroy().catch(() => undefined);
       this.retryTimer = setTimeout(() => this.connect(onStarted), 1000);
       this.retryTimer.unref();

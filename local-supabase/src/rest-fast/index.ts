@@ -5,6 +5,7 @@ import { ReadCache } from "./read-cache.ts";
 import { loadSchema, type Schema } from "./schema.ts";
 import { StatementPipeline, type Statement, type StatementRows } from "./pipeline.ts";
 import { contextStatement, insertStatement, type Caller } from "./sql.ts";
+import { endClient, isConnectionError } from "../db-status.ts";
 
 export type { Caller } from "./sql.ts";
 export type { RequestParts } from "./plan.ts";
@@ -20,7 +21,8 @@ export type FastAnswer = { status: number; headers: Record<string, string>; body
  * It is an optimisation only, never a second behaviour:
  * - anything it does not fully understand (see plan.ts) goes to lite untouched;
  * - any database error goes to lite too, which runs the request itself and answers with its own error.
- *   The failed attempt changed nothing: its implicit transaction rolled back;
+ *   The failed attempt changed nothing: its implicit transaction rolled back. A lost connection is
+ *   the exception: that attempt may have committed, so it is answered 503 as PostgREST answers it;
  * - the equivalence test asserts its answers equal lite's, headers and bodies.
  */
 export class FastRest {
@@ -40,6 +42,7 @@ export class FastRest {
 
   private readonly timeouts: { for(role: string): string | null; version: number };
   private readonly maxRows: number | null;
+  private readonly onConnectionLost?: (reason: string) => void;
 
   /**
    * `timeouts`: each role's statement timeout (role-settings.ts); `maxRows`: `[api] max_rows`
@@ -48,10 +51,16 @@ export class FastRest {
   constructor(
     private readonly databaseUrl: string,
     private readonly log: Logger,
-    opts: { timeouts?: { for(role: string): string | null; version: number }; maxRows?: number | null } = {},
+    opts: {
+      timeouts?: { for(role: string): string | null; version: number };
+      maxRows?: number | null;
+      /** Told when a request lost its connection (db-status.ts checks whether Postgres is down). */
+      onConnectionLost?: (reason: string) => void;
+    } = {},
   ) {
     this.timeouts = opts.timeouts ?? { for: () => null, version: 0 };
     this.maxRows = opts.maxRows ?? null;
+    this.onConnectionLost = opts.onConnectionLost;
     // lite's connections run in UTC whatever the server's default; so must these, or a timestamp's
     // offset would depend on which engine answered.
     this.pool = new pg.Pool({ connectionString: databaseUrl, max: 10, options: "-c TimeZone=UTC" });
@@ -166,6 +175,13 @@ export class FastRest {
       // A cancelled statement is the answer, as lite (through the gateway) gives it: PostgREST's 57014,
       // a 500. Handing it to lite would run the request again and keep the caller waiting twice as long.
       if (code === "57014") return timedOut((err as Error).message);
+      // A lost connection is not a database error: whether an insert committed is unknown, so running it
+      // again in lite could write it twice. PostgREST answers 503 (PGRST001) and so does this.
+      if (isConnectionError(err)) {
+        this.log.debug(`${req.method} ${req.path}: connection lost (${(err as Error).message}); 503`);
+        this.onConnectionLost?.((err as Error).message);
+        return connectionLost((err as Error).message);
+      }
       this.log.debug(`${req.method} ${req.path}: database error ${code ?? "?"} (${(err as Error).message}); lite answers instead`);
       // An unknown column or table means the cached schema is behind (a missed notification); catch up.
       if (code === "42703" || code === "42P01") void this.reload();
@@ -190,13 +206,22 @@ export class FastRest {
     if (this.retry) clearTimeout(this.retry);
     const listener = this.listener;
     this.listener = null;
-    await listener?.end().catch(() => {});
+    if (listener) await endClient(listener);
     await this.pool.end();
   }
 }
 
 const JSON_TYPE = "application/json; charset=utf-8";
 const OBJECT_TYPE = "application/vnd.pgrst.object+json; charset=utf-8";
+
+/** PostgREST's answer when the connection fails mid-request (its SQL.ClientError). */
+function connectionLost(details: string): FastAnswer {
+  return {
+    status: 503,
+    headers: { "content-type": JSON_TYPE },
+    body: JSON.stringify({ code: "PGRST001", details, hint: null, message: "Database client error. Retrying the connection." }),
+  };
+}
 
 function timedOut(message: string): FastAnswer {
   return { status: 500, headers: { "content-type": JSON_TYPE }, body: JSON.stringify({ code: "57014", details: null, hint: null, message }) };

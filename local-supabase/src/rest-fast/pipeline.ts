@@ -1,4 +1,5 @@
 import pg from "pg";
+import { isConnectionError } from "../db-status.ts";
 
 /** A statement with `$n` placeholders and its values, sent as text for Postgres to type (as literals are). */
 export type Statement = { text: string; values: Array<string | null> };
@@ -39,18 +40,26 @@ export class StatementPipeline {
     const client = await this.pool.connect();
     let prepared = this.prepared.get(client);
     if (!prepared) this.prepared.set(client, (prepared = new Map()));
+    // pg-pool listens for errors only on idle clients; a checked-out client whose connection drops (Postgres
+    // killed or restarted) emits `error`, which with no listener would crash the gateway. The pipeline's own
+    // handleError gets the same error and rejects the run.
+    const onError = () => undefined;
+    client.on("error", onError);
     try {
       const rows = await new Promise<StatementRows>((resolve, reject) => {
         const submission = new Submission(statements.map((s) => ({ ...s, name: this.nameFor(s.text) })), prepared, this.perConnection, resolve, reject);
         // @types/pg types the Connection a Submittable receives as the public one; it is pg's protocol connection.
         client.query(submission as unknown as pg.Submittable);
       });
+      client.removeListener("error", onError);
       client.release();
       return rows;
     } catch (err) {
+      client.removeListener("error", onError);
       // A database error leaves the connection usable (Postgres skipped to the Sync); anything else
       // (a lost connection) must not go back to the pool.
-      const dbError = err instanceof pg.DatabaseError;
+      // 57P01 and the like are Postgres's last words before it closes the connection.
+      const dbError = err instanceof pg.DatabaseError && !isConnectionError(err);
       // "prepared statement does not exist": what this connection holds is unknown; start over.
       if (dbError && err.code === "26000") prepared.clear();
       client.release(dbError ? undefined : (err as Error));
