@@ -184,6 +184,10 @@ for (const suite of suites.filter((s) => !only || s.name === only)) {
       dbPort: await freePort(),
       mailPort: 0,
       restFastPath: false,
+      // The CLI's GoTrue runs without GOTRUE_RATE_LIMIT_HEADER, and so applies none of its per-IP
+      // limits (internal/api/middleware.go); the embedded default always does (from the TCP peer).
+      // Lifted here as the CLI has them; `email_sent` stays as configured.
+      authRateLimits: { signInSignUps: 1e6, tokenRefresh: 1e6, tokenVerifications: 1e6, anonymousUsers: 1e6 },
       log: createLogger(`auth-js:${suite.name}`, "error"),
     });
     for (const file of suite.files) {
