@@ -65,7 +65,8 @@ export function createAuthGateway(o: AuthGatewayOptions): AuthGateway {
   }
 
   async function lite(req: http.IncomingMessage, url: URL, body: Buffer, origin: string): Promise<Response> {
-    const response = await app.fetch(toFetchRequest(req, body, origin), { peerAddress: req.socket.remoteAddress ?? null } as never);
+    // The body may be one the gateway rewrote; its length is the Request's to set.
+    const response = await app.fetch(toFetchRequest(req, body, origin, ["content-length"]), { peerAddress: req.socket.remoteAddress ?? null } as never);
     return withGoTrueClaims(url, response, tokenContext(req));
   }
 
@@ -135,6 +136,7 @@ export function createAuthGateway(o: AuthGatewayOptions): AuthGateway {
     const headers = toHeaders(req);
     const segments = path.split("/").filter(Boolean);
 
+    if (!GOTRUE_ROUTES.has(segments[0] ?? "")) throw new AuthError(404, "not_found", "The requested Auth endpoint does not exist");
     if (method === "GET" && path === "/.well-known/jwks.json") {
       return Response.json({ keys: keys.jwks.keys }, { headers: { "cache-control": "public, max-age=600" } });
     }
@@ -244,6 +246,11 @@ export function createAuthGateway(o: AuthGatewayOptions): AuthGateway {
     if (path === "/verify" && (input?.type === "invite" || url.searchParams.get("type") === "invite")) {
       return verifyInvite(req, url, body, origin, method, input);
     }
+    if (path === "/verify" && method === "POST" && input?.type === "email") {
+      // GoTrue's `email` type takes a sign-up confirmation code or a magic-link code; lite keeps both
+      // in the columns it checks for `magiclink`.
+      return lite(req, url, Buffer.from(JSON.stringify({ ...input, type: "magiclink" })), origin);
+    }
 
     return lite(req, url, body, origin);
   }
@@ -267,6 +274,7 @@ export function createAuthGateway(o: AuthGatewayOptions): AuthGateway {
     if (method === "GET") {
       const u = new URL(url);
       u.searchParams.set("type", "signup");
+      req.url = `${u.pathname}${u.search}`;
       const response = await lite(req, u, body, origin);
       const location = response.headers.get("location");
       if (!location) return response;
@@ -317,6 +325,12 @@ export function createAuthGateway(o: AuthGatewayOptions): AuthGateway {
     },
   };
 }
+
+/** The first path segments of GoTrue's routes (internal/api/api.go); anything else is a 404. */
+const GOTRUE_ROUTES = new Set([
+  ".well-known", "health", "settings", "authorize", "callback", "invite", "signup", "recover", "resend", "magiclink", "otp", "token",
+  "verify", "logout", "reauthenticate", "user", "factors", "passkeys", "sso", "saml", "admin", "oauth", "scim",
+]);
 
 /**
  * GoTrue's API versions: a client that sends `X-Supabase-Api-Version: 2024-01-01` (auth-js does) gets

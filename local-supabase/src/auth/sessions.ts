@@ -81,18 +81,18 @@ export async function issueSession(ctx: TokenContext, userId: string, method: Am
 
 /**
  * After a second factor: the session gains the method (and so aal2), its refresh tokens so far are
- * revoked and a new one is issued, so a token that was handed out at aal1 cannot continue the session
- * (GoTrue's updateMFASessionAndClaims, which swaps the refresh token for the same reason).
+ * deleted and a new one is issued, so a token that was handed out at aal1 cannot continue the session
+ * (GoTrue's updateMFASessionAndClaims moves the session's refresh-token counter past them for the same
+ * reason). Revoking them would not do: lite, like GoTrue, lets a revoked token of a live session be
+ * reused, and it would then be refreshed into the session's new aal2.
  */
 export async function elevateSession(ctx: TokenContext, userId: string, sessionId: string, method: AmrMethod, factorId: string): Promise<TokenResponse> {
   const refreshToken = uuidv7();
   await ctx.sql.begin(async (tx) => {
-    const [last] = await tx<Array<{ token: string }>>`
-      update auth.refresh_tokens set revoked = true, updated_at = now()
-      where session_id = ${sessionId} and not revoked returning token`;
+    await tx`delete from auth.refresh_tokens where session_id = ${sessionId}`;
     await tx`update auth.sessions set aal = 'aal2', factor_id = ${factorId}, updated_at = now() where id = ${sessionId}`;
-    await tx`insert into auth.refresh_tokens (id, token, user_id, session_id, revoked, parent, created_at, updated_at)
-             values (${uuidv7()}, ${refreshToken}, ${userId}, ${sessionId}, false, ${last?.token ?? null}, now(), now())`;
+    await tx`insert into auth.refresh_tokens (id, token, user_id, session_id, revoked, created_at, updated_at)
+             values (${uuidv7()}, ${refreshToken}, ${userId}, ${sessionId}, false, now(), now())`;
   });
   await recordAmr(ctx.sql, sessionId, method);
   return tokenResponse(ctx, userId, sessionId, refreshToken);
