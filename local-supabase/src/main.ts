@@ -58,8 +58,11 @@ Review workspace is up (${stack.fresh ? "fresh database, seeded" : "existing dat
      Dev LLM URL: ${stack.llmUrl}/v1/messages
 ${stack.mailUrl ? `     Mailpit URL: ${stack.mailUrl}   <- sign-up confirmations and every other email\n` : ""}          DB URL: ${stack.dbUrl}
       JWT secret: ${stack.jwtSecret}
+ Publishable key: ${stack.publishableKey}
+      Secret key: ${stack.secretKey}
         anon key: ${stack.anonKey}
 service_role key: ${stack.serviceRoleKey}
+        JWKS URL: ${stack.apiUrl}/auth/v1/.well-known/jwks.json
 
 ${extras.lines.join("\n")}
 Written to ${path.join(stack.dataDir, "local-supabase.json")}. Demo logins are in README.md. Ctrl-C stops everything.

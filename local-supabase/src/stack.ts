@@ -4,7 +4,7 @@ import { execFileSync } from "node:child_process";
 import postgres from "postgres";
 import { repoRoot } from "./env.ts";
 import { createGateway, type GatewayDeps } from "./gateway.ts";
-import { deriveKeys, newJwtSecret, type ApiKeys } from "./keys.ts";
+import { deriveKeys, loadOrCreateSigningKeys, newJwtSecret, type ApiKeys } from "./keys.ts";
 import { acquireLock } from "./lock.ts";
 import { createLogger, type Logger } from "./log.ts";
 import { pgConnectionString, postgresJsTarget, startEmbeddedPostgres, type DatabaseHandle } from "./postgres.ts";
@@ -53,6 +53,9 @@ export type StackInfo = {
   dbUrl: string;
   anonKey: string;
   serviceRoleKey: string;
+  /** Supabase's current API keys: `sb_publishable_…` (acts as anon) and `sb_secret_…` (acts as service_role). */
+  publishableKey: string;
+  secretKey: string;
   jwtSecret: string;
   functionsUrl: string;
   realtimeUrl: string;
@@ -84,7 +87,9 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     // A previous run on this data dir that was killed (kill -9, a crash) left its lock, which we now hold,
     // and perhaps processes its pipe watch has not ended yet: stop them before starting ours.
     await children.reapLeftovers(log);
-    const keys = await deriveKeys(opts.jwtSecret ?? loadOrCreateSecret(dataDir));
+    // Auth's settings first: `[auth] jwt_secret` and `signing_keys_path` decide the project's keys.
+    const authConfig = readAuthConfig(root);
+    const keys = await deriveKeys(opts.jwtSecret ?? authConfig.jwtSecret ?? loadOrCreateSecret(dataDir), loadOrCreateSigningKeys(dataDir, authConfig.signingKeysPath));
 
     // Created once the connection string is known; Postgres's supervisor reports to it from the start.
     let database: DatabaseStatus | null = null;
@@ -113,7 +118,6 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     const timeouts = new StatementTimeouts(sql);
     const api = readApiConfig(root);
     // Auth's emails go to the local mail catcher, and count against the email rate limit.
-    const authConfig = readAuthConfig(root);
     const authLimits = new AuthLimits({ ...authConfig.rateLimit, windowMs: FIVE_MINUTES, longWindowMs: ONE_HOUR, ...opts.authRateLimits });
     const inbucket = readInbucketConfig(root);
     const mail = inbucket.enabled ? await startMailCatcher({ host, port: opts.mailPort ?? (opts.apiPort === 0 ? 0 : inbucket.port), log: log.child("mail") }) : null;
@@ -161,6 +165,8 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     // lite's provisioning (above) installs its own auth.uid(), which reads only `request.jwt.claim.sub`;
     // GoTrue's reads `request.jwt.claims` too, which Realtime's authorization sets. Ours goes last.
     await runSqlFile(sql, path.join(bootstrapDir, "20-auth-helpers.sql"));
+    // GoTrue's MFA tables, which lite's auth schema lacks (auth/mfa.ts).
+    await runSqlFile(sql, path.join(bootstrapDir, "21-auth-schema.sql"));
     // From here on, schema changes (a table made from psql, a test's own) reach lite as PostgREST's do.
     const unlisten = await listenPgrst(pgConnectionString(db), { schema: () => app.connection.introspect({ useCache: false }), config: () => timeouts.reload() }, log.child("rest"));
     cleanups.push(() => unlisten());
@@ -173,11 +179,14 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       SUPABASE_URL: apiUrlFor(apiPortWanted),
       SUPABASE_ANON_KEY: keys.anonKey,
       SUPABASE_SERVICE_ROLE_KEY: keys.serviceRoleKey,
+      // As hosted Functions get them: JSON objects of named keys.
+      SUPABASE_PUBLISHABLE_KEYS: JSON.stringify({ default: keys.publishableKey }),
+      SUPABASE_SECRET_KEYS: JSON.stringify({ default: keys.secretKey }),
       SUPABASE_DB_URL: db.url,
       LOCAL_SUPABASE_DATA_DIR: dataDir,
     };
 
-    const auth = createAuthGateway({ app, sql, jwtSecret: keys.jwtSecret, config: authConfig, limits: authLimits });
+    const auth = createAuthGateway({ app, sql, keys, config: authConfig, limits: authLimits, mailer: emailDriver });
     const deps: GatewayDeps = { app, sql, keys, root, functionEnv, log, versions, auth, database: status, children };
     if (opts.restFastPath !== false) {
       const fast = new FastRest(pgConnectionString(db), log.child("rest-fast"), { timeouts, maxRows: api.maxRows, onConnectionLost: () => void status.check() });
@@ -211,6 +220,8 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       dbUrl: db.url,
       anonKey: keys.anonKey,
       serviceRoleKey: keys.serviceRoleKey,
+      publishableKey: keys.publishableKey,
+      secretKey: keys.secretKey,
       jwtSecret: keys.jwtSecret,
       functionsUrl: `${apiUrl}/functions/v1`,
       realtimeUrl: `${apiUrl.replace(/^http/, "ws")}/realtime/v1`,

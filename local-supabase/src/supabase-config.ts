@@ -47,6 +47,13 @@ export type AuthRateLimits = {
 };
 
 export type AuthConfig = {
+  /** `jwt_secret`, as the CLI takes it (otherwise JWT_SECRET or the one generated into .data). */
+  jwtSecret: string | null;
+  /** `signing_keys_path`, resolved against supabase/ as the CLI resolves it. */
+  signingKeysPath: string | null;
+  enableAnonymousSignIns: boolean;
+  enableManualLinking: boolean;
+  mfa: { maxEnrolledFactors: number; totp: { enrollEnabled: boolean; verifyEnabled: boolean } };
   siteUrl: string;
   additionalRedirectUrls: string[];
   jwtExpiry: number;
@@ -60,6 +67,17 @@ export type AuthConfig = {
 const count = z.number().int().min(0);
 // Defaults are the Supabase CLI's for a key left out, except where its comment says otherwise.
 const authSchema = z.object({
+  jwt_secret: z.string().min(32, "must be at least 32 characters").optional(),
+  signing_keys_path: z.string().optional(),
+  enable_anonymous_sign_ins: z.boolean().default(false),
+  enable_manual_linking: z.boolean().default(false),
+  // TOTP is on by default, as in GoTrue and on hosted projects.
+  mfa: z
+    .object({
+      max_enrolled_factors: count.default(10),
+      totp: z.object({ enroll_enabled: z.boolean().default(true), verify_enabled: z.boolean().default(true) }).prefault({}),
+    })
+    .prefault({}),
   site_url: z.string().url().default("http://127.0.0.1:3000"),
   additional_redirect_urls: z.array(z.string()).default([]),
   jwt_expiry: z.number().int().positive().default(3600),
@@ -101,6 +119,11 @@ export function readAuthConfig(root: string): AuthConfig {
   }
   const a = parsed.data;
   return {
+    jwtSecret: a.jwt_secret ?? null,
+    signingKeysPath: a.signing_keys_path ? path.resolve(root, "supabase", a.signing_keys_path) : null,
+    enableAnonymousSignIns: a.enable_anonymous_sign_ins,
+    enableManualLinking: a.enable_manual_linking,
+    mfa: { maxEnrolledFactors: a.mfa.max_enrolled_factors, totp: { enrollEnabled: a.mfa.totp.enroll_enabled, verifyEnabled: a.mfa.totp.verify_enabled } },
     siteUrl: a.site_url,
     additionalRedirectUrls: a.additional_redirect_urls,
     jwtExpiry: a.jwt_expiry,

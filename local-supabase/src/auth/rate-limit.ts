@@ -98,16 +98,25 @@ export class IntervalCounter {
   }
 }
 
+/** The endpoints that each get a bucket of `sign_in_sign_ups` (GoTrue's RATE_LIMIT_OTP). */
+export type OtpEndpoint = "signup" | "otp" | "magiclink" | "recover" | "resend" | "user";
+
 /** Every limit of one stack. */
 export class AuthLimits {
-  readonly signInSignUps: IpBuckets;
+  /**
+   * GoTrue gives each of these endpoints a limiter of its own, all at the OTP limit
+   * (internal/api/apilimiter: Signups, Otp, MagicLink, Recover, Resend, User), so 30 sign-ups
+   * leave the recoveries' budget whole.
+   */
+  readonly signInSignUps: Record<OtpEndpoint, IpBuckets>;
   readonly tokenRefresh: IpBuckets;
   readonly tokenVerifications: IpBuckets;
   readonly anonymousUsers: IpBuckets;
   readonly emailSent: IntervalCounter;
 
   constructor(readonly settings: RateLimitSettings) {
-    this.signInSignUps = new IpBuckets(settings.signInSignUps, settings.windowMs);
+    const otp = () => new IpBuckets(settings.signInSignUps, settings.windowMs);
+    this.signInSignUps = { signup: otp(), otp: otp(), magiclink: otp(), recover: otp(), resend: otp(), user: otp() };
     this.tokenRefresh = new IpBuckets(settings.tokenRefresh, settings.windowMs);
     this.tokenVerifications = new IpBuckets(settings.tokenVerifications, settings.windowMs);
     // GoTrue lets the whole hour's anonymous sign-ins go in one burst.

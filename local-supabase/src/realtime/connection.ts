@@ -3,6 +3,7 @@ import type { WebSocket } from "ws";
 import { checkToken, dbRole, type ChannelPolicy, type Claims } from "./auth.ts";
 import type { ChangeSubscriber, PgBinding } from "./changes.ts";
 import { bindingId, parseFilter, parseParams } from "./filters.ts";
+import { filterParseError, subscriptionError } from "./subscription-errors.ts";
 import type { Hub } from "./hub.ts";
 import {
   decodeMessage,
@@ -283,19 +284,24 @@ export class Connection {
     for (const raw of rawPg) {
       try {
         const params = parseParams(raw);
-        const filter = params.filter ? parseFilter(params.filter) : null;
-        if (params.table && params.table !== "*" && params.schema !== "*") {
-          const [exists] = await this.hub.sql`select to_regclass(${`"${params.schema.replaceAll('"', '""')}"."${params.table.replaceAll('"', '""')}"`}) is not null as ok`;
-          if (!exists?.ok) throw new Error(`table ${params.schema}.${params.table} does not exist`);
+        const parseError = params.filter ? filterParseError(params.filter) : null;
+        const error = parseError ?? (await subscriptionError(this.hub.sql, this.hub.publication, params));
+        if (error) {
+          pgError ??= error;
+          replyPg.push({ ...(raw as Record<string, unknown>), event: params.event, id: bindingId(params) });
+          continue;
         }
+        const filter = params.filter ? parseFilter(params.filter) : null;
         const id = bindingId(params);
         ch.pgBindings.push({ id, params, filter });
         replyPg.push({ ...(raw as Record<string, unknown>), event: params.event, id });
       } catch (err) {
-        pgError = `Unable to subscribe to changes with given parameters. Please check Realtime is enabled for the given connect parameters: ${JSON.stringify(raw)} (${(err as Error).message})`;
+        pgError ??= `Unable to subscribe to changes with given parameters. An exception happened so please check your connect parameters: ${JSON.stringify(raw)}. Exception: ${(err as Error).message}`;
         replyPg.push({ ...(raw as Record<string, unknown>), id: 0 });
       }
     }
+    // Hosted creates a channel's subscriptions in one transaction: one that fails, none is made.
+    if (pgError) ch.pgBindings.length = 0;
     if (this.closed) return;
 
     this.channels.set(f.topic, ch);

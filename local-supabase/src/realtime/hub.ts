@@ -15,6 +15,8 @@ export class Hub {
   private presence = new Map<string, TopicPresence<Channel>>();
   readonly changes: ChangeDispatcher;
   readonly reauth: Reauthorizer;
+  /** The publication postgres_changes come from (subscription-errors.ts checks tables against it). */
+  publication = "supabase_realtime";
 
   constructor(
     readonly sql: postgres.Sql,

@@ -55,6 +55,7 @@ export function createRealtimeServer(opts: RealtimeOptions): RealtimeServer {
   const heartbeatTimeoutMs = opts.heartbeatTimeoutMs ?? 60_000;
   const sql = postgres(opts.databaseUrl, { max: 8, onnotice: () => undefined, idle_timeout: 60, connection: { application_name: "local-supabase-realtime" } });
   const hub = new Hub(sql, opts.jwtSecret, limits, log, opts.reauthorizeOn ?? ["public.memberships"]);
+  hub.publication = opts.publication ?? "supabase_realtime";
   const wss = new WebSocketServer({ noServer: true, maxPayload: limits.maxFrameBytes, perMessageDeflate: false });
   const replication = new ReplicationReader({
     databaseUrl: opts.databaseUrl,
@@ -77,10 +78,12 @@ export function createRealtimeServer(opts: RealtimeOptions): RealtimeServer {
   let broadcasts: DurableListener | null = null;
 
   async function deliverDbMessage(id: string): Promise<void> {
-    const [m] = await sql<{ topic: string; event: string | null; payload: unknown; private: boolean | null }[]>`
-      select topic, event, payload, private from realtime.messages where id = ${id}::uuid`;
+    const [m] = await sql<{ topic: string; event: string | null; payload: unknown; binary_payload: Buffer | null; private: boolean | null }[]>`
+      select topic, event, payload, binary_payload, private from realtime.messages where id = ${id}::uuid`;
     if (!m) return;
-    hub.broadcastTo(m.topic, m.private !== false, m.event ?? "", m.payload ?? {});
+    // realtime.send_binary() stores bytes, which go out as binary broadcasts (vsn 2.0.0 sockets).
+    if (m.binary_payload) hub.broadcastTo(m.topic, m.private !== false, m.event ?? "", m.binary_payload, true);
+    else hub.broadcastTo(m.topic, m.private !== false, m.event ?? "", m.payload ?? {});
   }
 
   function rejectUpgrade(socket: stream.Duplex, status: number, message: string): void {
