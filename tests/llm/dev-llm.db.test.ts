@@ -178,11 +178,19 @@ describe("dev LLM: tasks of the offline protocol", () => {
       badAnswer: "Subscriptions can be cancelled in the billing settings. You need to open Billing. Then click Cancel plan.",
       feedback: { rating: 1, comment: "too vague" },
     });
-    const answer = await call(p);
-    expect(answer).toMatch(/cancel your subscription/i);
-    expect(answer).toMatch(/Short answer: Subscriptions can be cancelled in the billing settings\./);
-    expect(answer).toMatch(/Steps:\n1\. Open Billing\.\n2\. Click Cancel plan\./);
-    expect(answer).toMatch(/reply with your order or invoice number/);
+    // A prompt that asks for nothing the model understands gets its default shape.
+    const plain = await call({ ...p, system: "TASK: suggest-answer" });
+    expect(plain).toMatch(/cancel your subscription/i);
+    expect(plain).toMatch(/Sorry the earlier answer missed the mark \(you said: "too vague"\)/);
+    expect(plain).toMatch(/Short answer: Subscriptions can be cancelled in the billing settings\./);
+    expect(plain).toMatch(/Steps:\n1\. Open Billing\.\n2\. Click Cancel plan\./);
+    expect(plain).toMatch(/reply with your order or invoice number/);
+    // The protocol's prompt asks for the answer in the first sentence, then steps, then a follow-up: it gets that.
+    const { data, response } = await anthropic.messages.create({ model: "offline-fast-1", max_tokens: p.maxTokens, system: p.system, messages: p.messages }).withResponse();
+    const answer = text(data);
+    expect(answer).toMatch(/^Subscriptions can be cancelled in the billing settings\.\n\nSteps:\n1\. Open Billing\.\n2\. Click Cancel plan\./);
+    expect(answer).toMatch(/reply with your order or invoice number and we will take it from there\.$/);
+    expect(response.headers.get("x-offline-instructions")).toMatch(/direct_first; steps=numbered; follow_up=true/);
   });
 });
 

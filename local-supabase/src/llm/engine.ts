@@ -2,6 +2,11 @@
  * The offline model: deterministic answers composed from the request and, when it names an org or a
  * fine-tuned model, from that org's approved answers. Same input and same data give the same text, so
  * demos and tests are reproducible; different inputs give different, useful text.
+ *
+ * It follows the instructions it understands (instructions.ts; the list is in README.md here): length
+ * limits, tone, required facts and sections, things to mention and links, the answer's language, and a
+ * curator's regenerate instructions. Without any, answers keep their default shape: an approved answer
+ * verbatim, or the acknowledge / short answer / steps / follow-up rewrite.
  */
 import {
   EMPTY_MEMORY,
@@ -9,12 +14,15 @@ import {
   readTag,
   readTags,
   WorkingMemory,
-  type JudgeVerdict,
   type OfflineTask,
   type UpdateMemoryOutput,
 } from "@review/shared/llm/offline-protocol";
 import { buildRetrievalIndex, searchIndex, tokenize, type RetrievalHit, type RetrievalIndex } from "@review/shared/llm/retrieval";
-import { capitalize, cosine, ensurePeriod, howTo, keyWords, list, overlap, pick, sentences, subjectPhrase, topicOf, wordCount } from "./text.ts";
+import { draftFromFacts, draftFromText, factSentence, fit, register, relevantFacts, segments, styleFor, type Draft } from "./compose.ts";
+import { describeInstructions, hasInstructions, instructionsFor, type Instructions } from "./instructions.ts";
+import { judgePairwise } from "./judge.ts";
+import { say, sayAll, type Language } from "./phrases.ts";
+import { capitalize, cosine, ensurePeriod, howTo, keyWords, list, overlap, sentences, subjectPhrase, topicOf, wordCount } from "./text.ts";
 
 export type OfflineTier = "fast" | "strong";
 
@@ -30,9 +38,14 @@ export type EngineRequest = {
 export type Generation = {
   text: string;
   task: OfflineTask | null;
-  /** How the text was made, for the x-offline-* response headers and debugging. */
-  source: "retrieval" | "rewrite" | "task" | "chat";
+  /**
+   * How the text was made, for the x-offline-* response headers and debugging: an approved answer,
+   * facts stated in the prompt, a rewrite of the rated answer, a structured task, or the chat fallback.
+   */
+  source: "retrieval" | "prompt" | "rewrite" | "task" | "chat";
   hit?: Pick<RetrievalHit, "id" | "coverage" | "score">;
+  /** What the model understood of the instructions ("none" when it found none). */
+  instructions?: string;
 };
 
 /** Below this share of the question's informative content, an approved answer is about something else. */
@@ -51,7 +64,7 @@ export function generate(req: EngineRequest): Generation {
     case "final-prompt":
       return { text: finalPrompt(lastUser, req.tier), task, source: "task" };
     case "judge-pairwise":
-      return { text: JSON.stringify(judge(lastUser)), task, source: "task" };
+      return { text: JSON.stringify(judgePairwise(req.system, lastUser)), task, source: "task" };
     default:
       return { ...chat(req, lastUser), task: null };
   }
@@ -73,10 +86,15 @@ function retrieve(req: EngineRequest, query: string, inline: Array<{ query: stri
 function labelledSections(text: string): { query?: string; badAnswer?: string; feedback?: string } {
   const out: Record<string, string[]> = {};
   let current: string | null = null;
+  let previous = "";
   for (const line of text.split("\n")) {
     const m = line.match(/^\s*([A-Za-z][\w '’()-]{1,48}):\s*(.*)$/);
     const kind = m ? labelKind(m[1]!) : null;
-    if (m && kind) {
+    // Inside a section, "Answer in French: …" is content; a label starts a section when it stands alone,
+    // follows a blank line, is a short usual label ("Answer:"), or opens a notes line ("Curator instructions: …").
+    const starts = m && kind && (!current || !m[2]!.trim() || !previous.trim() || m[1]!.trim().split(/\s+/).length <= 2 || kind === "feedback");
+    previous = line;
+    if (m && kind && starts) {
       current = kind;
       (out[kind] ??= []).push(m[2]!);
     } else if (current) out[current]!.push(line);
@@ -94,15 +112,56 @@ function labelKind(label: string): "query" | "badAnswer" | "feedback" | null {
   return null;
 }
 
+/** A placeholder an evaluation left unrendered, or "(none)", is no content. */
+function content(text: string): string {
+  const t = text.trim();
+  return /^(?:\{\{\s*\w+\s*\}\}|\(none\)|none|n\/a)$/i.test(t) ? "" : t;
+}
+
 function suggestAnswer(req: EngineRequest, user: string): Omit<Generation, "task"> {
   const labelled = user.includes("<query>") ? {} : labelledSections(user);
-  const query = readTag(user, "query") ?? labelled.query ?? user;
-  const badAnswer = readTag(user, "bad_answer") ?? labelled.badAnswer ?? "";
-  const feedback = readTag(user, "feedback") ?? labelled.feedback ?? "";
+  const query = content(readTag(user, "query") ?? labelled.query ?? user);
+  const badAnswer = content(readTag(user, "bad_answer") ?? labelled.badAnswer ?? "");
+  const feedback = content(readTag(user, "feedback") ?? labelled.feedback ?? "");
   const inline = readTags(readTag(user, "approved_examples") ?? "", "example").map((e) => ({ query: readTag(e, "query") ?? "", answer: readTag(e, "answer") ?? "" }));
   const hits = retrieve(req, query, inline.filter((e) => e.query && e.answer));
-  if (hits[0]) return { text: composeFromApproved(query, hits, req.tier), source: "retrieval", hit: pickHit(hits[0]) };
-  return { text: rewrite(query, badAnswer, feedback, req.tier), source: "rewrite" };
+  const ins = instructionsFor(req.system, user);
+  const understood = describeInstructions(ins);
+  if (!hasInstructions(ins)) {
+    if (hits[0]) return { text: composeFromApproved(query, hits, req.tier), source: "retrieval", hit: pickHit(hits[0]), instructions: understood };
+    return { text: renderDefaultRewrite(rewriteDraft(query, badAnswer, feedback, req.tier, "en")), source: "rewrite", instructions: understood };
+  }
+  const { draft, source } = instructedDraft(req, ins, query, hits, () => rewriteDraft(query, badAnswer, feedback, req.tier, ins.language));
+  return { text: shape(draft, ins, query), source, ...(source === "retrieval" && hits[0] ? { hit: pickHit(hits[0]) } : {}), instructions: understood };
+}
+
+/** The content an instructed answer is made of: an approved answer, else the prompt's facts, else the fallback. */
+function instructedDraft(req: EngineRequest, ins: Instructions, query: string, hits: RetrievalHit[], fallback: () => Draft): { draft: Draft; source: Generation["source"] } {
+  const lang = ins.language;
+  const subject = subjectPhrase(query);
+  const need = say(lang, `${categoryOf(query)}.need`);
+  // Prose steps are still steps: they are split out, then rendered as sentences.
+  const wantSteps = ins.steps !== null;
+  const facts = relevantFacts(ins.facts, query);
+  const best = hits[0];
+  if (best) {
+    const extra: string[] = [];
+    if (req.tier === "strong") {
+      const second = hits.find((h) => h.id !== best.id && h.answer.trim() !== best.answer.trim() && h.coverage >= MIN_COVERAGE + 0.1);
+      if (second && cosine(second.answer, best.answer) < 0.8) extra.push(say(lang, "also", { x: sentences(second.answer).slice(0, 2).join(" ") }));
+    }
+    // A policy the prompt states and the approved answer does not: the prompt is the newer word.
+    for (const f of facts) if (overlap(f, best.answer) < 0.6) extra.unshift(factSentence(f, lang));
+    return { draft: draftFromText(best.answer, { lang, need, subject, wantSteps, extra }), source: "retrieval" };
+  }
+  if (facts.length) return { draft: draftFromFacts(facts, { lang, need, subject, wantSteps }), source: "prompt" };
+  return { draft: fallback(), source: "rewrite" };
+}
+
+function shape(draft: Draft, ins: Instructions, seed: string): string {
+  const lang = ins.language;
+  const segs = segments(draft, ins, lang, { seed, facts: ins.facts });
+  return fit(segs, ins, styleFor(ins, lang), (t) => register(t, ins, lang));
 }
 
 const pickHit = (h: RetrievalHit) => ({ id: h.id, coverage: Math.round(h.coverage * 1000) / 1000, score: Math.round(h.score * 1000) / 1000 });
@@ -113,13 +172,13 @@ function composeFromApproved(query: string, hits: RetrievalHit[], tier: OfflineT
   if (tier === "strong") {
     const second = hits.find((h) => h.id !== best.id && h.answer.trim() !== best.answer.trim() && h.coverage >= MIN_COVERAGE + 0.1);
     if (second && cosine(second.answer, best.answer) < 0.8) {
-      parts.push(`Also relevant: ${sentences(second.answer).slice(0, 2).join(" ")}`);
+      parts.push(say("en", "also", { x: sentences(second.answer).slice(0, 2).join(" ") }));
     }
     if (best.coverage < 0.85) {
       // The approved answer was written for a slightly different question; say what it may not cover.
       const asked = new Set(best.matchedTerms);
       const missing = keyWords(query, 6).filter((w) => !asked.has(tokenize(w)[0] ?? w));
-      if (missing.length) parts.push(`If your question about ${list(missing.slice(0, 3))} is not covered here, reply with the details and we will follow up.`);
+      if (missing.length) parts.push(say("en", "not-covered", { terms: list(missing.slice(0, 3)) }));
     }
   }
   return parts.join("\n\n");
@@ -132,61 +191,27 @@ type Category = "error" | "billing" | "account" | "delivery" | "general";
 function categoryOf(query: string): Category {
   const q = query.toLowerCase();
   if (/\b(?:error|fail\w*|crash\w*|bug|broken|freez\w*|doesn'?t work|not working|won'?t (?:load|open|start))/.test(q)) return "error";
-  if (/\b(?:order|refund\w*|payment|charge[sd]?|invoice|billing|billed|subscription|price|cancel\w*)\b/.test(q)) return "billing";
+  if (/\b(?:order|refund\w*|payment|charge[sd]?|invoice|billing|billed|subscription|price|cancel\w*|credit card|card)\b/.test(q)) return "billing";
   if (/\b(?:log ?in|password|account|sign ?in|access|locked|2fa|two-factor)\b/.test(q)) return "account";
   if (/\b(?:deliver\w*|ship\w*|track\w*|package|parcel)\b/.test(q)) return "delivery";
   return "general";
 }
 
 /** Opening line and fallback steps per kind of question, filled with the question's own subject. */
-function playbook(category: Category, subject: string) {
-  const s = subject || "this";
-  switch (category) {
-    case "error":
-      return {
-        direct: `Problems like this with ${s} usually come from one specific step, and the steps below narrow it down quickly.`,
-        steps: ["Note the exact error message and the step where it appears.", "Update the app (or reload the page) and try once more.", `Check whether it happens every time with ${s} or only sometimes.`],
-        need: "the exact error message and when it happens",
-      };
-    case "billing":
-      return {
-        direct: `You can sort out ${s} from your billing page; here is how.`,
-        steps: ["Open your billing history and find the charge or order in question.", "Compare its date and amount with your confirmation email.", "Use the request or contact option on that item if something is wrong."],
-        need: "your order or invoice number",
-      };
-    case "account":
-      return {
-        direct: `You can usually fix ${s} yourself in a few minutes.`,
-        steps: ["Use the “Forgot password” link on the sign-in page.", "Check your inbox (and spam folder) for the email we send.", "Follow the link within an hour, before it expires."],
-        need: "the email address you sign in with (never your password)",
-      };
-    case "delivery":
-      return {
-        direct: `You can see where ${s} stands right now.`,
-        steps: ["Open the tracking link in your shipping confirmation email.", "Check that the delivery address on the order is right.", "If tracking has not moved for several days, contact us with the order."],
-        need: "your tracking number",
-      };
-    default:
-      return {
-        direct: `Here is what to do about ${s}.`,
-        steps: [`Write down what you expected from ${s} and what happened instead.`, `Check whether anything changed recently around ${s}.`, "Try the step again and note exactly where it differs."],
-        need: "what you tried and what you saw",
-      };
-  }
+function playbook(category: Category, subject: string, lang: Language) {
+  const s = subject || say(lang, "this");
+  return { direct: say(lang, `${category}.direct`, { s }), steps: sayAll(lang, `${category}.steps`, { s }), need: say(lang, `${category}.need`) };
 }
 
 /** A structured rewrite of a poor answer: acknowledge, answer directly, steps, follow-up. */
-function rewrite(query: string, badAnswer: string, feedback: string, tier: OfflineTier): string {
+function rewriteDraft(query: string, badAnswer: string, feedback: string, tier: OfflineTier, lang: Language): Draft {
   const how = howTo(query);
   const subject = subjectPhrase(query);
-  const category = categoryOf(query);
-  const book = playbook(category, subject);
+  const book = playbook(categoryOf(query), subject, lang);
   const lowRating = /rating:\s*[12]\b/.test(feedback);
   const comment = feedback.match(/comment:\s*(.+)/)?.[1]?.trim();
-  const opener = how
-    ? pick([`Thanks for asking ${how}.`, `Good question: ${how}.`, `Here is ${how}.`], query)
-    : pick([`Thanks for your question about ${subject || topicOf(query)}.`, `Good question about ${subject || topicOf(query)}.`, `Here is a clearer answer about ${subject || topicOf(query)}.`], query);
-  const ack = [opener, lowRating || comment ? "Sorry the earlier answer missed the mark" + (comment ? ` (you said: "${truncate(comment, 120)}")` : "") + "." : ""].filter(Boolean).join(" ");
+  const opener = how ? say(lang, "opener.how", { how }, query) : say(lang, "opener.about", { subject: subject || topicOf(query) }, query);
+  const apology = lowRating || comment ? (comment ? say(lang, "sorry.comment", { comment: truncate(comment, 120) }) : say(lang, "sorry")) : null;
 
   const candidates = sentences(badAnswer).filter((s) => !FILLER.test(s) && wordCount(s) >= 3);
   // The sentence sharing most with the question is the closest thing to a direct answer; when none
@@ -198,9 +223,26 @@ function rewrite(query: string, badAnswer: string, feedback: string, tier: Offli
   const maxSteps = tier === "strong" ? 5 : 3;
   const steps = rest.map(toStep).filter((s): s is string => Boolean(s)).slice(0, maxSteps);
   for (const s of book.steps) if (steps.length < 2 + (tier === "strong" ? 1 : 0) && !steps.includes(s)) steps.push(s);
+  return {
+    ack: opener,
+    apology,
+    direct: ensurePeriod(capitalize(direct)),
+    body: [],
+    extra: [],
+    steps,
+    need: book.need,
+    subject: subject || topicOf(query),
+    stepsByDefault: true,
+    followByDefault: true,
+    action: steps[0] ?? null,
+  };
+}
 
-  const follow = `If this does not solve it, reply with ${book.need} and we will take it from there.`;
-  return [ack, `Short answer: ${ensurePeriod(capitalize(direct))}`, `Steps:\n${steps.map((s, i) => `${i + 1}. ${s}`).join("\n")}`, follow].join("\n\n");
+/** The rewrite's default shape, when the prompt asks for nothing the model understands. */
+function renderDefaultRewrite(d: Draft): string {
+  const ack = [d.ack, d.apology].filter(Boolean).join(" ");
+  const follow = say("en", "follow", { need: d.need });
+  return [ack, `${say("en", "label.short")} ${d.direct}`, `${say("en", "label.steps")}\n${d.steps.map((s, i) => `${i + 1}. ${s}`).join("\n")}`, follow].join("\n\n");
 }
 
 function toStep(sentence: string): string | null {
@@ -212,15 +254,37 @@ function toStep(sentence: string): string | null {
 
 function chat(req: EngineRequest, user: string): Omit<Generation, "task"> {
   const hits = retrieve(req, user, []);
-  if (hits[0]) return { text: composeFromApproved(user, hits, req.tier), source: "retrieval", hit: pickHit(hits[0]) };
+  const ins = instructionsFor(req.system, user);
+  const understood = describeInstructions(ins);
+  if (hasInstructions(ins)) {
+    const question = user.replace(/^[ \t]*(?:curator|reviewer|regenerate)?[ \t]*instructions?[ \t]*:[\s\S]*$/im, "").trim() || user;
+    const { draft, source } = instructedDraft(req, ins, question, hits, () => chatDraft(question, ins.language));
+    return { text: shape(draft, ins, question), source: source === "rewrite" ? "chat" : source, ...(source === "retrieval" && hits[0] ? { hit: pickHit(hits[0]) } : {}), instructions: understood };
+  }
+  if (hits[0]) return { text: composeFromApproved(user, hits, req.tier), source: "retrieval", hit: pickHit(hits[0]), instructions: understood };
+  const d = chatDraft(user, "en");
+  const lines = [d.direct, ...d.body, ...d.extra];
+  return { text: lines.join("\n\n"), source: "chat", instructions: understood };
+}
+
+/** What the model says when it knows nothing about the question: what it heard, and how to teach it. */
+function chatDraft(user: string, lang: Language): Draft {
   const points = sentences(user).filter((s) => wordCount(s) >= 3);
-  const lines = [`You asked about ${lowerFirst(topicOf(user))}.`];
-  if (points.length > 1) lines.push(`The key points in your message:\n${points.slice(0, 5).map((p) => `- ${ensurePeriod(truncate(p, 160))}`).join("\n")}`);
   const kw = keyWords(user, 3);
-  lines.push(
-    `I am an offline model: I answer from approved examples of your organization, and none matched ${kw.length ? list(kw.map((w) => `"${w}"`)) : "this message"} closely enough. Approve an answer for a similar question and I will use it next time.`,
-  );
-  return { text: lines.join("\n\n"), source: "chat" };
+  const body = points.length > 1 ? [`${say(lang, "chat.points")}\n${points.slice(0, 5).map((p) => `- ${ensurePeriod(truncate(p, 160))}`).join("\n")}`] : [];
+  return {
+    ack: null,
+    apology: null,
+    direct: say(lang, "chat.asked", { topic: lowerFirst(topicOf(user)) }),
+    body,
+    extra: [say(lang, "chat.offline", { kw: kw.length ? list(kw.map((w) => `"${w}"`)) : say(lang, "chat.this-message") })],
+    steps: [],
+    need: say(lang, "general.need"),
+    subject: subjectPhrase(user),
+    stepsByDefault: false,
+    followByDefault: false,
+    action: null,
+  };
 }
 
 // ---- clarify-questions / update-memory -------------------------------------------------------------
@@ -392,46 +456,6 @@ function finalPrompt(user: string, tier: OfflineTier): string {
   sections.push(`If information is missing:\n- Ask one short clarifying question instead of guessing.${gaps}`);
   if (tier === "strong") sections.push("Before answering, check the result against every rule above and fix anything that breaks one.");
   return sections.join("\n\n");
-}
-
-// ---- judge-pairwise ----------------------------------------------------------------------------------
-
-const REFUSAL = /\b(as an ai|i (?:cannot|can't|am unable to) help|i don'?t know|no idea|not sure)\b/i;
-
-function judge(user: string): JudgeVerdict {
-  const query = readTag(user, "query") ?? "";
-  const a = readTag(user, "answer_a") ?? "";
-  const b = readTag(user, "answer_b") ?? "";
-  const reference = readTag(user, "reference");
-  const index = buildRetrievalIndex([
-    { id: "A", query: "", answer: a },
-    { id: "B", query: "", answer: b },
-  ]);
-  const hits = new Map(searchIndex(index, query, { limit: 2 }).map((h) => [h.id, h.coverage]));
-  const score = (id: "A" | "B", text: string) => {
-    const relevance = hits.get(id) ?? 0;
-    const ref = reference ? cosine(text, reference) : 0;
-    const words = wordCount(text);
-    const structure = (/^\s*(?:\d+[.)]|[-*•])\s+/m.test(text) ? 0.05 : 0) + (overlap(query, sentences(text)[0] ?? "") > 0.3 ? 0.05 : 0);
-    const penalty = (REFUSAL.test(text) ? 0.3 : 0) + (words < 8 ? 0.2 : 0) + (words > 600 ? 0.1 : 0);
-    const total = (reference ? 0.45 * relevance + 0.45 * ref : 0.9 * relevance) + structure - penalty;
-    return { relevance, ref, total, refusal: REFUSAL.test(text), words };
-  };
-  const sa = score("A", a);
-  const sb = score("B", b);
-  const margin = sa.total - sb.total;
-  const pct = (n: number) => `${Math.round(n * 100)}%`;
-  if (Math.abs(margin) < 0.05) {
-    return { winner: "tie", reason: `Both answers are about equally good: they cover ${pct(sa.relevance)} and ${pct(sb.relevance)} of the question${reference ? ` and match the reference ${pct(sa.ref)} vs ${pct(sb.ref)}` : ""}.` };
-  }
-  const [w, win, lose] = margin > 0 ? (["A", sa, sb] as const) : (["B", sb, sa] as const);
-  const why: string[] = [];
-  if (win.relevance > lose.relevance) why.push(`covers more of the question (${pct(win.relevance)} vs ${pct(lose.relevance)})`);
-  if (reference && win.ref > lose.ref) why.push(`agrees more with the reference (${pct(win.ref)} vs ${pct(lose.ref)})`);
-  if (lose.refusal) why.push("the other answer deflects instead of answering");
-  if (lose.words < 8) why.push("the other answer is too short to help");
-  if (!why.length) why.push("is clearer and more actionable");
-  return { winner: w, reason: `Answer ${w} ${why.join("; ")}.` };
 }
 
 // ---- helpers -----------------------------------------------------------------------------------------

@@ -26,7 +26,7 @@ const cors = {
   "access-control-allow-origin": "*",
   "access-control-allow-headers": "authorization, x-api-key, anthropic-version, anthropic-beta, content-type, x-stainless-os, x-stainless-lang, x-stainless-package-version, x-stainless-runtime, x-stainless-runtime-version, x-stainless-arch, x-stainless-retry-count, x-stainless-timeout, anthropic-dangerous-direct-browser-access",
   "access-control-allow-methods": "GET, POST, OPTIONS",
-  "access-control-expose-headers": "request-id, x-offline-source, x-offline-task, x-offline-example-id, x-offline-coverage",
+  "access-control-expose-headers": "request-id, x-offline-source, x-offline-task, x-offline-example-id, x-offline-coverage, x-offline-instructions",
 };
 
 export function createDevLlm({ sql, log, jwtSecret }: { sql: postgres.Sql; log: Logger; jwtSecret: string }) {
@@ -201,6 +201,8 @@ export function createDevLlm({ sql, log, jwtSecret }: { sql: postgres.Sql; log: 
 
 function offlineHeaders(gen: Generation, requestId: string): Record<string, string> {
   const h: Record<string, string> = { "request-id": requestId, "x-offline-source": gen.source, "x-offline-task": gen.task ?? "chat" };
+  // What the model understood of the prompt's instructions: the first thing to check when an answer ignores one.
+  if (gen.instructions) h["x-offline-instructions"] = gen.instructions;
   if (gen.hit) {
     h["x-offline-example-id"] = gen.hit.id;
     h["x-offline-coverage"] = String(gen.hit.coverage);

@@ -110,7 +110,7 @@ function counts(text: string): Map<string, number> {
   return m;
 }
 
-/** FNV-1a: a stable small hash so phrasing choices vary with the input but never between runs. */
+/** FNV-1a: a stable small hash so phrasing choices (phrases.ts) vary with the input but never between runs. */
 export function hash(text: string): number {
   let h = 0x811c9dc5;
   for (let i = 0; i < text.length; i++) {
@@ -120,9 +120,6 @@ export function hash(text: string): number {
   return h >>> 0;
 }
 
-export function pick<T>(options: readonly T[], seed: string): T {
-  return options[hash(seed) % options.length]!;
-}
 
 export function wordCount(text: string): number {
   return text.split(/\s+/).filter(Boolean).length;

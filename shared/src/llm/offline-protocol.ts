@@ -23,6 +23,11 @@
  *                    out: {"facts","constraints","gaps","rationale","needs_more_questions","questions"}
  * - final-prompt     in: prompt, selections?, memory                        out: plain-text prompt
  * - judge-pairwise   in: query, answer_a, answer_b, reference?              out: {"winner":"A"|"B"|"tie","reason"}
+ *                    (an organization's rubric, when given, is part of the system prompt)
+ *
+ * Instructions: everything else in the system prompt, and the template's own words around the tags, are
+ * instructions to the model (tone, length, format, facts to use). The offline model follows the ones
+ * listed in local-supabase/src/llm/README.md, so an offline A/B of two prompts measures a difference.
  */
 import { z } from "zod";
 import { LlmError } from "./errors.ts";
@@ -255,11 +260,22 @@ export function buildFinalPromptPrompt(input: { prompt: string; selections?: Rec
   return { task: "final-prompt", system, messages: [{ role: "user", content }], maxTokens: 2048 };
 }
 
-export function buildJudgePairwisePrompt(input: { query: string; answerA: string; answerB: string; reference?: string | null }): PromptParts {
+/**
+ * `rubric` is an organization's own judging criteria (the system text of its `judge` prompt version, e.g.
+ * "Prefer the one that is correct, resolves the issue and is concise"); it is added to, not instead of,
+ * the protocol's rules, so the answer stays the JSON verdict the worker parses.
+ */
+export function buildJudgePairwisePrompt(input: { query: string; answerA: string; answerB: string; reference?: string | null; rubric?: string | null }): PromptParts {
+  const rubric = (input.rubric ?? "")
+    .split("\n")
+    .filter((l) => !/^\s*TASK:/i.test(l))
+    .join("\n")
+    .trim();
   const system = [
     taskLine("judge-pairwise"),
     "You compare two answers to the same user question and decide which serves the user better.",
     "Judge on: correctness and directness; whether it actually resolves the question; clarity and actionable steps; and, when a <reference> answer is given, agreement with it. Length alone is not quality. The order of A and B is random: do not favour a position. Answer tie when neither is clearly better.",
+    ...(rubric ? [`The organization's rubric, which takes precedence where it is more specific:\n${rubric}`] : []),
     DATA_RULE,
     `${JSON_RULE} Shape: {"winner": "A" | "B" | "tie", "reason": "one or two sentences"}`,
   ].join("\n");
