@@ -65,7 +65,7 @@ function sqlPersistence(claims: Record<string, unknown>): DocPersistence {
 
 type Editor = { doc: Y.Doc; provider: SupabaseYjsProvider; text: Y.Text; sent: number[]; user: string; client: ReturnType<typeof rtClient> };
 
-async function editor(docId: string, name: string, opts: { batchMs?: number; anonymous?: boolean } = {}): Promise<Editor> {
+async function editor(docId: string, name: string, opts: { sendWindowMs?: number; anonymous?: boolean } = {}): Promise<Editor> {
   const { anonymous, ...providerOpts } = opts;
   const u = await mintJwt(stack);
   const client = rtClient(stack.apiUrl, stack.anonKey, { token: u.token });
@@ -201,7 +201,7 @@ describe("Yjs fuzz: 5 editors, concurrent edits, random disconnects (SPEC Y1-Y5)
   it.each(FUZZ_SEEDS)("seed %i converges to the text stored in the database", async (seed) => {
     const rand = mulberry32(seed);
     const docId = uniq(`fuzz${seed}`);
-    const eds = await Promise.all(["a", "b", "c", "d", "e"].map((n) => editor(docId, n, { batchMs: Math.floor(rand() * 30) })));
+    const eds = await Promise.all(["a", "b", "c", "d", "e"].map((n) => editor(docId, n, { sendWindowMs: [0, 30, 260][Math.floor(rand() * 3)]! })));
     await waitFor(() => eds.every((e) => e.provider.synced));
     for (let step = 0; step < 150; step++) {
       const e = eds[Math.floor(rand() * eds.length)]!;
