@@ -110,6 +110,7 @@ export class SupabaseYjsProvider extends ObservableV2<Events> {
   /** The batch an append is storing right now (kept by flush() too: the request may die with the page). */
   private inflight: Uint8Array | null = null;
   private keptUnsent = false;
+  private restored = false;
   private readonly restoreOrigin = Symbol("supabase-yjs-unsent");
   private persistTimer: ReturnType<typeof setTimeout> | null = null;
   private persistFailures = 0;
@@ -139,7 +140,6 @@ export class SupabaseYjsProvider extends ObservableV2<Events> {
     }, TRACK_WINDOW_MS);
     doc.on("update", this.onDocUpdate);
     this.awareness.on("update", this.onAwarenessUpdate);
-    this.restoreUnsent();
     if (options.connect !== false) this.connect();
   }
 
@@ -306,23 +306,29 @@ export class SupabaseYjsProvider extends ObservableV2<Events> {
     this.keptUnsent = true;
   }
 
-  /** Edits an earlier session kept (flush()) are ours again: applied as local, so they are sent and stored. */
+  /**
+   * Edits an earlier session kept (flush()) are ours again: applied as local, so they are sent and
+   * stored. Only after the document is loaded: they build on what was stored before them, and applied
+   * to an empty document they would wait for it (Yjs keeps them pending) and then count as loaded.
+   */
   private restoreUnsent(): void {
     const store = this.options.unsent;
-    if (!store || !this.persistence) return;
+    if (!store || !this.persistence || this.restored) return;
+    this.restored = true;
     const kept = store.load();
     if (!kept) return;
     this.keptUnsent = true;
+    const before = this.unpersisted.length;
     try {
       Y.applyUpdate(this.doc, kept, this.restoreOrigin);
     } catch (err) {
       store.save(null);
       this.keptUnsent = false;
-      queueMicrotask(() => this.emit("error", [new Error(`${this.options.id}: dropped kept edits that do not decode: ${(err as Error).message}`)]));
+      this.emit("error", [new Error(`${this.options.id}: dropped kept edits that do not decode: ${(err as Error).message}`)]);
       return;
     }
     // Nothing new in it (stored already by the time the page went): nothing to store again.
-    if (!this.unpersisted.length) {
+    if (this.unpersisted.length === before) {
       store.save(null);
       this.keptUnsent = false;
     }
@@ -369,6 +375,7 @@ export class SupabaseYjsProvider extends ObservableV2<Events> {
           this.loadOrigin,
         );
         if (skipped.length) this.emit("error", [new Error(`${this.options.id}: skipped ${skipped.length} stored update(s) that do not decode (ids ${skipped.join(", ")})`)]);
+        this.restoreUnsent();
       } catch (err) {
         this.emit("error", [err instanceof Error ? err : new Error(String(err))]);
       }
