@@ -154,6 +154,9 @@ describe("SupabaseYjsProvider within Realtime quotas (SPEC Y3, Y4, Y5)", () => {
   async function pair(opts: { sendWindowMs?: number } = {}) {
     const docId = uniq("quota");
     const a = await env.editor(docId, "A", opts);
+    // B joins after A is in: B then sees A's awareness only through A's answer to B's hello, so once
+    // B sees A, A has nothing of the joins left to send (which would otherwise land among the counted messages).
+    await waitFor(() => a.provider.synced, { message: "A in the room" });
     const b = await env.editor(docId, "B", opts);
     await waitFor(() => a.provider.awareness.getStates().has(b.doc.clientID) && b.provider.awareness.getStates().has(a.doc.clientID), { message: "both in the room" });
     return { docId, a, b };

@@ -45,12 +45,12 @@ export type SupabaseYjsProviderOptions = {
    * The send window, ms (SPEC Y3). A change after a quiet spell goes at once; while changes keep coming
    * (typing), they are merged and sent at most once per window, edits and our cursor in one message.
    * Hosted Realtime bills per message and caps a project's messages per second, so the default keeps a
-   * typing editor under 4 messages a second (propagation p95 about 260 ms, see bench/README.md).
+   * typing editor at 4 messages a second or fewer (propagation p95 about 250 ms, see bench/README.md).
    * Teams that prefer latency to cost set it lower: 0 sends every change at once (what one event
    * handler changes together, e.g. an edit and the cursor move, still goes as one message).
    */
   sendWindowMs?: number;
-  /** Where our unstored edits are kept when the page goes away (see flush()); restored on construction. */
+  /** Where our unstored edits are kept when the page goes away (see flush()); applied again after the first load. */
   unsent?: UnsentStore;
   /** Coalescing window for appends to the database, ms. */
   persistMs?: number;
