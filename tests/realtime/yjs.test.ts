@@ -1,106 +1,19 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import * as Y from "yjs";
-import type { StackInfo } from "@review/local-supabase";
-import { SupabaseYjsProvider, compactDoc, mergeLoaded, parseLoadRows, type DocPersistence, type SupabaseLike } from "@review/shared/yjs/index";
-import { toBase64 } from "lib0/buffer";
-import postgres from "postgres";
-import { closeClients, closeDb, db, getStack, mintJwt, ownRealtime, rtClient, uniq, waitFor, type OwnRealtime } from "./helpers.ts";
-import { preparePlatformDatabase } from "./standalone-setup.ts";
+import { compactDoc } from "@review/shared/yjs/index";
+import { mintJwt, uniq, waitFor } from "./helpers.ts";
+import { dropSocket, yjsEnv, type Editor, type EditorOptions, type YjsEnv } from "./yjs-env.ts";
 
-/**
- * The provider and the document functions are tested on a database of their own in the stack's
- * cluster, where document access is widened to any signed-in user (standalone-setup.ts): these tests
- * exercise the sync and persistence mechanics, and every update the provider writes goes through the
- * database's Yjs check.
- * The RPCs are the same SQL functions, called as the user (no REST hop on that database).
- */
-let stack: StackInfo;
-let own: OwnRealtime;
-let ydb: postgres.Sql;
-let dbName: string;
-const providers: SupabaseYjsProvider[] = [];
-
+/** The provider on a database and a realtime server of its own (yjs-env.ts). */
+let env: YjsEnv;
 beforeAll(async () => {
-  const base = await getStack();
-  dbName = uniq("yjs").toLowerCase();
-  await db(base).unsafe(`create database ${dbName}`);
-  const u = new URL(base.dbUrl);
-  u.pathname = `/${dbName}`;
-  const url = u.toString();
-  await preparePlatformDatabase(url);
-  stack = { ...base, dbUrl: url };
-  own = await ownRealtime(stack);
-  stack = { ...stack, apiUrl: own.apiUrl };
-  ydb = postgres(url, { onnotice: () => undefined, max: 4 });
+  env = await yjsEnv();
 });
 afterAll(async () => {
-  for (const p of providers.splice(0)) p.destroy();
-  await closeClients();
-  await own?.close(); // drops its slot, which would otherwise block dropping the database
-  await ydb?.end({ timeout: 2 });
-  const base = await getStack();
-  await db(base).unsafe(`drop database if exists ${dbName} with (force)`);
-  await closeDb();
+  await env?.close();
 });
 
-/** The RPCs executed as the user in SQL: same functions, same RLS, no REST hop. */
-function sqlPersistence(claims: Record<string, unknown>): DocPersistence {
-  const sql = ydb;
-  const asUser = <T>(fn: (tx: typeof sql) => Promise<T>) =>
-    sql.begin(async (tx) => {
-      await tx.unsafe("set local role authenticated");
-      await tx`select set_config('request.jwt.claims', ${JSON.stringify(claims)}, true)`;
-      return fn(tx as unknown as typeof sql);
-    }) as Promise<T>;
-  return {
-    load: (docId) => asUser(async (tx) => parseLoadRows(await tx`select kind, id, data from public.doc_load(${docId})` as never)),
-    append: (docId, update, clientId) => asUser(async (tx) => void (await tx`select public.doc_append_update(${docId}, ${toBase64(update)}, ${clientId})`)),
-    // Compaction is the worker's (a direct connection, no end user): a snapshot replaces everyone's edits.
-    compact: async (docId, snap, base, ids) => {
-      const [r] = await sql`select public.doc_compact(${docId}, ${toBase64(snap)}, ${base}, ${ids}::bigint[]) as id`;
-      return r!.id === null ? null : Number(r!.id);
-    },
-  };
-}
-
-type Editor = { doc: Y.Doc; provider: SupabaseYjsProvider; text: Y.Text; sent: number[]; user: string; client: ReturnType<typeof rtClient> };
-
-async function editor(docId: string, name: string, opts: { batchMs?: number; anonymous?: boolean } = {}): Promise<Editor> {
-  const { anonymous, ...providerOpts } = opts;
-  const u = await mintJwt(stack);
-  const client = rtClient(stack.apiUrl, stack.anonKey, { token: u.token });
-  const sent: number[] = [];
-  // Record outgoing payload sizes to check that edits travel as deltas.
-  const spy: SupabaseLike = {
-    rpc: () => Promise.reject(new Error("persistence goes through sqlPersistence here")) as never,
-    removeChannel: (ch) => client.removeChannel(ch as never),
-    channel: (topic, o) => {
-      const ch = client.channel(topic, o as never);
-      const send = ch.send.bind(ch);
-      ch.send = ((m: { payload: ArrayBuffer }) => (sent.push(m.payload.byteLength), send(m as never))) as never;
-      return ch as never;
-    },
-  };
-  const doc = new Y.Doc();
-  const provider = new SupabaseYjsProvider(doc, spy, {
-    id: docId,
-    userId: u.sub,
-    persistence: sqlPersistence({ sub: u.sub, role: "authenticated" }),
-    persistMs: 30,
-    ...providerOpts,
-  });
-  if (!anonymous) provider.awareness.setLocalStateField("user", { name, color: "#" + name.length.toString(16).padStart(6, "0") });
-  providers.push(provider);
-  return { doc, provider, text: doc.getText("t"), sent, user: u.sub, client };
-}
-
-async function loadFromDb(docId: string): Promise<string> {
-  const u = await mintJwt(stack);
-  const loaded = await sqlPersistence({ sub: u.sub, role: "authenticated" }).load(docId);
-  const d = new Y.Doc();
-  Y.applyUpdate(d, mergeLoaded(loaded));
-  return d.getText("t").toString();
-}
+const editor = (docId: string, name: string, opts?: EditorOptions): Promise<Editor> => env.editor(docId, name, opts);
+const loadFromDb = (docId: string) => env.loadFromDb(docId);
 
 describe("SupabaseYjsProvider (SPEC Y1-Y6)", () => {
   it("syncs two editors, sends deltas, shares awareness and removes it on leave", async () => {
@@ -122,7 +35,7 @@ describe("SupabaseYjsProvider (SPEC Y1-Y6)", () => {
     a.text.insert(10, "!");
     await waitFor(() => b.text.toString()[10] === "!");
     const keystroke = a.sent.slice(before);
-    expect(Math.max(...keystroke)).toBeLessThan(200); // a delta, not the 20 kB document
+    expect(Math.max(...keystroke.map((m) => m.bytes))).toBeLessThan(200); // a delta, not the 20 kB document
 
     await a.provider.disconnect();
     await waitFor(() => !b.provider.awareness.getStates().has(a.doc.clientID), { message: "awareness removed on leave" });
@@ -161,7 +74,7 @@ describe("SupabaseYjsProvider (SPEC Y1-Y6)", () => {
     const a = await editor(docId, "A");
     const b = await editor(docId, "B");
     await waitFor(() => a.provider.synced && b.provider.synced);
-    const compactor = sqlPersistence({ sub: (await mintJwt(stack)).sub, role: "authenticated" });
+    const compactor = env.sqlPersistence({ sub: (await mintJwt(env.stack)).sub, role: "authenticated" });
     let compactions = 0;
     for (let i = 0; i < 40; i++) {
       (i % 2 ? a : b).text.insert(0, String(i % 10));
@@ -173,9 +86,9 @@ describe("SupabaseYjsProvider (SPEC Y1-Y6)", () => {
     await compactDoc(compactor, docId);
     expect(await loadFromDb(docId)).toBe(a.text.toString());
     expect(compactions).toBeGreaterThan(0);
-    const [snap] = await ydb`select authors from public.doc_snapshots where doc_id = ${docId} order by id desc limit 1`;
+    const [snap] = await env.ydb`select authors from public.doc_snapshots where doc_id = ${docId} order by id desc limit 1`;
     expect([...(snap!.authors as string[])].sort()).toEqual([a.user, b.user].sort());
-    const clients = await ydb`select client_id::text, author::text from public.doc_clients where doc_id = ${docId} order by author`;
+    const clients = await env.ydb`select client_id::text, author::text from public.doc_clients where doc_id = ${docId} order by author`;
     expect(clients.map((r) => [Number(r.client_id), r.author]).sort()).toEqual(
       [
         [a.doc.clientID, a.user],
@@ -201,7 +114,7 @@ describe("Yjs fuzz: 5 editors, concurrent edits, random disconnects (SPEC Y1-Y5)
   it.each(FUZZ_SEEDS)("seed %i converges to the text stored in the database", async (seed) => {
     const rand = mulberry32(seed);
     const docId = uniq(`fuzz${seed}`);
-    const eds = await Promise.all(["a", "b", "c", "d", "e"].map((n) => editor(docId, n, { batchMs: Math.floor(rand() * 30) })));
+    const eds = await Promise.all(["a", "b", "c", "d", "e"].map((n) => editor(docId, n, { sendWindowMs: [0, 30, 260][Math.floor(rand() * 3)]! })));
     await waitFor(() => eds.every((e) => e.provider.synced));
     for (let step = 0; step < 150; step++) {
       const e = eds[Math.floor(rand() * eds.length)]!;
@@ -211,7 +124,7 @@ describe("Yjs fuzz: 5 editors, concurrent edits, random disconnects (SPEC Y1-Y5)
         else void e.provider.disconnect();
       } else if (r < 0.08) {
         // a dropped socket (no leave): realtime-js reconnects and the channel rejoins
-        (e.client.realtime as unknown as { conn: { close(): void } | null }).conn?.close();
+        dropSocket(e.client);
       } else if (r < 0.75 || e.text.length === 0) {
         const pos = Math.floor(rand() * (e.text.length + 1));
         e.text.insert(pos, String.fromCharCode(97 + Math.floor(rand() * 26)).repeat(1 + Math.floor(rand() * 3)));

@@ -3,6 +3,8 @@
 interface ImportMetaEnv {
   readonly VITE_SUPABASE_URL?: string;
   readonly VITE_SUPABASE_ANON_KEY?: string;
+  /** Co-editing send window in ms (shared/src/yjs, SPEC Y3); 0 = every change at once. */
+  readonly VITE_COEDIT_SEND_WINDOW_MS?: string;
 }
 
 interface Window {

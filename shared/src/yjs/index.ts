@@ -1,2 +1,5 @@
-export { SupabaseYjsProvider, type SupabaseYjsProviderOptions, type ProviderStatus, type SupabaseLike, type RealtimeChannelLike } from "./provider.ts";
+export { SupabaseYjsProvider, DEFAULT_SEND_WINDOW_MS, type SupabaseYjsProviderOptions, type ProviderStatus, type SupabaseLike, type RealtimeChannelLike } from "./provider.ts";
 export { rpcPersistence, compactDoc, mergeLoaded, parseLoadRows, type DocPersistence, type LoadedDoc, type RpcClient } from "./persistence.ts";
+export { localStorageUnsent, type UnsentStore } from "./unsent.ts";
+export { Throttle } from "./throttle.ts";
+export { WIRE_VERSION } from "./wire.ts";

@@ -1,6 +1,7 @@
 import { useEffect, useMemo, useRef, useState } from "react";
 import { useQueryClient } from "@tanstack/react-query";
 import type { RealtimeChannel } from "@supabase/supabase-js";
+import { Throttle } from "@review/shared/yjs/throttle";
 import { openChannel } from "../../lib/realtime.ts";
 import { findRow, type InboxData } from "./cache.ts";
 import { inboxKeys, writeRowToCaches } from "./queries.ts";
@@ -13,6 +14,12 @@ type Me = { userId: string; name: string; color: string };
 type ClaimMessage = { feedbackId: string; claimedBy: string | null; at: string };
 
 /**
+ * Presence is capped per project apart from, and below, messages on hosted Realtime: a reviewer moving
+ * through the inbox with j/k tracks what she views at most once a second, the latest item winning.
+ */
+const TRACK_WINDOW_MS = 1000;
+
+/**
  * Presence on the org's private channel `org:<orgId>`: who is here and which item each one views.
  * Each person is present under their user id (the server admits no other key on a private channel) and
  * shown with the name and colour of their profile; the payload says only what they view.
@@ -21,6 +28,7 @@ type ClaimMessage = { feedbackId: string; claimedBy: string | null; at: string }
 export function useOrgPresence(orgId: string, me: Me, viewing: string | null, canSend: boolean) {
   const qc = useQueryClient();
   const channelRef = useRef<RealtimeChannel | null>(null);
+  const trackerRef = useRef<Throttle | null>(null);
   const [raw, setRaw] = useState<Record<string, Meta[]>>({});
   const latest = useRef({ me, viewing, canSend });
   latest.current = { me, viewing, canSend };
@@ -40,12 +48,14 @@ export function useOrgPresence(orgId: string, me: Me, viewing: string | null, ca
   }, [raw, me.userId, people, isFetching, members.data, refetch]);
 
   useEffect(() => {
-    const track = (ch: RealtimeChannel) => {
+    const tracker = new Throttle(() => {
+      const ch = channelRef.current;
       const { viewing, canSend } = latest.current;
       // Managers only watch: the channel's policy refuses their presence, so they do not ask.
-      if (!canSend) return;
+      if (!ch || !canSend || ch.state !== "joined") return;
       void ch.track({ viewing }).catch(() => undefined);
-    };
+    }, TRACK_WINDOW_MS);
+    trackerRef.current = tracker;
     const close = openChannel(`org:${orgId}`, {
       private: true,
       presenceKey: latest.current.me.userId,
@@ -63,9 +73,11 @@ export function useOrgPresence(orgId: string, me: Me, viewing: string | null, ca
           }
         });
       },
-      onSubscribed: (ch) => track(ch),
+      onSubscribed: () => tracker.request(),
     });
     return () => {
+      tracker.cancel();
+      trackerRef.current = null;
       channelRef.current = null;
       setRaw({});
       close();
@@ -74,8 +86,7 @@ export function useOrgPresence(orgId: string, me: Me, viewing: string | null, ca
   }, [orgId, qc, me.userId]);
 
   useEffect(() => {
-    const ch = channelRef.current;
-    if (ch && canSend && ch.state === "joined") void ch.track({ viewing }).catch(() => undefined);
+    trackerRef.current?.request();
   }, [viewing, canSend]);
 
   const broadcastClaim = (feedbackId: string, claimedBy: string | null) => {
