@@ -1,29 +1,23 @@
 import type { SupabaseClient } from "@supabase/supabase-js";
-import { createLlmClient, modelFor, resolveModelRoute, type LlmClient, type ModelRoute } from "../../shared/src/llm/index.ts";
-import { env } from "./env.ts";
+import { createLlmClient, modelFor, resolveModelRoute, type LlmClient, type LlmEnv, type ModelRoute } from "../../shared/src/llm/index.ts";
+import { env, type FunctionEnv } from "./env.ts";
 import { AppError, fromDb } from "./http.ts";
 
 export type Llm = { client: LlmClient; route: ModelRoute };
 
 /**
- * The LLM client every function uses: Anthropic with a key, the gateway's offline model without,
- * through the same SDK path. Each call is written to ai_requests with the service client (users may
- * not write that table) and traced to Langfuse when keys are set.
+ * The LLM client every function uses. Each call's model reference picks its provider (Anthropic,
+ * OpenAI-compatible APIs, or the gateway's dev LLM on a local stack; shared/src/llm/providers.ts).
+ * Without any provider key on a hosted project, calls fail with 503 `llm_not_configured` instead of
+ * calling a dev LLM hosted Supabase does not have. Each call is written to ai_requests with the service
+ * client (users may not write that table) and traced to Langfuse when keys are set.
  */
 export function llm(service: SupabaseClient): Llm {
   const e = env();
-  const route = resolveModelRoute({
-    ANTHROPIC_API_KEY: e.ANTHROPIC_API_KEY,
-    ANTHROPIC_BASE_URL: e.LLM_BASE_URL,
-    LLM_FAST_MODEL: e.LLM_FAST_MODEL,
-    LLM_STRONG_MODEL: e.LLM_STRONG_MODEL,
-    SUPABASE_URL: e.SUPABASE_URL,
-    SUPABASE_SERVICE_ROLE_KEY: e.SUPABASE_SERVICE_ROLE_KEY,
-  });
+  const route = resolveModelRoute(llmEnv(e));
   const langfuseBase = e.LANGFUSE_BASE_URL ?? e.LANGFUSE_HOST;
   const client = createLlmClient({
-    apiKey: route.apiKey,
-    baseURL: route.baseURL,
+    providers: route.providers,
     timeoutMs: e.LLM_TIMEOUT_MS,
     maxRetries: e.LLM_MAX_RETRIES,
     langfuse:
@@ -37,6 +31,27 @@ export function llm(service: SupabaseClient): Llm {
     },
   });
   return { client, route };
+}
+
+/** The functions' environment as the LLM layer reads it. */
+export function llmEnv(e: FunctionEnv): LlmEnv {
+  const anthropic = Boolean(e.ANTHROPIC_API_KEY?.trim());
+  return {
+    ANTHROPIC_API_KEY: e.ANTHROPIC_API_KEY,
+    ANTHROPIC_BASE_URL: e.ANTHROPIC_BASE_URL ?? (anthropic ? e.LLM_BASE_URL : undefined),
+    OPENAI_API_KEY: e.OPENAI_API_KEY,
+    OPENAI_BASE_URL: e.OPENAI_BASE_URL,
+    OPENROUTER_API_KEY: e.OPENROUTER_API_KEY,
+    TOGETHER_API_KEY: e.TOGETHER_API_KEY,
+    VLLM_BASE_URL: e.VLLM_BASE_URL,
+    VLLM_API_KEY: e.VLLM_API_KEY,
+    OLLAMA_BASE_URL: e.OLLAMA_BASE_URL,
+    LLM_OFFLINE_BASE_URL: e.LLM_OFFLINE_BASE_URL ?? (anthropic ? undefined : e.LLM_BASE_URL),
+    LLM_FAST_MODEL: e.LLM_FAST_MODEL,
+    LLM_STRONG_MODEL: e.LLM_STRONG_MODEL,
+    SUPABASE_URL: e.SUPABASE_URL,
+    SUPABASE_SERVICE_ROLE_KEY: e.SUPABASE_SERVICE_ROLE_KEY,
+  };
 }
 
 export { modelFor };

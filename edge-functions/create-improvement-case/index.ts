@@ -41,7 +41,7 @@ Deno.serve(handler(async (req) => {
     servedModel = result.servedModel;
   } catch (err) {
     const e = err instanceof LlmError ? err : null;
-    throw new AppError(e?.code === "llm_rate_limited" ? 429 : 502, e?.code ?? "llm_failed", `The LLM could not suggest an answer: ${e?.message ?? String(err)}. No case was created.`);
+    throw new AppError(e?.code === "llm_rate_limited" || e?.code === "llm_not_configured" ? e.status : 502, e?.code ?? "llm_failed", `The LLM could not suggest an answer: ${e?.message ?? String(err)}. No case was created.`);
   } finally {
     await ai.client.flush();
   }

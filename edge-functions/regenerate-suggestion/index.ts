@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { LlmError } from "../../shared/src/llm/index.ts";
 import { getCaller, requireCapability, serviceClient } from "../_shared/auth.ts";
 import { corsHeaders } from "../_shared/cors.ts";
 import { AppError, handler, notFound, parseBody } from "../_shared/http.ts";
@@ -26,7 +27,10 @@ Deno.serve(handler(async (req) => {
   if (fb.error) throw new AppError(500, "feedback_lookup_failed", fb.error.message);
   const comment = (fb.data?.comment as string | null | undefined) ?? null;
   const request = buildSuggestRequest(live, { orgId: c.org_id, userId: caller.userId, query: c.query, badAnswer: c.bad_response, comment, instructions }, "regenerate-suggestion");
-  const stream = await ai.client.stream({ ...request, signal: req.signal });
+  // Refusals before any output (no provider for the model, input too long) are a plain HTTP error, not a stream.
+  const stream = await ai.client.stream({ ...request, signal: req.signal }).catch((err) => {
+    throw err instanceof LlmError ? new AppError(err.status, err.code, err.userMessage) : err;
+  });
 
   const encoder = new TextEncoder();
   const body = new ReadableStream<Uint8Array>({

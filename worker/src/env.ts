@@ -23,8 +23,19 @@ export const workerEnvSchema = z.object({
   /** Comma-separated task names this process runs (default: all it knows). */
   WORKER_TASKS: z.string().optional(),
   WORKER_SCHEDULER: bool.default(true),
+  // LLM providers (shared/src/llm/providers.ts): a model reference's prefix picks one; each needs its key.
   ANTHROPIC_API_KEY: z.string().optional(),
-  /** Messages API base URL; without a key defaults to `${SUPABASE_URL}/llm` (the gateway's dev LLM). */
+  ANTHROPIC_BASE_URL: z.string().url().optional(),
+  OPENAI_API_KEY: z.string().optional(),
+  OPENAI_BASE_URL: z.string().url().optional(),
+  OPENROUTER_API_KEY: z.string().optional(),
+  TOGETHER_API_KEY: z.string().optional(),
+  VLLM_BASE_URL: z.string().url().optional(),
+  VLLM_API_KEY: z.string().optional(),
+  OLLAMA_BASE_URL: z.string().url().optional(),
+  /** The gateway's dev LLM; by default `${SUPABASE_URL}/llm`, and only when SUPABASE_URL is local. */
+  LLM_OFFLINE_BASE_URL: z.string().url().optional(),
+  /** Older name: Anthropic's base URL with ANTHROPIC_API_KEY, else the dev LLM's. */
   LLM_BASE_URL: z.string().url().optional(),
   LLM_FAST_MODEL: z.string().optional(),
   LLM_STRONG_MODEL: z.string().optional(),

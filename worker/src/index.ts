@@ -4,12 +4,13 @@ import postgres from "postgres";
 import { parseWorkerEnv, type WorkerEnv } from "./env.ts";
 import type { HandlerDeps } from "./features/common.ts";
 import { scheduleDrift } from "./features/drift/handler.ts";
-import { createWorkerLlm, type WorkerLlm } from "./llm.ts";
+import { createWorkerLlm, llmStartupProblem, workerLlmEnv, type WorkerLlm } from "./llm.ts";
 import { createLogger, type Logger } from "./log.ts";
 import { createProcessors } from "./processors.ts";
 import { backoffDelay } from "./queue/backoff.ts";
 import { createPgStore } from "./queue/pg-store.ts";
 import { createRunner, type Outcome } from "./queue/runner.ts";
+import { resolveModelRoute } from "@review/shared/llm/routing";
 import type { ClaimedJob, Handler } from "./queue/types.ts";
 
 export type StartWorkerOptions = {
@@ -32,10 +33,17 @@ export type WorkerHandle = { workerId: string; stop(graceMs?: number): Promise<v
 export async function startWorker(opts: StartWorkerOptions = {}): Promise<WorkerHandle> {
   const env = isParsed(opts.env) ? opts.env : parseWorkerEnv(opts.env ?? process.env);
   const log = opts.log ?? createLogger("worker", env.LOG_LEVEL);
+  // Before any connection: a worker that cannot serve its models must not claim jobs only to fail them.
+  const route = opts.llm ? opts.llm.route : resolveModelRoute(workerLlmEnv(env));
+  if (!opts.llm) {
+    const problem = llmStartupProblem(env, route);
+    if (problem) throw new WorkerConfigError(problem);
+    for (const p of route.problems) log.warn(p);
+  }
   const workerId = env.WORKER_ID ?? `${os.hostname()}:${process.pid}:${randomBytes(3).toString("hex")}`;
   // Claims, completions and handler queries share the pool; LISTEN takes one more dedicated connection.
   const sql = postgres(env.DATABASE_URL, { max: Math.min(50, env.WORKER_CONCURRENCY + 4), onnotice: () => {}, idle_timeout: 30, connection: { application_name: `review-worker ${workerId}` } });
-  const llm = opts.llm ?? createWorkerLlm(env, sql, log.child("llm"));
+  const llm = opts.llm ?? createWorkerLlm(env, sql, log.child("llm"), route);
   const deps: HandlerDeps = { sql, llm, env, log, fetch: opts.fetch };
   let handlers: Record<string, Handler> = { ...createProcessors(deps), ...(opts.handlers ?? {}) };
   if (env.WORKER_TASKS) {
@@ -71,7 +79,7 @@ export async function startWorker(opts: StartWorkerOptions = {}): Promise<Worker
     scheduler = setInterval(tick, Math.min(env.DRIFT_INTERVAL_MS, 3_600_000));
     scheduler.unref();
   }
-  log.info(`worker ${workerId} started`, { concurrency: env.WORKER_CONCURRENCY, tasks: Object.keys(handlers) });
+  log.info(`worker ${workerId} started`, { concurrency: env.WORKER_CONCURRENCY, tasks: Object.keys(handlers), models: { fast: llm.route.fast, strong: llm.route.strong } });
 
   let stopped: Promise<void> | undefined;
   return {
@@ -87,6 +95,11 @@ export async function startWorker(opts: StartWorkerOptions = {}): Promise<Worker
       return stopped;
     },
   };
+}
+
+/** The configuration cannot work (e.g. no LLM provider against a hosted project); the message says what to set. */
+export class WorkerConfigError extends Error {
+  override readonly name = "WorkerConfigError";
 }
 
 function isParsed(e: StartWorkerOptions["env"]): e is WorkerEnv {

@@ -3,7 +3,7 @@
  * sentence without knowing which provider or SDK produced it. Codes are stable: the database, boards
  * and the SPA match on them.
  */
-export const LLM_ERROR_CODES = ["llm_timeout", "llm_rate_limited", "llm_upstream_error", "llm_input_too_long", "llm_bad_output"] as const;
+export const LLM_ERROR_CODES = ["llm_timeout", "llm_rate_limited", "llm_upstream_error", "llm_input_too_long", "llm_bad_output", "llm_not_configured"] as const;
 export type LlmErrorCode = (typeof LLM_ERROR_CODES)[number];
 
 const statusFor: Record<LlmErrorCode, number> = {
@@ -12,6 +12,8 @@ const statusFor: Record<LlmErrorCode, number> = {
   llm_upstream_error: 502,
   llm_input_too_long: 413,
   llm_bad_output: 502,
+  // Our configuration, not the provider: no key for the model's provider, or an unknown provider prefix.
+  llm_not_configured: 503,
 };
 
 const sentenceFor: Record<LlmErrorCode, string> = {
@@ -20,6 +22,7 @@ const sentenceFor: Record<LlmErrorCode, string> = {
   llm_upstream_error: "The language model service failed to answer. Please try again.",
   llm_input_too_long: "The text is too long for the language model. Please shorten it.",
   llm_bad_output: "The language model gave an answer we could not use. Please try again.",
+  llm_not_configured: "No language model provider is configured for this. An administrator needs to set a provider key.",
 };
 
 export class LlmError extends Error {

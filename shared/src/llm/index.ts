@@ -2,6 +2,7 @@ export * from "./errors.ts";
 export * from "./prices.ts";
 export * from "./cost.ts";
 export * from "./tokens.ts";
+export * from "./providers.ts";
 export * from "./routing.ts";
 export * from "./retrieval.ts";
 export * from "./offline-protocol.ts";

@@ -1,22 +1,18 @@
-import { isOfflineModel, OFFLINE_MODELS, type OfflineTask } from "./offline-protocol.ts";
+import { OFFLINE_MODELS, type OfflineTask } from "./offline-protocol.ts";
+import { DEFAULT_PROVIDER_ORDER, PROVIDER_KEY_VARIABLES, PROVIDERS, resolveProviders, unservableReason, type ProviderEnv, type ProviderId, type ProviderTable, parseModelRef } from "./providers.ts";
 
 /**
  * Fast vs strong: clarifying questions and memory updates run often and need speed; the final synthesis
- * and the answer a curator will edit deserve the stronger model. Without an API key every call goes to
- * the offline models served by the local gateway, through the same SDK code path.
+ * and the answer a curator will edit deserve the stronger model. The tiers default to the first
+ * configured provider's models (Anthropic, OpenAI, OpenRouter, Together), and to the gateway's offline
+ * models on a local stack without keys. LLM_FAST_MODEL / LLM_STRONG_MODEL name any model reference
+ * (providers.ts) and win when their provider is configured.
  */
 export type ModelTier = "fast" | "strong";
 
-export type LlmEnv = {
-  ANTHROPIC_API_KEY?: string;
-  ANTHROPIC_BASE_URL?: string;
+export type LlmEnv = ProviderEnv & {
   LLM_FAST_MODEL?: string;
   LLM_STRONG_MODEL?: string;
-  /** Base URL of the gateway's dev LLM (e.g. http://127.0.0.1:54321/llm), used when there is no key. */
-  LLM_OFFLINE_BASE_URL?: string;
-  SUPABASE_URL?: string;
-  /** The dev LLM's credential: it serves the project's own callers only (service key or a user's token). */
-  SUPABASE_SERVICE_ROLE_KEY?: string;
 };
 
 export const DEFAULT_ONLINE_MODELS = { fast: "claude-haiku-4-5", strong: "claude-sonnet-4-5" } as const;
@@ -24,43 +20,65 @@ export const DEFAULT_ONLINE_MODELS = { fast: "claude-haiku-4-5", strong: "claude
 export type ModelRoute = {
   fast: string;
   strong: string;
-  /** True when calls go to the local offline model instead of Anthropic. */
+  /** True when the tiers default to the gateway's offline models (a local stack without provider keys). */
   offline: boolean;
+  /** Credentials of the provider serving the strong tier (kept for callers that build one SDK client). */
   apiKey: string;
-  /** undefined means the SDK default (api.anthropic.com). */
   baseURL: string | undefined;
+  /** Every usable provider; createLlmClient({ providers }) picks one per call from the model reference. */
+  providers: ProviderTable;
+  /** False when no configured provider serves the tiers' models: every default call fails with llm_not_configured. */
+  configured: boolean;
+  /** Sentences for the operator: a configured tier model that cannot be served, or no provider at all. */
+  problems: string[];
 };
 
 const present = (v: string | undefined) => (v && v.trim() ? v.trim() : undefined);
 
-const offlineOnly = (v: string | undefined) => {
-  const m = present(v);
-  return m && isOfflineModel(m) ? m : undefined;
-};
-
 export function resolveModelRoute(env: LlmEnv): ModelRoute {
-  const key = present(env.ANTHROPIC_API_KEY);
-  if (key) {
-    return {
-      fast: present(env.LLM_FAST_MODEL) ?? DEFAULT_ONLINE_MODELS.fast,
-      strong: present(env.LLM_STRONG_MODEL) ?? DEFAULT_ONLINE_MODELS.strong,
-      offline: false,
-      apiKey: key,
-      baseURL: present(env.ANTHROPIC_BASE_URL),
-    };
-  }
-  const gateway = present(env.LLM_OFFLINE_BASE_URL) ?? (present(env.SUPABASE_URL) ? `${present(env.SUPABASE_URL)!.replace(/\/+$/, "")}/llm` : undefined);
-  return {
-    // A Claude model configured for production is meaningless without a key; an offline one (e.g. a
-    // fine-tuned offline-ft:<id>) may still be pinned.
-    fast: offlineOnly(env.LLM_FAST_MODEL) ?? OFFLINE_MODELS.fast,
-    strong: offlineOnly(env.LLM_STRONG_MODEL) ?? OFFLINE_MODELS.strong,
-    offline: true,
-    // The dev LLM takes this project's service role key as its API key; the SDK sends it as any key.
-    // Without one the request still goes out, and the dev LLM's 401 says what is missing.
-    apiKey: present(env.SUPABASE_SERVICE_ROLE_KEY) ?? "missing-SUPABASE_SERVICE_ROLE_KEY",
-    baseURL: gateway,
+  const providers = resolveProviders(env);
+  const problems: string[] = [];
+  const first = DEFAULT_PROVIDER_ORDER.find((id) => providers[id] && PROVIDERS[id].defaults);
+  const defaults = first ? PROVIDERS[first].defaults! : OFFLINE_MODELS;
+  const tier = (name: ModelTier): string => {
+    const wanted = present(name === "fast" ? env.LLM_FAST_MODEL : env.LLM_STRONG_MODEL);
+    if (wanted) {
+      const why = unservableReason(wanted, providers);
+      if (!why) return wanted;
+      // e.g. a Claude model configured for production on a laptop without a key: the tier falls back.
+      problems.push(`LLM_${name.toUpperCase()}_MODEL is not used: ${why}`);
+    }
+    return defaults[name];
   };
+  const fast = tier("fast");
+  const strong = tier("strong");
+  const configured = !unservableReason(fast, providers) && !unservableReason(strong, providers);
+  if (!configured) {
+    problems.push(
+      `No LLM provider is configured for ${fast === strong ? fast : `${fast} / ${strong}`}: set one of ${PROVIDER_KEY_VARIABLES.join(", ")}` +
+        (providers.offline ? "" : " (the gateway's dev LLM exists only on a local stack: SUPABASE_URL on 127.0.0.1 or localhost)"),
+    );
+  }
+  const strongProvider: ProviderId = safeProvider(strong);
+  const creds = providers[strongProvider];
+  return {
+    fast,
+    strong,
+    offline: !first || first === "offline",
+    apiKey: creds?.apiKey ?? "missing-provider-key",
+    baseURL: creds?.baseURL,
+    providers,
+    configured,
+    problems,
+  };
+}
+
+function safeProvider(ref: string): ProviderId {
+  try {
+    return parseModelRef(ref).provider;
+  } catch {
+    return "anthropic";
+  }
 }
 
 export const TASK_TIER: Readonly<Record<OfflineTask, ModelTier>> = {
@@ -74,4 +92,9 @@ export const TASK_TIER: Readonly<Record<OfflineTask, ModelTier>> = {
 export function modelFor(route: ModelRoute, tierOrTask: ModelTier | OfflineTask): string {
   const tier = tierOrTask === "fast" || tierOrTask === "strong" ? tierOrTask : TASK_TIER[tierOrTask];
   return route[tier];
+}
+
+/** Whether this route can serve a model reference (e.g. one a prompt version pins). */
+export function routeServes(route: ModelRoute, ref: string): boolean {
+  return !unservableReason(ref, route.providers);
 }

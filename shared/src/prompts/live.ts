@@ -8,8 +8,8 @@
  * `resolveLivePrompt` and render through `renderPrompt`, so an A/B test runs exactly what production
  * would, and a promotion changes what the next call serves.
  */
-import { modelFor, type ModelRoute } from "../llm/routing.ts";
-import { isOfflineModel, taskLine, type OfflineTask } from "../llm/offline-protocol.ts";
+import { modelFor, routeServes, type ModelRoute } from "../llm/routing.ts";
+import { taskLine, type OfflineTask } from "../llm/offline-protocol.ts";
 import { checkVariables, renderTemplate, TemplateError, type PromptVariable } from "./template.ts";
 
 /** Tasks a prompt can be named after (prompts.slug), and the values each call site supplies. */
@@ -58,14 +58,14 @@ export const DEFAULT_PROMPTS: Partial<Record<OfflineTask, PromptTemplateParts>> 
 };
 
 /**
- * The model a version pins, or the route's model for the task's tier. A version pinning a real provider's
- * model while this deployment has no key for it falls back to the route's model: a local checkout of a
+ * The model a version pins, or the route's model for the task's tier. A version pinning a model whose
+ * provider this deployment has no key for falls back to the route's model: a local checkout of a
  * production database still answers (offline), and the call's ai_requests row says which model served.
  */
 export function modelForVersion(route: ModelRoute, task: OfflineTask, pinned: string | null | undefined): string {
   const m = pinned?.trim();
   if (!m) return modelFor(route, task);
-  if (route.offline && !isOfflineModel(m)) return modelFor(route, task);
+  if (!routeServes(route, m)) return modelFor(route, task);
   return m;
 }
 

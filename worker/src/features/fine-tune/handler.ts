@@ -5,7 +5,7 @@ import { loadJob, type HandlerDeps } from "../common.ts";
 import { buildDataset, DatasetTooSmallError, type Dataset, type DatasetSnapshot, type Example } from "./dataset.ts";
 import { evaluateOnExamples, type EvalSummary } from "./evaluate.ts";
 import { createLocalTrainer, generatorFor } from "./local-trainer.ts";
-import { createOpenAiTrainer } from "./openai-trainer.ts";
+import { createOpenAiTrainer, servedModelOf } from "./openai-trainer.ts";
 import type { Trainer } from "./trainer.ts";
 
 /** Resumable state kept on the queue entry between attempts. */
@@ -35,6 +35,7 @@ export function pickTrainer(deps: HandlerDeps, kind: "local" | "openai"): Traine
     baseUrl: deps.env.FINE_TUNE_API_BASE_URL,
     apiKey: deps.env.FINE_TUNE_API_KEY ?? "",
     pollMs: deps.env.FINE_TUNE_POLL_MS,
+    llm: deps.llm,
     fetch: deps.fetch,
   });
 }
@@ -113,9 +114,11 @@ export async function runFineTune(deps: HandlerDeps, entry: ClaimedJob, ctx: Job
 
   // 3. The models row: upserted on job_id (unique), so retries and duplicate runs converge on one row.
   const snapshotSummary = (({ trainIds: _t, validationIds: _v, ...rest }) => rest)(ds.snapshot);
+  // A remote fine-tune's model reference (`openai:ft:…`) goes in `name` until models.served_model exists.
+  const rowName = trainer.kind === "openai" ? servedModelOf(trained) : job.name;
   const [model] = await sql<{ id: string }[]>`
     insert into public.models (org_id, job_id, name, provider, base_model, dataset_snapshot, retrieval_index)
-    values (${job.org_id}, ${job.id}, ${job.name}, ${trained.provider}, ${baseModel},
+    values (${job.org_id}, ${job.id}, ${rowName}, ${trained.provider}, ${baseModel},
             ${sql.json({ ...ds.snapshot, trainer: trained.details } as never)},
             ${retrievalIndex === undefined ? null : sql.json(retrievalIndex as never)})
     on conflict (job_id) do update set
@@ -149,7 +152,7 @@ export async function runFineTune(deps: HandlerDeps, entry: ClaimedJob, ctx: Job
       cost_per_1k_tokens = ${evaluation.costPer1kTokens},
       dataset_snapshot = dataset_snapshot || ${sql.json({ evaluation, baseline } as never)}
     where id = ${modelId}`;
-  const modelName = trainer.kind === "local" ? `offline-ft:${modelId}` : String(trained.details.fineTunedModel ?? "");
+  const modelName = trainer.kind === "local" ? `offline-ft:${modelId}` : servedModelOf(trained);
   await ctx.progress({
     percent: 99,
     step: "evaluate",

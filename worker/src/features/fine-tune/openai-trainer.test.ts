@@ -1,7 +1,11 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { JobAbortedError } from "../../queue/types.ts";
+import { createLlmClient, type AiRequestRow } from "@review/shared/llm/client";
+import { providerForBaseUrl } from "@review/shared/llm/providers";
+import { resolveModelRoute, type LlmEnv } from "@review/shared/llm/routing";
+import type { WorkerLlm } from "../../llm.ts";
+import { JobAbortedError, PermanentError } from "../../queue/types.ts";
 import { buildDataset, type Example } from "./dataset.ts";
 import { createOpenAiTrainer } from "./openai-trainer.ts";
 import type { TrainInput } from "./trainer.ts";
@@ -15,6 +19,7 @@ type FtJob = { id: string; status: string; polls: number; model: string; trainin
 const files = new Map<string, string>();
 const jobs = new Map<string, FtJob>();
 const requests: string[] = [];
+const chats: Array<{ model: string; messages: Array<{ role: string; content: string }> }> = [];
 let server: http.Server;
 let base: string;
 
@@ -70,12 +75,13 @@ beforeAll(async () => {
     }
     if (req.method === "POST" && url.pathname === "/v1/chat/completions") {
       const body = JSON.parse(raw.toString());
+      chats.push(body);
       const q = body.messages.at(-1).content as string;
       // The "trained" model answers from the uploaded training file.
       const train = [...files.values()][0]!.trim().split("\n").map((l) => JSON.parse(l).messages);
       const hit = train.find((msgs: Array<{ role: string; content: string }>) => msgs.find((x) => x.role === "user")!.content === q);
       const text = hit ? hit.find((x: { role: string }) => x.role === "assistant").content : "I do not know.";
-      return send(res, 200, { choices: [{ message: { role: "assistant", content: text } }], usage: { prompt_tokens: 10, completion_tokens: 5 }, model: body.model });
+      return send(res, 200, { id: "chatcmpl-1", object: "chat.completion", created: 1, model: body.model, choices: [{ index: 0, message: { role: "assistant", content: text }, finish_reason: "stop" }], usage: { prompt_tokens: 10, completion_tokens: 5, total_tokens: 15 } });
     }
     send(res, 404, { error: { message: `no route ${req.method} ${url.pathname}` } });
   });
@@ -83,6 +89,15 @@ beforeAll(async () => {
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`;
 });
 afterAll(() => new Promise<void>((r) => server.close(() => r())));
+
+/** The worker's real LLM layer with the given provider environment, logging ai_requests rows in memory. */
+function workerLlm(env: LlmEnv): WorkerLlm & { rows: AiRequestRow[] } {
+  const route = resolveModelRoute(env);
+  const rows: AiRequestRow[] = [];
+  const client = createLlmClient({ providers: route.providers, maxRetries: 0, logRequest: async (r) => void rows.push(r) });
+  return { route, rows, complete: ({ logOrgId, ...req }) => client.complete({ ...req, context: { ...req.context, orgId: logOrgId ?? null } }) };
+}
+const servingLlm = () => workerLlm({ OPENAI_API_KEY: "sk-test", OPENAI_BASE_URL: base });
 
 const examples: Example[] = Array.from({ length: 10 }, (_, i) => ({ id: `id-${String(i).padStart(2, "0")}`, query: `Question ${i}?`, answer: `Answer ${i}.`, tags: [] }));
 
@@ -101,22 +116,61 @@ function input(over: Partial<TrainInput> = {}): TrainInput & { saved: unknown[];
 }
 
 describe("OpenAI-compatible trainer (loopback)", () => {
-  it("uploads files, creates the job, follows events to success, and evaluates the model", async () => {
-    const trainer = createOpenAiTrainer({ baseUrl: base, apiKey: "sk-test", pollMs: 1 });
-    const inp = input();
+  it("uploads files, creates the job, follows events to success, and evaluates the model through the serving path", async () => {
+    const llm = servingLlm();
+    const trainer = createOpenAiTrainer({ baseUrl: base, apiKey: "sk-test", pollMs: 1, llm });
+    const inp = input({ systemPrompt: "You answer support questions." });
     const out = await trainer.train(inp);
-    expect(out.details).toMatchObject({ kind: "openai", fineTunedModel: "ft:gpt-4o-mini-2024-07-18:test::ftjob-1", trainedTokens: 1234 });
+    expect(out.provider).toBe("openai");
+    expect(out.details).toMatchObject({
+      kind: "openai",
+      fineTunedModel: "ft:gpt-4o-mini-2024-07-18:test::ftjob-1",
+      // The reference a prompt version pins and ai_requests records.
+      servedModel: "openai:ft:gpt-4o-mini-2024-07-18:test::ftjob-1",
+      trainedTokens: 1234,
+    });
     expect(files.get("file-1")!.trim().split("\n")).toHaveLength(8);
     expect(inp.events.filter((e) => e.startsWith("Step "))).toEqual(["Step 1/3: training loss 1.00", "Step 2/3: training loss 0.50", "Step 3/3: training loss 0.33"]);
     expect(inp.saved.at(-1)).toMatchObject({ trainingFileId: "file-1", validationFileId: "file-2", remoteJobId: "ftjob-1", lastEventId: "ev-ftjob-1-3" });
-    const gen = trainer.generator("model-id", out, "org");
+    const gen = trainer.generator("model-id", out, "org-1");
     const r = await gen(inp.train[0]!.query, new AbortController().signal);
     expect(r.text).toBe(inp.train[0]!.answer);
-    expect(r).toMatchObject({ inputTokens: 10, outputTokens: 5, costUsd: null });
+    // Fine-tuned gpt-4o-mini inference: $0.30 in / $1.20 out per 1M tokens.
+    expect(r).toMatchObject({ inputTokens: 10, outputTokens: 5, costUsd: 0.000009 });
+    // Asked the way it was trained: the provider's own model id, with the training system message.
+    expect(chats.at(-1)).toMatchObject({ model: "ft:gpt-4o-mini-2024-07-18:test::ftjob-1", messages: [{ role: "system", content: "You answer support questions." }, { role: "user", content: inp.train[0]!.query }] });
+    expect(llm.rows).toEqual([
+      expect.objectContaining({ org_id: "org-1", function_name: "worker:fine-tune-eval", model: "openai:ft:gpt-4o-mini-2024-07-18:test::ftjob-1", input_tokens: 10, output_tokens: 5, cost_usd: 0.000009, status: "ok" }),
+    ]);
+  });
+
+  it("names the provider its base URL belongs to (a vLLM server here)", async () => {
+    const llm = workerLlm({ VLLM_BASE_URL: base, VLLM_API_KEY: "sk-test" });
+    const trainer = createOpenAiTrainer({ baseUrl: `${base}/`, apiKey: "sk-test", pollMs: 1, llm });
+    const out = await trainer.train(input());
+    expect(out.provider).toBe("vllm");
+    expect(out.details.servedModel).toMatch(/^vllm:ft:gpt-4o-mini-2024-07-18:test::ftjob-\d+$/);
+    const r = await trainer.generator("model-id", out, "org-1")("Question 1?", new AbortController().signal);
+    // Self-hosted: no price, so the cost is unknown rather than 0.
+    expect(r.costUsd).toBeNull();
+    expect(providerForBaseUrl("https://api.openai.com/v1/", {})).toBe("openai");
+    expect(providerForBaseUrl("https://api.together.xyz/v1", {})).toBe("together");
+  });
+
+  it("refuses before uploading anything when the worker could not serve the trained model", async () => {
+    requests.length = 0;
+    // A key for another provider only: nothing could serve what this API trains.
+    const trainer = createOpenAiTrainer({ baseUrl: base, apiKey: "sk-test", pollMs: 1, llm: workerLlm({ ANTHROPIC_API_KEY: "sk-ant" }) });
+    const err = await trainer.train(input()).catch((e) => e);
+    expect(err).toBeInstanceOf(PermanentError);
+    expect(err.message).toMatch(/OPENAI_BASE_URL/);
+    const openai = createOpenAiTrainer({ baseUrl: "https://api.openai.com/v1", apiKey: "sk-test", pollMs: 1, llm: workerLlm({ ANTHROPIC_API_KEY: "sk-ant" }) });
+    await expect(openai.train(input())).rejects.toThrow(/trains OpenAI models, but this worker cannot serve them: set OPENAI_API_KEY/);
+    expect(requests).toEqual([]);
   });
 
   it("resumes from its checkpoint without uploading or creating again", async () => {
-    const trainer = createOpenAiTrainer({ baseUrl: base, apiKey: "sk-test", pollMs: 1 });
+    const trainer = createOpenAiTrainer({ baseUrl: base, apiKey: "sk-test", pollMs: 1, llm: servingLlm() });
     const first = input();
     requests.length = 0;
     const ds = first.snapshot;
@@ -127,19 +181,19 @@ describe("OpenAI-compatible trainer (loopback)", () => {
   });
 
   it("cancels the provider's job when our job is cancelled", async () => {
-    const trainer = createOpenAiTrainer({ baseUrl: base, apiKey: "sk-test", pollMs: 60_000 });
+    const trainer = createOpenAiTrainer({ baseUrl: base, apiKey: "sk-test", pollMs: 60_000, llm: servingLlm() });
     const ac = new AbortController();
     const inp = input({ signal: ac.signal });
     const p = trainer.train(inp);
-    await new Promise<void>((r) => { const t = setInterval(() => { if ([...jobs.values()].some((j) => j.status === "running" && j.model === "gpt-4o-mini-2024-07-18" && j.id !== "ftjob-1")) { clearInterval(t); r(); } }, 5); });
+    const before = new Set(jobs.keys());
+    const remote = await new Promise<FtJob>((r) => { const t = setInterval(() => { const j = [...jobs.values()].find((x) => !before.has(x.id) && x.status === "running"); if (j) { clearInterval(t); r(j); } }, 5); });
     ac.abort(new JobAbortedError("cancelled"));
     await expect(p).rejects.toBeInstanceOf(JobAbortedError);
-    const remote = [...jobs.values()].find((j) => j.id !== "ftjob-1" && j.id !== "ftjob-resume")!;
     expect(remote.status).toBe("cancelled");
   });
 
   it("treats a refused request as permanent", async () => {
-    const trainer = createOpenAiTrainer({ baseUrl: base, apiKey: "wrong", pollMs: 1 });
+    const trainer = createOpenAiTrainer({ baseUrl: base, apiKey: "wrong", pollMs: 1, llm: servingLlm() });
     await expect(trainer.train(input())).rejects.toThrow(/refused POST \/files \(401\): bad key/);
   });
 });

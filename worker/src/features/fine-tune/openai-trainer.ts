@@ -1,5 +1,6 @@
 import { z } from "zod";
-import { costUsd } from "@review/shared/llm/cost";
+import { formatModelRef, PROVIDERS, providerForBaseUrl, setupHint, type ProviderId } from "@review/shared/llm/providers";
+import type { WorkerLlm } from "../../llm.ts";
 import { JobAbortedError, PermanentError } from "../../queue/types.ts";
 import { toChatJsonl } from "./dataset.ts";
 import type { Generate } from "./evaluate.ts";
@@ -9,6 +10,11 @@ import type { Trainer, TrainInput, TrainOutput } from "./trainer.ts";
  * A client for the OpenAI fine-tuning protocol (files → fine_tuning/jobs → events/status → model), which
  * OpenAI and several compatible trainers (Together, Fireworks, vLLM-based services…) speak. Plain fetch:
  * five endpoints do not justify an SDK, and a loopback server in the tests speaks the same protocol.
+ *
+ * The trained model is served, evaluated and promoted like any other model: by its model reference
+ * (`openai:ft:…`, or the provider its base URL belongs to, e.g. `together:…`, `vllm:…`), through the
+ * shared LLM client with that provider's key. The trainer refuses to start when the worker cannot
+ * serve the result, before anything is uploaded or paid for.
  */
 const FileObject = z.object({ id: z.string() });
 const FtJob = z.object({
@@ -21,10 +27,6 @@ const FtJob = z.object({
 const FtEvents = z.object({
   data: z.array(z.object({ id: z.string(), created_at: z.number(), level: z.string().optional(), message: z.string(), data: z.unknown().optional() })),
   has_more: z.boolean().optional(),
-});
-const ChatCompletion = z.object({
-  choices: z.array(z.object({ message: z.object({ content: z.string().nullable() }) })).min(1),
-  usage: z.object({ prompt_tokens: z.number(), completion_tokens: z.number() }).optional(),
 });
 
 const State = z.object({
@@ -43,7 +45,14 @@ export class FineTuneApiError extends Error {
   }
 }
 
-export type OpenAiTrainerOptions = { baseUrl: string; apiKey: string; pollMs: number; fetch?: typeof fetch };
+export type OpenAiTrainerOptions = {
+  baseUrl: string;
+  apiKey: string;
+  pollMs: number;
+  /** Serves the trained model for evaluation, as production will (its providers decide which key). */
+  llm: WorkerLlm;
+  fetch?: typeof fetch;
+};
 
 export function createOpenAiClient(opts: OpenAiTrainerOptions) {
   const f = opts.fetch ?? fetch;
@@ -86,7 +95,6 @@ export function createOpenAiClient(opts: OpenAiTrainerOptions) {
     events: (id: string, after?: string, signal?: AbortSignal) =>
       call(FtEvents, "GET", `/fine_tuning/jobs/${encodeURIComponent(id)}/events?limit=100${after ? `&after=${encodeURIComponent(after)}` : ""}`, undefined, signal),
     cancel: (id: string) => call(FtJob, "POST", `/fine_tuning/jobs/${encodeURIComponent(id)}/cancel`, {}),
-    chat: (body: Record<string, unknown>, signal?: AbortSignal) => call(ChatCompletion, "POST", "/chat/completions", body, signal),
   };
 }
 
@@ -100,11 +108,28 @@ function sleep(ms: number, signal: AbortSignal) {
   });
 }
 
+/**
+ * The provider that serves what this fine-tuning API trains: a configured provider with the same base
+ * URL, or the well-known host's (api.openai.com → openai). A fine-tuned model lives on the platform that
+ * trained it, so no other provider can serve it.
+ */
+export function servingProvider(baseUrl: string, llm: WorkerLlm): ProviderId | null {
+  return providerForBaseUrl(baseUrl, llm.route.providers);
+}
+
 export function createOpenAiTrainer(opts: OpenAiTrainerOptions): Trainer {
   const api = createOpenAiClient(opts);
+  const provider = servingProvider(opts.baseUrl, opts.llm);
   return {
     kind: "openai",
     async train(input: TrainInput): Promise<TrainOutput> {
+      if (!provider || !opts.llm.route.providers[provider]) {
+        throw new PermanentError(
+          provider
+            ? `The fine-tuning API at ${opts.baseUrl} trains ${PROVIDERS[provider].label} models, but this worker cannot serve them: set ${setupHint(provider)}`
+            : `No LLM provider is configured with the fine-tuning API's base URL ${opts.baseUrl}, so its models could not be served: set OPENAI_BASE_URL (or VLLM_BASE_URL) to it, with its key`,
+        );
+      }
       const prev = State.safeParse(input.checkpoint);
       // Remote state from an attempt on another dataset is not ours to resume.
       let st: State = prev.success && prev.data.contentHash === input.snapshot.contentHash ? prev.data : { contentHash: input.snapshot.contentHash };
@@ -150,8 +175,19 @@ export function createOpenAiTrainer(opts: OpenAiTrainerOptions): Trainer {
           if (job.status === "succeeded") {
             if (!job.fine_tuned_model) throw new FineTuneApiError(502, `Fine-tuning job ${remoteId} succeeded without a model name`);
             return {
-              provider: "openai-compatible",
-              details: { kind: "openai", remoteJobId: remoteId, fineTunedModel: job.fine_tuned_model, trainedTokens: job.trained_tokens ?? null, trainingFileId: st.trainingFileId, validationFileId: st.validationFileId },
+              provider,
+              details: {
+                kind: "openai",
+                remoteJobId: remoteId,
+                fineTunedModel: job.fine_tuned_model,
+                // What a prompt version pins and ai_requests records: the model reference.
+                servedModel: formatModelRef(provider, job.fine_tuned_model),
+                provider,
+                ...(input.systemPrompt ? { systemPrompt: input.systemPrompt } : {}),
+                trainedTokens: job.trained_tokens ?? null,
+                trainingFileId: st.trainingFileId,
+                validationFileId: st.validationFileId,
+              },
             };
           }
           if (job.status === "failed") throw new PermanentError(`The fine-tuning job ${remoteId} failed: ${job.error?.message ?? "no reason given"}`);
@@ -167,20 +203,31 @@ export function createOpenAiTrainer(opts: OpenAiTrainerOptions): Trainer {
         throw err;
       }
     },
-    generator(_modelId: string, out: TrainOutput): Generate {
-      const model = String(out.details.fineTunedModel);
+    generator(_modelId: string, out: TrainOutput, orgId: string): Generate {
+      const model = servedModelOf(out);
+      // The examples were trained with this system message; the evaluation asks the way training taught.
+      const system = typeof out.details.systemPrompt === "string" ? out.details.systemPrompt : undefined;
       return async (query, signal) => {
-        const started = performance.now();
-        const r = await api.chat({ model, messages: [{ role: "user", content: query }], max_tokens: 1024 }, signal);
-        const usage = { inputTokens: r.usage?.prompt_tokens ?? 0, outputTokens: r.usage?.completion_tokens ?? 0 };
-        return {
-          text: r.choices[0]!.message.content ?? "",
-          latencyMs: performance.now() - started,
-          ...usage,
-          // Fine-tuned model prices are provider- and model-specific; unknown stays null, never 0.
-          costUsd: costUsd(model, usage),
-        };
+        const r = await opts.llm.complete({
+          model,
+          system,
+          messages: [{ role: "user", content: query }],
+          maxTokens: 1024,
+          context: { functionName: "worker:fine-tune-eval" },
+          logOrgId: orgId,
+          signal,
+        });
+        // Cost from the price table (fine-tuned prices where published); unknown stays null, never 0.
+        return { text: r.text, latencyMs: r.latencyMs, inputTokens: r.usage.inputTokens + r.usage.cacheReadInputTokens, outputTokens: r.usage.outputTokens, costUsd: r.costUsd };
       };
     },
   };
+}
+
+/** The model reference of a finished remote fine-tune (older checkpoints recorded only the bare id). */
+export function servedModelOf(out: TrainOutput): string {
+  const served = out.details.servedModel;
+  if (typeof served === "string" && served) return served;
+  const provider = (typeof out.details.provider === "string" ? out.details.provider : "openai") as ProviderId;
+  return formatModelRef(PROVIDERS[provider] ? provider : "openai", String(out.details.fineTunedModel ?? ""));
 }
