@@ -7,6 +7,7 @@ import { createGateway, type GatewayDeps } from "./gateway.ts";
 import { deriveKeys, loadOrCreateSigningKeys, newJwtSecret, type ApiKeys } from "./keys.ts";
 import { acquireLock } from "./lock.ts";
 import { createLogger, type Logger } from "./log.ts";
+import { assertClusterMajor, embeddedPostgresMajor } from "./pg-version.ts";
 import { pgConnectionString, postgresJsTarget, startEmbeddedPostgres, type DatabaseHandle } from "./postgres.ts";
 import { createRestAuth, migrate, seedSql } from "./rest.ts";
 import { StatementTimeouts } from "./role-settings.ts";
@@ -98,6 +99,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       db = { url: opts.databaseUrl, embedded: false, stop: async () => {} };
       log.info("using the Postgres at DATABASE_URL");
     } else {
+      assertClusterMajor(path.join(dataDir, "postgres"), dataDir, embeddedPostgresMajor());
       db = await startEmbeddedPostgres(dataDir, opts.dbPort ?? 54322, log.child("postgres"), {
         children,
         status: { down: (reason) => database?.down(reason), up: () => database?.up() },

@@ -17,6 +17,11 @@ export const workerEnvSchema = z.object({
   WORKER_BACKOFF_MAX_MS: z.coerce.number().int().min(0).default(300_000),
   /** Fallback poll when no NOTIFY arrives (lost notification, pooler without LISTEN). */
   WORKER_POLL_MS: z.coerce.number().int().min(10).default(1_000),
+  /**
+   * How DATABASE_URL reaches Postgres: `direct`, Supabase's `session` pooler, or its `transaction` pooler
+   * (prepared statements and LISTEN off; the worker polls). Unset: guessed from the URL (src/db.ts).
+   */
+  WORKER_DB_POOLER: z.enum(["direct", "session", "transaction"]).optional(),
   /** How long SIGTERM waits for running jobs before handing them back to the queue. */
   WORKER_SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(20_000),
   WORKER_ID: z.string().min(1).max(120).optional(),

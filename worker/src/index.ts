@@ -1,6 +1,7 @@
 import os from "node:os";
 import { randomBytes } from "node:crypto";
 import postgres from "postgres";
+import { dbOptions } from "./db.ts";
 import { parseWorkerEnv, type WorkerEnv } from "./env.ts";
 import type { HandlerDeps } from "./features/common.ts";
 import { scheduleDrift } from "./features/drift/handler.ts";
@@ -41,8 +42,10 @@ export async function startWorker(opts: StartWorkerOptions = {}): Promise<Worker
     for (const p of route.problems) log.warn(p);
   }
   const workerId = env.WORKER_ID ?? `${os.hostname()}:${process.pid}:${randomBytes(3).toString("hex")}`;
-  // Claims, completions and handler queries share the pool; LISTEN takes one more dedicated connection.
-  const sql = postgres(env.DATABASE_URL, { max: Math.min(50, env.WORKER_CONCURRENCY + 4), onnotice: () => {}, idle_timeout: 30, connection: { application_name: `review-worker ${workerId}` } });
+  // Claims, completions and handler queries share the pool; LISTEN (not through a transaction pooler)
+  // takes one more dedicated connection.
+  const db = dbOptions(env, workerId);
+  const sql = postgres(env.DATABASE_URL, db.options);
   const llm = opts.llm ?? createWorkerLlm(env, sql, log.child("llm"), route);
   const deps: HandlerDeps = { sql, llm, env, log, fetch: opts.fetch };
   let handlers: Record<string, Handler> = { ...createProcessors(deps), ...(opts.handlers ?? {}) };
@@ -51,7 +54,7 @@ export async function startWorker(opts: StartWorkerOptions = {}): Promise<Worker
     handlers = Object.fromEntries(Object.entries(handlers).filter(([k]) => only.has(k)));
   }
   const runner = createRunner({
-    store: createPgStore(sql),
+    store: createPgStore(sql, { listen: db.listen }),
     handlers,
     workerId,
     concurrency: env.WORKER_CONCURRENCY,
@@ -79,7 +82,12 @@ export async function startWorker(opts: StartWorkerOptions = {}): Promise<Worker
     scheduler = setInterval(tick, Math.min(env.DRIFT_INTERVAL_MS, 3_600_000));
     scheduler.unref();
   }
-  log.info(`worker ${workerId} started`, { concurrency: env.WORKER_CONCURRENCY, tasks: Object.keys(handlers), models: { fast: llm.route.fast, strong: llm.route.strong } });
+  log.info(`worker ${workerId} started`, {
+    concurrency: env.WORKER_CONCURRENCY,
+    tasks: Object.keys(handlers),
+    models: { fast: llm.route.fast, strong: llm.route.strong },
+    database: db.listen ? `${db.mode} (LISTEN for new work)` : `${db.mode} pooler (no prepared statements, no LISTEN: polls every ${env.WORKER_POLL_MS} ms)`,
+  });
 
   let stopped: Promise<void> | undefined;
   return {
@@ -107,5 +115,6 @@ function isParsed(e: StartWorkerOptions["env"]): e is WorkerEnv {
 }
 
 export { parseWorkerEnv, type WorkerEnv } from "./env.ts";
+export { dbOptions, poolerMode, type PoolerMode } from "./db.ts";
 export type { Handler, ClaimedJob, JobContext } from "./queue/types.ts";
 export { PermanentError } from "./queue/types.ts";

@@ -65,8 +65,12 @@ export class FunctionRunner {
         "run",
         "--quiet",
         "--no-prompt",
+        // The function's own deno.json, the import map `supabase functions deploy` bundles it with, so a
+        // bare import it lacks fails here as it would there. Its packages come from node_modules, at the exact
+        // versions that deno.json pins (Deno refuses any other); deno.lock is for the registry-resolved bundle
+        // (dev/check-bundles.ts), which node_modules, integrity-checked by npm ci, stands in for here.
         "--node-modules-dir=manual",
-        `--config=${path.join(this.root, "edge-functions", "deno.json")}`,
+        ...(fn.importMap ? [`--config=${fn.importMap}`, "--no-lock"] : ["--no-config"]),
         "--allow-net",
         "--allow-env",
         `--allow-read=${this.root}`,

@@ -28,7 +28,7 @@ const textArray = (sql: postgres.Sql, xs: readonly string[]) => sql`array(select
  * method is one statement calling a function from supabase/migrations/20260101000800_job_queue.sql.
  * Progress updates are throttled per job so a chatty handler does not flood Realtime.
  */
-export function createPgStore(sql: postgres.Sql, opts: { progressMinIntervalMs?: number } = {}): QueueStore {
+export function createPgStore(sql: postgres.Sql, opts: { progressMinIntervalMs?: number; listen?: boolean } = {}): QueueStore {
   const minInterval = opts.progressMinIntervalMs ?? 250;
   const lastProgress = new Map<string, number>();
 
@@ -104,6 +104,9 @@ export function createPgStore(sql: postgres.Sql, opts: { progressMinIntervalMs?:
       });
     },
     async listen({ onWake, onCancel }) {
+      // Through a transaction pooler (src/db.ts) nothing listens: the runner polls, and heartbeats carry
+      // cancel requests.
+      if (opts.listen === false) return async () => {};
       // postgres.js keeps LISTEN on its own connection and re-issues it after a reconnect; the
       // onlisten callback runs then too, so work enqueued while disconnected is picked up.
       const a = await sql.listen("job_queue", () => onWake(), () => onWake());
