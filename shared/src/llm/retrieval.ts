@@ -464,9 +464,24 @@ export function rerankLogit(r: Pick<Reranker, "mean" | "scale" | "weights" | "bi
   return z;
 }
 
+/**
+ * Whether a search text asks the very question a document was approved for (the same terms in the
+ * same order). A reranked search gives such a candidate probability 1: the trainer fits on questions
+ * left out of their own search, so the weights never saw a question meet itself, and a model must
+ * still know its training examples.
+ */
+export function sameQuestion(text: string, docQuery: string): boolean {
+  const asked = tokenize(text).join(" ");
+  return asked !== "" && asked === tokenize(docQuery).join(" ");
+}
+
 function rerank(r: Reranker, query: Query, candidates: Candidate[]): Array<{ candidate: Candidate; probability: number }> {
+  const asked = tokenize(query.text).join(" ");
   return featurize(query, candidates.slice(0, r.candidates))
-    .map(({ candidate, x }) => ({ candidate, probability: sigmoid(rerankLogit(r, x)) }))
+    .map(({ candidate, x }) => ({
+      candidate,
+      probability: asked && asked === docText(candidate.doc).queryTokens.join(" ") ? 1 : sigmoid(rerankLogit(r, x)),
+    }))
     .sort((a, b) => b.probability - a.probability || b.candidate.score - a.candidate.score || (a.candidate.doc.id < b.candidate.doc.id ? -1 : 1));
 }
 

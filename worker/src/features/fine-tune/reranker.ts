@@ -3,6 +3,7 @@ import {
   DEFAULT_CANDIDATES,
   RERANK_FEATURES,
   rerankLogit,
+  sameQuestion,
   sigmoid,
   type CandidateFeatures,
   type RetrievalIndex,
@@ -28,7 +29,8 @@ import { ACCURACY_F1_THRESHOLD } from "./evaluate.ts";
 /** Below this coverage the dev LLM ignores a plain (untrained) index's hits; the baseline uses it too. */
 export const BASE_MIN_COVERAGE = 0.4;
 
-export type Labeled = CandidateFeatures & { y: 0 | 1 };
+/** A candidate labelled 1 when its answer matches the question's reference; sameQuestion: see retrieval.ts. */
+export type Labeled = CandidateFeatures & { sameQuestion: boolean; y: 0 | 1 };
 /** One question with its candidates, each labelled by whether its answer matches the reference. */
 export type Group = { query: string; reference: string; candidates: Labeled[] };
 
@@ -59,7 +61,7 @@ export type RerankerOptions = {
   onEpoch?: (report: EpochReport) => Promise<void> | void;
 };
 
-export const RERANKER_DEFAULTS = { epochs: 20, learningRate: 0.05, batchSize: 16, l2: 1e-3, threshold: 0.5, candidates: DEFAULT_CANDIDATES } as const;
+export const RERANKER_DEFAULTS = { epochs: 20, learningRate: 0.05, batchSize: 32, l2: 1e-3, threshold: 0.5, candidates: DEFAULT_CANDIDATES } as const;
 
 export type TrainedReranker = {
   reranker: Reranker;
@@ -83,6 +85,7 @@ export function candidateGroups(
     reference: e.answer,
     candidates: candidateFeatures(index, e.query, { limit: opts.candidates, exclude: opts.leaveOneOut ? e.id : undefined }).map((c) => ({
       ...c,
+      sameQuestion: sameQuestion(e.query, c.query),
       y: tokenF1(c.answer, e.answer) >= ACCURACY_F1_THRESHOLD ? 1 : 0,
     })),
   }));
@@ -141,7 +144,10 @@ export async function trainReranker(train: readonly Group[], validation: readonl
   }
   const model = { mean, scale, weights: new Array<number>(d).fill(0), bias: 0 };
   const p = (c: Labeled) => sigmoid(rerankLogit(model, c.x));
-  const evaluate = (groups: readonly Group[]) => splitMetrics(groups, p, (_c, s) => s >= opts.threshold, p);
+  // Held-out questions are scored as searchIndex serves them (see sameQuestion), so these numbers are
+  // the served model's.
+  const served = (c: Labeled) => (c.sameQuestion ? 1 : p(c));
+  const evaluate = (groups: readonly Group[]) => splitMetrics(groups, served, (_c, s) => s >= opts.threshold, served);
 
   // Adam (Kingma & Ba 2015) with the paper's β1, β2, ε; parameters = weights then bias.
   const b1 = 0.9;
