@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { winRate } from "@review/shared/stats/winrate";
 import { createOrg, getStack, insertFeedback, sql, unique, useBrowser } from "./support.ts";
 
 const browser = useBrowser();
@@ -29,8 +30,38 @@ describe("jobs and boards", () => {
     await jobRow.waitFor({ timeout: 10_000 });
     await jobRow.getByTestId("job-progress").getByText("100%").waitFor({ timeout: 120_000 });
     await jobRow.getByText("completed").waitFor({ timeout: 10_000 });
-    // The admin's detail page streamed the event log.
+    // The admin's detail page streamed the event log and charted training per epoch: loss on one
+    // chart, held-out accuracy and MRR on another, each on its own scale.
     await expect.poll(() => admin.page.getByTestId("event-log").locator("li").count()).toBeGreaterThan(2);
+    await expect.poll(() => admin.page.getByTestId("event-log").getByText(/Epoch 20\/20: training loss/).count()).toBe(1);
+    const charts = admin.page.getByTestId("training-charts");
+    await expect.poll(() => charts.locator(".recharts-line").count()).toBe(4);
+    await admin.page.getByTestId("fine-tune-comparison").getByText(/Points gained on \d+ held-out items/).waitFor({ timeout: 10_000 });
+  });
+
+  it("a manager watching an A/B evaluation sees B's running win rate and its band as items are judged", async () => {
+    const stack = await getStack();
+    const org = await createOrg(stack, "abchart");
+    // The worker's writes, played by SQL: a running evaluation whose items land one by one.
+    const [job] = await sql(stack)`insert into public.jobs (org_id, kind, name, status, started_at) values (${org.id}, 'ab_eval', ${unique("ab")}, 'running', now()) returning id`;
+    const mia = await browser.open("mia (manager)", org.users.manager, `/o/${org.slug}/jobs/${job!.id}`);
+    const chart = mia.page.getByTestId("win-rate-chart");
+    await chart.getByText("B's win rate appears here as items are judged.").waitFor();
+    const judged = (i: number, score: number) =>
+      sql(stack)`insert into public.eval_results (job_id, org_id, item_index, query, output_a, output_b, judge_score) values (${job!.id}, ${org.id}, ${i}, ${`question ${i}`}, 'answer a', 'answer b', ${score})`;
+    const summary = () => chart.locator("p").first().textContent();
+    const expected = (scores: number[]) => {
+      const w = winRate(scores);
+      const p = (x: number) => `${Math.round(x * 100)}%`;
+      return `${p(w.rate)} after ${w.n} item${w.n === 1 ? "" : "s"} (95% CI ${p(w.lower)}–${p(w.upper)}; ties count half)`;
+    };
+    await judged(0, 1);
+    await expect.poll(summary, { timeout: 10_000 }).toBe(expected([1]));
+    for (const [i, s] of [[1, 1], [2, -1], [3, 0], [4, 0.5]] as const) await judged(i, s);
+    await expect.poll(summary, { timeout: 10_000 }).toBe(expected([1, 1, -1, 0, 0.5]));
+    // The band is drawn around the line.
+    expect(await chart.locator(".recharts-area").count()).toBe(1);
+    expect(await chart.locator(".recharts-line").count()).toBe(1);
   });
 
   it("a manager reads the quality and cost boards", async () => {

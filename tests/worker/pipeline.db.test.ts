@@ -118,6 +118,21 @@ describe("worker pipeline", () => {
     expect(models[0]!.latency_ms).toBeGreaterThan(0);
     const calls = await sql(stack)`select count(*)::int as n from public.ai_requests where org_id = ${org.id} and function_name = 'worker:fine-tune-eval'`;
     expect(calls[0]!.n).toBeGreaterThanOrEqual(40);
+
+    // Training learned over epochs, and the log says so line by line: every epoch with its loss (which
+    // falls) and held-out metrics, the evaluation's progress, the result. No line is empty.
+    const log = await sql(stack)`select step, message, metrics from public.job_events where job_id = ${fineTuneJobId} order by id`;
+    expect(log.every((e) => e.message.trim().length > 0)).toBe(true);
+    const epochs = log.filter((e) => e.step === "train" && typeof e.metrics.epoch === "number");
+    expect(epochs.map((e) => e.metrics.epoch)).toEqual([...Array(21).keys()]);
+    expect(epochs[20]!.metrics.loss).toBeLessThan(0.5 * epochs[0]!.metrics.loss);
+    expect(epochs[20]!.message).toMatch(/^Epoch 20\/20: training loss 0\.\d{3}, validation loss \d\.\d{3}; validation accuracy \d+\.\d%/);
+    expect(log.map((e) => e.message)).toContain(`Evaluating the tuned model: 20/20 held-out items, ${Math.round(r.evaluation.accuracy * 20)} answered right so far (${(r.evaluation.accuracy * 100).toFixed(1)}%, mean F1 ${r.evaluation.meanF1.toFixed(3)})`);
+    expect(log.find((e) => e.step === "result")!.message).toMatch(/^Tuned model: accuracy \d+\.\d% .* on 20 held-out items; base offline-strong-1: \d+\.\d% .*; \+\d+\.\d points$/);
+    // The learned weights are stored with the model, where the dev LLM's search applies them.
+    const [stored] = await sql(stack)`select retrieval_index->'reranker' as r from public.models where id = ${modelId}`;
+    expect(stored!.r.weights).toHaveLength(stored!.r.features.length);
+    expect(r.trainer).toBe("local");
   }, 90_000);
 
   it("A/B evaluation promotes the fine-tuned prompt version through the gate, and rollback restores the old one", async () => {
@@ -182,6 +197,14 @@ describe("worker pipeline", () => {
     const progress = await viewer.from("job_events").select("step, message").eq("job_id", evalJobId).order("id");
     expect(progress.data!.map((e) => e.step)).toEqual(expect.arrayContaining(["queued", "evaluate", "gate", "completed"]));
     expect(progress.data!.find((e) => e.step === "gate")!.message).toMatch(/^Gate passed: B beats A by \+0\.\d+/);
+    // Every line says something; the last item's line carries the win rate the analysis reports.
+    expect(progress.data!.every((e) => e.message.trim().length > 0)).toBe(true);
+    const pc = (x: number) => `${(x * 100).toFixed(1)}%`;
+    expect(progress.data!.map((e) => e.message)).toContain(
+      `20/20 items scored; B preferred on ${analysis.wins.b}, A on ${analysis.wins.a}, ${analysis.wins.ties} tied: B's win rate ${pc(analysis.winRateB)} (95% CI ${pc(analysis.winRateCi95.lower)}–${pc(analysis.winRateCi95.upper)})`,
+    );
+    expect(analysis.winRateCi95.lower).toBeLessThan(analysis.winRateB);
+    expect(analysis.winRateCi95.upper).toBeGreaterThan(analysis.winRateB);
 
     // Rollback is an admin's act, as the admin: the database records who.
     const rb = await org.users.admin.client.rpc("rollback_prompt", { p_prompt_id: prompt!.id, p_reason: "test rollback" });

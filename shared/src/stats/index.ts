@@ -4,3 +4,4 @@ export * from "./describe.ts";
 export * from "./inference.ts";
 export * from "./psi.ts";
 export * from "./text.ts";
+export * from "./winrate.ts";

@@ -90,17 +90,21 @@ export function createPgStore(sql: postgres.Sql, opts: { progressMinIntervalMs?:
     },
     async progress(job, u: ProgressUpdate) {
       if (!job.jobId) return;
-      // Events are always written (they are the log); the progress column only at a bounded rate.
+      // An update with a message is a line of the event log, always written; one without only moves
+      // the progress bar, at a bounded rate (a log line that says nothing is noise to whoever reads it).
       const t = Date.now();
       const throttled = u.percent !== undefined && u.percent < 100 && t - (lastProgress.get(job.id) ?? 0) < minInterval && !u.message;
       if (throttled) return;
       lastProgress.set(job.id, t);
+      if (!u.message && u.percent === undefined) return;
       await sql.begin(async (tx) => {
         if (u.percent !== undefined) {
           await tx`update public.jobs set progress = ${Math.max(0, Math.min(100, u.percent))} where id = ${job.jobId} and status = 'running'`;
         }
-        await tx`insert into public.job_events (job_id, org_id, step, message, metrics)
-                 values (${job.jobId}, ${job.orgId}, ${u.step}, ${u.message ?? ""}, ${json(sql, u.metrics ?? {})})`;
+        if (u.message) {
+          await tx`insert into public.job_events (job_id, org_id, step, message, metrics)
+                   values (${job.jobId}, ${job.orgId}, ${u.step}, ${u.message}, ${json(sql, u.metrics ?? {})})`;
+        }
       });
     },
     async listen({ onWake, onCancel }) {

@@ -1,6 +1,6 @@
 import { Fragment, useMemo, useState } from "react";
 import { Link, useParams } from "react-router";
-import { CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
+import { Area, CartesianGrid, ComposedChart, Legend, Line, LineChart, ReferenceLine, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
 import { Button } from "../../components/ui/Button.tsx";
 import { Badge } from "../../components/ui/Badge.tsx";
 import { EmptyState, ProgressBar } from "../../components/ui/Field.tsx";
@@ -10,26 +10,11 @@ import { dateTime, pct } from "../../lib/format.ts";
 import { messageOf } from "../../lib/errors.ts";
 import { useCurrentOrg } from "../orgs/queries.ts";
 import { KIND_LABEL, STATUS_TONE } from "./JobsPage.tsx";
-import { useCancelJob, useEvalResults, useJob, useJobEvents, useJobEventsLive, useJobsLive, type EvalResult, type JobEvent } from "./queries.ts";
+import { useCancelJob, useEvalResults, useEvalResultsLive, useJob, useJobEvents, useJobEventsLive, useJobsLive, type EvalResult } from "./queries.ts";
+import { trainingCurve, winRateSeries, type EpochPoint, type WinRatePoint } from "./series.ts";
 
-/** Numeric metrics from the event log as series over time (loss, accuracy, …: whatever the worker reports). */
-export function metricSeries(events: JobEvent[]): { keys: string[]; points: Array<Record<string, number>> } {
-  const keys = new Set<string>();
-  const points: Array<Record<string, number>> = [];
-  events.forEach((e, i) => {
-    const p: Record<string, number> = { i };
-    for (const [k, v] of Object.entries(e.metrics ?? {})) {
-      if (typeof v === "number" && Number.isFinite(v)) {
-        p[k] = v;
-        keys.add(k);
-      }
-    }
-    if (Object.keys(p).length > 1) points.push(p);
-  });
-  return { keys: [...keys].slice(0, 6), points };
-}
-
-const COLORS = ["#4f46e5", "#16a34a", "#dc2626", "#d97706", "#0891b2", "#9333ea"];
+const AXIS = { fontSize: 11 } as const;
+const pctTick = (v: number) => `${Math.round(v * 100)}%`;
 
 export default function JobDetailPage() {
   const { jobId = "" } = useParams();
@@ -39,7 +24,7 @@ export default function JobDetailPage() {
   useJobsLive(org.org_id);
   useJobEventsLive(jobId);
   const cancel = useCancelJob();
-  const series = useMemo(() => metricSeries(events), [events]);
+  const curve = useMemo(() => trainingCurve(events), [events]);
   if (isLoading) return <div className="page muted">Loading…</div>;
   if (!job || job.org_id !== org.org_id) return <div className="page"><EmptyState title="This job does not exist here." /></div>;
   const active = job.status === "pending" || job.status === "running";
@@ -80,25 +65,12 @@ export default function JobDetailPage() {
             ))}
           </ol>
         </section>
-        <section className="card">
-          <h3 className="section-title">Metrics</h3>
-          {series.points.length ? (
-            <ResponsiveContainer width="100%" height={260}>
-              <LineChart data={series.points}>
-                <CartesianGrid strokeDasharray="3 3" />
-                <XAxis dataKey="i" hide />
-                <YAxis />
-                <Tooltip />
-                <Legend />
-                {series.keys.map((k, i) => <Line key={k} dataKey={k} stroke={COLORS[i % COLORS.length]} dot={false} isAnimationActive={false} connectNulls />)}
-              </LineChart>
-            </ResponsiveContainer>
-          ) : <p className="muted">Metrics appear here as the worker reports them.</p>}
-        </section>
+        {job.kind === "fine_tune" ? <TrainingCharts points={curve} /> : null}
+        {job.kind === "ab_eval" ? <WinRateCard jobId={job.id} /> : null}
       </div>
 
       {job.kind === "fine_tune" && job.result ? <FineTuneResult result={job.result} /> : null}
-      {job.kind === "ab_eval" ? <EvalSection jobId={job.id} result={job.result} done={job.status === "completed"} /> : null}
+      {job.kind === "ab_eval" ? <EvalSection jobId={job.id} result={job.result} /> : null}
     </div>
   );
 }
@@ -106,22 +78,32 @@ export default function JobDetailPage() {
 function FineTuneResult({ result }: { result: Record<string, unknown> }) {
   const entries = Object.entries(result).filter(([, v]) => v !== null && typeof v !== "object");
   const nested = Object.entries(result).filter(([, v]) => v && typeof v === "object");
+  const evaluation = result.evaluation as { n: number; accuracy: number; meanF1: number } | undefined;
+  const baseline = result.baseline as { model: string; accuracy: number; meanF1: number } | null | undefined;
   return (
     <section className="card" style={{ marginTop: 16 }}>
       <h3 className="section-title">Result</h3>
+      {evaluation ? (
+        <div className="stat-row" data-testid="fine-tune-comparison">
+          <div className="stat"><div className="stat-value">{pct(evaluation.accuracy)}</div><div className="stat-label">Tuned model accuracy · F1 {evaluation.meanF1.toFixed(3)}</div></div>
+          {baseline ? <div className="stat"><div className="stat-value">{pct(baseline.accuracy)}</div><div className="stat-label">Base {baseline.model} · F1 {baseline.meanF1.toFixed(3)}</div></div> : null}
+          {baseline ? <div className="stat"><div className="stat-value">{evaluation.accuracy >= baseline.accuracy ? "+" : ""}{((evaluation.accuracy - baseline.accuracy) * 100).toFixed(1)}</div><div className="stat-label">Points gained on {evaluation.n} held-out items</div></div> : null}
+        </div>
+      ) : null}
       <div className="meta-grid">{entries.map(([k, v]) => <Fragment key={k}><span className="muted">{k}</span><span>{String(v)}</span></Fragment>)}</div>
       {nested.map(([k, v]) => <details key={k}><summary>{k}</summary><pre className="small">{JSON.stringify(v, null, 2)}</pre></details>)}
     </section>
   );
 }
 
-type Analysis = { n: number; winRateB: number; wins: { a: number; b: number; ties: number }; meanDelta: number; ci95: { lower: number; upper: number }; pValue: number; test: string; primaryMetric: string; gate?: { passed: boolean; reasons?: string[] } };
+type Analysis = { n: number; winRateB: number; winRateCi95?: { lower: number; upper: number }; wins: { a: number; b: number; ties: number }; meanDelta: number; ci95: { lower: number; upper: number }; pValue: number; test: string; primaryMetric: string; gate?: { passed: boolean; reasons?: string[] } };
 
-function EvalSection({ jobId, result, done }: { jobId: string; result: Record<string, unknown> | null; done: boolean }) {
+function EvalSection({ jobId, result }: { jobId: string; result: Record<string, unknown> | null }) {
   const analysis = (result?.analysis ?? null) as Analysis | null;
   const variants = result?.variants as { a: { label: string; model: string }; b: { label: string; model: string } } | undefined;
   const decision = result?.decision as { promoted: boolean; reasons: string[] } | undefined;
-  const items = useEvalResults(jobId, done);
+  // Loaded while it runs too: the win-rate chart grows from these rows as the worker stores them.
+  const items = useEvalResults(jobId, true);
   const [open, setOpen] = useState<number | null>(null);
   return (
     <section className="card" style={{ marginTop: 16 }}>
@@ -129,7 +111,7 @@ function EvalSection({ jobId, result, done }: { jobId: string; result: Record<st
       {analysis ? (
         <>
           <div className="stat-row">
-            <div className="stat"><div className="stat-value">{pct(analysis.winRateB)}</div><div className="stat-label">B win rate ({variants?.b.label ?? "B"})</div></div>
+            <div className="stat"><div className="stat-value">{pct(analysis.winRateB)}</div><div className="stat-label">B win rate ({variants?.b.label ?? "B"}){analysis.winRateCi95 ? ` · 95% CI ${pct(analysis.winRateCi95.lower)}–${pct(analysis.winRateCi95.upper)}` : ""}</div></div>
             <div className="stat"><div className="stat-value">{analysis.meanDelta.toFixed(3)}</div><div className="stat-label">Mean Δ {analysis.primaryMetric} · 95% CI [{analysis.ci95.lower.toFixed(3)}, {analysis.ci95.upper.toFixed(3)}]</div></div>
             <div className="stat"><div className="stat-value">{analysis.pValue < 0.001 ? "<0.001" : analysis.pValue.toFixed(3)}</div><div className="stat-label">p-value ({analysis.test})</div></div>
             <div className="stat"><div className="stat-value">{analysis.wins.b} / {analysis.wins.a} / {analysis.wins.ties}</div><div className="stat-label">B wins / A wins / ties · n={analysis.n}</div></div>
@@ -164,5 +146,83 @@ function EvalSection({ jobId, result, done }: { jobId: string; result: Record<st
         </table>
       ) : null}
     </section>
+  );
+}
+
+/**
+ * Training loss and validation metrics per epoch, each on its own scale: loss (cross-entropy, from ln 2
+ * down) and held-out accuracy / MRR (0–100%). Epoch 0 is before training: its accuracy is BM25 alone.
+ */
+function TrainingCharts({ points }: { points: EpochPoint[] }) {
+  return (
+    <section className="card" data-testid="training-charts">
+      <h3 className="section-title">Training</h3>
+      {points.length ? (
+        <>
+          <h4 className="muted small">Loss per epoch</h4>
+          <ResponsiveContainer width="100%" height={150}>
+            <LineChart data={points} margin={{ top: 4, right: 12, bottom: 0, left: 0 }}>
+              <CartesianGrid strokeDasharray="3 3" />
+              <XAxis dataKey="epoch" tick={AXIS} />
+              <YAxis tick={AXIS} width={44} domain={[0, (max: number) => Math.ceil(max * 10) / 10]} tickCount={5} tickFormatter={(v: number) => v.toFixed(2)} />
+              <Tooltip formatter={(v) => (typeof v === "number" ? v.toFixed(4) : String(v))} labelFormatter={(e) => `epoch ${e}`} />
+              <Legend />
+              <Line name="training loss" dataKey="loss" stroke="#4f46e5" dot={false} isAnimationActive={false} />
+              <Line name="validation loss" dataKey="valLoss" stroke="#d97706" dot={false} isAnimationActive={false} connectNulls />
+            </LineChart>
+          </ResponsiveContainer>
+          <h4 className="muted small">Held-out validation per epoch</h4>
+          <ResponsiveContainer width="100%" height={150}>
+            <LineChart data={points} margin={{ top: 4, right: 12, bottom: 0, left: 0 }}>
+              <CartesianGrid strokeDasharray="3 3" />
+              <XAxis dataKey="epoch" tick={AXIS} />
+              <YAxis tick={AXIS} width={44} domain={[0, 1]} tickFormatter={pctTick} />
+              <Tooltip formatter={(v) => (typeof v === "number" ? pctTick(v) : String(v))} labelFormatter={(e) => (e === 0 ? "before training (BM25 alone)" : `epoch ${e}`)} />
+              <Legend />
+              <Line name="validation accuracy" dataKey="valAccuracy" stroke="#16a34a" dot={false} isAnimationActive={false} connectNulls />
+              <Line name="validation MRR" dataKey="valMrr" stroke="#0891b2" dot={false} isAnimationActive={false} connectNulls strokeDasharray="4 2" />
+            </LineChart>
+          </ResponsiveContainer>
+        </>
+      ) : <p className="muted">Loss and validation accuracy appear here per epoch as the trainer reports them.</p>}
+    </section>
+  );
+}
+
+/** B's running win rate with its Wilson 95% band, growing as the worker stores judged items. */
+function WinRateCard({ jobId }: { jobId: string }) {
+  const items = useEvalResults(jobId, true);
+  useEvalResultsLive(jobId);
+  const points = useMemo(() => winRateSeries(items.data ?? []), [items.data]);
+  return (
+    <section className="card" data-testid="win-rate-chart">
+      <h3 className="section-title">Win rate of B</h3>
+      {points.length ? <WinRateChart points={points} /> : <p className="muted">B's win rate appears here as items are judged.</p>}
+    </section>
+  );
+}
+
+function WinRateChart({ points }: { points: WinRatePoint[] }) {
+  const last = points.at(-1)!;
+  return (
+    <>
+      <p className="small">
+        <strong>{pctTick(last.rate)}</strong> after {last.n} item{last.n === 1 ? "" : "s"} <span className="muted">(95% CI {pctTick(last.lower)}–{pctTick(last.upper)}; ties count half)</span>
+      </p>
+      <ResponsiveContainer width="100%" height={240}>
+        <ComposedChart data={points} margin={{ top: 4, right: 12, bottom: 0, left: 0 }}>
+          <CartesianGrid strokeDasharray="3 3" />
+          <XAxis dataKey="n" tick={AXIS} />
+          <YAxis tick={AXIS} width={44} domain={[0, 1]} tickFormatter={pctTick} />
+          <Tooltip
+            formatter={(v, name) => (Array.isArray(v) ? `${pctTick(Number(v[0]))}–${pctTick(Number(v[1]))}` : typeof v === "number" ? pctTick(v) : String(v))}
+            labelFormatter={(n) => `after ${n} items`}
+          />
+          <ReferenceLine y={0.5} stroke="#9ca3af" strokeDasharray="4 2" />
+          <Area name="95% band" dataKey="band" stroke="none" fill="#4f46e5" fillOpacity={0.15} isAnimationActive={false} />
+          <Line name="B win rate" dataKey="rate" stroke="#4f46e5" dot={false} isAnimationActive={false} />
+        </ComposedChart>
+      </ResponsiveContainer>
+    </>
   );
 }

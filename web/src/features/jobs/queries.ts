@@ -125,6 +125,27 @@ export function useJobEventsLive(jobId: string) {
   );
 }
 
+/** Per-item A/B results as the worker stores them: the win-rate chart grows while the evaluation runs. */
+export function useEvalResultsLive(jobId: string) {
+  const qc = useQueryClient();
+  useEffect(
+    () =>
+      openChannel(`eval-results:${jobId}`, {
+        setup: (ch) =>
+          ch.on("postgres_changes", { event: "INSERT", schema: "public", table: "eval_results", filter: `job_id=eq.${jobId}` }, (msg) => {
+            const { job_id: _j, org_id: _o, example_id: _e, created_at: _c, ...row } = msg.new as EvalResult & Record<string, unknown>;
+            qc.setQueryData<EvalResult[]>(jobKeys.evalResults(jobId), (old) =>
+              old ? upsert(old, row as EvalResult, false)!.slice().sort((a, b) => a.item_index - b.item_index || a.id - b.id) : old,
+            );
+          }),
+        onSubscribed: (_ch, again) => {
+          if (again) void qc.invalidateQueries({ queryKey: jobKeys.evalResults(jobId) });
+        },
+      }),
+    [jobId, qc],
+  );
+}
+
 /** Starts a fine-tune or an A/B evaluation through its Edge Function (which checks the role and the config). */
 export function useStartJob() {
   return useMutation({

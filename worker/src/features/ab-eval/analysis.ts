@@ -1,4 +1,4 @@
-import { bootstrapMeanCi, mean, pairedPermutationTest, quantile, signTest } from "@review/shared/stats/index";
+import { bootstrapMeanCi, mean, pairedPermutationTest, quantile, signTest, winRate } from "@review/shared/stats/index";
 import type { AbEvalConfig } from "@review/shared/jobs/config";
 import { round } from "../common.ts";
 
@@ -41,6 +41,8 @@ export type AbAnalysis = {
   primaryMetric: AbEvalConfig["primaryMetric"];
   /** Share of items the judge prefers B on (ties count half). */
   winRateB: number;
+  /** Wilson 95% interval of winRateB (shared/src/stats/winrate.ts, as the job page charts it). */
+  winRateCi95: { lower: number; upper: number };
   wins: { b: number; a: number; ties: number };
   /** Mean per-item difference B − A on the primary metric, with a 95% bootstrap CI. */
   meanDelta: number;
@@ -85,8 +87,7 @@ export function analyze(items: readonly ItemResult[], config: Pick<AbEvalConfig,
   const perm = pairedPermutationTest(diffs, { seed: config.seed });
   const winsB = diffs.filter((d) => d > 0).length;
   const winsA = diffs.filter((d) => d < 0).length;
-  const judgeWinsB = items.filter((i) => i.judgeScore > 0).length;
-  const judgeTies = items.filter((i) => i.judgeScore === 0).length;
+  const judged = winRate(items.map((i) => i.judgeScore));
   const metricDelta = (k: "f1" | "rougeL") => {
     const d = items.map((i) => (i.b[k] ?? Number.NaN) - (i.a[k] ?? Number.NaN)).filter((x) => Number.isFinite(x));
     return d.length ? round(mean(d)) : null;
@@ -105,8 +106,9 @@ export function analyze(items: readonly ItemResult[], config: Pick<AbEvalConfig,
   return {
     n,
     primaryMetric: config.primaryMetric,
-    winRateB: round((judgeWinsB + judgeTies / 2) / Math.max(1, items.length))!,
-    wins: { b: judgeWinsB, a: items.length - judgeWinsB - judgeTies, ties: judgeTies },
+    winRateB: round(judged.n ? judged.rate : 0)!,
+    winRateCi95: { lower: round(judged.lower)!, upper: round(judged.upper)! },
+    wins: { b: judged.wins, a: judged.losses, ties: judged.ties },
     meanDelta: round(meanDelta)!,
     ci95: { lower: round(ci.lower) ?? 0, upper: round(ci.upper) ?? 0 },
     pValue: perm.pValue,

@@ -2,11 +2,13 @@ import { AbEvalConfig, type Variant } from "@review/shared/jobs/config";
 import { buildJudgePairwisePrompt, JudgeVerdict, parseFineTunedModelId, parseJsonOutput, type OfflineTask } from "@review/shared/llm/offline-protocol";
 import { modelForVersion, normalizeVariables, renderPrompt, resolveLivePrompt, taskOfSlug, type LivePrompt, type LivePromptSource, type PromptTemplateParts, type PromptVersionRow } from "@review/shared/prompts/live";
 import { isLlmError } from "@review/shared/llm/errors";
-import { seededRng, shuffled, rougeL, tokenF1 } from "@review/shared/stats/index";
+import { seededRng, shuffled, rougeL, tokenF1, winRate } from "@review/shared/stats/index";
 import { createLimiter, type Limiter } from "../../lib/limiter.ts";
 import { PermanentError, type ClaimedJob, type JobContext } from "../../queue/types.ts";
 import { loadJob, type HandlerDeps } from "../common.ts";
 import { analyze, debiasedJudgeScore, type AbAnalysis, type ItemResult, type JudgeVerdictRecord, type VariantMetrics } from "./analysis.ts";
+
+const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
 
 export type ResolvedVariant = {
   label: string;
@@ -150,7 +152,7 @@ export async function runAbEval(deps: HandlerDeps, entry: ClaimedJob, ctx: JobCo
   const judgeLive = await resolveLivePrompt(sqlPromptSource(sql), job.org_id, "judge-pairwise", deps.llm.route);
   const judgeModel = config.judgeModel ?? judgeLive.model;
 
-  const stored = await sql<{ item_index: number }[]>`select item_index from public.eval_results where job_id = ${job.id}`;
+  const stored = await sql<{ item_index: number; judge_score: number | null }[]>`select item_index, judge_score from public.eval_results where job_id = ${job.id} order by id`;
   const done = new Set(stored.map((r) => r.item_index));
   const todo = items.filter((i) => !done.has(i.index));
   await ctx.progress({
@@ -161,6 +163,12 @@ export async function runAbEval(deps: HandlerDeps, entry: ClaimedJob, ctx: JobCo
 
   const limiter = createLimiter({ concurrency: config.concurrency, perMinute: config.requestsPerMinute ?? deps.env.LLM_REQUESTS_PER_MINUTE });
   let finished = done.size;
+  // B's running win rate over the items scored so far (stored ones included), in completion order.
+  const scores = stored.map((r) => r.judge_score ?? Number.NaN);
+  // A line every item for a small set, about 40 lines for a large one; the bar moves on every item.
+  const every = Math.max(1, Math.ceil(items.length / 40));
+  // Items finish concurrently; their reports go out one at a time, in the order they were counted.
+  let reported: Promise<void> = Promise.resolve();
   const scoreItem = async (item: EvalItem) => {
     const [outA, outB] = await Promise.all([generate(deps, limiter, job.org_id, a, item, config.maxTokens, ctx.signal), generate(deps, limiter, job.org_id, b, item, config.maxTokens, ctx.signal)]);
     const [ab, ba] = await Promise.all([
@@ -174,7 +182,21 @@ export async function runAbEval(deps: HandlerDeps, entry: ClaimedJob, ctx: JobCo
               ${sql.json({ a: outA.metrics, b: outB.metrics } as never)}, ${sql.json([ab, ba] as never)}, ${judgeScore})
       on conflict (job_id, item_index) do nothing`;
     finished++;
-    await ctx.progress({ percent: (95 * finished) / items.length, step: "evaluate" });
+    scores.push(judgeScore);
+    const line = finished % every === 0 || finished === items.length;
+    const w = line ? winRate(scores) : null;
+    const update = {
+      percent: (95 * finished) / items.length,
+      step: "evaluate",
+      ...(w
+        ? {
+            message: `${finished}/${items.length} items scored; B preferred on ${w.wins}, A on ${w.losses}, ${w.ties} tied: B's win rate ${pct(w.rate)} (95% CI ${pct(w.lower)}–${pct(w.upper)})`,
+            metrics: { done: finished, total: items.length, winRateB: w.rate, lower: w.lower, upper: w.upper },
+          }
+        : {}),
+    };
+    reported = reported.then(() => ctx.progress(update));
+    await reported;
   };
   // Items start in order; the limiter bounds calls in flight (and per minute) across all of them.
   const settled = await Promise.allSettled(todo.map(scoreItem));

@@ -22,14 +22,22 @@ export type EvalSummary = {
 
 export const ACCURACY_F1_THRESHOLD = 0.5;
 
+/** After each scored item: how many are done, and the running numbers over those. */
+export type EvalProgress = { done: number; total: number; correct: number; meanF1: number };
+
 /** Scores a model on held-out examples: every number comes from real calls and the reference answers. */
 export async function evaluateOnExamples(
   generate: Generate,
   items: readonly Example[],
-  opts: { concurrency: number; perMinute?: number; signal: AbortSignal; onItem?: (done: number, total: number) => Promise<void> | void },
+  opts: { concurrency: number; perMinute?: number; signal: AbortSignal; onItem?: (progress: EvalProgress) => Promise<void> | void },
 ): Promise<EvalSummary> {
   const limiter = createLimiter({ concurrency: opts.concurrency, perMinute: opts.perMinute });
   let done = 0;
+  let correct = 0;
+  let f1Sum = 0;
+  // Items finish concurrently; their reports go out one at a time, in the order they were counted, so
+  // the log never reads "4/4" before "3/4".
+  let reported: Promise<void> = Promise.resolve();
   const rows = await mapLimited(
     items,
     limiter,
@@ -37,7 +45,11 @@ export async function evaluateOnExamples(
       const g = await generate(e.query, opts.signal);
       const r = { f1: tokenF1(g.text, e.answer), rougeL: rougeL(g.text, e.answer), g };
       done++;
-      await opts.onItem?.(done, items.length);
+      f1Sum += r.f1;
+      if (r.f1 >= ACCURACY_F1_THRESHOLD) correct++;
+      const p: EvalProgress = { done, total: items.length, correct, meanF1: f1Sum / done };
+      reported = reported.then(() => opts.onItem?.(p));
+      await reported;
       return r;
     },
     opts.signal,

@@ -1,9 +1,9 @@
 import { z } from "zod";
 import { FineTuneConfig } from "@review/shared/jobs/config";
 import { PermanentError, type ClaimedJob, type JobContext } from "../../queue/types.ts";
-import { loadJob, type HandlerDeps } from "../common.ts";
+import { loadJob, round, type HandlerDeps } from "../common.ts";
 import { buildDataset, DatasetTooSmallError, type Dataset, type DatasetSnapshot, type Example } from "./dataset.ts";
-import { evaluateOnExamples, type EvalSummary } from "./evaluate.ts";
+import { evaluateOnExamples, type EvalProgress, type EvalSummary } from "./evaluate.ts";
 import { createLocalTrainer, generatorFor } from "./local-trainer.ts";
 import { createOpenAiTrainer, servedModelOf } from "./openai-trainer.ts";
 import type { Trainer } from "./trainer.ts";
@@ -129,19 +129,34 @@ export async function runFineTune(deps: HandlerDeps, entry: ClaimedJob, ctx: Job
   if (cp.modelId !== modelId) await save({ ...cp, modelId });
   await ctx.progress({ percent: 40, step: "model", message: `Model ${modelId} registered; evaluating on ${ds.validation.length} held-out examples` });
 
-  // 4. Evaluate the trained model (and the base model, for the gain) on the validation split.
-  const evalOpts = (from: number, to: number) => ({
+  // 4. Evaluate the trained model (and the base model, for the gain) on the validation split. Both get
+  // the same system prompt and neither the organization's approved answers (see WorkerLlm.complete), so
+  // the base model cannot have seen the answers it is scored against.
+  const n = ds.validation.length;
+  // A line every item for a small split, about 40 lines for a large one; the bar moves on every item.
+  const every = Math.max(1, Math.ceil(n / 40));
+  const evalOpts = (from: number, to: number, who: string) => ({
     concurrency: config.evalConcurrency,
     perMinute: deps.env.LLM_REQUESTS_PER_MINUTE,
     signal: ctx.signal,
-    onItem: (done: number, total: number) => ctx.progress({ percent: from + ((to - from) * done) / total, step: "evaluate" }),
+    onItem: (p: EvalProgress) =>
+      ctx.progress({
+        percent: from + ((to - from) * p.done) / p.total,
+        step: "evaluate",
+        ...(p.done % every === 0 || p.done === p.total
+          ? {
+              message: `Evaluating ${who}: ${p.done}/${p.total} held-out items, ${p.correct} answered right so far (${pct(p.correct / p.done)}, mean F1 ${p.meanF1.toFixed(3)})`,
+              metrics: { model: who, done: p.done, total: p.total, runningAccuracy: round(p.correct / p.done), runningF1: round(p.meanF1) },
+            }
+          : {}),
+      }),
   });
-  const generate = trainer.generator(modelId, { provider: trained.provider, details: trained.details }, job.org_id);
-  const evaluation = await evaluateOnExamples(generate, ds.validation, evalOpts(40, config.compareBaseline ? 70 : 95));
+  const generate = trainer.generator(modelId, { provider: trained.provider, details: trained.details }, job.org_id, { system: config.systemPrompt });
+  const evaluation = await evaluateOnExamples(generate, ds.validation, evalOpts(40, config.compareBaseline ? 70 : 98, "the tuned model"));
   let baseline: FineTuneResult["baseline"] = null;
   if (config.compareBaseline && trainer.kind === "local") {
     const base = generatorFor(deps.llm, baseModel, job.org_id, "worker:fine-tune-eval", { system: config.systemPrompt });
-    baseline = { model: baseModel, ...(await evaluateOnExamples(base, ds.validation, evalOpts(70, 95))) };
+    baseline = { model: baseModel, ...(await evaluateOnExamples(base, ds.validation, evalOpts(70, 98, `the base model ${baseModel}`))) };
   }
 
   // 5. Numbers onto the model row: all measured above, none assumed.
@@ -153,15 +168,21 @@ export async function runFineTune(deps: HandlerDeps, entry: ClaimedJob, ctx: Job
       dataset_snapshot = dataset_snapshot || ${sql.json({ evaluation, baseline } as never)}
     where id = ${modelId}`;
   const modelName = trainer.kind === "local" ? `offline-ft:${modelId}` : servedModelOf(trained);
+  const gain = baseline ? evaluation.accuracy - baseline.accuracy : null;
   await ctx.progress({
     percent: 99,
-    step: "evaluate",
-    message: `Accuracy ${(evaluation.accuracy * 100).toFixed(1)}% (F1 ${evaluation.meanF1.toFixed(3)}, ROUGE-L ${evaluation.meanRougeL.toFixed(3)})` +
-      (baseline ? ` vs base ${(baseline.accuracy * 100).toFixed(1)}%` : ""),
-    metrics: { accuracy: evaluation.accuracy, meanF1: evaluation.meanF1, meanRougeL: evaluation.meanRougeL, baselineAccuracy: baseline?.accuracy ?? null },
+    step: "result",
+    message:
+      `Tuned model: accuracy ${pct(evaluation.accuracy)} (F1 ${evaluation.meanF1.toFixed(3)}, ROUGE-L ${evaluation.meanRougeL.toFixed(3)}) on ${evaluation.n} held-out items` +
+      (baseline
+        ? `; base ${baseline.model}: ${pct(baseline.accuracy)} (F1 ${baseline.meanF1.toFixed(3)}); ${gain! >= 0 ? "+" : ""}${(gain! * 100).toFixed(1)} points`
+        : ""),
+    metrics: { accuracy: evaluation.accuracy, meanF1: evaluation.meanF1, meanRougeL: evaluation.meanRougeL, baselineAccuracy: baseline?.accuracy ?? null, baselineF1: baseline?.meanF1 ?? null },
   });
   return { modelId, model: modelName, trainer: trainer.kind, snapshot: snapshotSummary, evaluation, baseline };
 }
+
+const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
 
 async function datasetFromSnapshot(deps: HandlerDeps, orgId: string, snap: DatasetSnapshot): Promise<Dataset> {
   const ids = [...snap.trainIds, ...snap.validationIds];

@@ -34,8 +34,11 @@ export type TrainOutput = {
 export interface Trainer {
   readonly kind: "local" | "openai";
   train(input: TrainInput): Promise<TrainOutput>;
-  /** How to call the trained model once its models row exists. */
-  generator(modelId: string, out: TrainOutput, orgId: string): Generate;
+  /**
+   * How to call the trained model once its models row exists, with the system prompt the base model
+   * is evaluated with (a trainer whose served model has it built in may ignore it).
+   */
+  generator(modelId: string, out: TrainOutput, orgId: string, opts?: { system?: string }): Generate;
 }
 
 export type { Example };
