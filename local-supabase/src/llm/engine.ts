@@ -75,8 +75,9 @@ export function generate(req: EngineRequest): Generation {
 function retrieve(req: EngineRequest, query: string, inline: Array<{ query: string; answer: string }>): RetrievalHit[] {
   const indexes = inline.length ? [...req.indexes, buildRetrievalIndex(inline.map((e, i) => ({ id: `prompt-example-${i}`, ...e })))] : req.indexes;
   const hits = indexes.flatMap((ix) => searchIndex(ix, query, { limit: 3, minCoverage: MIN_COVERAGE }));
-  // Coverage is comparable across indexes; BM25 scores are not.
-  return hits.sort((a, b) => b.coverage - a.coverage || b.score - a.score || (a.id < b.id ? -1 : 1));
+  // Relevance (a trained model's learned probability, else coverage) is comparable across indexes; BM25
+  // scores are not. Sorting by it keeps a fine-tuned model's learned order.
+  return hits.sort((a, b) => (b.relevance ?? b.coverage) - (a.relevance ?? a.coverage) || b.coverage - a.coverage || b.score - a.score || (a.id < b.id ? -1 : 1));
 }
 
 /**

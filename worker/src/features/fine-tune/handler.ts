@@ -114,11 +114,12 @@ export async function runFineTune(deps: HandlerDeps, entry: ClaimedJob, ctx: Job
 
   // 3. The models row: upserted on job_id (unique), so retries and duplicate runs converge on one row.
   const snapshotSummary = (({ trainIds: _t, validationIds: _v, ...rest }) => rest)(ds.snapshot);
-  // A remote fine-tune's model reference (`openai:ft:…`) goes in `name` until models.served_model exists.
-  const rowName = trainer.kind === "openai" ? servedModelOf(trained) : job.name;
+  // What a prompt version pins to serve this model: a remote fine-tune's reference (`openai:ft:…`); for
+  // the local trainer, null lets the database name it `offline-ft:<its id>`.
+  const servedModel = trainer.kind === "openai" ? servedModelOf(trained) : null;
   const [model] = await sql<{ id: string }[]>`
-    insert into public.models (org_id, job_id, name, provider, base_model, dataset_snapshot, retrieval_index)
-    values (${job.org_id}, ${job.id}, ${rowName}, ${trained.provider}, ${baseModel},
+    insert into public.models (org_id, job_id, name, provider, base_model, served_model, dataset_snapshot, retrieval_index)
+    values (${job.org_id}, ${job.id}, ${job.name}, ${trained.provider}, ${baseModel}, ${servedModel},
             ${sql.json({ ...ds.snapshot, trainer: trained.details } as never)},
             ${retrievalIndex === undefined ? null : sql.json(retrievalIndex as never)})
     on conflict (job_id) do update set
