@@ -64,8 +64,8 @@ insert into public.prompt_versions (id, org_id, prompt_id, version, system_templ
    '[{"name": "query", "type": "string", "required": true}, {"name": "bad_answer", "type": "string", "required": true}]', 'offline-strong-1', '{"temperature": 0.3, "max_tokens": 600}', 'production', 'aaaaaaaa-0000-4000-8000-0000000000c1',
    'a0000000-0000-4000-8000-000000000002', now() - interval '30 days', now() - interval '28 days'),
   ('aaaaaaaa-0000-4000-8000-0000000000c3', 'aaaaaaaa-0000-4000-8000-000000000001', 'aaaaaaaa-0000-4000-8000-0000000000b1', 3,
-   E'TASK: suggest-answer\nYou are a senior customer-support agent at Acme. Be accurate about policy (30-day refunds, 3–5 business day shipping), link only to acme.example.com/help, and never invent order details. Start with the direct answer, then the steps. Keep answers under 120 words.',
-   E'A customer asked:\n<query>{{query}}</query>\n\nOur assistant answered, and the customer rated it poorly:\n<bad_answer>{{bad_answer}}</bad_answer>\n\nFirst name what was wrong with that answer in one sentence (for yourself, do not output it), then write the answer a senior support agent would give.',
+   E'TASK: suggest-answer\nYou are a senior customer-support agent at Acme. Never invent order details. Start with the direct answer, then the steps. Keep answers under 120 words. End with the next step.',
+   E'Current policy and product facts (use the ones that apply):\n- Double charges: a second charge is usually a pending authorization from a failed payment retry and drops off within 3–5 business days; if both settled, we refund the duplicate the same day.\n- Payment card: go to Settings → Billing → Payment method and choose "Replace card"; the new card is used from the next invoice.\n- VAT invoices: add the VAT number under Settings → Billing → Company details, then open an invoice and click "Regenerate"; invoices from the last 12 months are reissued.\n- Downgrades take effect at the end of the current billing period; from the next renewal you are billed for the new plan.\n- Damaged items qualify for a full refund or a free replacement within 30 days; start at acme.example.com/help/returns with the order number and a photo.\n- Refund timing: refunds are issued within 2 business days of the return arriving at our warehouse; the bank takes 3–10 business days to show it.\n- Sale items follow the same 30-day return policy, except final-sale items.\n- Tracking: see live tracking under Orders → Track; if the carrier shows no movement for 2 business days, we reship at no cost.\n- Canada: we ship to Canada in 5–8 business days; duties and taxes are paid at checkout.\n- Delivery address: before shipping, use Orders → your order → "Change address"; after shipping we ask the carrier to redirect it.\n- Express shipping costs $14.95 and arrives in 1–2 business days for orders placed before 2 pm ET; free over $150.\n- Sign-in after a password reset: type the new password by hand, or use "Email me a sign-in link" on the login page; the link works for 15 minutes.\n- Two-factor authentication: Settings → Security → Two-factor authentication, scan the QR code and enter the 6-digit code; save the recovery codes.\n- Verification email: check spam, resend it from the login page ("Resend verification"); it comes from no-reply@acme.example.com.\n- Account deletion: Settings → Privacy → Delete account; data is deleted within 30 days.\n- API 401: send the key as "Authorization: Bearer <key>", check it is not revoked under Settings → API keys, and call api.acme.example.com.\n- API rate limits: 600 requests per minute per key, bursts up to 100 per second; over it you get 429 with Retry-After.\n- Webhooks: the endpoint must answer 2xx within 10 seconds; after 20 failures it is disabled; the delivery log is under Settings → Webhooks.\n- A 500 on order creation with a discount code is our bug; send the X-Request-Id; meanwhile apply the code with a separate PATCH.\n- X200 blender: the jar, lid and blade assembly are top-rack dishwasher safe; the motor base is not.\n- Warranty: all Acme appliances have a 2-year warranty against defects in materials and workmanship; it does not cover accidental damage or wear parts.\n- Non-profits get 30% off any plan; apply at acme.example.com/help/nonprofit; approval takes 2 business days.\n- Teammates: admins invite them under Settings → Members → Invite; the email link is valid for 7 days.\n\nA customer asked:\n<query>{{query}}</query>\n\nOur assistant answered, and the customer rated it poorly:\n<bad_answer>{{bad_answer}}</bad_answer>\n\nWrite the answer a senior support agent would give.',
    '[{"name": "query", "type": "string", "required": true}, {"name": "bad_answer", "type": "string", "required": true}]', 'offline-strong-1', '{"temperature": 0.3, "max_tokens": 500}', 'candidate', 'aaaaaaaa-0000-4000-8000-0000000000c2',
    'a0000000-0000-4000-8000-000000000002', now() - interval '6 days', null),
   ('aaaaaaaa-0000-4000-8000-0000000000c4', 'aaaaaaaa-0000-4000-8000-000000000001', 'aaaaaaaa-0000-4000-8000-0000000000b2', 1,
@@ -306,6 +306,66 @@ select 'bbbbbbbb-0000-4000-8000-000000000001', replace(t.query, '{order}', '#771
        array[t.topic, 'curated'], 'b0000000-0000-4000-8000-000000000001', now() - interval '15 days'
 from seed_templates t where t.idx in (2, 9, 13);
 
+-- More phrasings of the same questions, approved with the same answers (as a team's approved answers
+-- collect over time): a held-out phrasing has siblings in a fine-tune's train split, and the reranker
+-- has matching pairs to learn from.
+create temp table seed_paraphrases (idx int, query text) on commit drop;
+insert into seed_paraphrases values
+  (1, 'I see two $49 charges on my card this month, why?'),
+  (1, 'Double charge on my credit card for the subscription, can you fix it?'),
+  (2, 'How can I update the card you bill me on?'),
+  (2, 'I got a new credit card, where do I replace the old one?'),
+  (3, 'I need our VAT number printed on my invoices.'),
+  (3, 'Can you reissue invoices with my company tax details?'),
+  (4, 'Why am I still paying for Pro after switching to Starter?'),
+  (4, 'I moved to a cheaper plan but got billed the Pro price again.'),
+  (5, 'My blender from order {order} came broken, can I get my money back?'),
+  (5, 'Order {order} arrived damaged, I would like a refund.'),
+  (6, 'When will my refund appear on my credit card?'),
+  (6, 'How many days until the refunded money shows on my card?'),
+  (7, 'Are sale items returnable?'),
+  (7, 'I bought a discounted item, can I still send it back?'),
+  (8, 'Still waiting for the refund on my return of order {order}.'),
+  (8, 'You received my returned order {order} weeks ago but I have no refund yet.'),
+  (9, 'Order {order} is late, where is it?'),
+  (9, 'My package for order {order} did not arrive yesterday as promised.'),
+  (10, 'Can you deliver to Canada?'),
+  (10, 'Is shipping to Canada available, and are there duties?'),
+  (11, 'I need to change the shipping address on my order.'),
+  (11, 'Can I send my order to a different address after checkout?'),
+  (12, 'What does express shipping cost?'),
+  (12, 'Price of express delivery?'),
+  (13, 'My new password is not accepted after the reset, I cannot sign in.'),
+  (13, 'Login says wrong password even though I just reset it.'),
+  (14, 'How can I enable 2FA on my account?'),
+  (14, 'Where do I set up two-factor authentication with an authenticator app?'),
+  (15, 'The verification email never arrived.'),
+  (15, 'I did not receive the email to verify my account.'),
+  (16, 'Please delete my account and my data.'),
+  (16, 'How can I close my account and remove all my data?'),
+  (17, 'Why does the API return 401 Unauthorized with my key?'),
+  (17, 'My API key gets 401 errors, what is wrong?'),
+  (18, 'What is the rate limit of the orders API?'),
+  (18, 'How many requests per minute does the orders API allow?'),
+  (19, 'The order.created webhook does not fire.'),
+  (19, 'My webhook endpoint stopped receiving order.created events.'),
+  (20, 'Creating an order with a discount code returns a 500 error.'),
+  (20, 'I get HTTP 500 from the API when I apply a discount code to an order.'),
+  (21, 'Can the X200 blender go in the dishwasher?'),
+  (21, 'Which parts of the X200 blender are dishwasher safe?'),
+  (22, 'What is covered by the warranty?'),
+  (22, 'Does the warranty cover my appliance breaking?'),
+  (23, 'Do non-profits get a discount?'),
+  (23, 'Is there a non-profit discount on your plans?'),
+  (24, 'How can I invite a teammate to the workspace?'),
+  (24, 'I want to add a colleague to my workspace, how?');
+
+insert into public.training_examples (org_id, query, answer, tags, created_by, created_at)
+select 'aaaaaaaa-0000-4000-8000-000000000001'::uuid, replace(p.query, '{order}', '#204318'), replace(t.good, '{order}', '#204318'),
+       array[t.topic, 'curated'], 'a0000000-0000-4000-8000-000000000002'::uuid,
+       now() - interval '19 days' + (t.idx * 2 + row_number() over (partition by p.idx order by p.query)) * interval '5 hours'
+from seed_paraphrases p join seed_templates t on t.idx = p.idx;
+
 -- ---- audit trail for what the seed did "by hand" ---------------------------------------------------
 insert into public.audit_logs (org_id, actor_id, action, entity_type, entity_id, details, created_at)
 select c.org_id, c.approved_by, 'case.' || c.status::text, 'improvement_case', c.id::text,
@@ -387,5 +447,5 @@ select private.sync_live_models(o.id) from public.organizations o;
 -- A fine-tune of Acme's approved answers, queued: the worker `npm start` runs trains it, evaluates the
 -- tuned model against the base on the held-out split, and registers it, with every number its own.
 select private.enqueue_job('aaaaaaaa-0000-4000-8000-000000000001', 'fine_tune', 'Support answers — first fine-tune',
-  '{"trainer": "local", "baseModel": "offline-strong-1", "validationFraction": 0.25, "minSamples": 10}'::jsonb,
+  '{"trainer": "local", "baseModel": "offline-strong-1", "validationFraction": 0.25, "minSamples": 10, "seed": 42, "hyperparameters": {"n_epochs": 20, "batch_size": 32}}'::jsonb,
   'a0000000-0000-4000-8000-000000000001', 'offline-strong-1', '{}', 'seed:first-fine-tune');
