@@ -10,6 +10,8 @@ const envSchema = z.object({
   LOCAL_SUPABASE_DATA_DIR: z.string().optional(),
   LOCAL_SUPABASE_API_PORT: z.coerce.number().int().min(0).max(65535).default(54321),
   LOCAL_SUPABASE_DB_PORT: z.coerce.number().int().min(1).max(65535).default(54322),
+  /** The mail catcher's port; default `[inbucket] port` in supabase/config.toml (54324), 0 for a free one. */
+  LOCAL_SUPABASE_MAIL_PORT: z.coerce.number().int().min(0).max(65535).optional(),
   LOCAL_SUPABASE_HOST: z.string().default("127.0.0.1"),
   JWT_SECRET: z.string().min(32, "JWT_SECRET must be at least 32 characters").optional(),
   ANTHROPIC_API_KEY: z.string().optional(),

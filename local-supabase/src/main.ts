@@ -32,6 +32,7 @@ try {
     dataDir: env.LOCAL_SUPABASE_DATA_DIR ?? path.join(repoRoot, ".data"),
     apiPort: env.LOCAL_SUPABASE_API_PORT,
     dbPort: env.LOCAL_SUPABASE_DB_PORT,
+    mailPort: env.LOCAL_SUPABASE_MAIL_PORT,
     host: env.LOCAL_SUPABASE_HOST,
     databaseUrl: env.DATABASE_URL,
     jwtSecret: env.JWT_SECRET,

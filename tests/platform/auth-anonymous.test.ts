@@ -21,7 +21,7 @@ beforeAll(async () => {
   fs.cpSync(path.join(repo, "supabase"), path.join(root, "supabase"), { recursive: true });
   // Functions live beside supabase/ in this repository; this stack serves none of them.
   const toml = fs.readFileSync(path.join(root, "supabase", "config.toml"), "utf8");
-  fs.writeFileSync(path.join(root, "supabase", "config.toml"), toml.replace(/\[auth\]\n/, "[auth]\nenable_anonymous_sign_ins = true\n"));
+  fs.writeFileSync(path.join(root, "supabase", "config.toml"), toml.replace(/^enable_anonymous_sign_ins = false$/m, "enable_anonymous_sign_ins = true"));
   stack = await startStack({ root, dataDir: path.join(root, "data"), apiPort: 0, dbPort: await freePort(), log: createLogger("anonymous", "error"), authRateLimits: GENEROUS_AUTH_LIMITS });
 }, 180_000);
 
