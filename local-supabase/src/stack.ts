@@ -102,7 +102,8 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       emailDriver,
       log,
       statementTimeout: (role) => timeouts.for(role),
-      maxRows: api.maxRows,
+      api,
+      dbSettings: (name) => timeouts.pgrstSetting(name),
     });
     cleanups.push(() => (app.connection as unknown as { close(): Promise<void> }).close());
     await app.ensureSystemSchema();

@@ -5,6 +5,7 @@
  * nothing: it needs a checkout of supabase-js made beforehand (README, "Conformance").
  *
  *   SUPABASE_JS_DIR=/work/upstream/supabase-js npx tsx tests/conformance/postgrest-js/run.ts [name filter]
+ *   SUPABASE_JS_DIR=… npx tsx tests/conformance/postgrest-js/run.ts --serve   (the stack alone, to try requests; Ctrl-C stops it)
  *
  * Prints the pass rate, and every failing test with the first line of its error; writes the full
  * result to .data/conformance/postgrest-js.json. Upstream's files are read, never changed.
@@ -60,6 +61,18 @@ const stack = await startStack({
   log: createLogger("conformance", (process.env.CONFORMANCE_LOG ?? "error") as "error"),
   restFastPath: process.env.LOCAL_SUPABASE_REST_FAST !== "off",
 });
+
+if (process.argv[2] === "--serve") {
+  console.log(`conformance stack: ${stack.apiUrl}/rest/v1 (apikey ${stack.anonKey}); database ${stack.dbUrl}`);
+  const stop = async () => {
+    await stack.stop();
+    fs.rmSync(root, { recursive: true, force: true });
+    process.exit(0);
+  };
+  process.once("SIGINT", stop);
+  process.once("SIGTERM", stop);
+  await new Promise(() => {});
+}
 
 process.env.CONFORMANCE_API_URL = stack.apiUrl;
 process.env.CONFORMANCE_ANON_KEY = stack.anonKey;

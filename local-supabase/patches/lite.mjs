@@ -1,0 +1,128 @@
+#!/usr/bin/env node
+/**
+ * Local patches to @supabase/lite (pinned in local-supabase/package.json), applied by the root package's
+ * `postinstall` and checked by the gateway at start (local-supabase/src/rest/lite-hooks.ts).
+ *
+ * Why not patch-package: lite ships one minified bundle whose lines run to tens of kilobytes, so a diff
+ * of it is unreadable and breaks on any change of the line. Each patch here is instead one exact
+ * substring of the bundle and its replacement, which must occur exactly once; a patch already in place
+ * is recognised by its marker and skipped, so applying twice changes nothing. A lite upgrade that moves
+ * the code fails here, loudly, at install.
+ *
+ * The patches are kept small: most only call a hook (`globalThis.__reviewLite`) that the gateway installs
+ * with the behaviour written out in TypeScript (local-supabase/src/rest/lite-hooks.ts). Without the hook
+ * each patched spot behaves as lite does. Each patch says what it fixes; they belong upstream.
+ *
+ *   node local-supabase/patches/lite.mjs          apply (idempotent)
+ *   node local-supabase/patches/lite.mjs --check  exit 1 if any patch is missing
+ */
+import fs from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+
+/** @type {Array<{ id: string, file: string, why: string, find: string, replace: string }>} */
+export const PATCHES = [
+  {
+    id: "fk-ref-schema",
+    file: "dist/db/postgres/PostgresConnection.js",
+    why: "Introspected foreign keys keep the schema of the table they reference, so an embed can tell public.users from auth.users.",
+    find: "ref_table:n.ref_table,ref_column:n.ref_column,foreign_key_name:n.foreign_key_name,fk_def:n.fk_def,",
+    replace: "ref_table:n.ref_table,ref_column:n.ref_column,foreign_key_name:n.foreign_key_name,fk_def:n.fk_def,ref_schema:n.ref_schema,",
+  },
+  {
+    id: "request-schema-scope",
+    file: "dist/index.js",
+    why: "A REST request sees the relations of its schema only (Accept-Profile/Content-Profile, else the first exposed schema), as PostgREST's schema cache lookups do; lite matched tables by name across every schema, so `users(*)` embedded auth.users.",
+    find: "separator:y,isRpc:a});if(x)return x}",
+    replace: "separator:y,isRpc:a});if(x)return x}l=globalThis.__reviewLite?.scopeIntrospection?.(l,n.req.raw,s.config.api?.schemas)??l;",
+  },
+  {
+    id: "request-tx-end",
+    file: "dist/index.js",
+    why: "A request's transaction ends as `pgrst.db_tx_end` and `Prefer: tx=rollback` say (PostgREST's db-tx-end); lite rolled back only when the whole App was made with forceRollback.",
+    find: "{forceRollback:t?.forceRollback===!0,rpc:",
+    replace: "{forceRollback:t?.forceRollback===!0||globalThis.__reviewLite?.rollback?.(n.req.raw,s.config.api)===!0,rpc:",
+  },
+  {
+    id: "rpc-resolution",
+    file: "dist/index.js",
+    why: "Which function an RPC calls, and the PGRST202/PGRST203 errors, follow PostgREST's findProc (local-supabase/src/rest/rpc.ts): lite counted overloads PostgREST cannot call and invented hints.",
+    find: "function Ml(t,e){",
+    replace: "function Ml(t,e){let __r=globalThis.__reviewLite?.findRoutine?.(t,e);if(__r)return __r.notFound??null;",
+  },
+  {
+    id: "rpc-ambiguity",
+    file: "dist/index.js",
+    why: "See rpc-resolution.",
+    find: "function Op(t,e){",
+    replace: "function Op(t,e){let __r=globalThis.__reviewLite?.findRoutine?.(t,e);if(__r)return __r.ambiguous??null;",
+  },
+  {
+    id: "rpc-routine",
+    file: "dist/index.js",
+    why: "See rpc-resolution: the return type lite plans for is the chosen function's.",
+    find: "function so(t,e){",
+    replace: "function so(t,e){let __r=globalThis.__reviewLite?.findRoutine?.(t,e);if(__r)return __r.routine??null;",
+  },
+  {
+    id: "rpc-arguments",
+    file: "dist/index.js",
+    why: "RPC arguments reach the function as PostgREST passes them, through json_to_record with the parameter types (rows, composites, arrays, jsonb as JSON); lite bound objects as \"[object Object]\" and jsonb as a JSON string.",
+    find: 'let o,l=e.dialect==="postgres"&&t.httpMethod==="POST"&&t.inputType!=="text"&&t.args!=null?q_(t,r,e):null;if(l)o=sql',
+    replace: 'let o=globalThis.__reviewLite?.rpcCall?.(t,r,i,e),l=o===void 0&&e.dialect==="postgres"&&t.httpMethod==="POST"&&t.inputType!=="text"&&t.args!=null?q_(t,r,e):null;if(o!==void 0);else if(l)o=sql',
+  },
+];
+
+const MARK = (id) => `/*review-patch:${id}*/`;
+
+function liteDir() {
+  // lite's `exports` hide package.json and offer only `import`; its main entry sits in dist/.
+  const main = fileURLToPath(import.meta.resolve("@supabase/lite"));
+  return path.resolve(path.dirname(main), "..");
+}
+
+/** Ids of the patches not in place. */
+export function missingPatches(dir = liteDir()) {
+  const missing = [];
+  for (const p of PATCHES) {
+    const text = fs.readFileSync(path.join(dir, p.file), "utf8");
+    if (!text.includes(MARK(p.id))) missing.push(p.id);
+  }
+  return missing;
+}
+
+export function applyPatches(dir = liteDir()) {
+  const byFile = new Map();
+  for (const p of PATCHES) byFile.set(p.file, [...(byFile.get(p.file) ?? []), p]);
+  const applied = [];
+  for (const [file, patches] of byFile) {
+    const full = path.join(dir, file);
+    let text = fs.readFileSync(full, "utf8");
+    for (const p of patches) {
+      if (text.includes(MARK(p.id))) continue;
+      const at = text.indexOf(p.find);
+      if (at < 0 || text.indexOf(p.find, at + 1) >= 0) {
+        throw new Error(`@supabase/lite patch ${p.id}: its code was not found exactly once in ${file}; has lite changed version? (local-supabase/patches/lite.mjs)`);
+      }
+      text = text.slice(0, at) + MARK(p.id) + p.replace + text.slice(at + p.find.length);
+      applied.push(p.id);
+    }
+    fs.writeFileSync(full, text);
+  }
+  return applied;
+}
+
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  if (process.argv.includes("--check")) {
+    const missing = missingPatches();
+    if (missing.length) {
+      console.error(`@supabase/lite lacks local patches: ${missing.join(", ")}; run npm install`);
+      process.exit(1);
+    }
+  } else {
+    const applied = applyPatches();
+    console.log(applied.length ? `@supabase/lite: applied local patches ${applied.join(", ")}` : "@supabase/lite: local patches already applied");
+  }
+}
