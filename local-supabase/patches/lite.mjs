@@ -73,6 +73,48 @@ export const PATCHES = [
     find: 'let o,l=e.dialect==="postgres"&&t.httpMethod==="POST"&&t.inputType!=="text"&&t.args!=null?q_(t,r,e):null;if(l)o=sql',
     replace: 'let o=globalThis.__reviewLite?.rpcCall?.(t,r,i,e),l=o===void 0&&e.dialect==="postgres"&&t.httpMethod==="POST"&&t.inputType!=="text"&&t.args!=null?q_(t,r,e):null;if(o!==void 0);else if(l)o=sql',
   },
+  {
+    id: "rpc-max-affected",
+    file: "dist/index.js",
+    why: "`Prefer: handling=strict, max-affected=n` holds on RPCs as on PostgREST (PGRST124, PGRST128; rolled back); lite checked table writes only.",
+    find: 'ke("",y,t.debug);let w=await y.execute(),',
+    replace: 'ke("",y,t.debug);let w=await y.execute();globalThis.__reviewLite?.queryResult?.(e,n,w,i);let ',
+  },
+  {
+    id: "count-estimated",
+    file: "dist/index.js",
+    why: "`Prefer: count=estimated` is the exact count up to max_rows, the planner's estimate beyond (PostgREST), computed in local-supabase/src/rest/counts.ts; lite always answered the planner's estimate.",
+    find: "async function Cc(t,e,n,r){",
+    replace: 'async function Cc(t,e,n,r){if(e.$meta?.count==="estimated"&&n==="postgres"&&e.type!=="rpc"){let __v=await globalThis.__reviewLite?.estimatedCount?.(e,async(q,w)=>{let c=ee(q,n,{db:t,introspection:r}).compile();return(await t.executeQuery({sql:w(c.sql),parameters:c.parameters,query:{kind:"RawNode"}})).rows??[]});if(__v!==void 0)return __v}',
+  },
+  {
+    id: "count-max-rows",
+    file: "dist/index.js",
+    why: "See count-estimated: the count needs the request's max_rows, carried on the planned request.",
+    find: "return {ast:e,meta:m,mutationPlan:y,isMutation:g,stripNullsResponse:f,csvResponse:d,planEnabled:u}",
+    replace: "return e.$maxRows=c?.max_rows,{ast:e,meta:m,mutationPlan:y,isMutation:g,stripNullsResponse:f,csvResponse:d,planEnabled:u}",
+  },
+  {
+    id: "rpc-head",
+    file: "dist/index.js",
+    why: "HEAD on an RPC reads its arguments from the query string as GET does (PostgREST); lite parsed them as filters and answered 400.",
+    find: 'if(h.isRpc&&S.toUpperCase()==="GET"){',
+    replace: 'if(h.isRpc&&(S.toUpperCase()==="GET"||S.toUpperCase()==="HEAD")){',
+  },
+  {
+    id: "columns-missing",
+    file: "dist/index.js",
+    why: "With ?columns=, a key missing from a row is NULL in the database (Prefer: missing=null, the default) or the column's default (missing=default), as PostgREST writes it. lite inserted the default either way and then reported null in the response.",
+    find: "let _=new Set(m.columns);if(e.values)if(Array.isArray(e.values))e.values=e.values.map(E=>{let x={};for(let O of _)O in E&&(x[O]=E[O]);return x});else {let E={};for(let x of _)x in e.values&&(E[x]=e.values[x]);e.values=E;}}",
+    replace: 'let _=new Set(m.columns),__d=m?.missing==="default";if(e.values)if(Array.isArray(e.values))e.values=e.values.map(E=>{let x={};for(let O of _)O in E?(x[O]=E[O]):__d||(x[O]=null);return x});else {let E={};for(let x of _)x in e.values?(E[x]=e.values[x]):__d||(E[x]=null);e.values=E;}}',
+  },
+  {
+    id: "columns-response",
+    file: "dist/index.js",
+    why: "See columns-missing: the response shows the rows as written, not with missing keys nulled.",
+    find: 'e.type==="update")&&(i=Mm(i,s.meta?.columns,s.mutationPlan.bodyKeySets)),i}',
+    replace: 'e.type==="update")&&!globalThis.__reviewLite&&(i=Mm(i,s.meta?.columns,s.mutationPlan.bodyKeySets)),i}',
+  },
 ];
 
 const MARK = (id) => `/*review-patch:${id}*/`;

@@ -7,8 +7,9 @@
  */
 import { introspectionForSchema, type Introspection } from "./schema-scope.ts";
 import { transactionEnd, type LiteApiConfig } from "./db-config.ts";
-import { resolveRoutine, rpcCall, type CallContext, type LiteRoutine, type Resolution, type RpcAst } from "./rpc.ts";
+import { checkRpcMaxAffected, resolveRoutine, rpcCall, type CallContext, type PreferMeta, type LiteRoutine, type Resolution, type RpcAst } from "./rpc.ts";
 import type { RawBuilder } from "kysely";
+import { estimatedCount, type RunQuery } from "./counts.ts";
 
 export type LiteHooks = {
   /** The schema cache as a request to `schema` sees it (schema-scope.ts). */
@@ -19,6 +20,10 @@ export type LiteHooks = {
   findRoutine(functions: readonly LiteRoutine[] | undefined, ctx: CallContext): Resolution | undefined;
   /** The call of that function with the request's arguments (rpc.ts); undefined leaves it to lite. */
   rpcCall(ast: RpcAst, fnName: string, qualifiedName: string, ctx: { introspection?: { functions?: LiteRoutine[] } }): RawBuilder<unknown> | undefined;
+  /** Checks an RPC's result against `Prefer: max-affected` (rpc.ts); throws to roll back. */
+  queryResult(ast: RpcAst & { type?: string }, meta: PreferMeta | undefined, rows: unknown, introspection: { functions?: LiteRoutine[] } | undefined): void;
+  /** `Prefer: count=estimated` (counts.ts); undefined leaves it to lite. */
+  estimatedCount(ast: Record<string, unknown>, run: RunQuery): Promise<number | undefined>;
 };
 
 declare global {
@@ -32,6 +37,10 @@ export function installLiteHooks(): void {
     rollback: (request, api) => transactionEnd(api?.db_tx_end, request.headers.get("prefer")).rollback,
     findRoutine: (functions, ctx) => resolveRoutine(functions, ctx),
     rpcCall: (ast, _fnName, qualifiedName, ctx) => rpcCall(ast, qualifiedName, ctx.introspection?.functions),
+    estimatedCount: (ast, run) => estimatedCount(ast, run),
+    queryResult: (ast, meta, rows, introspection) => {
+      if (ast.type === "rpc") checkRpcMaxAffected(ast, meta, rows, introspection?.functions);
+    },
   };
 }
 

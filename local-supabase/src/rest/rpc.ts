@@ -27,6 +27,7 @@ export type LiteRoutine = {
   arg_types: string[];
   arg_defaults: number;
   has_variadic: boolean;
+  return_is_setof?: boolean;
 };
 
 /** lite's description of the call it is planning. */
@@ -222,4 +223,37 @@ function inputType(type: string): string {
 
 function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+/** lite's parsed Prefer header (the parts read here). */
+export type PreferMeta = { handling?: string; maxAffected?: number };
+
+/**
+ * PostgREST's `Prefer: handling=strict, max-affected=n` on an RPC: a function that returns one value
+ * fails with PGRST128, one whose result has more than n rows with PGRST124; in both cases nothing the
+ * function did is kept. lite checked max-affected on table writes only. The error is thrown as a
+ * PostgREST raise (`sqlstate 'PGRST'`), which lite renders as the given code and status after rolling
+ * the transaction back.
+ */
+export function checkRpcMaxAffected(ast: RpcAst, meta: PreferMeta | undefined, rows: unknown, functions: readonly LiteRoutine[] | undefined): void {
+  if (meta?.handling !== "strict" || typeof meta.maxAffected !== "number" || !Number.isFinite(meta.maxAffected)) return;
+  const raw = isRecord(ast.args) && "_raw" in ast.args;
+  const routine = resolveRoutine(functions, {
+    schema: ast.schema ?? "public",
+    fnName: ast.function ?? "",
+    providedNames: Array.isArray(ast.args) || raw || !isRecord(ast.args) ? [] : Object.keys(ast.args),
+    method: ast.httpMethod,
+    paramsType: ast.paramsType,
+    inputType: ast.inputType,
+  })?.routine;
+  if (routine && !routine.return_is_setof) {
+    throw pgrstRaise(400, "PGRST128", "Function must return SETOF or TABLE when max-affected preference is used with handling=strict", null);
+  }
+  const count = Array.isArray(rows) ? rows.length : 0;
+  if (count > meta.maxAffected) throw pgrstRaise(400, "PGRST124", "Query result exceeds max-affected preference constraint", `The query affects ${count} rows`);
+}
+
+/** Shaped as the error postgres.js gives for `raise sqlstate 'PGRST'`; not an Error, so lite logs a line, not a stack. */
+function pgrstRaise(status: number, code: string, message: string, details: string | null) {
+  return { code: "PGRST", message: JSON.stringify({ code, message, details, hint: null }), detail: JSON.stringify({ status, headers: {} }) };
 }
