@@ -115,6 +115,55 @@ export const PATCHES = [
     find: 'e.type==="update")&&(i=Mm(i,s.meta?.columns,s.mutationPlan.bodyKeySets)),i}',
     replace: 'e.type==="update")&&!globalThis.__reviewLite&&(i=Mm(i,s.meta?.columns,s.mutationPlan.bodyKeySets)),i}',
   },
+  {
+    id: "upsert-all-columns",
+    file: "dist/index.js",
+    why: "An upsert's ON CONFLICT DO UPDATE sets every column of the payload (PostgREST), not only the first row's keys.",
+    find: "let c=Array.isArray(s)?s[0]:s,u=Object.keys(c).filter(",
+    replace: "let c=Array.isArray(s)?s[0]:s,u=[...new Set((Array.isArray(s)?s:[s]).flatMap(__r=>Object.keys(__r)))].filter(",
+  },
+  {
+    id: "rpc-table-select",
+    file: "dist/index.js",
+    why: "An RPC returning a table's rows is read as that table (PostgREST's funcTableName) for every select, not only one with embeds: computed fields (`blurb_message`) and aggregates with their implicit GROUP BY work on it.",
+    find: 'let c=!!t.join&&Object.keys(t.join).length>0;if(e.dialect==="postgres"&&c){',
+    replace: 'let c=!!t.join&&Object.keys(t.join).length>0;if(e.dialect==="postgres"&&(c||globalThis.__reviewLite)){',
+  },
+  {
+    id: "rpc-single-empty",
+    file: "dist/index.js",
+    why: "A function returning one row whose result is filtered away answers 200 with `null` (PostgREST); only `Accept: application/vnd.pgrst.object+json` makes zero rows a 406.",
+    find: 'n?.cardinality==="one"||O){if(V===0)return T(406,',
+    replace: 'n?.cardinality==="one"||O){if(V===0&&n?.cardinality!=="one"&&globalThis.__reviewLite)return new Response(n?.head?null:"null",{status:200,headers:{"Content-Type":"application/json; charset=utf-8","Content-Range":"*/*"}});if(V===0)return T(406,',
+  },
+  {
+    id: "rpc-aggregates",
+    file: "dist/index.js",
+    why: "Aggregates in an RPC's select group by the other selected columns (`username.count(), status`), as on tables and in PostgREST.",
+    find: "let u=n.selectFrom(o.as(r));return u=eo(u,t.select,e),u=es(u,t.where??{},e,t.from,t.schema),",
+    replace: "let u=n.selectFrom(o.as(r));return u=eo(u,t.select,e),u=es(u,t.where??{},e,t.from,t.schema),u=globalThis.__reviewLite?jl(u,t.select,e,r):u,",
+  },
+  {
+    id: "csv-jsonb",
+    file: "dist/index.js",
+    why: "CSV output writes a jsonb value as Postgres (and so PostgREST) does, `{\"a\": 1, \"b\": [1, 2]}` (local-supabase/src/rest/csv.ts); lite wrote compact JSON.",
+    find: "typeof t==\"bigint\"?e=t.toString():e=JSON.stringify(t),Ax.test(e)",
+    replace: "typeof t==\"bigint\"?e=t.toString():e=globalThis.__reviewLite?.jsonText?.(t)??JSON.stringify(t),Ax.test(e)",
+  },
+  {
+    id: "explain-plan",
+    file: "dist/index.js",
+    why: "`Accept: application/vnd.pgrst.plan` answers the planner's EXPLAIN of the request's query (local-supabase/src/rest/explain.ts), as PostgREST does; lite answered the SQL text.",
+    find: "Pm(N,$t)}",
+    replace: "(globalThis.__reviewLite?.explain?await globalThis.__reviewLite.explain(N,$t,k):Pm(N,$t))}",
+  },
+  {
+    id: "embed-relationship",
+    file: "dist/index.js",
+    why: "The relationship an embed follows is PostgREST's (local-supabase/src/rest/relationships.ts): whole multi-column foreign keys, junctions only over primary-key columns, self-reference rules, PGRST200/PGRST201 as worded there.",
+    find: "function Ce(t,e,n,r){",
+    replace: "function Ce(t,e,n,r){let __c=globalThis.__reviewLite?.relationship?.(t,e,n,r);if(__c)return __c;",
+  },
 ];
 
 const MARK = (id) => `/*review-patch:${id}*/`;

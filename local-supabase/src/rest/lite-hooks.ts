@@ -10,6 +10,9 @@ import { transactionEnd, type LiteApiConfig } from "./db-config.ts";
 import { checkRpcMaxAffected, resolveRoutine, rpcCall, type CallContext, type PreferMeta, type LiteRoutine, type Resolution, type RpcAst } from "./rpc.ts";
 import type { RawBuilder } from "kysely";
 import { estimatedCount, type RunQuery } from "./counts.ts";
+import { jsonbText } from "./csv.ts";
+import { explain } from "./explain.ts";
+import { findRelationship, type LiteRelation, type RelIntrospection } from "./relationships.ts";
 
 export type LiteHooks = {
   /** The schema cache as a request to `schema` sees it (schema-scope.ts). */
@@ -24,6 +27,12 @@ export type LiteHooks = {
   queryResult(ast: RpcAst & { type?: string }, meta: PreferMeta | undefined, rows: unknown, introspection: { functions?: LiteRoutine[] } | undefined): void;
   /** `Prefer: count=estimated` (counts.ts); undefined leaves it to lite. */
   estimatedCount(ast: Record<string, unknown>, run: RunQuery): Promise<number | undefined>;
+  /** A JSON value in a CSV cell, as Postgres writes jsonb (csv.ts). */
+  jsonText(value: unknown): string;
+  /** The plan of a request's query (explain.ts). */
+  explain: typeof explain;
+  /** The relationship an embed follows, or PGRST200/PGRST201 (relationships.ts); undefined leaves it to lite. */
+  relationship(origin: string | undefined, embedKey: string, join: { from?: string; hint?: string } | undefined, introspection: RelIntrospection | undefined): LiteRelation | undefined;
 };
 
 declare global {
@@ -38,6 +47,9 @@ export function installLiteHooks(): void {
     findRoutine: (functions, ctx) => resolveRoutine(functions, ctx),
     rpcCall: (ast, _fnName, qualifiedName, ctx) => rpcCall(ast, qualifiedName, ctx.introspection?.functions),
     estimatedCount: (ast, run) => estimatedCount(ast, run),
+    jsonText: (value) => jsonbText(value),
+    explain,
+    relationship: findRelationship,
     queryResult: (ast, meta, rows, introspection) => {
       if (ast.type === "rpc") checkRpcMaxAffected(ast, meta, rows, introspection?.functions);
     },
