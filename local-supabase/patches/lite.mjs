@@ -10,8 +10,9 @@
  * the code fails here, loudly, at install.
  *
  * The patches are kept small: most only call a hook (`globalThis.__reviewLite`) that the gateway installs
- * with the behaviour written out in TypeScript (local-supabase/src/rest/lite-hooks.ts). Without the hook
- * each patched spot behaves as lite does. Each patch says what it fixes; they belong upstream.
+ * with the behaviour written out in TypeScript (local-supabase/src/rest/lite-hooks.ts). Without the hooks
+ * every patched spot behaves as lite does (two only record a fact lite ignores: a key's referenced schema,
+ * the request's max_rows). Each patch says what it fixes; they belong upstream.
  *
  *   node local-supabase/patches/lite.mjs          apply (idempotent)
  *   node local-supabase/patches/lite.mjs --check  exit 1 if any patch is missing
@@ -99,14 +100,14 @@ export const PATCHES = [
     file: "dist/index.js",
     why: "HEAD on an RPC reads its arguments from the query string as GET does (PostgREST); lite parsed them as filters and answered 400.",
     find: 'if(h.isRpc&&S.toUpperCase()==="GET"){',
-    replace: 'if(h.isRpc&&(S.toUpperCase()==="GET"||S.toUpperCase()==="HEAD")){',
+    replace: 'if(h.isRpc&&(S.toUpperCase()==="GET"||globalThis.__reviewLite&&S.toUpperCase()==="HEAD")){',
   },
   {
     id: "columns-missing",
     file: "dist/index.js",
     why: "With ?columns=, a key missing from a row is NULL in the database (Prefer: missing=null, the default) or the column's default (missing=default), as PostgREST writes it. lite inserted the default either way and then reported null in the response.",
     find: "let _=new Set(m.columns);if(e.values)if(Array.isArray(e.values))e.values=e.values.map(E=>{let x={};for(let O of _)O in E&&(x[O]=E[O]);return x});else {let E={};for(let x of _)x in e.values&&(E[x]=e.values[x]);e.values=E;}}",
-    replace: 'let _=new Set(m.columns),__d=m?.missing==="default";if(e.values)if(Array.isArray(e.values))e.values=e.values.map(E=>{let x={};for(let O of _)O in E?(x[O]=E[O]):__d||(x[O]=null);return x});else {let E={};for(let x of _)x in e.values?(E[x]=e.values[x]):__d||(E[x]=null);e.values=E;}}',
+    replace: 'let _=new Set(m.columns),__d=m?.missing==="default";if(e.values)if(Array.isArray(e.values))e.values=e.values.map(E=>{let x={};for(let O of _)O in E?(x[O]=E[O]):__d||!globalThis.__reviewLite||(x[O]=null);return x});else {let E={};for(let x of _)x in e.values?(E[x]=e.values[x]):__d||!globalThis.__reviewLite||(E[x]=null);e.values=E;}}',
   },
   {
     id: "columns-response",
@@ -120,7 +121,7 @@ export const PATCHES = [
     file: "dist/index.js",
     why: "An upsert's ON CONFLICT DO UPDATE sets every column of the payload (PostgREST), not only the first row's keys.",
     find: "let c=Array.isArray(s)?s[0]:s,u=Object.keys(c).filter(",
-    replace: "let c=Array.isArray(s)?s[0]:s,u=[...new Set((Array.isArray(s)?s:[s]).flatMap(__r=>Object.keys(__r)))].filter(",
+    replace: "let c=Array.isArray(s)?s[0]:s,u=(globalThis.__reviewLite?[...new Set((Array.isArray(s)?s:[s]).flatMap(__r=>Object.keys(__r)))]:Object.keys(c)).filter(",
   },
   {
     id: "rpc-table-select",
@@ -168,10 +169,13 @@ export const PATCHES = [
 
 const MARK = (id) => `/*review-patch:${id}*/`;
 
+/** Where node_modules holds lite, found as Node would (lite's `exports` hide its package.json from resolvers). */
 function liteDir() {
-  // lite's `exports` hide package.json and offer only `import`; its main entry sits in dist/.
-  const main = fileURLToPath(import.meta.resolve("@supabase/lite"));
-  return path.resolve(path.dirname(main), "..");
+  for (let dir = here; ; dir = path.dirname(dir)) {
+    const candidate = path.join(dir, "node_modules", "@supabase", "lite");
+    if (fs.existsSync(path.join(candidate, "package.json"))) return candidate;
+    if (dir === path.dirname(dir)) throw new Error("@supabase/lite is not installed: run npm install");
+  }
 }
 
 /** Ids of the patches not in place. */

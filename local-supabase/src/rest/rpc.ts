@@ -198,9 +198,10 @@ export function rpcCall(ast: RpcAst, qualifiedName: string, functions: readonly 
     // Query-string arguments are text, cast to the parameter's type; a repeated key fills a variadic one.
     const parts = given.map((p) => {
       const v = named[p.name];
-      if (p.variadic) return sql`VARIADIC ${sql.id(p.name)} := ${(Array.isArray(v) ? v : [v]).map(String)}::${sql.raw(p.type)}`;
+      // Through text, so the driver never serializes the value for the parameter's type (a jsonb one as a JSON string).
+      if (p.variadic) return sql`VARIADIC ${sql.id(p.name)} := ${(Array.isArray(v) ? v : [v]).map(queryText)}::text[]::${sql.raw(p.type)}`;
       const last = Array.isArray(v) ? v[v.length - 1] : v;
-      return sql`${sql.id(p.name)} := ${last === null || last === undefined ? null : String(last)}::${sql.raw(p.type)}`;
+      return sql`${sql.id(p.name)} := ${last === null || last === undefined ? null : queryText(last)}::text::${sql.raw(p.type)}`;
     });
     return sql`${fn}(${sql.join(parts)})`;
   }
@@ -210,6 +211,11 @@ export function rpcCall(ast: RpcAst, qualifiedName: string, functions: readonly 
     (p) => sql`${sql.raw(p.variadic ? "VARIADIC " : "")}${sql.id(p.name)} := (select _.${sql.id(p.name)} from json_to_record(${body}::text::json) as _(${record}))`,
   );
   return sql`${fn}(${sql.join(parts)})`;
+}
+
+/** A query-string value as its text (lite's parser may have read `{"a":1}` as JSON or `1` as a number). */
+function queryText(v: unknown): string {
+  return typeof v === "string" ? v : JSON.stringify(v);
 }
 
 /** PostgREST reads `character` and `bit` parameters as their varying forms, which take any length. */
