@@ -344,15 +344,20 @@ describe("settings PostgREST reads from the database", () => {
 
   it("commits despite Prefer: tx=rollback until pgrst.db_tx_end allows the override", async () => {
     let next = 1000;
+    let applied: string | null = null;
     /** Inserts a fresh row asking for a rollback; whether it stayed. */
     const kept = async () => {
       const id = next++;
-      expect((await rest("/few", { method: "POST", headers: { prefer: "tx=rollback" }, body: { id } })).status).toBe(201);
+      const r = await rest("/few", { method: "POST", headers: { prefer: "tx=rollback" }, body: { id } });
+      expect(r.status).toBe(201);
+      applied = r.headers.get("preference-applied");
       return ((await rest(`/few?id=eq.${id}`)).body as unknown[]).length === 1;
     };
     expect(await kept()).toBe(true);
+    expect(applied ?? "").not.toContain("tx=");
     await setPgrst("db_tx_end", "commit-allow-override", async () => !(await kept()));
     expect(await kept()).toBe(false);
+    expect(applied).toContain("tx=rollback");
     await setPgrst("db_tx_end", null, kept);
   });
 
