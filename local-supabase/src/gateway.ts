@@ -91,7 +91,8 @@ export function createGateway(deps: GatewayDeps) {
           return sendJson(res, 401, refusal, { ...corsHeaders, "www-authenticate": `Bearer error="invalid_token", error_description="${refusal.message}"` });
         }
         if (mayUpdateOrDelete(req.method)) {
-          const unfiltered = await refuseUnfilteredWrite(deps.sql, req.method, url);
+          const profile = req.headers["content-profile"];
+          const unfiltered = await refuseUnfilteredWrite(deps.sql, req.method, url, (Array.isArray(profile) ? profile[0] : profile) ?? api.schemas?.[0] ?? "public");
           if (unfiltered) return sendJson(res, unfiltered.status, unfiltered.body, corsHeaders);
         }
         // The fast path serves the public schema and commits; a project whose default schema is another, or

@@ -16,7 +16,7 @@ create schema rest_extra;
 grant usage on schema rest_extra to anon, authenticated, service_role;
 create table rest_extra.items (id int primary key, name text);
 insert into rest_extra.items values (1, 'extra one');
-grant select, insert on rest_extra.items to anon;
+grant select, insert, delete on rest_extra.items to anon;
 
 -- Names Supabase's own schemas also use (auth.users, auth.sessions, realtime.messages).
 create table public.users (id int primary key, name text);
@@ -289,6 +289,13 @@ describe("schemas listed under [api] in config.toml", () => {
     const write = await rest("/items?select=name", { method: "POST", headers: { "content-profile": "rest_extra", prefer: "return=representation" }, body: { id: 2, name: "extra two" } });
     expect(write.status).toBe(201);
     expect(write.body).toEqual([{ name: "extra two" }]);
+  });
+
+  it("refuses an unfiltered delete in another exposed schema, as pg-safeupdate does", async () => {
+    const wipe = await rest("/items", { method: "DELETE", headers: { "content-profile": "rest_extra" } });
+    expect(wipe.status).toBe(400);
+    expect(wipe.body).toMatchObject({ code: "21000", message: "DELETE requires a WHERE clause" });
+    expect(((await rest("/items?select=id", { headers: { "accept-profile": "rest_extra" } })).body as unknown[]).length).toBeGreaterThan(0);
   });
 
   it("refuses a schema that is not exposed with PGRST106", async () => {
