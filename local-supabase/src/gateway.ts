@@ -9,10 +9,10 @@ import { verifyJwt, type ApiKeys } from "./keys.ts";
 import type { Logger } from "./log.ts";
 import { handOffCredentials, handOffTaken, type LiteApp } from "./rest.ts";
 import type { ResolvedKey } from "@supabase/lite";
-import { postgrestStatus } from "./rest-errors.ts";
+import { postgrestStatus } from "./rest/errors.ts";
 import { transactionEnd, type LiteApiConfig } from "./rest/db-config.ts";
-import { mayUpdateOrDelete, refuseUnfilteredWrite } from "./safe-update.ts";
-import type { Caller, FastRest, RequestParts } from "./rest-fast/index.ts";
+import { mayUpdateOrDelete, refuseUnfilteredWrite } from "./rest/safe-update.ts";
+import type { Caller, FastRest, RequestParts } from "./rest/fast/index.ts";
 
 export type Mount = {
   /** Returns true when it handled the request. */

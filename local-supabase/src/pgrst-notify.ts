@@ -6,7 +6,7 @@ import type { Logger } from "./log.ts";
  * Supabase's DDL watch sends after every DDL statement, bootstrap/15-schema-watch.sql) rereads the
  * schema, `reload config` rereads the roles' settings, and an empty payload does both. So a table
  * created while the stack runs is served at once, as on Supabase, not after a restart. The REST fast
- * path keeps its own listener: it must also know when it missed a notification (rest-fast/index.ts).
+ * path keeps its own listener: it must also know when it missed a notification (rest/fast/index.ts).
  */
 export async function listenPgrst(sql: postgres.Sql, reload: { schema(): Promise<unknown>; config(): Promise<unknown> }, log: Logger) {
   const schema = coalesced(reload.schema, (err) => log.warn(`schema not reloaded: ${err.message}`));

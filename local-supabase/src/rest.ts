@@ -5,7 +5,7 @@ import { createPostgresConnection } from "@supabase/lite/postgres";
 import { applyPendingMigrations } from "@supabase/lite/cli";
 import { sql } from "kysely";
 import { verifyJwt } from "./keys.ts";
-import { pipelineTransactionStart } from "./rest-pipeline.ts";
+import { pipelineTransactionStart } from "./rest/pipeline.ts";
 import { requestSettings } from "./request-context.ts";
 import type { Logger } from "./log.ts";
 import type { ApiConfig, AuthConfig } from "./supabase-config.ts";

@@ -1,5 +1,5 @@
 import pg from "pg";
-import type { Logger } from "../log.ts";
+import type { Logger } from "../../log.ts";
 import { planRequest, type Plan, type RequestParts } from "./plan.ts";
 import { ReadCache } from "./read-cache.ts";
 import { loadSchema, type Schema } from "./schema.ts";
