@@ -7,7 +7,8 @@
  * of it is unreadable and breaks on any change of the line. Each patch here is instead one exact
  * substring of the bundle and its replacement, which must occur exactly once; a patch already in place
  * is recognised by its marker and skipped, so applying twice changes nothing. A lite upgrade that moves
- * the code fails here, loudly, at install.
+ * the code fails here, loudly, at install. Changing a patch means giving it a new id (an installed copy
+ * keeps the old text under the old marker) and reinstalling lite (`npm ci`).
  *
  * The patches are kept small: most only call a hook (`globalThis.__reviewLite`) that the gateway installs
  * with the behaviour written out in TypeScript (local-supabase/src/rest/lite-hooks.ts). Without the hooks
