@@ -9,9 +9,10 @@ import { verifyJwt, type ApiKeys } from "./keys.ts";
 import type { Logger } from "./log.ts";
 import { handOffCredentials, handOffTaken, type LiteApp } from "./rest.ts";
 import type { ResolvedKey } from "@supabase/lite";
-import { postgrestStatus } from "./rest-errors.ts";
-import { mayUpdateOrDelete, refuseUnfilteredWrite } from "./safe-update.ts";
-import type { Caller, FastRest, RequestParts } from "./rest-fast/index.ts";
+import { postgrestStatus } from "./rest/errors.ts";
+import { transactionEnd, type LiteApiConfig } from "./rest/db-config.ts";
+import { mayUpdateOrDelete, refuseUnfilteredWrite } from "./rest/safe-update.ts";
+import type { Caller, FastRest, RequestParts } from "./rest/fast/index.ts";
 import { isConnectionError, type DatabaseStatus } from "./db-status.ts";
 import type { ChildRegistry } from "./processes.ts";
 
@@ -58,6 +59,8 @@ const corsPairs = Object.entries(corsHeaders).flat();
 
 export function createGateway(deps: GatewayDeps) {
   const { app, keys, log } = deps;
+  // lite's api config, with the live in-database settings (rest/db-config.ts).
+  const api = (app.config as { api: LiteApiConfig & { schemas?: string[] } }).api;
   const origin = "http://127.0.0.1";
   const runner = new FunctionRunner(deps.root, deps.functionEnv, log.child("functions"), deps.children);
   const database = deps.database;
@@ -101,10 +104,13 @@ export function createGateway(deps: GatewayDeps) {
           return sendJson(res, 401, refusal, { ...corsHeaders, "www-authenticate": `Bearer error="invalid_token", error_description="${refusal.message}"` });
         }
         if (mayUpdateOrDelete(req.method)) {
-          const unfiltered = await refuseUnfilteredWrite(deps.sql, req.method, url);
+          const profile = req.headers["content-profile"];
+          const unfiltered = await refuseUnfilteredWrite(deps.sql, req.method, url, (Array.isArray(profile) ? profile[0] : profile) ?? api.schemas?.[0] ?? "public");
           if (unfiltered) return sendJson(res, unfiltered.status, unfiltered.body, corsHeaders);
         }
-        const fastCaller = caller.key && deps.fastRest ? asFastCaller(caller.key, req.headers["user-agent"]) : null;
+        // The fast path serves the public schema and commits; a project whose default schema is another, or
+        // whose `pgrst.db_tx_end` rolls writes back, has lite answer.
+        const fastCaller = caller.key && deps.fastRest && fastPathApplies(req.method, api) ? asFastCaller(caller.key, req.headers["user-agent"]) : null;
         if (fastCaller) {
           const answer = await deps.fastRest!.serve(restParts(req, url, body), fastCaller);
           if (answer) {
@@ -141,6 +147,7 @@ export function createGateway(deps: GatewayDeps) {
           if (!answeredByDatabase && !(await database.check())) return unavailable(res, p, "PGRST000", database.downReason);
         }
         if (response.status >= 500) response = await remapDatabaseError(response, Boolean(req.headers.authorization));
+        response = withTransactionPreference(response, api, [req.headers.prefer ?? []].flat().join(", "));
         return await sendWholeResponse(res, response, corsHeaders);
       }
       sendJson(res, 404, { message: "no Route matched with those values" });
@@ -283,6 +290,27 @@ const knownMessages: Array<[RegExp, string]> = [
   [/duplicate key value violates unique constraint/, "23505"],
   [/^canceling statement due to statement timeout$/, "57014"],
 ];
+
+function fastPathApplies(method: string | undefined, api: LiteApiConfig & { schemas?: string[] }): boolean {
+  if ((api.schemas?.[0] ?? "public") !== "public") return false;
+  return method === "GET" || !transactionEnd(api.db_tx_end, null).rollback;
+}
+
+/**
+ * PostgREST names `tx=commit|rollback` in Preference-Applied only when `pgrst.db_tx_end` lets the client
+ * choose, and then as it chose; lite echoed any `Prefer: tx=` it was sent.
+ */
+function withTransactionPreference(response: Response, api: LiteApiConfig, prefer: string | undefined): Response {
+  const applied = response.headers.get("preference-applied");
+  const tx = transactionEnd(api.db_tx_end, prefer).applied;
+  if (!applied?.includes("tx=") && !tx) return response;
+  const others = (applied ?? "").split(",").map((p) => p.trim()).filter((p) => p && !p.startsWith("tx="));
+  const headers = new Headers(response.headers);
+  const value = [...others, ...(tx ? [tx] : [])].join(", ");
+  if (value) headers.set("preference-applied", value);
+  else headers.delete("preference-applied");
+  return new Response(response.body, { status: response.status, statusText: response.statusText, headers });
+}
 
 function decodable(path: string): boolean {
   try {

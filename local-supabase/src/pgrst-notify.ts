@@ -6,7 +6,7 @@ import { listenDurably } from "./pg-listen.ts";
  * Supabase's DDL watch sends after every DDL statement, bootstrap/15-schema-watch.sql) rereads the
  * schema, `reload config` rereads the roles' settings, and an empty payload does both. So a table
  * created while the stack runs is served at once, as on Supabase, not after a restart. The REST fast
- * path keeps its own listener: it must also know when it missed a notification (rest-fast/index.ts).
+ * path keeps its own listener: it must also know when it missed a notification (rest/fast/index.ts).
  *
  * The listener survives a Postgres restart (pg-listen.ts); what changed while it was not listening is
  * caught up by rereading both when it listens again, as PostgREST does when its listener reconnects.

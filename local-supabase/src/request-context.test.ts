@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { Kysely, PostgresDialect } from "kysely";
 import { CONTEXT_STATEMENT, contextQuery } from "./rest.ts";
-import { contextStatement } from "./rest-fast/sql.ts";
+import { contextStatement } from "./rest/fast/sql.ts";
 
 const db = new Kysely<never>({ dialect: new PostgresDialect({ pool: {} as never }) });
 const claims = { sub: "u1", role: "authenticated", email: "o'brien@example.com" };

@@ -1,7 +1,7 @@
 /**
  * The settings a REST request runs under, as lite (and PostgREST) set them: the role, and the JWT
  * claims that auth.uid(), auth.jwt() and RLS policies read. Both REST engines, lite (rest.ts) and the
- * fast path (rest-fast/), set exactly these, so a policy sees the same thing whichever one answers.
+ * fast path (rest/fast/), set exactly these, so a policy sees the same thing whichever one answers.
  * `claims: null` keeps whatever claims the transaction already has.
  */
 export type RequestContext = {

@@ -5,10 +5,13 @@ import { createPostgresConnection } from "@supabase/lite/postgres";
 import { applyPendingMigrations } from "@supabase/lite/cli";
 import { sql } from "kysely";
 import { verifyJwt } from "./keys.ts";
-import { pipelineTransactionStart } from "./rest-pipeline.ts";
+import { pipelineTransactionStart } from "./rest/pipeline.ts";
 import { requestSettings } from "./request-context.ts";
 import type { Logger } from "./log.ts";
-import type { AuthConfig } from "./supabase-config.ts";
+import type { ApiConfig, AuthConfig } from "./supabase-config.ts";
+import { installLiteHooks } from "./rest/lite-hooks.ts";
+import { bindDbSettings, type DbSettings, type LiteApiConfig } from "./rest/db-config.ts";
+import { missingPatches } from "../patches/lite.mjs";
 
 // Telemetry off: @supabase/lite honours these before it sends anything.
 process.env.LITE_TELEMETRY = "0";
@@ -25,8 +28,10 @@ export type RestAuthOptions = {
   log: Logger;
   /** The statement timeout for a request's role (role-settings.ts); none when absent. */
   statementTimeout?: (role: string) => string | null;
-  /** `[api] max_rows` (supabase-config.ts). */
-  maxRows: number;
+  /** `[api]` (supabase-config.ts). */
+  api: ApiConfig;
+  /** PostgREST's in-database settings (`pgrst.*` on the authenticator role; rest/db-config.ts). */
+  dbSettings?: DbSettings;
 };
 
 /**
@@ -35,6 +40,9 @@ export type RestAuthOptions = {
  * own opaque-key scheme is replaced through its resolver seam.
  */
 export async function createRestAuth(opts: RestAuthOptions) {
+  const missing = missingPatches();
+  if (missing.length) throw new Error(`@supabase/lite lacks the local patches ${missing.join(", ")} (local-supabase/patches/lite.mjs): run npm install`);
+  installLiteHooks();
   const connection = createPostgresConnection({
     url: opts.databaseUrl,
     postgresOptions: {
@@ -52,7 +60,7 @@ export async function createRestAuth(opts: RestAuthOptions) {
   const app = new App({
     connection,
     auth: liteAuthConfig(opts.auth, opts.jwtSecret),
-    api: { max_rows: opts.maxRows },
+    api: { max_rows: opts.api.maxRows, schemas: opts.api.schemas },
     options: {
       drivers: { email: opts.emailDriver },
       server: {
@@ -73,6 +81,7 @@ export async function createRestAuth(opts: RestAuthOptions) {
       },
     },
   } as ConstructorParameters<typeof App>[0]);
+  bindDbSettings((app.config as { api: LiteApiConfig }).api, opts.dbSettings ?? (() => undefined));
   batchSessionContext(connection, opts.statementTimeout);
   pipelineTransactionStart((text) => text.startsWith(CONTEXT_STATEMENT));
   await app.init();

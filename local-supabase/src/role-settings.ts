@@ -12,6 +12,7 @@ import type postgres from "postgres";
  */
 export class StatementTimeouts {
   private byRole = new Map<string, string>();
+  private pgrst = new Map<string, string>();
   /** Bumped on every reload, so a cache of context statements knows to rebuild. */
   version = 0;
 
@@ -19,8 +20,17 @@ export class StatementTimeouts {
 
   /** Rereads the roles' settings: at start, and on `NOTIFY pgrst, 'reload config'` (pgrst-notify.ts). */
   async reload() {
-    this.byRole = await readStatementTimeouts(this.sql);
+    [this.byRole, this.pgrst] = await Promise.all([readStatementTimeouts(this.sql), readPgrstSettings(this.sql)]);
     this.version++;
+  }
+
+  /**
+   * PostgREST's in-database configuration, read in the same reload: `alter role authenticator set
+   * pgrst.db_aggregates_enabled = 'true'` then `notify pgrst, 'reload config'` (rest/db-config.ts says which
+   * settings the gateway honours). Undefined when not set.
+   */
+  pgrstSetting(name: string): string | undefined {
+    return this.pgrst.get(name);
   }
 
   /** The timeout a request as `role` runs under, or null for none. */
@@ -41,4 +51,21 @@ export async function readStatementTimeouts(sql: postgres.Sql | postgres.Transac
       and c.setting like 'statement\\_timeout=%'
     order by s.setdatabase`;
   return new Map(rows.map((r) => [r.role, r.value]));
+}
+
+/**
+ * The authenticator role's `pgrst.*` settings, as PostgREST reads its in-database configuration (the role
+ * it logs in as is `authenticator` on Supabase); one for this database wins over one for all.
+ */
+export async function readPgrstSettings(sql: postgres.Sql | postgres.TransactionSql): Promise<Map<string, string>> {
+  const rows = await sql<{ name: string; value: string }[]>`
+    select substr(c.setting, 1, strpos(c.setting, '=') - 1) as name, substr(c.setting, strpos(c.setting, '=') + 1) as value
+    from pg_catalog.pg_db_role_setting s
+    join pg_catalog.pg_roles r on r.oid = s.setrole
+    cross join lateral unnest(s.setconfig) as c(setting)
+    where r.rolname = 'authenticator'
+      and s.setdatabase in (0, (select oid from pg_catalog.pg_database where datname = current_database()))
+      and c.setting like 'pgrst.%'
+    order by s.setdatabase`;
+  return new Map(rows.map((r) => [r.name, r.value]));
 }

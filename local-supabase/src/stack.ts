@@ -18,7 +18,7 @@ import { startMailCatcher } from "./mail/catcher.ts";
 import { catcherDriver, logDriver } from "./mail/driver.ts";
 import { changedMigrations, driftAdvice } from "./migration-drift.ts";
 import { denoBinary } from "./functions/runner.ts";
-import { FastRest } from "./rest-fast/index.ts";
+import { FastRest } from "./rest/fast/index.ts";
 import { DatabaseStatus } from "./db-status.ts";
 import { ChildRegistry } from "./processes.ts";
 
@@ -33,7 +33,7 @@ export type StackOptions = {
   /** Environment handed to Edge Functions and the LLM layer (ANTHROPIC_API_KEY, LANGFUSE_*, …). */
   env?: Record<string, string | undefined>;
   log?: Logger;
-  /** The REST fast path (rest-fast/); on unless turned off. */
+  /** The REST fast path (rest/fast/); on unless turned off. */
   restFastPath?: boolean;
   /** The mail catcher's port; `[inbucket] port` (54324) by default, a free one (0) when the API port is. */
   mailPort?: number;
@@ -133,7 +133,8 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       emailDriver,
       log,
       statementTimeout: (role) => timeouts.for(role),
-      maxRows: api.maxRows,
+      api,
+      dbSettings: (name) => timeouts.pgrstSetting(name),
     });
     cleanups.push(() => (app.connection as unknown as { close(): Promise<void> }).close());
     await app.ensureSystemSchema();

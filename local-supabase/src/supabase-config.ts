@@ -9,23 +9,32 @@ export function readConfigToml(root: string): Record<string, unknown> {
   return fs.existsSync(file) ? (parse(fs.readFileSync(file, "utf8")) as Record<string, unknown>) : {};
 }
 
-/** Supabase CLI's default for `[api] max_rows`. */
+/** Supabase CLI's defaults for `[api] max_rows` and `[api] schemas`. */
 const DEFAULT_MAX_ROWS = 1000;
+const DEFAULT_SCHEMAS = ["public", "graphql_public"];
+
+export type ApiConfig = {
+  /** PostgREST's db-max-rows: the most rows any read returns (Supabase's 1000-row cap, which an app meets first in production when nothing applies it locally). Both REST engines get the same value. */
+  maxRows: number;
+  /** PostgREST's db-schemas: the schemas a request may name with Accept-Profile/Content-Profile, the first being the default. */
+  schemas: string[];
+};
 
 /**
  * `[api]` from supabase/config.toml, the settings hosted Supabase takes from the dashboard and
- * `supabase start` from this file. Only what the gateway acts on: `max_rows`, PostgREST's db-max-rows,
- * the most rows any read returns (Supabase's 1000-row cap, which an app meets first in production
- * when nothing applies it locally). Both REST engines get the same value.
+ * `supabase start` from this file. Only what the gateway acts on.
  */
-export function readApiConfig(root: string): { maxRows: number } {
-  const api = readConfigToml(root).api as { max_rows?: unknown } | undefined;
-  const maxRows = api?.max_rows;
-  if (maxRows === undefined) return { maxRows: DEFAULT_MAX_ROWS };
+export function readApiConfig(root: string): ApiConfig {
+  const api = (readConfigToml(root).api ?? {}) as { max_rows?: unknown; schemas?: unknown };
+  const maxRows = api.max_rows ?? DEFAULT_MAX_ROWS;
   if (typeof maxRows !== "number" || !Number.isInteger(maxRows) || maxRows < 0) {
     throw new Error(`supabase/config.toml: [api] max_rows must be a whole number of rows, not ${JSON.stringify(maxRows)}`);
   }
-  return { maxRows };
+  const schemas = api.schemas ?? DEFAULT_SCHEMAS;
+  if (!Array.isArray(schemas) || schemas.length === 0 || !schemas.every((s) => typeof s === "string" && s.length > 0)) {
+    throw new Error(`supabase/config.toml: [api] schemas must be a list of schema names, not ${JSON.stringify(schemas)}`);
+  }
+  return { maxRows, schemas };
 }
 
 /** GoTrue's `password_requirements` values, each a list of character sets a password needs one of. */

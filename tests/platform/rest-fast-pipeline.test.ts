@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { StackInfo } from "@review/local-supabase";
-import { StatementPipeline } from "@review/local-supabase/rest-fast/pipeline";
+import { StatementPipeline } from "@review/local-supabase/rest/fast/pipeline";
 import { getStack, sql } from "../helpers/stack.ts";
 
 // The fast path's safety rests on this: the context statement and the query share one transaction,

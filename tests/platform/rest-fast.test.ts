@@ -1,8 +1,8 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createLogger, verifyJwt } from "@review/local-supabase";
-import { FastRest, type Caller } from "@review/local-supabase/rest-fast/index";
-import { FAST_TYPES } from "@review/local-supabase/rest-fast/schema";
+import { FastRest, type Caller } from "@review/local-supabase/rest/fast/index";
+import { FAST_TYPES } from "@review/local-supabase/rest/fast/schema";
 import { readApiConfig } from "@review/local-supabase/supabase-config";
 import { repoRoot } from "@review/local-supabase/env";
 import { createOrg } from "../helpers/org.ts";

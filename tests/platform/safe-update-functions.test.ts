@@ -4,7 +4,7 @@ import { getStack, sql } from "../helpers/stack.ts";
 /**
  * On Supabase, pg-safeupdate is loaded into every Data API connection, so it also refuses an UPDATE or
  * DELETE without a WHERE clause inside a function or trigger that an API request runs (21000). The
- * embedded Postgres cannot load it (local-supabase/src/safe-update.ts covers plain REST requests only),
+ * embedded Postgres cannot load it (local-supabase/src/rest/safe-update.ts covers plain REST requests only),
  * so a function that would fail only after `db push` is caught here instead, from the bodies installed.
  */
 function unqualifiedWrites(body: string): string[] {

@@ -15,16 +15,11 @@ export const caseKeys = {
 export function useCase(caseId: string) {
   return useQuery({
     queryKey: caseKeys.detail(caseId),
-    // Two reads rather than an embed: the case → feedback reference is a composite (org_id, id) foreign
-    // key, which the embedded REST engine does not embed correctly yet (README, "where lite differs").
-    queryFn: async () => {
-      const kase = unwrap(await supabase.from("improvement_cases").select("*").eq("id", caseId).maybeSingle()) as ImprovementCase | null;
-      if (!kase) return null;
-      const feedback = unwrap(
-        await supabase.from("feedback").select("rating, comment, labels, model").eq("id", kase.feedback_id).maybeSingle(),
-      ) as CaseWithFeedback["feedback"];
-      return { ...kase, feedback } satisfies CaseWithFeedback;
-    },
+    // The case → feedback reference is a composite (org_id, id) foreign key; the hint names it.
+    queryFn: async () =>
+      unwrap(
+        await supabase.from("improvement_cases").select("*, feedback:feedback!improvement_cases_org_id_feedback_id_fkey(rating, comment, labels, model)").eq("id", caseId).maybeSingle(),
+      ) as unknown as CaseWithFeedback | null,
     staleTime: Infinity,
   });
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { CompiledQuery, PostgresDriver, type DatabaseConnection, type QueryResult } from "kysely";
-import { pipelineTransactionStart } from "./rest-pipeline.ts";
+import { pipelineTransactionStart } from "./pipeline.ts";
 
 const CONTEXT = "select set_config('role', $1, true)";
 pipelineTransactionStart((sql) => sql.startsWith(CONTEXT));

@@ -1,11 +1,11 @@
 import pg from "pg";
-import type { Logger } from "../log.ts";
+import type { Logger } from "../../log.ts";
 import { planRequest, type Plan, type RequestParts } from "./plan.ts";
 import { ReadCache } from "./read-cache.ts";
 import { loadSchema, type Schema } from "./schema.ts";
 import { StatementPipeline, type Statement, type StatementRows } from "./pipeline.ts";
 import { contextStatement, insertStatement, type Caller } from "./sql.ts";
-import { endClient, isConnectionError } from "../db-status.ts";
+import { endClient, isConnectionError } from "../../db-status.ts";
 
 export type { Caller } from "./sql.ts";
 export type { RequestParts } from "./plan.ts";

@@ -1,5 +1,5 @@
 import pg from "pg";
-import { requestSettings } from "../request-context.ts";
+import { requestSettings } from "../../request-context.ts";
 import type { Filter, InsertPlan, ReadPlan } from "./plan.ts";
 import type { Statement } from "./pipeline.ts";
 

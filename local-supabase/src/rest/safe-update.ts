@@ -22,11 +22,12 @@ export function mayUpdateOrDelete(method: string | undefined): method is "PATCH"
   return method === "PATCH" || method === "DELETE";
 }
 
-export async function refuseUnfilteredWrite(sql: postgres.Sql, method: "PATCH" | "DELETE", url: URL): Promise<SafeUpdateRefusal | null> {
+/** `schema` is the one the request writes to: its Content-Profile, else the first of `[api] schemas`. */
+export async function refuseUnfilteredWrite(sql: postgres.Sql, method: "PATCH" | "DELETE", url: URL, schema = "public"): Promise<SafeUpdateRefusal | null> {
   const relation = tableName(url.pathname.slice("/rest/v1/".length));
   if (relation === null) return null;
   for (const key of url.searchParams.keys()) if (!NOT_FILTERS.has(key)) return null;
-  const [row] = await sql<{ found: boolean }[]>`select to_regclass(${`public.${quoteIdent(relation)}`}) is not null as found`;
+  const [row] = await sql<{ found: boolean }[]>`select to_regclass(${`${quoteIdent(schema)}.${quoteIdent(relation)}`}) is not null as found`;
   if (!row?.found) return null;
   const statement = method === "PATCH" ? "UPDATE" : "DELETE";
   return { status: 400, body: { code: "21000", details: null, hint: null, message: `${statement} requires a WHERE clause` } };

@@ -1,5 +1,5 @@
 import pg from "pg";
-import { isConnectionError } from "../db-status.ts";
+import { isConnectionError } from "../../db-status.ts";
 
 /** A statement with `$n` placeholders and its values, sent as text for Postgres to type (as literals are). */
 export type Statement = { text: string; values: Array<string | null> };
