@@ -43,7 +43,8 @@ export function listenDurably(opts: {
 
   const connect = async () => {
     if (closed) return;
-    const c = new pg.Client({ connectionString: opts.connectionString, connectionTimeoutMillis: 5000 });
+    // Named, so pg_stat_activity shows which listener a connection is (and a test can cut it).
+    const c = new pg.Client({ connectionString: opts.connectionString, connectionTimeoutMillis: 5000, application_name: `local-supabase ${opts.name}` });
     client = c;
     let lost = false;
     const onLost = (why: string) => {

@@ -93,6 +93,23 @@ describe("private channels (SPEC A3, B4, D1, H2)", () => {
     expect(gotPriv.items[2]!.event).toBe("after");
   });
 
+  it("delivers, once, a realtime.send() made while its listener's connection was cut", async () => {
+    const topic = `${prefix}:cut-${uniq("r")}`;
+    const reader = await member(topic, false);
+    const cr = rtClient(stack.apiUrl, stack.anonKey, { token: reader.token });
+    const got = collector<{ event: string; payload: Record<string, unknown> }>();
+    await subscribe(cr.channel(topic, { config: { private: true } }).on("broadcast", { event: "*" }, got.push as never));
+    const sql = db(stack);
+    // As a Postgres restart or a network blip would: the NOTIFY for this send reaches no listener.
+    const cut = await sql`select pg_terminate_backend(pid) from pg_stat_activity where application_name = 'local-supabase realtime.send() listener'`;
+    expect(cut.length).toBeGreaterThan(0);
+    await sql`select realtime.send(${sql.json({ n: 1 })}, 'while-cut', ${topic}, true)`;
+    await waitFor(() => got.items.length >= 1, { timeout: 15_000 });
+    await sql`select realtime.send(${sql.json({ n: 2 })}, 'after-cut', ${topic}, true)`;
+    await waitFor(() => got.items.length >= 2, { timeout: 15_000 });
+    expect(got.items.map((m) => m.event)).toEqual(["while-cut", "after-cut"]);
+  });
+
   it("authorizes private REST broadcasts by the caller's policies; the service role bypasses", async () => {
     const topic = `${prefix}:rest-${uniq("r")}`;
     const reader = await member(topic, false);

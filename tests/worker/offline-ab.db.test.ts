@@ -87,13 +87,16 @@ async function runEvaluation(jobId: string) {
 }
 
 async function evaluate(name: string, a: string, b: string) {
-  const started = await callFunction(stack, "start-evaluation", {
+  const started = await callFunction(stack, "start-job", {
+    kind: "ab_eval",
     orgId: org.id,
     name,
-    variantA: { promptVersionId: a },
-    variantB: { promptVersionId: b },
-    evalSet: { source: "training_examples" },
-    promote: true,
+    config: {
+      variantA: { promptVersionId: a },
+      variantB: { promptVersionId: b },
+      evalSet: { source: "training_examples" },
+      promote: true,
+    },
   }, org.users.admin.accessToken);
   expect(started.status).toBe(201);
   const job = await runEvaluation(started.body.job.id);

@@ -64,14 +64,17 @@ describe("worker pipeline", () => {
   let modelId: string;
 
   it("a worker killed with -9 mid fine-tune: the job is re-claimed after its lease and completes once", async () => {
-    const started = await callFunction(stack, "start-fine-tune-job", {
+    const started = await callFunction(stack, "start-job", {
+      kind: "fine_tune",
       orgId: org.id,
       name: "support answers v1",
-      tags: ["support"],
-      seed: 3,
-      validationFraction: 0.5,
-      // One call at a time: the evaluation takes long enough to be killed in the middle of.
-      evalConcurrency: 1,
+      config: {
+        tags: ["support"],
+        seed: 3,
+        validationFraction: 0.5,
+        // One call at a time: the evaluation takes long enough to be killed in the middle of.
+        evalConcurrency: 1,
+      },
     }, org.users.admin.accessToken);
     expect(started.status).toBe(201);
     fineTuneJobId = started.body.job.id;
@@ -150,15 +153,18 @@ describe("worker pipeline", () => {
 
     const viewer = client(stack, stack.anonKey, org.users.reviewer.accessToken);
 
-    const started = await callFunction(stack, "start-evaluation", {
+    const started = await callFunction(stack, "start-job", {
+      kind: "ab_eval",
       orgId: org.id,
       name: "v2 (fine-tuned) vs v1",
-      variantA: { promptVersionId: v1!.id },
-      variantB: { promptVersionId: v2!.id },
-      evalSet: { source: "training_examples", holdoutOfJobId: fineTuneJobId },
-      gate: { minSamples: 10 },
-      promote: true,
-      concurrency: 8,
+      config: {
+        variantA: { promptVersionId: v1!.id },
+        variantB: { promptVersionId: v2!.id },
+        evalSet: { source: "training_examples", holdoutOfJobId: fineTuneJobId },
+        gate: { minSamples: 10 },
+        promote: true,
+        concurrency: 8,
+      },
     }, org.users.admin.accessToken);
     expect(started.status).toBe(201);
     const evalJobId = started.body.job.id as string;
@@ -218,7 +224,7 @@ describe("worker pipeline", () => {
 
   it("cancelling a running fine-tune stops it at the next step", async () => {
     await ensureWorker();
-    const started = await callFunction(stack, "start-fine-tune-job", { orgId: org.id, name: "to cancel", validationFraction: 0.5, evalConcurrency: 1 }, org.users.admin.accessToken);
+    const started = await callFunction(stack, "start-job", { kind: "fine_tune", orgId: org.id, name: "to cancel", config: { validationFraction: 0.5, evalConcurrency: 1 } }, org.users.admin.accessToken);
     const jobId = started.body.job.id as string;
     await waitFor(async () => (await sql(stack)`select 1 from public.job_events where job_id = ${jobId} and step = 'model'`).length > 0, { timeout: 30_000, message: "evaluating" });
     const res = await callFunction(stack, "cancel-job", { jobId }, org.users.admin.accessToken);
@@ -255,28 +261,43 @@ describe("job functions", () => {
   it("refuse non-admins with 403 and bad input with 400 and field errors", async () => {
     const reviewer = org.users.reviewer.accessToken;
     const curator = org.users.curator.accessToken;
-    const ft = await callFunction(stack, "start-fine-tune-job", { orgId: org.id, name: "nope" }, curator);
+    const ft = await callFunction(stack, "start-job", { kind: "fine_tune", orgId: org.id, name: "nope" }, curator);
     expect(ft.status).toBe(403);
     expect(ft.body.error.code).toBe("forbidden");
-    const ev = await callFunction(stack, "start-evaluation", {
-      orgId: org.id, name: "nope", variantA: { model: "offline-fast-1" }, variantB: { model: "offline-strong-1" }, evalSet: { source: "curated", items: [{ query: "hi" }] },
+    const ev = await callFunction(stack, "start-job", {
+      kind: "ab_eval", orgId: org.id, name: "nope",
+      config: { variantA: { model: "offline-fast-1" }, variantB: { model: "offline-strong-1" }, evalSet: { source: "curated", items: [{ query: "hi" }] } },
     }, reviewer);
     expect(ev.status).toBe(403);
 
-    const bad = await callFunction(stack, "start-fine-tune-job", { orgId: "not-a-uuid", name: "", validationFraction: 2, trainer: "magic" }, org.users.admin.accessToken);
+    const bad = await callFunction(stack, "start-job", { kind: "fine_tune", orgId: "not-a-uuid", name: "", config: { validationFraction: 2, trainer: "magic" } }, org.users.admin.accessToken);
     expect(bad.status).toBe(400);
     expect(bad.body.error.code).toBe("invalid_input");
-    expect(Object.keys(bad.body.error.fields).sort()).toEqual(["name", "orgId", "trainer", "validationFraction"]);
-    const badEval = await callFunction(stack, "start-evaluation", { orgId: org.id, name: "x", variantA: {}, variantB: { model: "m" }, evalSet: { source: "nowhere" } }, org.users.admin.accessToken);
+    expect(Object.keys(bad.body.error.fields).sort()).toEqual(["config.trainer", "config.validationFraction", "name", "orgId"]);
+    const badEval = await callFunction(stack, "start-job", { kind: "ab_eval", orgId: org.id, name: "x", config: { variantA: {}, variantB: { model: "m" }, evalSet: { source: "nowhere" } } }, org.users.admin.accessToken);
     expect(badEval.status).toBe(400);
-    expect(Object.keys(badEval.body.error.fields)).toEqual(expect.arrayContaining(["variantA", "evalSet.source"]));
+    expect(Object.keys(badEval.body.error.fields)).toEqual(expect.arrayContaining(["config.variantA", "config.evalSet.source"]));
+    const badKind = await callFunction(stack, "start-job", { kind: "mine_bitcoin", orgId: org.id, name: "x", config: {} }, org.users.admin.accessToken);
+    expect(badKind.status).toBe(400);
+    expect(Object.keys(badKind.body.error.fields)).toEqual(["kind"]);
 
-    const tooFew = await callFunction(stack, "start-fine-tune-job", { orgId: org.id, name: "few", tags: ["no-such-tag"] }, org.users.admin.accessToken);
+    // A job key makes a start idempotent while the first job is pending or running: a replayed
+    // request gets the same job back, not a second one.
+    // (A fine-tune runs for seconds, so the replay lands while the first is still pending or running.)
+    const keyed = { kind: "fine_tune", orgId: org.id, name: "keyed", jobKey: "ft:manual", config: { validationFraction: 0.5, evalConcurrency: 1 } };
+    const first = await callFunction(stack, "start-job", keyed, org.users.admin.accessToken);
+    const replay = await callFunction(stack, "start-job", keyed, org.users.admin.accessToken);
+    expect([first.status, replay.status]).toEqual([201, 200]);
+    expect(replay.body).toMatchObject({ created: false, job: { id: first.body.job.id } });
+    expect((await sql(stack)`select count(*)::int as n from public.jobs where org_id = ${org.id} and job_key = 'ft:manual'`)[0]!.n).toBe(1);
+    expect((await callFunction(stack, "cancel-job", { jobId: first.body.job.id }, org.users.admin.accessToken)).status).toBe(200);
+
+    const tooFew = await callFunction(stack, "start-job", { kind: "fine_tune", orgId: org.id, name: "few", config: { tags: ["no-such-tag"] } }, org.users.admin.accessToken);
     expect(tooFew.status).toBe(422);
     expect(tooFew.body.error.message).toMatch(/Only 0 approved examples match the tags no-such-tag/);
 
     const outsider = await createUser(stack, "outsider-fn");
-    const notMember = await callFunction(stack, "start-fine-tune-job", { orgId: org.id, name: "x" }, outsider.accessToken);
+    const notMember = await callFunction(stack, "start-job", { kind: "fine_tune", orgId: org.id, name: "x" }, outsider.accessToken);
     expect(notMember.status).toBe(404);
     const cancelByReviewer = await callFunction(stack, "cancel-job", { jobId: (await sql(stack)`select id from public.jobs where org_id = ${org.id} limit 1`)[0]!.id }, reviewer);
     expect(cancelByReviewer.status).toBe(403);

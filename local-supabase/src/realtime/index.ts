@@ -77,10 +77,33 @@ export function createRealtimeServer(opts: RealtimeOptions): RealtimeServer {
   }
   let broadcasts: DurableListener | null = null;
 
+  // NOTIFY keeps nothing for a listener that is gone, but realtime.messages does: after the listener
+  // reconnects (Postgres restarted), the rows inserted since the last one delivered go out, so a
+  // realtime.send() made while the listener was down is late rather than lost, as on hosted Realtime,
+  // which reads the table through replication. The 5 s look-back covers transactions that began (and
+  // took their inserted_at) before the last delivery but committed after it; `delivered` keeps the
+  // recent ids so none goes out twice.
+  // inserted_at is a timestamp without time zone: kept as Postgres's text so no client time zone shifts it
+  // (that text orders correctly as a string).
+  let watermark: string | null = null;
+  const delivered = new Set<string>();
+  function remember(id: string, at: string) {
+    delivered.add(id);
+    if (delivered.size > 2000) delivered.delete(delivered.values().next().value as string);
+    if (!watermark || at > watermark) watermark = at;
+  }
+  async function catchUp(): Promise<void> {
+    const rows = await sql<{ id: string }[]>`
+      select id::text from realtime.messages where inserted_at >= ${watermark ?? "-infinity"}::timestamp - interval '5 seconds' order by inserted_at, id limit 1000`;
+    for (const r of rows) if (!delivered.has(r.id)) await deliverDbMessage(r.id);
+  }
+
   async function deliverDbMessage(id: string): Promise<void> {
-    const [m] = await sql<{ topic: string; event: string | null; payload: unknown; binary_payload: Buffer | null; private: boolean | null }[]>`
-      select topic, event, payload, binary_payload, private from realtime.messages where id = ${id}::uuid`;
+    if (delivered.has(id)) return;
+    const [m] = await sql<{ topic: string; event: string | null; payload: unknown; binary_payload: Buffer | null; private: boolean | null; inserted_at: string }[]>`
+      select topic, event, payload, binary_payload, private, inserted_at::text from realtime.messages where id = ${id}::uuid`;
     if (!m) return;
+    remember(id, m.inserted_at);
     // realtime.send_binary() stores bytes, which go out as binary broadcasts (vsn 2.0.0 sockets).
     if (m.binary_payload) hub.broadcastTo(m.topic, m.private !== false, m.event ?? "", m.binary_payload, true);
     else hub.broadcastTo(m.topic, m.private !== false, m.event ?? "", m.payload ?? {});
@@ -103,8 +126,14 @@ export function createRealtimeServer(opts: RealtimeOptions): RealtimeServer {
         onNotification: (_channel, id) => {
           deliverDbMessage(id).catch((err) => log.error("delivering a realtime.send() message failed", err));
         },
+        onReconnect: () => {
+          catchUp().catch((err) => log.error("delivering the realtime.send() messages sent while the listener was down failed", err));
+        },
       });
       await broadcasts.ready;
+      // Messages from before this start are history, not news.
+      const [start] = await sql<{ now: string }[]>`select now()::timestamp::text as now`;
+      watermark = start!.now;
       await replication.start();
       void hub.reauth.checkPublication(opts.publication ?? "supabase_realtime").catch((err) => log.warn(`checking the publication failed: ${(err as Error).message}`));
       sweep = setInterval(

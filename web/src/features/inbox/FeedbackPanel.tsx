@@ -6,7 +6,7 @@ import { dateTime } from "../../lib/format.ts";
 import type { Member } from "../orgs/queries.ts";
 import type { Viewer } from "./presence.ts";
 import { useFeedback } from "./queries.ts";
-import { STATUS_LABELS } from "./types.ts";
+import { STATUS_LABELS, canMoveFeedback } from "./types.ts";
 
 type Props = {
   id: string;
@@ -83,8 +83,8 @@ export function FeedbackPanel({ id, orgSlug, me, canTriage, canRequestCase, memb
         {canTriage ? (
           <>
             <Button onClick={() => onClaim(fb.id, fb.claimed_by !== me)}>{fb.claimed_by === me ? "Release" : "Claim"} <kbd>m</kbd></Button>
-            {fb.status === "new" || fb.status === "dismissed" ? <Button onClick={() => onTriaged(fb.id)}>Mark triaged</Button> : null}
-            {fb.status !== "dismissed" && fb.status !== "case_open" ? <Button variant="danger" onClick={() => onDismiss(fb.id)}>Dismiss <kbd>d</kbd></Button> : null}
+            {canMoveFeedback(fb.status, "triaged") ? <Button onClick={() => onTriaged(fb.id)}>Mark triaged</Button> : null}
+            {canMoveFeedback(fb.status, "dismissed") ? <Button variant="danger" onClick={() => onDismiss(fb.id)}>Dismiss <kbd>d</kbd></Button> : null}
           </>
         ) : null}
       </footer>

@@ -19,7 +19,7 @@ const list = (v: string | null) => (v ? v.split(",").map((s) => s.trim()).filter
 /** Filters live in the URL so a view can be shared and survives reloads; unknown values are dropped. */
 export function parseFilters(params: URLSearchParams): InboxFilters {
   const rating = [...new Set(list(params.get("rating")).map(Number).filter((n) => Number.isInteger(n) && n >= 1 && n <= 5))].sort();
-  const status = [...new Set(list(params.get("status")).filter((s): s is FeedbackStatus => (STATUSES as string[]).includes(s)))];
+  const status = [...new Set(list(params.get("status")).filter((s): s is FeedbackStatus => (STATUSES as readonly string[]).includes(s)))];
   const labels = [...new Set(list(params.get("labels")))];
   const from = params.get("from") ?? undefined;
   const to = params.get("to") ?? undefined;

@@ -5,7 +5,7 @@ import { toast } from "../../components/ui/toast.tsx";
 import { holdFetches } from "../../lib/hold-fetches.ts";
 import { findRow, type InboxData } from "./cache.ts";
 import { inboxKeys, writeRowToCaches } from "./queries.ts";
-import type { FeedbackDetail, FeedbackRow } from "./types.ts";
+import { canMoveFeedback, type FeedbackDetail, type FeedbackRow } from "./types.ts";
 
 type Snapshot = Array<[QueryKey, unknown]>;
 
@@ -75,7 +75,7 @@ export function useTriage(orgId: string, me: string, onClaimed?: (feedbackId: st
     async dismiss(ids: string[]) {
       const all = rowsFor(ids);
       const withCase = all.filter((r) => r.status === "case_open");
-      const rows = all.filter((r) => r.status !== "case_open" && r.status !== "dismissed");
+      const rows = all.filter((r) => canMoveFeedback(r.status, "dismissed"));
       if (withCase.length) toast.info(`${plural(withCase.length, "item")} kept`, "Feedback with an open case is decided in its case room.");
       if (!rows.length) return;
       await optimistic(
@@ -90,7 +90,7 @@ export function useTriage(orgId: string, me: string, onClaimed?: (feedbackId: st
     },
 
     async markTriaged(ids: string[]) {
-      const rows = rowsFor(ids).filter((r) => r.status === "new" || r.status === "dismissed");
+      const rows = rowsFor(ids).filter((r) => canMoveFeedback(r.status, "triaged"));
       if (!rows.length) return;
       await optimistic(
         rows,

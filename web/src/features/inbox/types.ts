@@ -1,6 +1,9 @@
-export type FeedbackStatus = "new" | "triaged" | "case_open" | "dismissed";
-export const STATUSES: FeedbackStatus[] = ["new", "triaged", "case_open", "dismissed"];
-export const STATUS_LABELS: Record<FeedbackStatus, string> = { new: "New", triaged: "Triaged", case_open: "Case open", dismissed: "Dismissed" };
+import { FEEDBACK_STATUSES, FEEDBACK_STATUS_LABELS, type FeedbackStatus } from "@review/shared/domain/feedback";
+
+export { canMoveFeedback } from "@review/shared/domain/feedback";
+export type { FeedbackStatus };
+export const STATUSES: readonly FeedbackStatus[] = FEEDBACK_STATUSES;
+export const STATUS_LABELS = FEEDBACK_STATUS_LABELS;
 
 /** The columns the inbox list shows (the full response is loaded by the detail view). */
 export type FeedbackRow = {

@@ -36,7 +36,7 @@ export function FineTuneDialog({ open, onClose, orgId, orgSlug }: { open: boolea
 
   function submit(e: FormEvent) {
     e.preventDefault();
-    start.mutate({ fn: "start-fine-tune-job", body: { orgId, name: name.trim(), baseModel, tags, minSamples } }, { onSuccess: ({ job }) => opened(job) });
+    start.mutate({ kind: "fine_tune", orgId, name: name.trim(), config: { baseModel, tags, minSamples } }, { onSuccess: ({ job }) => opened(job) });
   }
 
   return (
@@ -87,9 +87,8 @@ export function EvaluationDialog({ open, onClose, orgId, orgSlug, models }: { op
     e.preventDefault();
     start.mutate(
       {
-        fn: "start-evaluation",
-        body: {
-          orgId, name: name.trim(),
+        kind: "ab_eval", orgId, name: name.trim(),
+        config: {
           variantA: { model: a, label: labelOf(a) }, variantB: { model: b, label: labelOf(b) },
           evalSet: { source: "training_examples", tags, limit }, promote,
         },

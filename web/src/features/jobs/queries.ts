@@ -4,6 +4,7 @@ import { supabase } from "../../lib/supabase.ts";
 import { unwrap } from "../../lib/errors.ts";
 import { allRows } from "../../lib/pages.ts";
 import { callFunction } from "../../lib/functions.ts";
+import type { StartJobRequest, StartJobResponse } from "@review/shared/jobs/kinds";
 import { openChannel } from "../../lib/realtime.ts";
 
 export type JobStatus = "pending" | "running" | "completed" | "failed" | "cancelled";
@@ -146,10 +147,10 @@ export function useEvalResultsLive(jobId: string) {
   );
 }
 
-/** Starts a fine-tune or an A/B evaluation through its Edge Function (which checks the role and the config). */
+/** Starts a job of any kind through start-job (which checks the role, the config and what it points at). */
 export function useStartJob() {
   return useMutation({
-    mutationFn: ({ fn, body }: { fn: "start-fine-tune-job" | "start-evaluation"; body: Record<string, unknown> }) => callFunction<{ job: Job }>(fn, body),
+    mutationFn: (body: StartJobRequest) => callFunction<StartJobResponse<Job>>("start-job", body),
   });
 }
 

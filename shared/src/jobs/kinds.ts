@@ -1,0 +1,44 @@
+/**
+ * Every kind of job: its configuration schema (jobs.config), the capability that may start it, and its
+ * name for people. One start-job function validates against this union, the worker validates again with
+ * the same schema, and the database holds the kind → capability map too (private.job_kinds; a test
+ * asserts they agree).
+ *
+ * Adding a job kind (ARCHITECTURE.md, "Recipe: a job kind"):
+ *   1. its config schema in shared/src/jobs/config.ts and an entry here;
+ *   2. a migration: `alter type public.job_kind add value '<kind>'` and its row in private.job_kinds;
+ *   3. its handler in worker/src/features/<kind>/handler.ts, registered in worker/src/processors.ts;
+ *   4. optionally a preflight check in edge-functions/start-job/preflight.ts.
+ */
+import { z } from "zod";
+import type { Capability } from "../domain/capabilities.ts";
+import { AbEvalConfig, DriftConfig, FineTuneConfig } from "./config.ts";
+
+export const JOB_KINDS = {
+  fine_tune: { config: FineTuneConfig, capability: "job:start", label: "Fine-tune" },
+  ab_eval: { config: AbEvalConfig, capability: "job:start", label: "A/B evaluation" },
+  drift: { config: DriftConfig, capability: "job:start", label: "Drift check" },
+} as const satisfies Record<string, { config: z.ZodType; capability: Capability; label: string }>;
+
+export type JobKind = keyof typeof JOB_KINDS;
+export type JobConfigOf<K extends JobKind> = z.output<(typeof JOB_KINDS)[K]["config"]>;
+
+const common = {
+  orgId: z.string().uuid(),
+  name: z.string().trim().min(1).max(120),
+  /** At most one pending or running job per key in the organization (a second start returns the first). */
+  jobKey: z.string().trim().min(1).max(200).optional(),
+};
+
+/** The start-job function's input: a discriminated union keyed by kind. */
+export const StartJobRequest = z.discriminatedUnion("kind", [
+  z.object({ kind: z.literal("fine_tune"), config: FineTuneConfig.default(FineTuneConfig.parse({})), ...common }),
+  z.object({ kind: z.literal("ab_eval"), config: AbEvalConfig, ...common }),
+  z.object({ kind: z.literal("drift"), config: DriftConfig.default(DriftConfig.parse({})), ...common }),
+]);
+export type StartJobRequest = z.input<typeof StartJobRequest>;
+export type StartJobResponse<J = Record<string, unknown>> = { job: J; created: boolean };
+
+export function isJobKind(value: unknown): value is JobKind {
+  return typeof value === "string" && value in JOB_KINDS;
+}
