@@ -6,9 +6,11 @@
 create type public.job_kind as enum ('fine_tune', 'ab_eval', 'drift');
 create type public.job_status as enum ('pending', 'running', 'completed', 'failed', 'cancelled');
 
--- Which capability starts each kind (shared/src/jobs/kinds.ts holds the same; a test asserts it).
+-- Which capability starts each kind (shared/src/jobs/kinds.ts holds the same; a test asserts it). The
+-- kind is text, not the enum: a migration that adds a kind (`alter type public.job_kind add value`) can
+-- then insert its row in the same transaction, where the new enum value may not be used yet.
 create table private.job_kinds (
-  kind public.job_kind primary key,
+  kind text primary key,
   capability text not null
 );
 insert into private.job_kinds values ('fine_tune', 'job:start'), ('ab_eval', 'job:start'), ('drift', 'job:start');
@@ -529,7 +531,7 @@ language plpgsql volatile security definer set search_path = '' as $$
 declare
   r record;
 begin
-  perform private.require_capability(p_org_id, coalesce((select k.capability from private.job_kinds k where k.kind = p_kind), 'job:start'), 'The organization');
+  perform private.require_capability(p_org_id, coalesce((select k.capability from private.job_kinds k where k.kind = p_kind::text), 'job:start'), 'The organization');
   select * into r from private.enqueue_job(p_org_id, p_kind, p_name, p_config, (select auth.uid()), p_base_model,
                                            p_trained_on_tags, p_job_key);
   return jsonb_build_object('job', to_jsonb(r.job), 'created', r.created);
