@@ -201,7 +201,7 @@ if (COLD_START) {
 
 async function startGatewayProcess(dir: string) {
   const apiPort = await freePort();
-  const child = spawn(process.execPath, ["--import", "tsx", "local-supabase/src/main.ts"], {
+  const child = spawn(process.execPath, ["--import", "tsx", "dev/start.ts"], {
     env: { ...process.env, LOCAL_SUPABASE_DATA_DIR: dir, LOCAL_SUPABASE_API_PORT: String(apiPort), LOCAL_SUPABASE_DB_PORT: String(await freePort()), LOCAL_SUPABASE_WORKER: "off", LOCAL_SUPABASE_WEB: "off", LOG_LEVEL: "error" },
     stdio: "ignore",
   });
@@ -231,7 +231,7 @@ async function startGatewayProcess(dir: string) {
 async function timeToHealthy(dir: string): Promise<number> {
   const apiPort = await freePort();
   const t0 = performance.now();
-  const child = spawn(process.execPath, ["--import", "tsx", "local-supabase/src/main.ts"], {
+  const child = spawn(process.execPath, ["--import", "tsx", "dev/start.ts"], {
     env: { ...process.env, LOCAL_SUPABASE_DATA_DIR: dir, LOCAL_SUPABASE_API_PORT: String(apiPort), LOCAL_SUPABASE_DB_PORT: String(await freePort()), LOG_LEVEL: "error" },
     stdio: "ignore",
   });

@@ -4,45 +4,15 @@
  */
 import type { PostgrestError, SupabaseClient } from "@supabase/supabase-js";
 import { z } from "zod";
-import { estimateTokens, LlmError, parseJsonOutput, type LlmResult, type OfflineTask, type PromptParts } from "../../shared/src/llm/index.ts";
+import { LlmError, parseJsonOutput, type LlmResult, type OfflineTask, type PromptParts } from "../../shared/src/llm/index.ts";
 import { renderPrompt, resolveLivePrompt } from "../../shared/src/prompts/live.ts";
 import { promptSource } from "./suggest.ts";
 import { requireCapability, type Caller } from "./auth.ts";
 import { AppError, notFound } from "./http.ts";
 import type { Llm } from "./llm.ts";
 
-/** The seed's safety rule: at most three clarification rounds, then the session is ready regardless. */
-export const MAX_ROUNDS = 3;
-export const MAX_QUESTIONS = 3;
-/** Input caps: a prompt to optimize is a prompt, not a document; these keep every call well inside the model's window. */
-export const LIMITS = {
-  promptChars: 16_000,
-  promptTokens: 4_000,
-  selectionsChars: 4_000,
-  answers: 10,
-  questionChars: 500,
-  answerChars: 2_000,
-  answersTokens: 3_000,
-  commentsChars: 5_000,
-} as const;
-
-const tokenCap = (max: number, what: string) => (s: string, ctx: z.RefinementCtx) => {
-  const n = estimateTokens(s);
-  if (n > max) ctx.addIssue({ code: "custom", message: `${what} is about ${n} tokens; the limit is ${max}. Shorten it.` });
-};
-
-export const PromptText = z
-  .string()
-  .trim()
-  .min(1, "Write the prompt to optimize")
-  .max(LIMITS.promptChars, `The prompt is longer than ${LIMITS.promptChars} characters; shorten it`)
-  .superRefine(tokenCap(LIMITS.promptTokens, "The prompt"));
-
-/** UI choices (target model, tone, format…): flat and small, since they are pasted into every call. */
-export const Selections = z
-  .record(z.string().trim().min(1).max(60), z.union([z.string().max(500), z.number(), z.boolean(), z.array(z.string().max(200)).max(20)]))
-  .refine((v) => Object.keys(v).length <= 20, "At most 20 selections")
-  .refine((v) => JSON.stringify(v).length <= LIMITS.selectionsChars, `Selections are limited to ${LIMITS.selectionsChars} characters in total`);
+// The limits and input schemas are the functions' contracts (shared/src/api/optimizer.ts).
+export { LIMITS, MAX_QUESTIONS, MAX_ROUNDS } from "../../shared/src/api/optimizer.ts";
 
 export type Session = {
   id: string;

@@ -1,17 +1,16 @@
-import { z } from "zod";
+import { CreateCaseRequest } from "../../shared/src/api/cases.ts";
 import { getCaller, requireCapability, serviceClient } from "../_shared/auth.ts";
 import { AppError, fromDb, handler, json, notFound, parseBody } from "../_shared/http.ts";
 import { enforceLlmRateLimit, llm } from "../_shared/llm.ts";
 import { buildSuggestRequest, liveSuggestPrompt, safetyFlags } from "../_shared/suggest.ts";
 import { LlmError } from "../../shared/src/llm/index.ts";
 
-const Input = z.object({ feedbackId: z.string().uuid() });
 
 // feedback → LLM suggestion → pending case linked from the feedback. The LLM runs before anything is
 // written, and the case + link are one transaction (open_improvement_case), so a failure leaves nothing behind;
 // a second call (or a race) returns the case that exists.
 Deno.serve(handler(async (req) => {
-  const { feedbackId } = await parseBody(req, Input);
+  const { feedbackId } = await parseBody(req, CreateCaseRequest);
   const caller = await getCaller(req);
   const { data: fb, error } = await caller.client
     .from("feedback")

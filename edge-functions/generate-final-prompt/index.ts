@@ -1,17 +1,16 @@
-import { z } from "zod";
+import { GenerateFinalPromptRequest } from "../../shared/src/api/optimizer.ts";
 import { buildFinalPromptPrompt } from "../../shared/src/llm/index.ts";
 import { getCaller, serviceClient } from "../_shared/auth.ts";
 import { AppError, conflict, handler, json, parseBody } from "../_shared/http.ts";
 import { enforceLlmRateLimit, llm } from "../_shared/llm.ts";
 import { livePromptFor, llmFailure, loadOwnSession, rpcFailure, sessionTrace } from "../_shared/prompt-studio.ts";
 
-const Input = z.object({ sessionId: z.string().uuid() });
 
 // The synthesis step: the strong model writes the final prompt from the original prompt, the user's
 // selections and the working memory. Allowed with questions still open (the user may stop early; the
 // memory's gaps tell the model what to hedge) and again after finalizing (regenerate).
 Deno.serve(handler(async (req) => {
-  const { sessionId } = await parseBody(req, Input);
+  const { sessionId } = await parseBody(req, GenerateFinalPromptRequest);
   const caller = await getCaller(req);
   const session = await loadOwnSession(caller, sessionId);
   if (session.status === "pending") throw conflict("not_ready", "This session has no clarifying questions yet; it cannot be finalized.");

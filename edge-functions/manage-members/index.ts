@@ -1,21 +1,13 @@
-import { z } from "zod";
-import { ROLES } from "../../shared/src/domain/capabilities.ts";
+import { ManageMembersRequest } from "../../shared/src/api/members.ts";
 import { getCaller, requireCapability } from "../_shared/auth.ts";
 import { AppError, fromDb, handler, json, notFound, parseBody } from "../_shared/http.ts";
-
-const Role = z.enum(ROLES);
-const Input = z.discriminatedUnion("action", [
-  z.object({ action: z.literal("invite"), orgId: z.string().uuid(), email: z.string().trim().toLowerCase().email(), role: Role }),
-  z.object({ action: z.literal("change_role"), orgId: z.string().uuid(), userId: z.string().uuid(), role: Role }),
-  z.object({ action: z.literal("remove"), orgId: z.string().uuid(), userId: z.string().uuid() }),
-]);
 
 // Admins manage members, with their own rights (RLS and the last-admin trigger decide). An invitation
 // is the only way in: it becomes a membership when its addressee, signed in with that confirmed
 // address, accepts it (or confirms a new account with it). The answer is the same whether the address
 // has an account or not, so inviting cannot be used to find out who uses the product.
 Deno.serve(handler(async (req) => {
-  const input = await parseBody(req, Input);
+  const input = await parseBody(req, ManageMembersRequest);
   const caller = await getCaller(req);
   await requireCapability(caller, input.orgId, "member:manage");
 

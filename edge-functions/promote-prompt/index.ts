@@ -1,19 +1,8 @@
-import { z } from "zod";
-import { AbEvalConfig, EvalSet, PRIMARY_METRICS } from "../../shared/src/jobs/config.ts";
+import { PromotePromptRequest } from "../../shared/src/api/prompts.ts";
+import { AbEvalConfig, EvalSet } from "../../shared/src/jobs/config.ts";
 import { extractVariables } from "../../shared/src/prompts/template.ts";
 import { getCaller, requireCapability } from "../_shared/auth.ts";
 import { AppError, conflict, fromDb, handler, json, notFound, parseBody } from "../_shared/http.ts";
-
-const Input = z.object({
-  versionId: z.string().uuid(),
-  /** The candidate must beat production by more than this on the primary metric (judge score in [-1, 1]). */
-  margin: z.number().min(0).max(1).optional(),
-  minSamples: z.number().int().min(2).max(5000).optional(),
-  alpha: z.number().gt(0).max(0.5).optional(),
-  primaryMetric: z.enum(PRIMARY_METRICS).optional(),
-  /** Default: the organization's approved training examples (up to 200, a seeded sample). */
-  evalSet: EvalSet.optional(),
-});
 
 /** The variables the worker's evaluation fills from each item (worker/src/features/ab-eval/handler.ts). */
 const EVAL_VARIABLES = new Set(["query", "question", "input"]);
@@ -24,7 +13,7 @@ const EVAL_VARIABLES = new Set(["query", "question", "input"]);
 // promote_prompt_version. A prompt with no production version yet is compared with its model answering
 // the bare query, so even the first version has to beat "no prompt".
 Deno.serve(handler(async (req) => {
-  const input = await parseBody(req, Input);
+  const input = await parseBody(req, PromotePromptRequest);
   const caller = await getCaller(req);
   const { data: v, error } = await caller.client
     .from("prompt_versions")

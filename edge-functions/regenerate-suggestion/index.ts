@@ -1,4 +1,4 @@
-import { z } from "zod";
+import { RegenerateSuggestionRequest } from "../../shared/src/api/cases.ts";
 import { LlmError } from "../../shared/src/llm/index.ts";
 import { getCaller, requireCapability, serviceClient } from "../_shared/auth.ts";
 import { corsHeaders } from "../_shared/cors.ts";
@@ -6,13 +6,12 @@ import { AppError, handler, notFound, parseBody } from "../_shared/http.ts";
 import { enforceLlmRateLimit, llm } from "../_shared/llm.ts";
 import { buildSuggestRequest, liveSuggestPrompt, safetyFlags } from "../_shared/suggest.ts";
 
-const Input = z.object({ caseId: z.string().uuid(), instructions: z.string().trim().max(2000).optional() });
 
 // Streams a new suggestion as server-sent events: `delta` events with text, then `done` with the
 // full text, model and safety flags (or `error`). The case room decides what to do with it: the
 // co-edited answer is never overwritten behind the curators' backs.
 Deno.serve(handler(async (req) => {
-  const { caseId, instructions } = await parseBody(req, Input);
+  const { caseId, instructions } = await parseBody(req, RegenerateSuggestionRequest);
   const caller = await getCaller(req);
   const { data: c, error } = await caller.client.from("improvement_cases").select("id, org_id, feedback_id, query, bad_response, status").eq("id", caseId).maybeSingle();
   if (error) throw new AppError(500, "case_lookup_failed", error.message);

@@ -1,20 +1,14 @@
-import { z } from "zod";
+import { RollbackPromptRequest } from "../../shared/src/api/prompts.ts";
 import { getCaller, requireCapability } from "../_shared/auth.ts";
 import { AppError, fromDb, handler, json, notFound, parseBody } from "../_shared/http.ts";
 
-const Input = z.object({
-  promptId: z.string().uuid(),
-  /** The earlier production version to restore; omitted = the one the current production version replaced. */
-  versionId: z.string().uuid().optional(),
-  reason: z.string().trim().max(500).optional(),
-});
 
 // Admins bring back an earlier production version. Versions are immutable once live, so a rollback only
 // swaps statuses in one audited transaction (public.rollback_prompt, which checks the caller and that
 // the promotion history shows the target in production before); the restored template is byte-for-byte
 // what ran before.
 Deno.serve(handler(async (req) => {
-  const { promptId, versionId, reason } = await parseBody(req, Input);
+  const { promptId, versionId, reason } = await parseBody(req, RollbackPromptRequest);
   const caller = await getCaller(req);
   const { data: prompt, error } = await caller.client.from("prompts").select("id, org_id").eq("id", promptId).maybeSingle();
   if (error) throw new AppError(500, "prompt_lookup_failed", error.message);

@@ -1,3 +1,4 @@
+import { SavePromptVersionRequest } from "../../shared/src/api/prompts.ts";
 import { z } from "zod";
 import { checkVariables, type VariableProblem } from "../../shared/src/prompts/template.ts";
 import { checkTaskVariables } from "../../shared/src/prompts/live.ts";
@@ -6,28 +7,6 @@ import { getCaller, requireCapability } from "../_shared/auth.ts";
 import { AppError, badRequest, handler, json, notFound, parseBody } from "../_shared/http.ts";
 import { loadOwnSession, rpcFailure } from "../_shared/prompt-studio.ts";
 
-const Variable = z.object({
-  name: z.string().trim().min(1).max(64),
-  type: z.enum(["string", "number", "boolean", "json"]),
-  required: z.boolean().optional(),
-  description: z.string().max(500).optional(),
-});
-
-const Input = z.object({
-  promptId: z.string().uuid(),
-  template: z.string().min(1, "The template is empty").max(50_000, "The template is limited to 50,000 characters"),
-  systemTemplate: z.string().max(50_000, "The system template is limited to 50,000 characters").default(""),
-  variables: z.array(Variable).max(50).default([]),
-  model: z.string().trim().min(1).max(200),
-  params: z
-    .record(z.string(), z.unknown())
-    .refine((p) => JSON.stringify(p).length <= 4000, "Params are limited to 4,000 characters")
-    .default({}),
-  parentVersionId: z.string().uuid().optional(),
-  status: z.enum(["draft", "candidate"]).default("draft"),
-  /** Links the optimization session whose final prompt this version came from. */
-  sessionId: z.string().uuid().optional(),
-});
 
 const problemText: Record<VariableProblem["problem"], string> = {
   undeclared: "used in the template but not declared",
@@ -41,7 +20,7 @@ const problemText: Record<VariableProblem["problem"], string> = {
 // number is max+1, assigned under a lock on the prompt (create_prompt_version), so concurrent saves
 // get consecutive numbers; the caller is recorded as author.
 Deno.serve(handler(async (req) => {
-  const input = await parseBody(req, Input);
+  const input = await parseBody(req, SavePromptVersionRequest);
   const caller = await getCaller(req);
   const { data: prompt, error } = await caller.client.from("prompts").select("id, org_id, slug").eq("id", input.promptId).maybeSingle();
   if (error) throw new AppError(500, "prompt_lookup_failed", error.message);

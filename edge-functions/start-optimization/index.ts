@@ -1,23 +1,16 @@
-import { z } from "zod";
+import { StartOptimizationRequest } from "../../shared/src/api/optimizer.ts";
 import { buildClarifyQuestionsPrompt, ClarifyQuestionsOutput } from "../../shared/src/llm/index.ts";
 import { getCaller, requireCapability, serviceClient } from "../_shared/auth.ts";
 import { AppError, badRequest, handler, json, parseBody } from "../_shared/http.ts";
 import { enforceLlmRateLimit, llm } from "../_shared/llm.ts";
-import { completeJson, livePromptFor, llmFailure, MAX_QUESTIONS, MAX_ROUNDS, PromptText, rpcFailure, Selections, sessionTrace } from "../_shared/prompt-studio.ts";
+import { completeJson, livePromptFor, llmFailure, MAX_QUESTIONS, MAX_ROUNDS, rpcFailure, sessionTrace } from "../_shared/prompt-studio.ts";
 
-const Input = z.object({
-  orgId: z.string().uuid(),
-  initialPrompt: PromptText,
-  selections: Selections.default({}),
-  /** The prompt this session aims to improve (its final prompt can be saved as a version of it). */
-  promptId: z.string().uuid().optional(),
-});
 
 // The first step of the seed's loop: the fast model reads the prompt and asks clarifying questions.
 // The LLM runs before anything is written, and the session arrives with its questions in one
 // transaction (opt_open_session, with the caller's rights), so a failed call leaves nothing behind.
 Deno.serve(handler(async (req) => {
-  const input = await parseBody(req, Input);
+  const input = await parseBody(req, StartOptimizationRequest);
   const caller = await getCaller(req);
   await requireCapability(caller, input.orgId, "prompt:edit");
   if (input.promptId) {

@@ -1,28 +1,16 @@
-import { z } from "zod";
+import { SubmitAnswerRequest } from "../../shared/src/api/optimizer.ts";
 import { buildUpdateMemoryPrompt, estimateTokens, UpdateMemoryOutput } from "../../shared/src/llm/index.ts";
 import { getCaller, serviceClient } from "../_shared/auth.ts";
 import { badRequest, conflict, handler, json, parseBody } from "../_shared/http.ts";
 import { enforceLlmRateLimit, llm } from "../_shared/llm.ts";
 import { completeJson, livePromptFor, LIMITS, llmFailure, loadOwnSession, MAX_QUESTIONS, MAX_ROUNDS, openQuestions, rpcFailure, sessionTrace } from "../_shared/prompt-studio.ts";
 
-const Input = z.object({
-  sessionId: z.string().uuid(),
-  answers: z
-    .array(
-      z.object({
-        question: z.string().trim().min(1).max(LIMITS.questionChars, `A question is limited to ${LIMITS.questionChars} characters`),
-        answer: z.string().trim().max(LIMITS.answerChars, `An answer is limited to ${LIMITS.answerChars} characters`),
-      }),
-    )
-    .min(1, "Answer at least one question")
-    .max(LIMITS.answers, `At most ${LIMITS.answers} answers per round`),
-});
 
 // One round of the loop: the user's answers go to the fast model, which updates the working memory and
 // says whether more questions are worth asking. The round counter caps the loop at three rounds: after
 // the third the session is ready whatever the model says (enforced again by the table's guard trigger).
 Deno.serve(handler(async (req) => {
-  const { sessionId, answers } = await parseBody(req, Input);
+  const { sessionId, answers } = await parseBody(req, SubmitAnswerRequest);
   const tokens = estimateTokens(answers.map((a) => `${a.question}\n${a.answer}`).join("\n"));
   if (tokens > LIMITS.answersTokens) {
     throw badRequest(`The answers are about ${tokens} tokens together; the limit is ${LIMITS.answersTokens}. Shorten them.`, { answers: [`about ${tokens} tokens; limit ${LIMITS.answersTokens}`] });

@@ -42,7 +42,7 @@ export async function setup() {
       LOG_LEVEL: "warn",
     },
   });
-  // Loaded by path (as local-supabase/src/main.ts does): web/ is outside this project's tsconfig.
+  // Loaded by path (as dev/start.ts does): web/ is outside this project's tsconfig.
   const { startWebServer } = (await import(pathToFileURL(path.join(root, "web/dev-server.ts")).href)) as { startWebServer: StartWebServer };
   web = await startWebServer({ apiUrl: stack.apiUrl, anonKey: stack.anonKey, port: 0, mode: "preview", rebuild: process.env.E2E_REBUILD !== "0" });
   fs.writeFileSync(e2eFile, JSON.stringify({ webUrl: web.url }, null, 2));

@@ -27,7 +27,7 @@ export type Started = {
 export function startMain(opts: { cwd?: string; env: Record<string, string | undefined> }): Started {
   const env: Record<string, string | undefined> = { ...process.env, LOCAL_SUPABASE_WORKER: "off", LOCAL_SUPABASE_WEB: "off", LOCAL_SUPABASE_MAIL_PORT: "0", LOG_LEVEL: "info", ...opts.env };
   for (const k of Object.keys(env)) if (env[k] === undefined) delete env[k];
-  const child = spawn(process.execPath, ["--import", "tsx", "local-supabase/src/main.ts"], {
+  const child = spawn(process.execPath, ["--import", "tsx", "dev/start.ts"], {
     cwd: opts.cwd ?? repoRoot,
     env: env as NodeJS.ProcessEnv,
     detached: true,

@@ -78,13 +78,13 @@ describe("optimizer session", () => {
     expect(calls.map((c) => c.model)).toEqual(["offline-fast-1", "offline-fast-1", "offline-fast-1", "offline-fast-1", "offline-strong-1"]);
     expect(calls.every((c) => c.status === "ok" && c.user_id === org.users.curator.id)).toBe(true);
 
-    const fb = await callFunction(stack, "submit-feedback", { sessionId, rating: 5, comments: "Great" }, org.users.curator.accessToken);
+    const fb = await callFunction(stack, "rate-optimizer-session", { sessionId, rating: 5, comments: "Great" }, org.users.curator.accessToken);
     expect(fb.status).toBe(200);
-    const again = await callFunction(stack, "submit-feedback", { sessionId, rating: 4 }, org.users.curator.accessToken);
+    const again = await callFunction(stack, "rate-optimizer-session", { sessionId, rating: 4 }, org.users.curator.accessToken);
     expect(again.body.feedback).toMatchObject({ rating: 4, comments: null, session_id: sessionId });
     const [n] = await sql(stack)`select count(*)::int as n from public.opt_feedback where session_id = ${sessionId}`;
     expect(n!.n).toBe(1);
-    expect((await callFunction(stack, "submit-feedback", { sessionId, rating: 6 }, org.users.curator.accessToken)).status).toBe(400);
+    expect((await callFunction(stack, "rate-optimizer-session", { sessionId, rating: 6 }, org.users.curator.accessToken)).status).toBe(400);
 
     // The final prompt becomes a candidate version of the prompt, linked from the session.
     const saved = await callFunction(
@@ -144,7 +144,7 @@ describe("optimizer access", () => {
     for (const token of [org.users.admin.accessToken, other.users.admin.accessToken, org.users.reviewer.accessToken]) {
       expect((await callFunction(stack, "submit-answer", { sessionId, answers }, token)).status).toBe(404);
       expect((await callFunction(stack, "generate-final-prompt", { sessionId }, token)).status).toBe(404);
-      expect((await callFunction(stack, "submit-feedback", { sessionId, rating: 1 }, token)).status).toBe(404);
+      expect((await callFunction(stack, "rate-optimizer-session", { sessionId, rating: 1 }, token)).status).toBe(404);
     }
     const peek = await org.users.admin.client.from("opt_sessions").select("id").eq("id", sessionId);
     expect(peek.data).toEqual([]);

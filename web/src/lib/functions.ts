@@ -1,3 +1,4 @@
+import type { FunctionName, FunctionRequest, FunctionResponse } from "@review/shared/api/functions";
 import { env, supabase } from "./supabase.ts";
 import { AppError } from "./errors.ts";
 import { readSse, type SseEvent } from "./sse.ts";
@@ -38,14 +39,18 @@ async function toError(res: Response): Promise<AppError> {
   return new AppError("function_error", `The server answered ${res.status}.`, res.status);
 }
 
-/** Calls an Edge Function the way the platform expects (apikey + the user's bearer token). */
-export async function callFunction<T>(name: string, body: unknown, signal?: AbortSignal): Promise<T> {
+/**
+ * Calls an Edge Function the way the platform expects (apikey + the user's bearer token). The body and
+ * the answer are typed by the function's contract (shared/src/api/functions.ts), which the function
+ * itself parses with.
+ */
+export async function callFunction<N extends FunctionName>(name: N, body: FunctionRequest<N>, signal?: AbortSignal): Promise<FunctionResponse<N>> {
   const res = await request(name, body, signal);
-  return (await res.json()) as T;
+  return (await res.json()) as FunctionResponse<N>;
 }
 
 /** Calls a streaming (text/event-stream) Edge Function. */
-export async function* streamFunction(name: string, body: unknown, signal?: AbortSignal): AsyncGenerator<SseEvent> {
+export async function* streamFunction<N extends FunctionName>(name: N, body: FunctionRequest<N>, signal?: AbortSignal): AsyncGenerator<SseEvent> {
   const res = await request(name, body, signal);
   if (!res.body) throw new AppError("empty_stream", "The server sent no data.");
   yield* readSse(res.body);

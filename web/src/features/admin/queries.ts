@@ -49,7 +49,7 @@ type MemberAction =
 export function useManageMembers(orgId: string) {
   const qc = useQueryClient();
   return useMutation({
-    mutationFn: (a: MemberAction) => callFunction<{ status: string }>("manage-members", { ...a, orgId }),
+    mutationFn: (a: MemberAction) => callFunction("manage-members", { ...a, orgId }),
     meta: { silent: true },
     onSettled: () => {
       void qc.invalidateQueries({ queryKey: orgKeys.members(orgId) });

@@ -30,7 +30,7 @@ export function CreateCaseDialog({ feedbackId, orgSlug, onClose }: Props) {
     abort.current = ctrl;
     const started = Date.now();
     const timer = setInterval(() => setElapsed(Math.floor((Date.now() - started) / 1000)), 250);
-    callFunction<{ case: ImprovementCase; created: boolean }>("create-improvement-case", { feedbackId }, ctrl.signal)
+    callFunction("create-improvement-case", { feedbackId }, ctrl.signal)
       .then(({ case: c }) => {
         void qc.invalidateQueries({ queryKey: caseKeys.detail(c.id) });
         navigate(`/o/${orgSlug}/cases/${c.id}`);

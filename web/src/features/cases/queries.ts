@@ -78,12 +78,12 @@ export function useDecide(caseId: string) {
   const apply = (c: ImprovementCase) => qc.setQueryData<CaseWithFeedback | null>(caseKeys.detail(caseId), (old) => (old ? { ...old, ...c } : old));
   return {
     approve: useMutation({
-      mutationFn: (tags: string[]) => callFunction<{ case: ImprovementCase }>("approve-improvement-case", { caseId, tags: tags.length ? tags : undefined }),
-      onSuccess: (r) => apply(r.case),
+      mutationFn: (tags: string[]) => callFunction("approve-improvement-case", { caseId, tags: tags.length ? tags : undefined }),
+      onSuccess: (r) => apply(r.case as ImprovementCase), // the row, with status narrowed by the table's check
     }),
     reject: useMutation({
-      mutationFn: (reason: string) => callFunction<{ case: ImprovementCase }>("reject-improvement-case", { caseId, reason }),
-      onSuccess: (r) => apply(r.case),
+      mutationFn: (reason: string) => callFunction("reject-improvement-case", { caseId, reason }),
+      onSuccess: (r) => apply(r.case as ImprovementCase), // the row, with status narrowed by the table's check
     }),
   };
 }

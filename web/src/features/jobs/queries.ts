@@ -4,7 +4,7 @@ import { supabase } from "../../lib/supabase.ts";
 import { unwrap } from "../../lib/errors.ts";
 import { allRows } from "../../lib/pages.ts";
 import { callFunction } from "../../lib/functions.ts";
-import type { StartJobRequest, StartJobResponse } from "@review/shared/jobs/kinds";
+import type { StartJobRequest } from "@review/shared/jobs/kinds";
 import { openChannel } from "../../lib/realtime.ts";
 
 export type JobStatus = "pending" | "running" | "completed" | "failed" | "cancelled";
@@ -150,12 +150,15 @@ export function useEvalResultsLive(jobId: string) {
 /** Starts a job of any kind through start-job (which checks the role, the config and what it points at). */
 export function useStartJob() {
   return useMutation({
-    mutationFn: (body: StartJobRequest) => callFunction<StartJobResponse<Job>>("start-job", body),
+    mutationFn: async (body: StartJobRequest) => {
+      const r = await callFunction("start-job", body);
+      return { ...r, job: r.job as unknown as Job }; // kind and status narrowed by their enums
+    },
   });
 }
 
 export function useCancelJob() {
-  return useMutation({ mutationFn: (jobId: string) => callFunction<{ status: string }>("cancel-job", { jobId }) });
+  return useMutation({ mutationFn: (jobId: string) => callFunction("cancel-job", { jobId }) });
 }
 
 /**
@@ -170,7 +173,7 @@ export function useServeModel(orgId: string) {
       const prompt = unwrap(await supabase.from("prompts").select("id").eq("org_id", orgId).eq("slug", "suggest-answer").maybeSingle()) as { id: string } | null;
       if (!prompt) throw new Error("This organization has no suggest-answer prompt yet: create it in Prompts first.");
       const version = unwrap(await supabase.rpc("propose_model_version", { p_prompt_id: prompt.id, p_model_id: modelId })) as { id: string; version: number };
-      const started = await callFunction<{ jobId: string }>("promote-prompt", { versionId: version.id });
+      const started = await callFunction("promote-prompt", { versionId: version.id });
       return { jobId: started.jobId, version: version.version };
     },
     onSettled: () => qc.invalidateQueries({ queryKey: jobKeys.models(orgId) }),

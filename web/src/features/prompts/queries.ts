@@ -44,7 +44,7 @@ function useInvalidatePrompt(promptId: string) {
 export function useCreatePrompt(orgId: string) {
   const qc = useQueryClient();
   return useMutation({
-    mutationFn: (input: { slug: string; description: string }) => callFunction<{ prompt: Prompt }>("create-prompt", { orgId, ...input }),
+    mutationFn: (input: { slug: string; description: string }) => callFunction("create-prompt", { orgId, ...input }),
     onSuccess: () => qc.invalidateQueries({ queryKey: promptKeys.list(orgId) }),
   });
 }
@@ -57,7 +57,7 @@ export type SaveVersionInput = {
 export function useSaveVersion(promptId: string) {
   const invalidate = useInvalidatePrompt(promptId);
   return useMutation({
-    mutationFn: (input: SaveVersionInput) => callFunction<{ version: PromptVersion }>("save-prompt-version", { promptId, ...input }),
+    mutationFn: (input: SaveVersionInput) => callFunction("save-prompt-version", { promptId, ...input }),
     onSuccess: () => invalidate(),
   });
 }
@@ -65,7 +65,7 @@ export function useSaveVersion(promptId: string) {
 export function usePromote(promptId: string) {
   const invalidate = useInvalidatePrompt(promptId);
   return useMutation({
-    mutationFn: (versionId: string) => callFunction<{ jobId: string; warnings: string[] }>("promote-prompt", { versionId }),
+    mutationFn: (versionId: string) => callFunction("promote-prompt", { versionId }),
     onSuccess: () => invalidate(),
   });
 }
@@ -73,7 +73,7 @@ export function usePromote(promptId: string) {
 export function useRollback(promptId: string) {
   const invalidate = useInvalidatePrompt(promptId);
   return useMutation({
-    mutationFn: (input: { versionId: string; reason?: string }) => callFunction<{ version: PromptVersion }>("rollback-prompt", { promptId, ...input }),
+    mutationFn: (input: { versionId: string; reason?: string }) => callFunction("rollback-prompt", { promptId, ...input }),
     onSuccess: () => invalidate(),
   });
 }
@@ -81,9 +81,9 @@ export function useRollback(promptId: string) {
 /** The optimizer's four calls; the page keeps the session state between them. */
 export const optimizer = {
   start: (orgId: string, promptId: string, initialPrompt: string) =>
-    callFunction<{ session: OptSession; questions: string[]; maxRounds: number }>("start-optimization", { orgId, promptId, initialPrompt }),
+    callFunction("start-optimization", { orgId, promptId, initialPrompt }),
   answer: (sessionId: string, answers: Array<{ question: string; answer: string }>) =>
-    callFunction<{ session: OptSession; questions: string[]; roundsLeft: number }>("submit-answer", { sessionId, answers }),
-  finalize: (sessionId: string) => callFunction<{ session: OptSession; finalPrompt: string }>("generate-final-prompt", { sessionId }),
-  rate: (sessionId: string, rating: number, comments?: string) => callFunction<{ feedback: unknown }>("submit-feedback", { sessionId, rating, comments }),
+    callFunction("submit-answer", { sessionId, answers }),
+  finalize: (sessionId: string) => callFunction("generate-final-prompt", { sessionId }),
+  rate: (sessionId: string, rating: number, comments?: string) => callFunction("rate-optimizer-session", { sessionId, rating, comments }),
 };

@@ -1,10 +1,16 @@
+/**
+ * `npm start`: composes the product on one machine. The emulator (local-supabase: Postgres, Auth, REST,
+ * Realtime, Functions, mail, dev LLM) comes up first, then the worker and the web app against it, as
+ * they would run against a hosted project. local-supabase itself knows nothing of either.
+ */
 import fs from "node:fs";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
-import { readEnv, repoRoot } from "./env.ts";
-import { AlreadyRunningError } from "./lock.ts";
-import { createLogger } from "./log.ts";
-import { startStack } from "./stack.ts";
+import { readEnv, repoRoot } from "../local-supabase/src/env.ts";
+import { AlreadyRunningError } from "../local-supabase/src/lock.ts";
+import { createLogger } from "../local-supabase/src/log.ts";
+import { startStack } from "../local-supabase/src/stack.ts";
+import { startWorker } from "../worker/src/index.ts";
 
 const env = readEnv();
 const log = createLogger("local-supabase", env.LOG_LEVEL);
@@ -106,17 +112,13 @@ Written to ${path.join(stack.dataDir, "local-supabase.json")}. Demo logins are i
 }
 
 /**
- * The worker and the SPA, started in this process once the platform is up. Each is optional in the
- * tree (they live in their own workspaces) and can be turned off, e.g. to run the worker elsewhere.
+ * The worker and the SPA, started in this process once the platform is up. Either can be turned off,
+ * e.g. to run the worker elsewhere.
  */
 async function startApps(stack: Awaited<ReturnType<typeof startStack>>) {
   const lines: string[] = [];
   const stops: Array<() => Promise<void>> = [];
-  if (process.env.LOCAL_SUPABASE_WORKER !== "off" && fs.existsSync(path.join(repoRoot, "worker/src/index.ts"))) {
-    // Loaded by path with a structural type: local-supabase depends on no other workspace.
-    const { startWorker } = (await import(pathToFileURL(path.join(repoRoot, "worker/src/index.ts")).href)) as {
-      startWorker(o: { env: Record<string, string | undefined> }): Promise<{ workerId: string; stop(): Promise<void> }>;
-    };
+  if (process.env.LOCAL_SUPABASE_WORKER !== "off") {
     const worker = await startWorker({
       env: { ...process.env, DATABASE_URL: stack.dbUrl, SUPABASE_URL: stack.apiUrl, SUPABASE_SERVICE_ROLE_KEY: stack.serviceRoleKey },
     });
@@ -125,6 +127,7 @@ async function startApps(stack: Awaited<ReturnType<typeof startStack>>) {
   }
   const webEntry = path.join(repoRoot, "web/dev-server.ts");
   if (process.env.LOCAL_SUPABASE_WEB !== "off" && fs.existsSync(webEntry)) {
+    // Loaded by path: web/ is a Vite project outside the Node TypeScript projects.
     const { startWebServer } = (await import(pathToFileURL(webEntry).href)) as {
       startWebServer(o: { apiUrl: string; anonKey: string; port: number; mode: "dev" | "preview" }): Promise<{ url: string; close(): Promise<void> }>;
     };

@@ -1,18 +1,13 @@
-import { z } from "zod";
+import { RateOptimizerSessionRequest } from "../../shared/src/api/optimizer.ts";
 import { getCaller, serviceClient } from "../_shared/auth.ts";
 import { AppError, handler, json, parseBody } from "../_shared/http.ts";
 import { llm } from "../_shared/llm.ts";
-import { LIMITS, loadOwnSession } from "../_shared/prompt-studio.ts";
+import { loadOwnSession } from "../_shared/prompt-studio.ts";
 
-const Input = z.object({
-  sessionId: z.string().uuid(),
-  rating: z.number().int().min(1, "Rate from 1 to 5").max(5, "Rate from 1 to 5"),
-  comments: z.string().trim().max(LIMITS.commentsChars, `Comments are limited to ${LIMITS.commentsChars} characters`).optional(),
-});
 
 // The user's rating of a session's result. One rating per session: rating again replaces it.
 Deno.serve(handler(async (req) => {
-  const { sessionId, rating, comments } = await parseBody(req, Input);
+  const { sessionId, rating, comments } = await parseBody(req, RateOptimizerSessionRequest);
   const caller = await getCaller(req);
   const session = await loadOwnSession(caller, sessionId);
   const { data, error } = await caller.client
