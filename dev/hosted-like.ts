@@ -1,7 +1,7 @@
 /**
  * A second PostgreSQL set up like a hosted Supabase project (dev/hosted-like.sql), and the real Supabase
  * CLI pushing this project's migrations to it. Used by dev/hosted-push.ts (a step of .ci/run) and by
- * tests/platform/hosted-push.test.ts.
+ * tests/platform/hosted-push.db.test.ts.
  */
 import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";

@@ -5,7 +5,7 @@ import { closeSql } from "./stack.ts";
 
 /**
  * Auth rate limits no suite's own traffic meets (every test signs users in, all from 127.0.0.1). The
- * limits themselves are tested on a stack of their own (tests/platform/auth-rate-limits.test.ts).
+ * limits themselves are tested on a stack of their own (tests/platform/auth-rate-limits.db.test.ts).
  */
 export const GENEROUS_AUTH_LIMITS: NonNullable<StackOptions["authRateLimits"]> = {
   emailSent: 100_000,
