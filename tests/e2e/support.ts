@@ -21,13 +21,29 @@ export async function launchBrowser(): Promise<Browser> {
   });
 }
 
-export type Actor = { name: string; user: TestUser; context: BrowserContext; page: Page };
+/** Who signs in through the UI: a test's own user, or one of the seeded demo users. */
+export type SignInUser = Pick<TestUser, "id" | "email" | "password">;
+export type Actor = { name: string; user: SignInUser; context: BrowserContext; page: Page };
+
+/**
+ * The seeded demo (supabase/seed.sql), as a newcomer meets it after `npm start`: scenarios that start
+ * from it catch what tests building their own data cannot (a seed that the product cannot use).
+ */
+export const DEMO = {
+  org: { id: "aaaaaaaa-0000-4000-8000-000000000001", slug: "acme" },
+  otherOrg: { id: "bbbbbbbb-0000-4000-8000-000000000001", slug: "globex" },
+  password: "review-demo-1",
+} as const;
+export function demoUser(role: "admin" | "curator" | "reviewer" | "manager"): SignInUser {
+  const n = { admin: 1, curator: 2, reviewer: 3, manager: 4 }[role];
+  return { id: `a0000000-0000-4000-8000-00000000000${n}`, email: `${role}@acme.example.com`, password: DEMO.password };
+}
 
 /** apiUrl: the Supabase URL this window uses instead of the stack's own (a proxy in front of it, say). */
 export type OpenOptions = { apiUrl?: string };
 
 /** A named person in their own browser window (separate context: own storage, own session), signed in through the UI. */
-export async function openAs(browser: Browser, name: string, user: TestUser, path = "/", options: OpenOptions = {}): Promise<Actor> {
+export async function openAs(browser: Browser, name: string, user: SignInUser, path = "/", options: OpenOptions = {}): Promise<Actor> {
   const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
   if (options.apiUrl) {
     // The SPA takes its API URL from /runtime-config.js (web/dev-server.ts); this window gets another one.
@@ -61,7 +77,7 @@ export function useBrowser() {
     await browser?.close();
   });
   return {
-    async open(name: string, user: TestUser, path = "/", options: OpenOptions = {}): Promise<Actor> {
+    async open(name: string, user: SignInUser, path = "/", options: OpenOptions = {}): Promise<Actor> {
       if (!browser) throw new Error("useBrowser().open called outside a test");
       const actor = await openAs(browser, name, user, path, options);
       actors.push(actor);

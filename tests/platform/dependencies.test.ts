@@ -55,6 +55,20 @@ describe("dependency rules", () => {
     });
   }
 
+  it("a web feature reaches another only through its index.ts", () => {
+    const bad: string[] = [];
+    for (const f of files("web/src")) {
+      const own = f.match(/^web\/src\/features\/([^/]+)\//)?.[1];
+      for (const spec of importsOf(f)) {
+        if (!spec.startsWith(".")) continue;
+        const to = path.relative(root, path.resolve(root, path.dirname(f), spec));
+        const m = to.match(/^web\/src\/features\/([^/]+)\/(.+)$/);
+        if (m && m[1] !== own && m[2] !== "index.ts") bad.push(`${f} → ${spec}`);
+      }
+    }
+    expect(bad).toEqual([]);
+  });
+
   it("what the web app imports from shared/ is browser-safe, transitively", () => {
     const SERVER = /^(node:|postgres$|pg$|langfuse|@anthropic-ai\/sdk|openai)/;
     const seen = new Set<string>();

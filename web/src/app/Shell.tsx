@@ -4,11 +4,8 @@ import { DropdownMenu } from "radix-ui";
 import { supabase } from "../lib/supabase.ts";
 import { can, type Permission } from "../lib/permissions.ts";
 import { Avatar } from "../components/ui/Avatar.tsx";
-import { ConnectionBadge } from "../features/connection/ConnectionBadge.tsx";
-import { OrgSwitcher } from "../features/orgs/OrgSwitcher.tsx";
-import { InvitationsBanner } from "../features/orgs/InvitationsBanner.tsx";
-import { useCurrentOrg } from "../features/orgs/queries.ts";
-import { useMe } from "../features/orgs/me.ts";
+import { ConnectionBadge } from "../features/connection/index.ts";
+import { InvitationsBanner, OrgSwitcher, useCurrentOrg, useMe } from "../features/orgs/index.ts";
 import { queryClient } from "./providers.tsx";
 
 const NAV: Array<{ to: string; label: string; permission?: Permission }> = [

@@ -1,7 +1,7 @@
 import type { ReactNode } from "react";
 import { Navigate, Outlet, useLocation, useParams, useRouteError } from "react-router";
-import { useSession } from "../features/auth/session.ts";
-import { useMyOrganizations } from "../features/orgs/queries.ts";
+import { useSession } from "../features/auth/index.ts";
+import { useMyOrganizations } from "../features/orgs/index.ts";
 import { can, type Permission } from "../lib/permissions.ts";
 import { EmptyState } from "../components/ui/Field.tsx";
 import { messageOf } from "../lib/errors.ts";

@@ -1,23 +1,25 @@
 import { lazy } from "react";
 import { createBrowserRouter, Navigate } from "react-router";
-import { SignInPage, SignUpPage } from "../features/auth/AuthPages.tsx";
-import { NewOrganizationPage } from "../features/orgs/NewOrganizationPage.tsx";
+import { SignInPage, SignUpPage } from "../features/auth/index.ts";
+import { NewOrganizationPage } from "../features/orgs/index.ts";
 import { HomeRedirect, RequireOrg, RequirePermission, RequireSession, RouteError } from "./guards.tsx";
 import { Shell } from "./Shell.tsx";
 
+// Each feature is its own chunk, loaded when one of its pages is first opened.
+
 // Every screen is its own chunk: the first route downloads only the shell and the inbox.
-const InboxPage = lazy(() => import("../features/inbox/InboxPage.tsx"));
-const CaseRoomPage = lazy(() => import("../features/cases/CaseRoomPage.tsx"));
-const TrainingPage = lazy(() => import("../features/training/TrainingPage.tsx"));
-const JobsPage = lazy(() => import("../features/jobs/JobsPage.tsx"));
-const JobDetailPage = lazy(() => import("../features/jobs/JobDetailPage.tsx"));
-const BoardsPage = lazy(() => import("../features/boards/BoardsPage.tsx"));
-const AdminPage = lazy(() => import("../features/admin/AdminPage.tsx"));
-const AuditPage = lazy(() => import("../features/admin/AuditPage.tsx"));
-const PromptsPage = lazy(() => import("../features/prompts/PromptsPage.tsx"));
-const PromptDetailPage = lazy(() => import("../features/prompts/PromptDetailPage.tsx"));
-const PromptVersionPage = lazy(() => import("../features/prompts/VersionPage.tsx"));
-const OptimizerPage = lazy(() => import("../features/prompts/OptimizerPage.tsx"));
+const InboxPage = lazy(() => import("../features/inbox/index.ts").then((m) => ({ default: m.InboxPage })));
+const CaseRoomPage = lazy(() => import("../features/cases/index.ts").then((m) => ({ default: m.CaseRoomPage })));
+const TrainingPage = lazy(() => import("../features/training/index.ts").then((m) => ({ default: m.TrainingPage })));
+const JobsPage = lazy(() => import("../features/jobs/index.ts").then((m) => ({ default: m.JobsPage })));
+const JobDetailPage = lazy(() => import("../features/jobs/index.ts").then((m) => ({ default: m.JobDetailPage })));
+const BoardsPage = lazy(() => import("../features/boards/index.ts").then((m) => ({ default: m.BoardsPage })));
+const AdminPage = lazy(() => import("../features/admin/index.ts").then((m) => ({ default: m.AdminPage })));
+const AuditPage = lazy(() => import("../features/admin/index.ts").then((m) => ({ default: m.AuditPage })));
+const PromptsPage = lazy(() => import("../features/prompts/index.ts").then((m) => ({ default: m.PromptsPage })));
+const PromptDetailPage = lazy(() => import("../features/prompts/index.ts").then((m) => ({ default: m.PromptDetailPage })));
+const PromptVersionPage = lazy(() => import("../features/prompts/index.ts").then((m) => ({ default: m.PromptVersionPage })));
+const OptimizerPage = lazy(() => import("../features/prompts/index.ts").then((m) => ({ default: m.OptimizerPage })));
 
 export const router = createBrowserRouter([
   { path: "/sign-in", element: <SignInPage /> },

@@ -8,8 +8,8 @@ import { dateTime, timeAgo } from "../../lib/format.ts";
 import { messageOf } from "../../lib/errors.ts";
 import { ROLE_LABELS, ROLES, type Role } from "../../lib/permissions.ts";
 import { env } from "../../lib/supabase.ts";
-import { useUserId } from "../auth/session.ts";
-import { useCurrentOrg, useMembers } from "../orgs/queries.ts";
+import { useUserId } from "../auth/index.ts";
+import { useCurrentOrg, useMembers } from "../orgs/index.ts";
 import { ingestCurl } from "@review/shared/api/ingest-feedback";
 import { useCreateIngestKey, useIngestKeys, useInvitations, useManageMembers, useRevokeIngestKey, useWithdrawInvitation } from "./queries.ts";
 

@@ -2,7 +2,7 @@ import { useState } from "react";
 import { Button } from "../../components/ui/Button.tsx";
 import { ErrorState } from "../../components/ui/Field.tsx";
 import { dateTime } from "../../lib/format.ts";
-import { useCurrentOrg, useMembers } from "../orgs/queries.ts";
+import { useCurrentOrg, useMembers } from "../orgs/index.ts";
 import { useAudit } from "./queries.ts";
 
 /** The append-only audit log, newest first, a hundred entries a page. */

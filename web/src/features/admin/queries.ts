@@ -3,7 +3,7 @@ import { supabase } from "../../lib/supabase.ts";
 import { unwrap } from "../../lib/errors.ts";
 import { callFunction } from "../../lib/functions.ts";
 import type { Role } from "../../lib/permissions.ts";
-import { orgKeys } from "../orgs/queries.ts";
+import { orgKeys } from "../orgs/index.ts";
 
 export type Invitation = { id: string; email: string; role: Role; created_at: string; accepted_at: string | null };
 export type IngestKey = { id: string; name: string; prefix: string; created_at: string; last_used_at: string | null; revoked_at: string | null };

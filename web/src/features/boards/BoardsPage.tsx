@@ -3,7 +3,7 @@ import { useSearchParams } from "react-router";
 import { Area, AreaChart, Bar, BarChart, CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
 import { ErrorState } from "../../components/ui/Field.tsx";
 import { pct, usd } from "../../lib/format.ts";
-import { useCurrentOrg } from "../orgs/queries.ts";
+import { useCurrentOrg } from "../orgs/index.ts";
 import { costByDay, useCostBoard, useQualityBoard } from "./queries.ts";
 import { clampRange, lastDays, type DateRange } from "./range.ts";
 

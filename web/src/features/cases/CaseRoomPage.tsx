@@ -8,21 +8,15 @@ import { toast } from "../../components/ui/toast.tsx";
 import { can } from "../../lib/permissions.ts";
 import { dateTime } from "../../lib/format.ts";
 import { messageOf } from "../../lib/errors.ts";
-import { useCurrentOrg, useMembers } from "../orgs/queries.ts";
-import { useMe } from "../orgs/me.ts";
-import { useConnection } from "../connection/state.ts";
-import { AnswerEditor } from "./AnswerEditor.tsx";
-import { AuthorshipLegend, AuthorshipToggle, useShowAuthorship } from "./AuthorshipLegend.tsx";
+import { useCurrentOrg, useMembers } from "../orgs/index.ts";
+import { useMe } from "../orgs/index.ts";
+import { useConnection } from "../connection/index.ts";
+import { AnswerEditor, AuthorshipLegend, AuthorshipToggle, DiffView, replaceText, useAuthorship, useCollabDoc, useShowAuthorship, useYText, type Participant } from "../collab/index.ts";
 import { Comments } from "./Comments.tsx";
 import { ApproveDialog, RejectDialog } from "./DecisionDialogs.tsx";
-import { DiffView } from "./DiffView.tsx";
 import { mirrorAnswer, useCase, useCaseLive, useDecide } from "./queries.ts";
 import { RegeneratePanel } from "./RegeneratePanel.tsx";
-import { replaceText } from "./seed.ts";
-import { useCollabDoc, type Participant } from "./useCollabDoc.ts";
-import { useAuthorship } from "./useAuthorship.ts";
 import { useMirror } from "./useMirror.ts";
-import { useYText } from "./useYText.ts";
 import type { CaseWithFeedback } from "./types.ts";
 
 export default function CaseRoomPage() {

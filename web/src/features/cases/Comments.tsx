@@ -5,7 +5,7 @@ import { Dialog } from "../../components/ui/Dialog.tsx";
 import { timeAgo } from "../../lib/format.ts";
 import { messageOf } from "../../lib/errors.ts";
 import type { Role } from "../../lib/permissions.ts";
-import type { Member } from "../orgs/queries.ts";
+import type { Member } from "../orgs/index.ts";
 import { useCommentActions } from "./commentMutations.ts";
 import { mayDeleteComment, mayEditComment } from "./commentRules.ts";
 import { useAddComment, useComments } from "./queries.ts";

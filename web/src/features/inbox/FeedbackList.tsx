@@ -2,7 +2,7 @@ import { memo, useEffect, useRef } from "react";
 import { useVirtualizer } from "@tanstack/react-virtual";
 import { Avatar, AvatarStack } from "../../components/ui/Avatar.tsx";
 import { timeAgo } from "../../lib/format.ts";
-import type { Member } from "../orgs/queries.ts";
+import type { Member } from "../orgs/index.ts";
 import type { Viewer } from "./presence.ts";
 import { STATUS_LABELS, type FeedbackRow } from "./types.ts";
 

@@ -3,7 +3,7 @@ import { Button } from "../../components/ui/Button.tsx";
 import { Avatar, AvatarStack } from "../../components/ui/Avatar.tsx";
 import { EmptyState } from "../../components/ui/Field.tsx";
 import { dateTime } from "../../lib/format.ts";
-import type { Member } from "../orgs/queries.ts";
+import type { Member } from "../orgs/index.ts";
 import type { Viewer } from "./presence.ts";
 import { useFeedback } from "./queries.ts";
 import { STATUS_LABELS, canMoveFeedback } from "./types.ts";

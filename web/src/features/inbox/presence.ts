@@ -5,7 +5,7 @@ import { Throttle } from "@review/shared/yjs/throttle";
 import { openChannel } from "../../lib/realtime.ts";
 import { findRow, type InboxData } from "./cache.ts";
 import { inboxKeys, writeRowToCaches } from "./queries.ts";
-import { useMembers } from "../orgs/queries.ts";
+import { useMembers } from "../orgs/index.ts";
 import { groupPresence, unknownKeys, type Meta } from "./presence-model.ts";
 
 export type { Viewer } from "./presence-model.ts";

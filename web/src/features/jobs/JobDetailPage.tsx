@@ -8,7 +8,7 @@ import { toast } from "../../components/ui/toast.tsx";
 import { can } from "../../lib/permissions.ts";
 import { dateTime, pct } from "../../lib/format.ts";
 import { messageOf } from "../../lib/errors.ts";
-import { useCurrentOrg } from "../orgs/queries.ts";
+import { useCurrentOrg } from "../orgs/index.ts";
 import { KIND_LABEL, STATUS_TONE } from "./JobsPage.tsx";
 import { useCancelJob, useEvalResults, useEvalResultsLive, useJob, useJobEvents, useJobEventsLive, useJobsLive, type EvalResult } from "./queries.ts";
 import { trainingCurve, winRateSeries, type EpochPoint, type WinRatePoint } from "./series.ts";

@@ -7,7 +7,7 @@ import { toast } from "../../components/ui/toast.tsx";
 import { can } from "../../lib/permissions.ts";
 import { pct, timeAgo, usd } from "../../lib/format.ts";
 import { messageOf } from "../../lib/errors.ts";
-import { useCurrentOrg } from "../orgs/queries.ts";
+import { useCurrentOrg } from "../orgs/index.ts";
 import { useJobs, useJobsLive, useModels, useServeModel, type JobStatus } from "./queries.ts";
 import { EvaluationDialog, FineTuneDialog } from "./StartJobDialogs.tsx";
 

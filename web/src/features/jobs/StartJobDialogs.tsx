@@ -4,7 +4,7 @@ import { Dialog } from "../../components/ui/Dialog.tsx";
 import { Button } from "../../components/ui/Button.tsx";
 import { Field } from "../../components/ui/Field.tsx";
 import { AppError, messageOf } from "../../lib/errors.ts";
-import { useTagCounts } from "../training/queries.ts";
+import { useTagCounts } from "../training/index.ts";
 import { useStartJob, type Job, type Model } from "./queries.ts";
 
 const BASE_MODELS = ["offline-strong-1", "offline-fast-1"];

@@ -1,6 +1,6 @@
-import { useUserId } from "../auth/session.ts";
+import { useUserId } from "../auth/index.ts";
 import { useMembers } from "./queries.ts";
-import { useSessionStore } from "../auth/session.ts";
+import { useSessionStore } from "../auth/index.ts";
 
 /** The signed-in person as teammates see them (name and colour from their profile). */
 export function useMe(orgId: string) {

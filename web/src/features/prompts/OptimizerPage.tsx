@@ -5,7 +5,7 @@ import { Button } from "../../components/ui/Button.tsx";
 import { EmptyState, Field } from "../../components/ui/Field.tsx";
 import { toast } from "../../components/ui/toast.tsx";
 import { messageOf } from "../../lib/errors.ts";
-import { useCurrentOrg } from "../orgs/queries.ts";
+import { useCurrentOrg } from "../orgs/index.ts";
 import { optimizer, useSaveVersion, useVersions } from "./queries.ts";
 import { mayEditPrompts, type OptSession } from "./types.ts";
 

@@ -2,7 +2,7 @@ import { Link, useParams } from "react-router";
 import { Badge } from "../../components/ui/Badge.tsx";
 import { EmptyState, ErrorState } from "../../components/ui/Field.tsx";
 import { dateTime, pct, usd } from "../../lib/format.ts";
-import { useCurrentOrg, useMembers } from "../orgs/queries.ts";
+import { useCurrentOrg, useMembers } from "../orgs/index.ts";
 import { PromoteButton, RollbackButton } from "./AdminActions.tsx";
 import { useMetrics, usePrompt, useVersions } from "./queries.ts";
 import { mayEditPrompts, mayRelease, STATUS_TONE, type VersionMetrics } from "./types.ts";

@@ -4,7 +4,7 @@ import { Button } from "../../components/ui/Button.tsx";
 import { EmptyState, ErrorState, Field } from "../../components/ui/Field.tsx";
 import { AppError, messageOf } from "../../lib/errors.ts";
 import { dateTime } from "../../lib/format.ts";
-import { useCurrentOrg } from "../orgs/queries.ts";
+import { useCurrentOrg } from "../orgs/index.ts";
 import { useCreatePrompt, usePrompts } from "./queries.ts";
 import { mayEditPrompts } from "./types.ts";
 

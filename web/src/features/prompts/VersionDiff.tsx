@@ -1,5 +1,5 @@
 import { useState } from "react";
-import { DiffView } from "../cases/DiffView.tsx";
+import { DiffView } from "../collab/index.ts";
 import type { PromptVersion } from "./types.ts";
 
 /** Pick any two versions (A = before, B = after) and see the word diff of both templates. */

@@ -1,7 +1,9 @@
+import { useEffect } from "react";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { supabase } from "../../lib/supabase.ts";
 import { unwrap } from "../../lib/errors.ts";
 import { callFunction } from "../../lib/functions.ts";
+import { openChannel } from "../../lib/realtime.ts";
 import type { OptSession, Prompt, PromptVariable, PromptVersion, VersionMetrics } from "./types.ts";
 
 export const promptKeys = {
@@ -22,7 +24,27 @@ export function usePrompt(id: string) {
   return useQuery({ queryKey: promptKeys.detail(id), queryFn: async () => unwrap(await supabase.from("prompts").select("*").eq("id", id).maybeSingle()) as Prompt | null });
 }
 
+/**
+ * A prompt's versions, live: a promotion by the gate (the worker), a rollback or a new version by someone
+ * else shows without a reload, so nobody acts on a status that changed under them.
+ */
 export function useVersions(promptId: string) {
+  const qc = useQueryClient();
+  useEffect(
+    () =>
+      openChannel(`prompt-versions:${promptId}`, {
+        setup: (ch) => {
+          ch.on("postgres_changes", { event: "*", schema: "public", table: "prompt_versions", filter: `prompt_id=eq.${promptId}` }, () => {
+            void qc.invalidateQueries({ queryKey: promptKeys.versions(promptId) });
+            void qc.invalidateQueries({ queryKey: promptKeys.metrics(promptId) });
+          });
+        },
+        onSubscribed: (_ch, again) => {
+          if (again) void qc.invalidateQueries({ queryKey: promptKeys.versions(promptId) });
+        },
+      }),
+    [promptId, qc],
+  );
   return useQuery({
     queryKey: promptKeys.versions(promptId),
     queryFn: async () => unwrap(await supabase.from("prompt_versions").select("*").eq("prompt_id", promptId).order("version", { ascending: false })) as PromptVersion[],

@@ -4,7 +4,7 @@ import { EmptyState, ErrorState } from "../../components/ui/Field.tsx";
 import { toast } from "../../components/ui/toast.tsx";
 import { dateTime } from "../../lib/format.ts";
 import { messageOf } from "../../lib/errors.ts";
-import { useCurrentOrg } from "../orgs/queries.ts";
+import { useCurrentOrg } from "../orgs/index.ts";
 import { exportJsonl, useExamples, useTagCounts, useTrainingLive } from "./queries.ts";
 
 export default function TrainingPage() {

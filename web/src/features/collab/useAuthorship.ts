@@ -3,7 +3,7 @@ import type * as Y from "yjs";
 import { useQuery } from "@tanstack/react-query";
 import { supabase } from "../../lib/supabase.ts";
 import { unwrap } from "../../lib/errors.ts";
-import type { Member } from "../orgs/queries.ts";
+import type { Member } from "../orgs/index.ts";
 import { authorDirectory, authorRuns, clientOwners, legendOf, unknownClients, type AuthorDirectory, type DocClientRow, type Run } from "./authorship.ts";
 
 export const docClientKeys = { doc: (docId: string) => ["doc-clients", docId] as const };

@@ -3,8 +3,8 @@ import * as Y from "yjs";
 import { Awareness } from "y-protocols/awareness";
 import { DEFAULT_SEND_WINDOW_MS, SupabaseYjsProvider, localStorageUnsent, type ProviderStatus } from "@review/shared/yjs/index";
 import { supabase } from "../../lib/supabase.ts";
-import { useConnection } from "../connection/state.ts";
-import { useCurrentOrg, useMembers } from "../orgs/queries.ts";
+import { useConnection } from "../connection/index.ts";
+import { useCurrentOrg, useMembers } from "../orgs/index.ts";
 import { displayAwareness } from "./displayAwareness.ts";
 import { seedUpdate } from "./seed.ts";
 

@@ -1,0 +1,2 @@
+/** What the router and other features use of inbox/. */
+export { default as InboxPage } from "./InboxPage.tsx";

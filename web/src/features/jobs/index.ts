@@ -1,0 +1,3 @@
+/** What the router and other features use of jobs/. */
+export { default as JobsPage } from "./JobsPage.tsx";
+export { default as JobDetailPage } from "./JobDetailPage.tsx";
