@@ -11,6 +11,7 @@ import { AlreadyRunningError } from "../local-supabase/src/lock.ts";
 import { createLogger } from "../local-supabase/src/log.ts";
 import { startStack } from "../local-supabase/src/stack.ts";
 import { startWorker } from "../worker/src/index.ts";
+import { productKnowledge } from "./llm-knowledge.ts";
 
 const env = readEnv();
 const log = createLogger("local-supabase", env.LOG_LEVEL);
@@ -35,6 +36,7 @@ const SHUTDOWN_DEADLINE_MS = 9_000;
 
 try {
   const stack = await startStack({
+    llmKnowledge: productKnowledge,
     dataDir: env.LOCAL_SUPABASE_DATA_DIR ?? path.join(repoRoot, ".data"),
     apiPort: env.LOCAL_SUPABASE_API_PORT,
     dbPort: env.LOCAL_SUPABASE_DB_PORT,

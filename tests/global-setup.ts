@@ -2,6 +2,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { freePort, createLogger, startStack, type Stack } from "@review/local-supabase";
 import { GENEROUS_AUTH_LIMITS } from "./helpers/own-stack.ts";
+import { productKnowledge } from "../dev/llm-knowledge.ts";
 
 let stack: Stack | undefined;
 let dataDir: string | undefined;
@@ -16,6 +17,7 @@ export async function setup() {
   fs.mkdirSync(runs, { recursive: true });
   dataDir = fs.mkdtempSync(path.join(runs, "run-"));
   stack = await startStack({
+    llmKnowledge: productKnowledge,
     dataDir,
     apiPort: 0,
     dbPort: await freePort(),

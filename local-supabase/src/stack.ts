@@ -2,6 +2,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { execFileSync } from "node:child_process";
 import postgres from "postgres";
+import type { KnowledgeFactory } from "./llm/knowledge.ts";
 import { repoRoot } from "./env.ts";
 import { createGateway, type GatewayDeps } from "./gateway.ts";
 import { deriveKeys, loadOrCreateSigningKeys, newJwtSecret, type ApiKeys } from "./keys.ts";
@@ -24,6 +25,12 @@ import { ChildRegistry } from "./processes.ts";
 
 export type StackOptions = {
   root?: string;
+  /**
+   * What the dev LLM may retrieve from (an organization's approved answers, fine-tuned models' indexes,
+   * memberships): supplied by the product (dev/llm-knowledge.ts); without it the dev LLM answers from
+   * each prompt alone.
+   */
+  llmKnowledge?: KnowledgeFactory;
   dataDir?: string;
   apiPort?: number;
   dbPort?: number;
@@ -206,7 +213,8 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     }
     const llm = await optionalModule<{ createDevLlm: (o: unknown) => NonNullable<GatewayDeps["llm"]> & { close?(): Promise<void> } }>("./llm/index.ts");
     if (llm) {
-      const l = llm.createDevLlm({ sql, log: log.child("llm"), jwtSecret: keys.jwtSecret });
+      const llmLog = log.child("llm");
+      const l = llm.createDevLlm({ log: llmLog, jwtSecret: keys.jwtSecret, knowledge: opts.llmKnowledge?.(sql, llmLog) });
       deps.llm = l;
       if (l.close) cleanups.push(() => l.close!());
     }

@@ -3,6 +3,7 @@ import path from "node:path";
 import { freePort, createLogger, startStack, type Stack } from "@review/local-supabase";
 import { startWorker, type WorkerHandle } from "@review/worker";
 import { GENEROUS_AUTH_LIMITS } from "../helpers/own-stack.ts";
+import { productKnowledge } from "../../dev/llm-knowledge.ts";
 import { pathToFileURL } from "node:url";
 
 const root = path.resolve(import.meta.dirname, "..", "..");
@@ -25,6 +26,7 @@ export async function setup() {
   dataDir = fs.mkdtempSync(path.join(runs, "e2e-"));
   const e2eFile = path.join(dataDir, "e2e.json");
   stack = await startStack({
+    llmKnowledge: productKnowledge,
     dataDir,
     apiPort: 0,
     dbPort: await freePort(),

@@ -2,6 +2,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { createLogger, freePort, startStack, type Stack, type StackOptions } from "@review/local-supabase";
 import { closeSql } from "./stack.ts";
+import { productKnowledge } from "../../dev/llm-knowledge.ts";
 
 /**
  * Auth rate limits no suite's own traffic meets (every test signs users in, all from 127.0.0.1). The
@@ -23,7 +24,7 @@ export async function startOwnStack(label: string, env: StackOptions["env"] = {}
   const runs = path.resolve(import.meta.dirname, "..", "..", ".data", "test-runs");
   fs.mkdirSync(runs, { recursive: true });
   const dataDir = fs.mkdtempSync(path.join(runs, `${label}-`));
-  const stack = await startStack({ dataDir, apiPort: 0, dbPort: await freePort(), log: createLogger(label, "error"), env, ...options, authRateLimits: options.authRateLimits ?? GENEROUS_AUTH_LIMITS });
+  const stack = await startStack({ llmKnowledge: productKnowledge, dataDir, apiPort: 0, dbPort: await freePort(), log: createLogger(label, "error"), env, ...options, authRateLimits: options.authRateLimits ?? GENEROUS_AUTH_LIMITS });
   return {
     ...stack,
     async dispose() {

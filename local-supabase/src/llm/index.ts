@@ -7,14 +7,13 @@
  */
 import type http from "node:http";
 import { randomBytes } from "node:crypto";
-import type postgres from "postgres";
 import { OFFLINE_MODEL_SUFFIX, OFFLINE_MODELS, parseFineTunedModelId, parseOrgMetadataUserId } from "@review/shared/llm/offline-protocol";
 import type { RetrievalIndex } from "@review/shared/llm/retrieval";
 import { estimateTokens } from "@review/shared/llm/tokens";
 import type { Logger } from "../log.ts";
 import { authenticate, retrievalOrg, type Caller } from "./auth.ts";
 import { generate, type Generation, type OfflineTier } from "./engine.ts";
-import { createKnowledgeStore, ModelNotReadyError } from "./store.ts";
+import { ModelNotReadyError, NO_KNOWLEDGE, unavailableAs503, type KnowledgeSource } from "./knowledge.ts";
 import { ApiError, contentText, errorBody, parseJson, parseMessagesRequest, sse, type MessagesRequest } from "./wire.ts";
 
 const BASE_MODELS = [
@@ -29,8 +28,8 @@ const cors = {
   "access-control-expose-headers": "request-id, x-offline-source, x-offline-task, x-offline-example-id, x-offline-coverage, x-offline-instructions",
 };
 
-export function createDevLlm({ sql, log, jwtSecret }: { sql: postgres.Sql; log: Logger; jwtSecret: string }) {
-  const store = createKnowledgeStore(sql, log);
+export function createDevLlm({ log, jwtSecret, knowledge = NO_KNOWLEDGE }: { log: Logger; jwtSecret: string; knowledge?: KnowledgeSource }) {
+  const store = unavailableAs503(knowledge);
   // A visible typing effect in the SPA; 0 in tests via the env when speed matters.
   const streamDelayMs = Math.max(0, Number(process.env.LLM_DEV_STREAM_DELAY_MS ?? 4) || 0);
   const open = new Set<http.ServerResponse>();

@@ -1,32 +1,21 @@
 /**
- * Where the offline model's knowledge comes from: an org's training_examples (approved answers) and the
- * retrieval index a fine-tuned offline model was trained into. Read with the gateway's superuser
- * connection (the dev LLM plays the provider, outside RLS), cached and revalidated with a cheap
- * fingerprint so an answer approved a moment ago is used by the very next request.
+ * The product's side of the dev LLM (local-supabase/src/llm/knowledge.ts): an organization's
+ * training_examples (approved answers), the retrieval index a fine-tuned offline model was trained into
+ * (models), and memberships. Read with the stack's superuser connection (the dev LLM plays the provider,
+ * outside RLS), cached and revalidated with a cheap fingerprint so an answer approved a moment ago is
+ * used by the very next request.
  */
 import type postgres from "postgres";
 import { buildRetrievalIndex, isRetrievalIndex, type RetrievalIndex } from "@review/shared/llm/retrieval";
-import type { Logger } from "../log.ts";
-import { isConnectionError } from "../db-status.ts";
-import { ApiError } from "./wire.ts";
+import type { Logger } from "../local-supabase/src/log.ts";
+import { ModelNotReadyError, type KnowledgeSource, type ModelIndex } from "../local-supabase/src/llm/knowledge.ts";
 
 /** Newest examples win when an org has more than this; enough for any demo, bounded for memory. */
 const MAX_EXAMPLES = 5000;
 
 type Cached = { fingerprint: string; index: RetrievalIndex };
 
-export type ModelIndex = { index: RetrievalIndex; orgId: string | null; name: string | null };
-
-export class ModelNotReadyError extends Error {
-  constructor(
-    message: string,
-    readonly orgId: string | null,
-  ) {
-    super(message);
-  }
-}
-
-export function createKnowledgeStore(sql: postgres.Sql, log: Logger) {
+export function productKnowledge(sql: postgres.Sql, log: Logger): KnowledgeSource {
   const orgCache = new Map<string, Cached>();
   const modelCache = new Map<string, Cached & { orgId: string | null; name: string | null }>();
   let tablesChecked: Promise<{ examples: boolean; models: boolean; memberships: boolean }> | null = null;
@@ -118,21 +107,5 @@ export function createKnowledgeStore(sql: postgres.Sql, log: Logger) {
     return rows.map((r) => r.org_id);
   }
 
-  return { orgIndex: unavailableAs503(orgIndex), modelIndex: unavailableAs503(modelIndex), userOrgs: unavailableAs503(userOrgs) };
+  return { orgIndex, modelIndex, userOrgs };
 }
-
-/**
- * While Postgres is down or restarting, a request that needs the org's answers gets a 503 in Anthropic's
- * error shape (which @anthropic-ai/sdk retries), and the log one line instead of a stack per request.
- */
-function unavailableAs503<A extends unknown[], R>(fn: (...args: A) => Promise<R>): (...args: A) => Promise<R> {
-  return (...args) =>
-    fn(...args).catch((err: unknown) => {
-      if (isConnectionError(err)) {
-        throw new ApiError(503, "api_error", `The dev LLM cannot reach its database (${(err as Error).message}); retry shortly`);
-      }
-      throw err;
-    });
-}
-
-export type KnowledgeStore = ReturnType<typeof createKnowledgeStore>;
