@@ -207,6 +207,24 @@ describe("the worker owns the answer's text copy", () => {
   });
 });
 
+describe("the seeded demo", () => {
+  it("Acme's co-edited pending case: on start the worker folds its long log and copies the co-edited text", async () => {
+    await ensureWorker();
+    const caseId = "cccccccc-0000-4000-8000-000000000008";
+    const docId = `case:${caseId}`;
+    const after = await waitFor(async () => {
+      if ((await entries(docId)).length) return null;
+      const s = await stored(docId);
+      return s.snapshot !== null ? s : null;
+    }, { timeout: 20_000, message: "the seeded log folded" });
+    expect(after.text).toMatch(/Carol here: the refund is already on its way .* the same day\.$/);
+    const [row] = await sql(stack)`select suggested_response from public.improvement_cases where id = ${caseId}`;
+    expect(row!.suggested_response).toBe(after.text);
+    const [snap] = await sql(stack)`select merged_updates from public.doc_snapshots where doc_id = ${docId} order by id limit 1`;
+    expect(snap!.merged_updates).toBeGreaterThan(200);
+  });
+});
+
 describe("compaction is safe with concurrent writers", () => {
   const bounds = { maxTailUpdates: 5, maxTailBytes: 1 << 30 };
 
