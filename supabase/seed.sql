@@ -452,7 +452,7 @@ select private.enqueue_job('aaaaaaaa-0000-4000-8000-000000000001', 'fine_tune', 
 
 -- ---- document upkeep: a co-edited answer whose log the worker folds on start ------------------------
 -- Acme's pending case 8 was co-edited before this start: its answer document holds the drafted
--- suggestion (one update, by no one: shown as the suggestion) and Carol's closing sentence typed key by
+-- suggestion (one update, by no one: shown as the suggestion) and Carmen's closing sentence typed key by
 -- key (one update per key, as a slow connection sends them), so its log is longer than the worker's
 -- bound (200 rows). The case row still holds the draft. On start the doc_upkeep task the appends queued
 -- folds the log into a snapshot and writes the co-edited text into the case row; nothing here writes
@@ -478,9 +478,9 @@ do $$
 declare
   doc text := 'case:cccccccc-0000-4000-8000-000000000008';
   draft text;
-  typed text := ' Carol here: the refund is already on its way back to the original payment method and should show within 5 business days. If it is not there by then, reply to this email with your order number and we will chase it with our payment provider the same day.';
+  typed text := ' Good news: the refund is already on its way back to the original payment method and should show within 5 business days. If it is not there by then, reply to this email with your order number and we will chase it with our payment provider the same day.';
   drafter bigint := 1836135801;   -- the suggestion's Yjs client (unregistered: shown as the suggestion)
-  carol bigint := 2470918634;      -- Carol's Yjs client
+  carmen bigint := 2470918634;     -- Carmen's (the curator's) Yjs client
   upd bytea;
 begin
   select suggested_response into draft from public.improvement_cases where id = split_part(doc, ':', 2)::uuid;
@@ -491,14 +491,14 @@ begin
   upd := '\x0101'::bytea || pg_temp.yjs_uint(drafter) || '\x00'::bytea || '\x04'::bytea
          || pg_temp.yjs_uint(1) || pg_temp.yjs_string('answer') || pg_temp.yjs_string(draft) || '\x00'::bytea;
   perform public.doc_append_update(doc, encode(upd, 'base64'), drafter);
-  -- Carol's keys, each after the one before (info 0x84: string with a left origin). Clocks count
+  -- Carmen's keys, each after the one before (info 0x84: string with a left origin). Clocks count
   -- UTF-16 units; the draft and the sentence are in the Basic Multilingual Plane.
   for i in 1..char_length(typed) loop
-    upd := '\x0101'::bytea || pg_temp.yjs_uint(carol) || pg_temp.yjs_uint(i - 1) || '\x84'::bytea
+    upd := '\x0101'::bytea || pg_temp.yjs_uint(carmen) || pg_temp.yjs_uint(i - 1) || '\x84'::bytea
            || case when i = 1 then pg_temp.yjs_uint(drafter) || pg_temp.yjs_uint(char_length(draft) - 1)
-                   else pg_temp.yjs_uint(carol) || pg_temp.yjs_uint(i - 2) end
+                   else pg_temp.yjs_uint(carmen) || pg_temp.yjs_uint(i - 2) end
            || pg_temp.yjs_string(substr(typed, i, 1)) || '\x00'::bytea;
-    perform public.doc_append_update(doc, encode(upd, 'base64'), carol);
+    perform public.doc_append_update(doc, encode(upd, 'base64'), carmen);
   end loop;
-  insert into public.doc_clients (doc_id, client_id, author) values (doc, carol, 'a0000000-0000-4000-8000-000000000002');
+  insert into public.doc_clients (doc_id, client_id, author) values (doc, carmen, 'a0000000-0000-4000-8000-000000000002');
 end $$;

@@ -217,7 +217,7 @@ describe("the seeded demo", () => {
       const s = await stored(docId);
       return s.snapshot !== null ? s : null;
     }, { timeout: 20_000, message: "the seeded log folded" });
-    expect(after.text).toMatch(/Carol here: the refund is already on its way .* the same day\.$/);
+    expect(after.text).toMatch(/Good news: the refund is already on its way .* the same day\.$/);
     const [row] = await sql(stack)`select suggested_response from public.improvement_cases where id = ${caseId}`;
     expect(row!.suggested_response).toBe(after.text);
     const [snap] = await sql(stack)`select merged_updates from public.doc_snapshots where doc_id = ${docId} order by id limit 1`;
