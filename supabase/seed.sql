@@ -449,3 +449,56 @@ select private.sync_live_models(o.id) from public.organizations o;
 select private.enqueue_job('aaaaaaaa-0000-4000-8000-000000000001', 'fine_tune', 'Support answers — first fine-tune',
   '{"trainer": "local", "baseModel": "offline-strong-1", "validationFraction": 0.25, "minSamples": 10, "seed": 42, "hyperparameters": {"n_epochs": 20, "batch_size": 32}}'::jsonb,
   'a0000000-0000-4000-8000-000000000001', 'offline-strong-1', '{}', 'seed:first-fine-tune');
+
+-- ---- document upkeep: a co-edited answer whose log the worker folds on start ------------------------
+-- Acme's pending case 8 was co-edited before this start: its answer document holds the drafted
+-- suggestion (one update, by no one: shown as the suggestion) and Carmen's closing sentence typed key by
+-- key (one update per key, as a slow connection sends them), so its log is longer than the worker's
+-- bound (200 rows). The case row still holds the draft. On start the doc_upkeep task the appends queued
+-- folds the log into a snapshot and writes the co-edited text into the case row; nothing here writes
+-- that text. The updates are Yjs v1 updates (encoded as yjs/src/utils/encoding.js writes them) and go
+-- through doc_append_update, which checks each one.
+create function pg_temp.yjs_uint(n bigint) returns bytea language plpgsql immutable as $$
+declare
+  out bytea := '';
+begin
+  loop
+    if n < 128 then
+      return out || set_byte('\x00'::bytea, 0, n::int);
+    end if;
+    out := out || set_byte('\x00'::bytea, 0, (n % 128 + 128)::int);
+    n := n / 128;
+  end loop;
+end $$;
+create function pg_temp.yjs_string(s text) returns bytea language sql immutable as $$
+  select pg_temp.yjs_uint(octet_length(convert_to(s, 'UTF8'))) || convert_to(s, 'UTF8')
+$$;
+
+do $$
+declare
+  doc text := 'case:cccccccc-0000-4000-8000-000000000008';
+  draft text;
+  typed text := ' Good news: the refund is already on its way back to the original payment method and should show within 5 business days. If it is not there by then, reply to this email with your order number and we will chase it with our payment provider the same day.';
+  drafter bigint := 1836135801;   -- the suggestion's Yjs client (unregistered: shown as the suggestion)
+  carmen bigint := 2470918634;     -- Carmen's (the curator's) Yjs client
+  upd bytea;
+begin
+  select suggested_response into draft from public.improvement_cases where id = split_part(doc, ':', 2)::uuid;
+  if draft is null or draft = '' or char_length(typed) <= 200 then
+    raise exception 'document upkeep seed: case 8 has no draft, or the typed text is too short to pass the bound';
+  end if;
+  -- The draft: one string item at the start of the root text "answer" (info 4: string, no origins).
+  upd := '\x0101'::bytea || pg_temp.yjs_uint(drafter) || '\x00'::bytea || '\x04'::bytea
+         || pg_temp.yjs_uint(1) || pg_temp.yjs_string('answer') || pg_temp.yjs_string(draft) || '\x00'::bytea;
+  perform public.doc_append_update(doc, encode(upd, 'base64'), drafter);
+  -- Carmen's keys, each after the one before (info 0x84: string with a left origin). Clocks count
+  -- UTF-16 units; the draft and the sentence are in the Basic Multilingual Plane.
+  for i in 1..char_length(typed) loop
+    upd := '\x0101'::bytea || pg_temp.yjs_uint(carmen) || pg_temp.yjs_uint(i - 1) || '\x84'::bytea
+           || case when i = 1 then pg_temp.yjs_uint(drafter) || pg_temp.yjs_uint(char_length(draft) - 1)
+                   else pg_temp.yjs_uint(carmen) || pg_temp.yjs_uint(i - 2) end
+           || pg_temp.yjs_string(substr(typed, i, 1)) || '\x00'::bytea;
+    perform public.doc_append_update(doc, encode(upd, 'base64'), carmen);
+  end loop;
+  insert into public.doc_clients (doc_id, client_id, author) values (doc, carmen, 'a0000000-0000-4000-8000-000000000002');
+end $$;

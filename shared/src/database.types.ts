@@ -762,6 +762,7 @@ export type Database = {
           heartbeat_at: string | null
           id: number
           job_id: string | null
+          job_key: string | null
           last_error: string | null
           locked_by: string | null
           locked_until: string | null
@@ -782,6 +783,7 @@ export type Database = {
           heartbeat_at?: string | null
           id?: never
           job_id?: string | null
+          job_key?: string | null
           last_error?: string | null
           locked_by?: string | null
           locked_until?: string | null
@@ -802,6 +804,7 @@ export type Database = {
           heartbeat_at?: string | null
           id?: never
           job_id?: string | null
+          job_key?: string | null
           last_error?: string | null
           locked_by?: string | null
           locked_until?: string | null

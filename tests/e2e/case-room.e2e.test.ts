@@ -47,7 +47,8 @@ describe("case room", () => {
     // Adam's remote cursor is drawn in Carol's editor with his name.
     await carol.page.locator(".cm-ySelectionInfo").first().waitFor({ state: "attached" });
 
-    // The text is stored (doc_updates) and mirrored to the case row, and survives a reload.
+    // The text is stored (doc_updates), the worker copies it to the case row (no browser can), and it
+    // survives a reload.
     await expect.poll(async () => (await sql(stack)`select suggested_response from public.improvement_cases where id = ${caseId}`)[0]!.suggested_response, { timeout: 10_000 }).toBe(finalText);
     await carol.page.reload();
     await carol.page.getByTestId("doc-status").getByText("Live").waitFor({ timeout: 20_000 });

@@ -83,7 +83,10 @@ describe("approve and reject", () => {
   it("lets a curator approve once, writing a training example from the final text", async () => {
     const caseId = await openCase();
     const edited = "Yes. Open Orders, choose the order, then Change address before it ships.";
-    const upd = await org.users.curator.client.from("improvement_cases").update({ suggested_response: edited }).eq("id", caseId).select("id");
+    // Curators edit the answer's document (the case row's text copy is the worker's).
+    const doc = new Y.Doc();
+    doc.getText("answer").insert(0, edited);
+    const upd = await org.users.curator.client.rpc("doc_append_update", { p_doc_id: `case:${caseId}`, p_update: Buffer.from(Y.encodeStateAsUpdate(doc)).toString("base64") });
     expect(upd.error).toBeNull();
 
     const reviewer = await callFunction(stack, "approve-improvement-case", { caseId }, org.users.reviewer.accessToken);

@@ -8,7 +8,6 @@ export type Op = (typeof OPS)[number];
 /** The members of org A who hold `capability` (shared/src/domain/capabilities.ts, the one home of the rule). */
 const holders = (capability: Capability): Actor[] => [...CAPABILITIES[capability]];
 const ALL_MEMBERS: Actor[] = holders("org:read");
-const EDITORS: Actor[] = holders("case:edit");
 const TRIAGERS: Actor[] = holders("feedback:write");
 const BOARDS: Actor[] = holders("usage:read");
 const ADMIN: Actor[] = holders("member:manage");
@@ -27,7 +26,8 @@ export const EXPECTATIONS: Record<string, Record<Op, Actor[]> & { knownGap?: Kno
   profiles: { select: ALL_MEMBERS, insert: NOBODY, update: NOBODY, delete: NOBODY },
   invitations: { select: ADMIN, insert: ADMIN, update: ADMIN, delete: ADMIN },
   feedback: { select: ALL_MEMBERS, insert: TRIAGERS, update: TRIAGERS, delete: holders("feedback:delete") },
-  improvement_cases: { select: ALL_MEMBERS, insert: NOBODY, update: EDITORS, delete: holders("case:delete") },
+  // The answer is edited in its document; the row's text copy is the worker's (doc_upkeep), decisions the functions'.
+  improvement_cases: { select: ALL_MEMBERS, insert: NOBODY, update: NOBODY, delete: holders("case:delete") },
   training_examples: { select: ALL_MEMBERS, insert: holders("training:manage"), update: holders("training:manage"), delete: holders("training:manage") },
   // the seeded comment is the reviewer's own
   comments: { select: ALL_MEMBERS, insert: holders("comment:write"), update: ["reviewer"], delete: ["admin", "reviewer"] },

@@ -55,6 +55,10 @@ export const workerEnvSchema = z.object({
   DRIFT_PSI_THRESHOLD: z.coerce.number().positive().default(0.3),
   /** How often each organization's drift job is scheduled. */
   DRIFT_INTERVAL_MS: z.coerce.number().int().min(60_000).default(86_400_000),
+  /** Document upkeep folds a document's update log into a snapshot once its tail has more rows than this… */
+  DOC_COMPACT_MAX_TAIL_UPDATES: z.coerce.number().int().min(0).default(200),
+  /** …or more bytes than this. */
+  DOC_COMPACT_MAX_TAIL_BYTES: z.coerce.number().int().min(0).default(512 * 1024),
   LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
 });
 

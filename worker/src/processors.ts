@@ -1,5 +1,6 @@
 import { runAbEval } from "./features/ab-eval/handler.ts";
 import type { HandlerDeps } from "./features/common.ts";
+import { runDocUpkeep } from "./features/doc-upkeep/handler.ts";
 import { runDrift } from "./features/drift/handler.ts";
 import { runFineTune } from "./features/fine-tune/handler.ts";
 import type { Handler } from "./queue/types.ts";
@@ -10,6 +11,8 @@ export function createProcessors(deps: HandlerDeps): Record<string, Handler> {
     fine_tune: (job, ctx) => runFineTune(deps, job, ctx),
     ab_eval: (job, ctx) => runAbEval(deps, job, ctx),
     drift: (job, ctx) => runDrift(deps, job, ctx),
+    // Internal task (no jobs row), queued by the database on every document append.
+    doc_upkeep: (job, ctx) => runDocUpkeep(deps, job, ctx),
     // For benchmarks and queue health checks: proves claim → complete without doing work.
     noop: async () => null,
   };

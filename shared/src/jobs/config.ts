@@ -117,3 +117,10 @@ export const DriftConfig = z
 export type DriftConfig = z.infer<typeof DriftConfig>;
 
 export const JobPayload = z.object({ jobId: uuid });
+
+/**
+ * An internal task's payload (job_queue.payload; no jobs row): the document whose log to compact and
+ * whose text copy to write. Queued by the database on every append (private.enqueue_doc_upkeep).
+ */
+export const DocUpkeepPayload = z.object({ docId: z.string().min(1).max(200) }).strict();
+export type DocUpkeepPayload = z.infer<typeof DocUpkeepPayload>;

@@ -9,10 +9,18 @@
  *   2. a migration: `alter type public.job_kind add value '<kind>'` and its row in private.job_kinds;
  *   3. its handler in worker/src/features/<kind>/handler.ts, registered in worker/src/processors.ts;
  *   4. optionally a preflight check in edge-functions/start-job/preflight.ts.
+ *
+ * Adding an internal task (work the system does for itself: no jobs row, nobody starts or watches it,
+ * e.g. document upkeep):
+ *   1. its payload schema in shared/src/jobs/config.ts and an entry in INTERNAL_TASKS below;
+ *   2. a migration that queues it with private.enqueue_task(task, payload, job_key, …), from a trigger
+ *      or a function (a job key keeps one waiting entry per key); it is not a public.job_kind, so
+ *      public.start_job cannot name it;
+ *   3. its handler in worker/src/features/<task>/handler.ts, registered in worker/src/processors.ts.
  */
 import { z } from "zod";
 import type { Capability } from "../domain/capabilities.ts";
-import { AbEvalConfig, DriftConfig, FineTuneConfig } from "./config.ts";
+import { AbEvalConfig, DocUpkeepPayload, DriftConfig, FineTuneConfig } from "./config.ts";
 
 export const JOB_KINDS = {
   fine_tune: { config: FineTuneConfig, capability: "job:start", label: "Fine-tune" },
@@ -38,6 +46,12 @@ export const StartJobRequest = z.discriminatedUnion("kind", [
 ]);
 export type StartJobRequest = z.input<typeof StartJobRequest>;
 export type StartJobResponse<J = Record<string, unknown>> = { job: J; created: boolean };
+
+/** Internal tasks: queue entries without a jobs row, queued by the database, never by people. */
+export const INTERNAL_TASKS = {
+  doc_upkeep: { payload: DocUpkeepPayload, label: "Document upkeep" },
+} as const satisfies Record<string, { payload: z.ZodType; label: string }>;
+export type InternalTask = keyof typeof INTERNAL_TASKS;
 
 export function isJobKind(value: unknown): value is JobKind {
   return typeof value === "string" && value in JOB_KINDS;

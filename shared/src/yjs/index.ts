@@ -1,5 +1,8 @@
 export { SupabaseYjsProvider, DEFAULT_SEND_WINDOW_MS, type SupabaseYjsProviderOptions, type ProviderStatus, type SupabaseLike, type RealtimeChannelLike } from "./provider.ts";
-export { rpcPersistence, compactDoc, mergeLoaded, parseLoadRows, type DocPersistence, type LoadedDoc, type RpcClient } from "./persistence.ts";
+export {
+  rpcPersistence, compactDoc, compactLoaded, docFromLoaded, tailOf, tailExceeds, docTextField, mergeLoaded, parseLoadRows,
+  DEFAULT_COMPACTION_BOUNDS, DOC_TEXT_FIELDS, type CompactionBounds, type DocPersistence, type LoadedDoc, type RpcClient,
+} from "./persistence.ts";
 export { localStorageUnsent, type UnsentStore } from "./unsent.ts";
 export { Throttle } from "./throttle.ts";
 export { WIRE_VERSION } from "./wire.ts";

@@ -62,13 +62,67 @@ export function mergeLoaded(doc: LoadedDoc): Uint8Array {
 export async function compactDoc(persistence: DocPersistence, docId: string, minUpdates = 1): Promise<{ compacted: boolean; merged: number }> {
   const loaded = await persistence.load(docId);
   if (loaded.updates.length < minUpdates) return { compacted: false, merged: 0 };
+  return compactLoaded(persistence, docId, loaded);
+}
+
+/**
+ * compactDoc for a document already loaded (the worker loads once for the snapshot and the text copy).
+ * `applied` is a Y.Doc holding exactly `loaded` (docFromLoaded's), to skip rebuilding it.
+ */
+export async function compactLoaded(persistence: DocPersistence, docId: string, loaded: LoadedDoc, applied?: Y.Doc): Promise<{ compacted: boolean; merged: number }> {
   // Through a Y.Doc rather than Y.mergeUpdates alone, so deleted content is garbage-collected.
-  const d = new Y.Doc();
-  Y.applyUpdate(d, mergeLoaded(loaded));
+  // (encodeStateAsUpdate also carries updates still pending on missing ones, so none is dropped.)
+  let d = applied;
+  if (!d) {
+    d = new Y.Doc();
+    Y.applyUpdate(d, mergeLoaded(loaded));
+  }
   const snapshot = Y.encodeStateAsUpdate(d);
-  d.destroy();
+  if (!applied) d.destroy();
   const id = await persistence.compact(docId, snapshot, loaded.snapshot?.id ?? null, loaded.updates.map((u) => u.id));
   return { compacted: id !== null, merged: id !== null ? loaded.updates.length : 0 };
+}
+
+/**
+ * The document a load describes, applied row by row: a row that is not a Yjs update (appends are
+ * checked in the database; this covers rows written around it) is skipped and reported, so one bad
+ * row cannot stop the rest. Callers must not compact when `skipped` is not empty.
+ */
+export function docFromLoaded(loaded: LoadedDoc): { doc: Y.Doc; skipped: number[] } {
+  const doc = new Y.Doc();
+  const skipped: number[] = [];
+  for (const row of [...(loaded.snapshot ? [loaded.snapshot] : []), ...loaded.updates]) {
+    try {
+      Y.applyUpdate(doc, row.data);
+    } catch {
+      skipped.push(row.id);
+    }
+  }
+  return { doc, skipped };
+}
+
+/** When the update log's tail (the rows not yet in a snapshot) is long enough to fold. */
+export type CompactionBounds = { maxTailUpdates: number; maxTailBytes: number };
+export const DEFAULT_COMPACTION_BOUNDS: CompactionBounds = { maxTailUpdates: 200, maxTailBytes: 512 * 1024 };
+
+export function tailOf(loaded: LoadedDoc): { updates: number; bytes: number } {
+  return { updates: loaded.updates.length, bytes: loaded.updates.reduce((n, u) => n + u.data.byteLength, 0) };
+}
+
+export function tailExceeds(loaded: LoadedDoc, bounds: CompactionBounds): boolean {
+  const tail = tailOf(loaded);
+  return tail.updates > bounds.maxTailUpdates || tail.bytes > bounds.maxTailBytes;
+}
+
+/**
+ * Which shared Y.Text of a document holds its text, by the document's kind (`case:<id>` answers,
+ * `prompt:<version id>` templates): the editors bind to it, and the server reads it.
+ */
+export const DOC_TEXT_FIELDS = { case: "answer", prompt: "template" } as const;
+
+export function docTextField(docId: string): string | null {
+  const kind = docId.split(":", 1)[0] as keyof typeof DOC_TEXT_FIELDS;
+  return Object.hasOwn(DOC_TEXT_FIELDS, kind) ? DOC_TEXT_FIELDS[kind] : null;
 }
 
 export { toBase64, fromBase64 };

@@ -1,6 +1,7 @@
 import { useRef, useState } from "react";
 import { Link, useParams } from "react-router";
 import { Tabs } from "radix-ui";
+import { DOC_TEXT_FIELDS } from "@review/shared/yjs/persistence";
 import { Button } from "../../components/ui/Button.tsx";
 import { Avatar } from "../../components/ui/Avatar.tsx";
 import { EmptyState, ErrorState } from "../../components/ui/Field.tsx";
@@ -8,15 +9,13 @@ import { toast } from "../../components/ui/toast.tsx";
 import { can } from "../../lib/permissions.ts";
 import { dateTime } from "../../lib/format.ts";
 import { messageOf } from "../../lib/errors.ts";
-import { useCurrentOrg, useMembers } from "../orgs/index.ts";
-import { useMe } from "../orgs/index.ts";
+import { useCurrentOrg, useMembers, useMe } from "../orgs/index.ts";
 import { useConnection } from "../connection/index.ts";
 import { AnswerEditor, AuthorshipLegend, AuthorshipToggle, DiffView, replaceText, useAuthorship, useCollabDoc, useShowAuthorship, useYText, type Participant } from "../collab/index.ts";
 import { Comments } from "./Comments.tsx";
 import { ApproveDialog, RejectDialog } from "./DecisionDialogs.tsx";
-import { mirrorAnswer, useCase, useCaseLive, useDecide } from "./queries.ts";
+import { useCase, useCaseLive, useDecide } from "./queries.ts";
 import { RegeneratePanel } from "./RegeneratePanel.tsx";
-import { useMirror } from "./useMirror.ts";
 import type { CaseWithFeedback } from "./types.ts";
 
 export default function CaseRoomPage() {
@@ -40,11 +39,10 @@ function CaseRoom({ c }: { c: CaseWithFeedback }) {
   const mayDecide = can(org.role, "case:decide") && pending;
   const docId = `case:${c.id}`;
 
-  const { session, status, synced, participants } = useCollabDoc({ docId, field: "answer", me, initialText: c.suggested_response, editable });
+  const { session, status, synced, participants } = useCollabDoc({ docId, field: DOC_TEXT_FIELDS.case, me, initialText: c.suggested_response, editable });
   const liveText = useYText(session?.ytext);
   // Before the document has content (never edited, or a read-only viewer), the stored answer stands in.
   const text = liveText || c.suggested_response;
-  useMirror(c.id, session?.ytext, session?.provider, c.suggested_response, editable);
   const [showAuthorship, setShowAuthorship] = useShowAuthorship();
   const { who, legend } = useAuthorship({ docId, ytext: session?.ytext, myClientId: session?.doc.clientID, myUserId: me.userId, members, enabled: showAuthorship && !!session });
 
@@ -61,11 +59,9 @@ function CaseRoom({ c }: { c: CaseWithFeedback }) {
     approvingRef.current = true;
     setApproving(true);
     try {
-      // The decision must see the last keystrokes: store the document and the table copy first.
-      if (session) {
-        await session.provider.whenPersisted();
-        await mirrorAnswer(c.id, session.ytext.toString());
-      }
+      // The decision must see the last keystrokes: the approval reads the stored document, so store it
+      // first. (The case row's text copy is the worker's: doc_upkeep.)
+      if (session) await session.provider.whenPersisted();
       await decide.approve.mutateAsync(tags);
       setApproveOpen(false);
       toast.success("Approved", "The answer is now a training example.");

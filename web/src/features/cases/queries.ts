@@ -33,8 +33,8 @@ export function useComments(caseId: string) {
 }
 
 /**
- * The case row and its comments, live: a decision, a mirrored answer or a new, edited or deleted
- * comment reaches everyone in the room at once. Reconciles once after a reconnect (the detail key is
+ * The case row and its comments, live: a decision, the answer's stored copy (the worker writes it
+ * from the document) or a new, edited or deleted comment reaches everyone in the room at once. Reconciles once after a reconnect (the detail key is
  * a prefix of the comments key, so both are read again).
  */
 export function useCaseLive(caseId: string) {
@@ -86,9 +86,4 @@ export function useDecide(caseId: string) {
       onSuccess: (r) => apply(r.case as ImprovementCase), // the row, with status narrowed by the table's check
     }),
   };
-}
-
-/** Writes the co-edited text to the case row, with the curator's own rights (RLS and the guard trigger). */
-export async function mirrorAnswer(caseId: string, text: string): Promise<void> {
-  unwrap(await supabase.from("improvement_cases").update({ suggested_response: text }).eq("id", caseId).eq("status", "pending").select("id"));
 }

@@ -1,5 +1,6 @@
 import { useState } from "react";
 import { Link, useNavigate, useParams } from "react-router";
+import { DOC_TEXT_FIELDS } from "@review/shared/yjs/persistence";
 import { Badge } from "../../components/ui/Badge.tsx";
 import { Button } from "../../components/ui/Button.tsx";
 import { EmptyState, Field } from "../../components/ui/Field.tsx";
@@ -28,7 +29,7 @@ function VersionEditor({ v }: { v: PromptVersion }) {
   const me = useMe(org.org_id);
   const navigate = useNavigate();
   const editable = mayEditPrompts(org.role) && (v.status === "draft" || v.status === "candidate");
-  const { session, status, participants } = useCollabDoc({ docId: `prompt:${v.id}`, field: "template", me, initialText: v.template, editable });
+  const { session, status, participants } = useCollabDoc({ docId: `prompt:${v.id}`, field: DOC_TEXT_FIELDS.prompt, me, initialText: v.template, editable });
   const live = useYText(session?.ytext);
   const template = live || v.template;
   const [systemTemplate, setSystemTemplate] = useState(v.system_template);
