@@ -37,12 +37,17 @@ describe("Auth rate limits, as GoTrue applies them", () => {
     const made = await serviceClient(stack).auth.admin.createUser({ email, password: "the-right-one-1", email_confirm: true });
     expect(made.error).toBeNull();
 
+    // Guesses go in bursts, as an attacker sends them: one at a time on a loaded machine, a 2 s window
+    // could refill as fast as slow requests drain it.
     let limited: Response | null = null;
     let tries = 0;
-    for (; tries < 200 && !limited; tries++) {
-      const res = await passwordGrant(email, `guess-${tries}-x`);
-      if (res.status === 429) limited = res;
-      else expect(res.status).toBe(400);
+    while (tries < 200 && !limited) {
+      const burst = await Promise.all(Array.from({ length: 25 }, (_, i) => passwordGrant(email, `guess-${tries + i}-x`)));
+      tries += burst.length;
+      for (const res of burst) {
+        if (res.status === 429) limited ??= res;
+        else expect(res.status).toBe(400);
+      }
     }
     expect(limited).not.toBeNull();
     expect(tries).toBeLessThan(200);
@@ -57,13 +62,13 @@ describe("Auth rate limits, as GoTrue applies them", () => {
 
   it("limits link and code verifications per client", async () => {
     let limited: Response | null = null;
-    for (let i = 0; i < 50 && !limited; i++) {
-      const res = await fetch(`${stack.apiUrl}/auth/v1/verify`, {
+    for (let round = 0; round < 4 && !limited; round++) {
+      const burst = await Promise.all(Array.from({ length: 25 }, (_, i) => fetch(`${stack.apiUrl}/auth/v1/verify`, {
         method: "POST",
         headers: { apikey: stack.anonKey, "content-type": "application/json" },
-        body: JSON.stringify({ type: "signup", token_hash: `${randomUUID()}${i}` }),
-      });
-      if (res.status === 429) limited = res;
+        body: JSON.stringify({ type: "signup", token_hash: `${randomUUID()}${round}-${i}` }),
+      })));
+      limited = burst.find((res) => res.status === 429) ?? null;
     }
     expect(limited).not.toBeNull();
     expect(limited!.headers.get("retry-after")).toBeTruthy();
