@@ -18,6 +18,8 @@ const PromptsPage = lazy(() => import("../features/prompts/PromptsPage.tsx"));
 const PromptDetailPage = lazy(() => import("../features/prompts/PromptDetailPage.tsx"));
 const PromptVersionPage = lazy(() => import("../features/prompts/VersionPage.tsx"));
 const OptimizerPage = lazy(() => import("../features/prompts/OptimizerPage.tsx"));
+const ReviewQueuesPage = lazy(() => import("../features/review-queues/QueuesPage.tsx"));
+const ReviewQueuePage = lazy(() => import("../features/review-queues/QueuePage.tsx"));
 
 export const router = createBrowserRouter([
   { path: "/sign-in", element: <SignInPage /> },
@@ -37,6 +39,8 @@ export const router = createBrowserRouter([
           { path: "inbox/:feedbackId?", element: <InboxPage /> },
           { path: "cases/:caseId", element: <CaseRoomPage /> },
           { path: "training", element: <TrainingPage /> },
+          { path: "review-queues", element: <ReviewQueuesPage /> },
+          { path: "review-queues/:queueId", element: <ReviewQueuePage /> },
           { path: "prompts", element: <PromptsPage /> },
           { path: "prompts/:promptId", element: <PromptDetailPage /> },
           { path: "prompts/:promptId/versions/:versionId", element: <PromptVersionPage /> },
