@@ -128,18 +128,22 @@ export function queueReport(rubrics: readonly Rubric[], scores: readonly ScoreRo
     const ratings = units.reduce((s, u) => s + u.filter((v) => v != null).length, 0);
     report.rubrics.push({ rubric, level, items: itemIds.length, ratings, alpha: krippendorffAlphaCi(units, level, { resamples: opts.resamples ?? 500, seed }) });
 
-    for (let i = 0; i < reviewers.length; i++) {
-      for (let j = i + 1; j < reviewers.length; j++) {
-        const xa: RatingValue[] = [];
-        const xb: RatingValue[] = [];
-        for (const id of itemIds) {
-          const m = byItem.get(id)!;
-          const va = m.get(reviewers[i]!)?.v;
-          const vb = m.get(reviewers[j]!)?.v;
-          if (va != null && vb != null) (xa.push(va), xb.push(vb));
+    // Pairs from each item's raters (Σ m_u² work, not reviewers² × items).
+    const pairRatings = new Map<string, { a: string; b: string; xa: RatingValue[]; xb: RatingValue[] }>();
+    for (const id of itemIds) {
+      const rated = [...byItem.get(id)!].filter(([, x]) => x.v != null).sort((x, y) => x[0].localeCompare(y[0]));
+      for (let i = 0; i < rated.length; i++) {
+        for (let j = i + 1; j < rated.length; j++) {
+          const k = `${rated[i]![0]}\u0000${rated[j]![0]}`;
+          const e = pairRatings.get(k) ?? { a: rated[i]![0], b: rated[j]![0], xa: [], xb: [] };
+          e.xa.push(rated[i]![1].v!);
+          e.xb.push(rated[j]![1].v!);
+          pairRatings.set(k, e);
         }
-        if (xa.length) report.pairs.push({ rubricId: rubric.id, a: reviewers[i]!, b: reviewers[j]!, items: xa.length, kappa: cohenKappa(xa, xb) });
       }
+    }
+    for (const e of [...pairRatings.values()].sort((x, y) => x.a.localeCompare(y.a) || x.b.localeCompare(y.b))) {
+      report.pairs.push({ rubricId: rubric.id, a: e.a, b: e.b, items: e.xa.length, kappa: cohenKappa(e.xa, e.xb) });
     }
 
     const range = rubricRange(rubric);
@@ -186,10 +190,11 @@ export type ExportItem = { id: string; source_kind: string; source_id: string; q
 /** One JSON object per line: an item, each rubric's final value with its version, source and reviewers. */
 export function finalsJsonl(items: readonly ExportItem[], rubrics: readonly Rubric[], finals: readonly FinalScore[]): string {
   const byRubric = new Map(rubrics.map((r) => [r.id, r]));
+  const byItem = new Map(items.map((i) => [i.id, i]));
   return finals
-    .filter((f) => items.some((i) => i.id === f.itemId))
+    .filter((f) => byItem.has(f.itemId))
     .map((f) => {
-      const item = items.find((i) => i.id === f.itemId)!;
+      const item = byItem.get(f.itemId)!;
       const r = byRubric.get(f.rubricId)!;
       return JSON.stringify({ item_id: item.id, source_kind: item.source_kind, source_id: item.source_id, query: item.query, rubric: r.name, rubric_version: r.version, rubric_id: r.id, value: f.value, decided_by: f.source, reviewers: f.reviewers });
     })
