@@ -203,4 +203,33 @@ describe("review queues (database-backed)", () => {
     expect(report.rubrics[0]!.alpha.estimate).toBeCloseTo(krippendorffAlpha([[1, 1], [2, 2], [3, 4], [4, 4]], "ordinal"), 12);
     expect(report.pairs).toHaveLength(1);
   });
+
+  it("an A/B evaluation's outputs become pairwise items scored with a preference; round-robin gives reviewers different first items", async () => {
+    const org = await createOrg(stack, "rq-ab");
+    const db = sql(stack);
+    const [job] = await db`insert into public.jobs (org_id, kind, name, status) values (${org.id}, 'ab_eval', 'A/B', 'completed') returning id`;
+    for (let i = 0; i < 4; i++) {
+      await db`insert into public.eval_results (job_id, org_id, item_index, query, output_a, output_b) values (${job!.id}, ${org.id}, ${i}, ${`q${i}`}, ${`a${i}`}, ${`b${i}`})`;
+    }
+    const pref = await rubric(org, { kind: "preference", levels: [] });
+    const { data: q, error } = await org.users.curator.client
+      .from("review_queues")
+      .insert({ org_id: org.id, name: "Human preference", source_kind: "ab_eval", source: { job_id: job!.id }, score_config_ids: [pref.id], overlap: 1, assignment_mode: "round_robin", assignees: [org.users.reviewer.id, org.users.curator.id] })
+      .select()
+      .single();
+    expect(error).toBeNull();
+    const { data: items } = await org.users.reviewer.client.from("review_items").select("position, is_pairwise, output_a, output_b").eq("queue_id", q!.id).order("position");
+    expect(items!.map((i) => [i.is_pairwise, i.output_a, i.output_b])).toEqual([0, 1, 2, 3].map((i) => [true, `a${i}`, `b${i}`]));
+
+    const mine = await claim(org.users.reviewer, q!.id);
+    const theirs = await claim(org.users.curator, q!.id);
+    expect(mine!.item.id).not.toBe(theirs!.item.id);
+    const bad = await org.users.reviewer.client.rpc("submit_scores", { p_item: mine!.item.id, p_scores: { [pref.id]: "C" } });
+    expect(bad.error).not.toBeNull();
+    const ok = await org.users.reviewer.client.rpc("submit_scores", { p_item: mine!.item.id, p_scores: { [pref.id]: "B" } });
+    expect(ok.error).toBeNull();
+    // The admin is not one of this queue's reviewers.
+    const outsider = await org.users.admin.client.rpc("claim_next_review_item", { p_queue: q!.id });
+    expect(outsider.error?.message).toMatch(/not one of this queue/);
+  });
 });
