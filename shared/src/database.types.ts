@@ -2274,6 +2274,14 @@ export type Database = {
       }
       release_review_item: { Args: { p_item: string }; Returns: undefined }
       resolve_ingest_key: { Args: { p_key: string }; Returns: string }
+      review_throughput: {
+        Args: { p_days?: number; p_org: string }
+        Returns: {
+          day: string
+          items: number
+          reviewer_id: string
+        }[]
+      }
       rollback_prompt: {
         Args: {
           p_prompt_id: string

@@ -614,6 +614,25 @@ begin
   return result;
 end $$;
 
+-- Reviewer throughput for the managers' board: items scored per day per reviewer across the
+-- organization's queues (from the slots, not the scores: no value is revealed). Runs as the caller, so
+-- RLS scopes it; it refuses callers without review:report rather than answering with nothing.
+create or replace function public.review_throughput(p_org uuid, p_days integer default 14)
+returns table (day date, reviewer_id uuid, items integer)
+language plpgsql stable set search_path = '' as $$
+begin
+  perform private.require_capability(p_org, 'review:report', 'The organization');
+  return query
+    select (a.submitted_at at time zone 'UTC')::date, a.reviewer_id, count(*)::integer
+    from public.review_assignments a
+    where a.org_id = p_org and a.status = 'submitted'
+      and a.submitted_at >= now() - make_interval(days => least(greatest(p_days, 1), 366))
+    group by 1, 2
+    order by 1, 2;
+end $$;
+create index review_assignments_submitted_idx on public.review_assignments (org_id, submitted_at) where status = 'submitted';
+
+grant execute on function public.review_throughput(uuid, integer) to authenticated, service_role;
 grant execute on function public.claim_next_review_item(uuid), public.release_review_item(uuid), public.assign_review_item(uuid, uuid),
   public.submit_scores(uuid, jsonb), public.adjudicate(uuid, uuid, jsonb, text) to authenticated, service_role;
 

@@ -232,4 +232,25 @@ describe("review queues (database-backed)", () => {
     const outsider = await org.users.admin.client.rpc("claim_next_review_item", { p_queue: q!.id });
     expect(outsider.error?.message).toMatch(/not one of this queue/);
   });
+
+  it("reviewer throughput counts submitted items per day per reviewer, for report readers only", async () => {
+    const org = await createOrg(stack, "rq-throughput");
+    const r = await rubric(org);
+    const q = await queue(org, [r.id], 3);
+    for (let i = 0; i < 3; i++) {
+      const c = await claim(org.users.reviewer, q.id);
+      expect((await org.users.reviewer.client.rpc("submit_scores", { p_item: c!.item.id, p_scores: { [r.id]: 3 } })).error).toBeNull();
+    }
+    const c = await claim(org.users.curator, q.id);
+    expect((await org.users.curator.client.rpc("submit_scores", { p_item: c!.item.id, p_scores: { [r.id]: 4 } })).error).toBeNull();
+    const { data, error } = await org.users.manager.client.rpc("review_throughput", { p_org: org.id, p_days: 7 });
+    expect(error).toBeNull();
+    const byReviewer = Object.fromEntries((data as Array<{ reviewer_id: string; items: number }>).map((x) => [x.reviewer_id, x.items]));
+    expect(byReviewer).toEqual({ [org.users.reviewer.id]: 3, [org.users.curator.id]: 1 });
+    const refused = await org.users.reviewer.client.rpc("review_throughput", { p_org: org.id, p_days: 7 });
+    expect(refused.error?.message).toMatch(/review:report/);
+    const other = await createOrg(stack, "rq-throughput-other");
+    const stranger = await other.users.admin.client.rpc("review_throughput", { p_org: org.id, p_days: 7 });
+    expect(stranger.error).not.toBeNull();
+  });
 });

@@ -8,7 +8,8 @@ import { toast } from "../../components/ui/toast.tsx";
 import { can } from "../../lib/permissions.ts";
 import { messageOf } from "../../lib/errors.ts";
 import { useCurrentOrg } from "../orgs/queries.ts";
-import { useCreateQueue, useCreateRubric, useQueues, useRubrics, type NewRubric, type ScoreConfig } from "./queries.ts";
+import { useMembers } from "../orgs/queries.ts";
+import { useCreateQueue, useCreateRubric, useQueues, useRubrics, useThroughput, type NewRubric, type ScoreConfig } from "./queries.ts";
 
 const MODES: Array<[string, string]> = [
   ["self_claim", "Self-claim with a lease"],
@@ -59,6 +60,7 @@ export default function QueuesPage() {
           </tbody>
         </table>
       )}
+      {can(org.role, "review:report") ? <Throughput orgId={org.org_id} /> : null}
       {manage ? (
         <section style={{ marginTop: 24 }}>
           <h2 className="section-title">Rubrics</h2>
@@ -188,5 +190,36 @@ function NewQueueDialog({ open, onOpenChange, orgId, rubrics }: { open: boolean;
         <div className="row-end"><Button variant="primary" type="submit" busy={create.isPending} disabled={!picked.length}>Create queue</Button></div>
       </form>
     </Dialog>
+  );
+}
+
+/** Reviewer throughput: items scored per reviewer over the last 14 days, per day. */
+function Throughput({ orgId }: { orgId: string }) {
+  const days = 14;
+  const rows = useThroughput(orgId, days, true);
+  const members = useMembers(orgId);
+  if (!rows.data?.length) return null;
+  const dayList = [...new Set(rows.data.map((r) => r.day))].sort();
+  const reviewers = [...new Set(rows.data.map((r) => r.reviewer_id))];
+  const cell = new Map(rows.data.map((r) => [`${r.day}/${r.reviewer_id}`, r.items]));
+  return (
+    <section style={{ marginTop: 24 }}>
+      <h2 className="section-title">Reviewer throughput (items scored per day, last {days} days)</h2>
+      <table className="table" aria-label="Reviewer throughput">
+        <thead><tr><th>Reviewer</th>{dayList.map((d) => <th key={d} className="num">{d.slice(5)}</th>)}<th className="num">Total</th></tr></thead>
+        <tbody>
+          {reviewers.map((id) => {
+            const name = members.byId.get(id)?.name ?? "Unknown member";
+            return (
+              <tr key={id} data-testid={`throughput-${name}`}>
+                <td>{name}</td>
+                {dayList.map((d) => <td key={d} className="num">{cell.get(`${d}/${id}`) ?? ""}</td>)}
+                <td className="num" data-testid="throughput-total">{dayList.reduce((s, d) => s + (cell.get(`${d}/${id}`) ?? 0), 0)}</td>
+              </tr>
+            );
+          })}
+        </tbody>
+      </table>
+    </section>
   );
 }

@@ -223,3 +223,14 @@ export function progressByReviewer(assignments: readonly Assignment[]): Map<stri
   }
   return out;
 }
+
+export type ThroughputRow = { day: string; reviewer_id: string; items: number };
+
+/** Items scored per day per reviewer across the organization's queues (review:report). */
+export function useThroughput(orgId: string, days: number, enabled: boolean) {
+  return useQuery({
+    queryKey: [...rqKeys.all(orgId), "throughput", days],
+    enabled,
+    queryFn: async () => unwrap(await supabase.rpc("review_throughput", { p_org: orgId, p_days: days })) as ThroughputRow[],
+  });
+}
