@@ -86,5 +86,9 @@ describe("review queues (from the seeded demo)", () => {
     // The manager sees the decision.
     await mona.page.getByRole("tab", { name: "Adjudication" }).click();
     await mona.page.getByTestId(`disagreement-${position}-Answer quality`).getByText("Final: 3").waitFor({ timeout: 15_000 });
+
+    // And the throughput board counts today's scoring: Ravi's 14 seeded items and the one he just scored.
+    await mona.page.locator(".nav-link", { hasText: "Review queues" }).click();
+    await expect.poll(async () => mona.page.getByTestId(`throughput-${RAVI.name}`).getByTestId("throughput-total").textContent(), { timeout: 15_000 }).toBe("15");
   });
 });
