@@ -502,3 +502,55 @@ begin
   end loop;
   insert into public.doc_clients (doc_id, client_id, author) values (doc, carmen, 'a0000000-0000-4000-8000-000000000002');
 end $$;
+
+-- ---- review queues (issue 19): a rubric, a double-reviewed queue, and scores people gave -----------------
+-- Inputs only: two rubric versions, one queue over Acme's low-rated feedback with two reviewers per item,
+-- and scores submitted through the same functions the app calls, as the reviewer, the curator and the
+-- admin (each signed in, via the request's claims). Agreement, the adjudication list and the final scores
+-- are computed from these rows by shared/src/review/report.ts when someone opens the report.
+insert into public.score_configs (id, org_id, name, version, kind, description, levels, created_by) values
+  ('aaaaaaaa-0000-4000-8000-0000000000d1', 'aaaaaaaa-0000-4000-8000-000000000001', 'Answer quality', 1, 'ordinal',
+   'How well the answer resolves the customer''s question, as a senior agent would judge it.',
+   '[{"value":1,"label":"Wrong"},{"value":2,"label":"Poor"},{"value":3,"label":"Partial"},{"value":4,"label":"Good"},{"value":5,"label":"Excellent"}]',
+   'a0000000-0000-4000-8000-000000000002');
+insert into public.score_configs (id, org_id, name, version, kind, description, created_by) values
+  ('aaaaaaaa-0000-4000-8000-0000000000d2', 'aaaaaaaa-0000-4000-8000-000000000001', 'Needs escalation', 1, 'boolean',
+   'Would this conversation need a human from billing or engineering to follow up?', 'a0000000-0000-4000-8000-000000000002');
+insert into public.review_queues (id, org_id, name, description, source_kind, source, score_config_ids, overlap, assignment_mode, lease_seconds, disagreement_threshold, created_by)
+values ('aaaaaaaa-0000-4000-8000-0000000000d9', 'aaaaaaaa-0000-4000-8000-000000000001', 'Low-rated answers — double review',
+  'Every low-rated answer is scored by two people, blind. Disagreements go to a curator.',
+  'inbox_filter', '{"rating_max": 2, "limit": 24}', array['aaaaaaaa-0000-4000-8000-0000000000d1', 'aaaaaaaa-0000-4000-8000-0000000000d2']::uuid[],
+  2, 'self_claim', 900, 0.3, 'a0000000-0000-4000-8000-000000000002');
+
+do $$
+declare
+  q uuid := 'aaaaaaaa-0000-4000-8000-0000000000d9';
+  plan uuid[] := array[
+    -- reviewer and curator score the first ten items, then the admin and the reviewer four more
+    'a0000000-0000-4000-8000-000000000003', 'a0000000-0000-4000-8000-000000000002'];
+  who uuid;
+  claimed jsonb;
+  item uuid;
+  base integer;
+  noise integer;
+  k integer;
+begin
+  for k in 1..28 loop
+    who := case when k <= 20 then plan[1 + (k - 1) % 2]
+                when k % 2 = 1 then 'a0000000-0000-4000-8000-000000000001'::uuid
+                else 'a0000000-0000-4000-8000-000000000003'::uuid end;
+    perform set_config('request.jwt.claims', json_build_object('sub', who, 'role', 'authenticated')::text, true);
+    perform set_config('request.jwt.claim.sub', who::text, true);
+    claimed := public.claim_next_review_item(q);
+    exit when claimed is null;
+    item := (claimed -> 'item' ->> 'id')::uuid;
+    -- What this person thinks: the item's quality as most would see it, give or take one level now and then.
+    base := 1 + abs(hashtext('rq-quality:' || item)) % 4;
+    noise := (array[0, 0, 0, 1, -1, 0, 2])[1 + abs(hashtext('rq-judge:' || item || who)) % 7];
+    perform public.submit_scores(item, jsonb_build_object(
+      'aaaaaaaa-0000-4000-8000-0000000000d1', greatest(1, least(5, base + noise)),
+      'aaaaaaaa-0000-4000-8000-0000000000d2', (base <= 2) <> (abs(hashtext('rq-esc:' || item || who)) % 6 = 0)));
+  end loop;
+  perform set_config('request.jwt.claims', '', true);
+  perform set_config('request.jwt.claim.sub', '', true);
+end $$;

@@ -9,6 +9,70 @@ export type Json =
 export type Database = {
   public: {
     Tables: {
+      adjudications: {
+        Row: {
+          created_at: string
+          decided_by: string | null
+          id: string
+          item_id: string
+          org_id: string
+          queue_id: string
+          reason: string
+          score_config_id: string
+          updated_at: string
+          value: NonNullable<Json>
+        }
+        Insert: {
+          created_at?: string
+          decided_by?: string | null
+          id?: string
+          item_id: string
+          org_id: string
+          queue_id: string
+          reason: string
+          score_config_id: string
+          updated_at?: string
+          value: NonNullable<Json>
+        }
+        Update: {
+          created_at?: string
+          decided_by?: string | null
+          id?: string
+          item_id?: string
+          org_id?: string
+          queue_id?: string
+          reason?: string
+          score_config_id?: string
+          updated_at?: string
+          value?: NonNullable<Json>
+        }
+        Relationships: [
+          {
+            foreignKeyName: "adjudications_org_id_fkey"
+            columns: ["org_id"]
+            referencedRelation: "organizations"
+            referencedColumns: ["id"]
+          },
+          {
+            foreignKeyName: "adjudications_org_id_item_id_fkey"
+            columns: ["org_id", "item_id"]
+            referencedRelation: "review_items"
+            referencedColumns: ["org_id", "id"]
+          },
+          {
+            foreignKeyName: "adjudications_org_id_queue_id_fkey"
+            columns: ["org_id", "queue_id"]
+            referencedRelation: "review_queues"
+            referencedColumns: ["org_id", "id"]
+          },
+          {
+            foreignKeyName: "adjudications_org_id_score_config_id_fkey"
+            columns: ["org_id", "score_config_id"]
+            referencedRelation: "score_configs"
+            referencedColumns: ["org_id", "id"]
+          },
+        ]
+      }
       ai_requests: {
         Row: {
           cost_usd: number
@@ -1424,6 +1488,341 @@ export type Database = {
           },
         ]
       }
+      review_assignments: {
+        Row: {
+          assigned_by: string | null
+          created_at: string
+          id: string
+          item_id: string
+          lease_expires_at: string | null
+          leased_at: string
+          org_id: string
+          queue_id: string
+          reviewer_id: string
+          slot: number
+          status: string
+          submitted_at: string | null
+        }
+        Insert: {
+          assigned_by?: string | null
+          created_at?: string
+          id?: string
+          item_id: string
+          lease_expires_at?: string | null
+          leased_at?: string
+          org_id: string
+          queue_id: string
+          reviewer_id: string
+          slot: number
+          status: string
+          submitted_at?: string | null
+        }
+        Update: {
+          assigned_by?: string | null
+          created_at?: string
+          id?: string
+          item_id?: string
+          lease_expires_at?: string | null
+          leased_at?: string
+          org_id?: string
+          queue_id?: string
+          reviewer_id?: string
+          slot?: number
+          status?: string
+          submitted_at?: string | null
+        }
+        Relationships: [
+          {
+            foreignKeyName: "review_assignments_org_id_fkey"
+            columns: ["org_id"]
+            referencedRelation: "organizations"
+            referencedColumns: ["id"]
+          },
+          {
+            foreignKeyName: "review_assignments_org_id_item_id_fkey"
+            columns: ["org_id", "item_id"]
+            referencedRelation: "review_items"
+            referencedColumns: ["org_id", "id"]
+          },
+          {
+            foreignKeyName: "review_assignments_org_id_queue_id_fkey"
+            columns: ["org_id", "queue_id"]
+            referencedRelation: "review_queues"
+            referencedColumns: ["org_id", "id"]
+          },
+        ]
+      }
+      review_items: {
+        Row: {
+          context: NonNullable<Json>
+          created_at: string
+          feedback_id: string | null
+          id: string
+          is_pairwise: boolean | null
+          org_id: string
+          output_a: string | null
+          output_b: string | null
+          position: number
+          query: string
+          queue_id: string
+          response: string
+          source_id: string
+          source_kind: string
+          status: string
+          submitted_count: number
+        }
+        Insert: {
+          context?: NonNullable<Json>
+          created_at?: string
+          feedback_id?: string | null
+          id?: string
+          is_pairwise?: never
+          org_id: string
+          output_a?: string | null
+          output_b?: string | null
+          position: number
+          query?: string
+          queue_id: string
+          response?: string
+          source_id: string
+          source_kind: string
+          status?: string
+          submitted_count?: number
+        }
+        Update: {
+          context?: NonNullable<Json>
+          created_at?: string
+          feedback_id?: string | null
+          id?: string
+          is_pairwise?: never
+          org_id?: string
+          output_a?: string | null
+          output_b?: string | null
+          position?: number
+          query?: string
+          queue_id?: string
+          response?: string
+          source_id?: string
+          source_kind?: string
+          status?: string
+          submitted_count?: number
+        }
+        Relationships: [
+          {
+            foreignKeyName: "review_items_org_id_feedback_id_fkey"
+            columns: ["org_id", "feedback_id"]
+            referencedRelation: "feedback"
+            referencedColumns: ["org_id", "id"]
+          },
+          {
+            foreignKeyName: "review_items_org_id_fkey"
+            columns: ["org_id"]
+            referencedRelation: "organizations"
+            referencedColumns: ["id"]
+          },
+          {
+            foreignKeyName: "review_items_org_id_queue_id_fkey"
+            columns: ["org_id", "queue_id"]
+            referencedRelation: "review_queues"
+            referencedColumns: ["org_id", "id"]
+          },
+        ]
+      }
+      review_queues: {
+        Row: {
+          assignees: string[]
+          assignment_mode: string
+          created_at: string
+          created_by: string | null
+          description: string
+          disagreement_threshold: number
+          id: string
+          lease_seconds: number
+          name: string
+          org_id: string
+          overlap: number
+          score_config_ids: string[]
+          source: NonNullable<Json>
+          source_kind: string
+          status: string
+          updated_at: string
+        }
+        Insert: {
+          assignees?: string[]
+          assignment_mode?: string
+          created_at?: string
+          created_by?: string | null
+          description?: string
+          disagreement_threshold?: number
+          id?: string
+          lease_seconds?: number
+          name: string
+          org_id: string
+          overlap?: number
+          score_config_ids: string[]
+          source?: NonNullable<Json>
+          source_kind: string
+          status?: string
+          updated_at?: string
+        }
+        Update: {
+          assignees?: string[]
+          assignment_mode?: string
+          created_at?: string
+          created_by?: string | null
+          description?: string
+          disagreement_threshold?: number
+          id?: string
+          lease_seconds?: number
+          name?: string
+          org_id?: string
+          overlap?: number
+          score_config_ids?: string[]
+          source?: NonNullable<Json>
+          source_kind?: string
+          status?: string
+          updated_at?: string
+        }
+        Relationships: [
+          {
+            foreignKeyName: "review_queues_org_id_fkey"
+            columns: ["org_id"]
+            referencedRelation: "organizations"
+            referencedColumns: ["id"]
+          },
+        ]
+      }
+      score_configs: {
+        Row: {
+          categories: string[]
+          created_at: string
+          created_by: string | null
+          description: string
+          frozen_at: string | null
+          id: string
+          kind: string
+          levels: NonNullable<Json>
+          max_value: number | null
+          min_value: number | null
+          multi: boolean
+          name: string
+          org_id: string
+          step: number | null
+          updated_at: string
+          version: number
+        }
+        Insert: {
+          categories?: string[]
+          created_at?: string
+          created_by?: string | null
+          description?: string
+          frozen_at?: string | null
+          id?: string
+          kind: string
+          levels?: NonNullable<Json>
+          max_value?: number | null
+          min_value?: number | null
+          multi?: boolean
+          name: string
+          org_id: string
+          step?: number | null
+          updated_at?: string
+          version: number
+        }
+        Update: {
+          categories?: string[]
+          created_at?: string
+          created_by?: string | null
+          description?: string
+          frozen_at?: string | null
+          id?: string
+          kind?: string
+          levels?: NonNullable<Json>
+          max_value?: number | null
+          min_value?: number | null
+          multi?: boolean
+          name?: string
+          org_id?: string
+          step?: number | null
+          updated_at?: string
+          version?: number
+        }
+        Relationships: [
+          {
+            foreignKeyName: "score_configs_org_id_fkey"
+            columns: ["org_id"]
+            referencedRelation: "organizations"
+            referencedColumns: ["id"]
+          },
+        ]
+      }
+      scores: {
+        Row: {
+          assignment_id: string
+          created_at: string
+          id: string
+          item_id: string
+          org_id: string
+          queue_id: string
+          reviewer_id: string
+          score_config_id: string
+          value: NonNullable<Json>
+        }
+        Insert: {
+          assignment_id: string
+          created_at?: string
+          id?: string
+          item_id: string
+          org_id: string
+          queue_id: string
+          reviewer_id: string
+          score_config_id: string
+          value: NonNullable<Json>
+        }
+        Update: {
+          assignment_id?: string
+          created_at?: string
+          id?: string
+          item_id?: string
+          org_id?: string
+          queue_id?: string
+          reviewer_id?: string
+          score_config_id?: string
+          value?: NonNullable<Json>
+        }
+        Relationships: [
+          {
+            foreignKeyName: "scores_org_id_assignment_id_fkey"
+            columns: ["org_id", "assignment_id"]
+            referencedRelation: "review_assignments"
+            referencedColumns: ["org_id", "id"]
+          },
+          {
+            foreignKeyName: "scores_org_id_fkey"
+            columns: ["org_id"]
+            referencedRelation: "organizations"
+            referencedColumns: ["id"]
+          },
+          {
+            foreignKeyName: "scores_org_id_item_id_fkey"
+            columns: ["org_id", "item_id"]
+            referencedRelation: "review_items"
+            referencedColumns: ["org_id", "id"]
+          },
+          {
+            foreignKeyName: "scores_org_id_queue_id_fkey"
+            columns: ["org_id", "queue_id"]
+            referencedRelation: "review_queues"
+            referencedColumns: ["org_id", "id"]
+          },
+          {
+            foreignKeyName: "scores_org_id_score_config_id_fkey"
+            columns: ["org_id", "score_config_id"]
+            referencedRelation: "score_configs"
+            referencedColumns: ["org_id", "id"]
+          },
+        ]
+      }
       training_examples: {
         Row: {
           answer: string
@@ -1491,6 +1890,55 @@ export type Database = {
           isSetofReturn: false
         }
       }
+      adjudicate: {
+        Args: {
+          p_item: string
+          p_reason: string
+          p_score_config: string
+          p_value: Json
+        }
+        Returns: {
+          created_at: string
+          decided_by: string | null
+          id: string
+          item_id: string
+          org_id: string
+          queue_id: string
+          reason: string
+          score_config_id: string
+          updated_at: string
+          value: NonNullable<Json>
+        }
+        SetofOptions: {
+          from: "*"
+          to: "adjudications"
+          isOneToOne: true
+          isSetofReturn: false
+        }
+      }
+      assign_review_item: {
+        Args: { p_item: string; p_reviewer: string }
+        Returns: {
+          assigned_by: string | null
+          created_at: string
+          id: string
+          item_id: string
+          lease_expires_at: string | null
+          leased_at: string
+          org_id: string
+          queue_id: string
+          reviewer_id: string
+          slot: number
+          status: string
+          submitted_at: string | null
+        }
+        SetofOptions: {
+          from: "*"
+          to: "review_assignments"
+          isOneToOne: true
+          isSetofReturn: false
+        }
+      }
       board_cost: {
         Args: { p_from: string; p_org: string; p_to: string }
         Returns: {
@@ -1517,6 +1965,7 @@ export type Database = {
         Args: { p_job_id: string }
         Returns: Database["public"]["Enums"]["job_status"]
       }
+      claim_next_review_item: { Args: { p_queue: string }; Returns: Json }
       create_ingest_key: {
         Args: { p_name: string; p_org: string }
         Returns: string
@@ -1826,7 +2275,16 @@ export type Database = {
           isSetofReturn: false
         }
       }
+      release_review_item: { Args: { p_item: string }; Returns: undefined }
       resolve_ingest_key: { Args: { p_key: string }; Returns: string }
+      review_throughput: {
+        Args: { p_days?: number; p_org: string }
+        Returns: {
+          day: string
+          items: number
+          reviewer_id: string
+        }[]
+      }
       rollback_prompt: {
         Args: {
           p_prompt_id: string
@@ -1893,6 +2351,7 @@ export type Database = {
         }
         Returns: Json
       }
+      submit_scores: { Args: { p_item: string; p_scores: Json }; Returns: Json }
       take_llm_tokens: {
         Args: { p_org: string; p_scope?: string }
         Returns: {

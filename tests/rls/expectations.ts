@@ -56,6 +56,17 @@ export const EXPECTATIONS: Record<string, Record<Op, Actor[]> & { knownGap?: Kno
   doc_updates: { select: ALL_MEMBERS, insert: NOBODY, update: NOBODY, delete: NOBODY },
   doc_snapshots: { select: ALL_MEMBERS, insert: NOBODY, update: NOBODY, delete: NOBODY },
   doc_clients: { select: ALL_MEMBERS, insert: NOBODY, update: NOBODY, delete: NOBODY },
+  // Review queues: rubrics and queues by those who manage reviews; items, slots, scores and decisions
+  // only through the functions (claim_next_review_item, submit_scores, adjudicate).
+  score_configs: { select: ALL_MEMBERS, insert: holders("review:manage"), update: holders("review:manage"), delete: holders("review:manage") },
+  review_queues: { select: ALL_MEMBERS, insert: holders("review:manage"), update: holders("review:manage"), delete: holders("review:manage") },
+  review_items: { select: ALL_MEMBERS, insert: NOBODY, update: NOBODY, delete: NOBODY },
+  review_assignments: { select: ALL_MEMBERS, insert: NOBODY, update: NOBODY, delete: NOBODY },
+  // Blind mode: the seeded score is the curator's on an item the reviewer has not scored yet, so the
+  // reviewer reads nothing; the curator reads their own, admins and managers read all (review:read_all).
+  scores: { select: ["admin", "curator", "manager"], insert: NOBODY, update: NOBODY, delete: NOBODY },
+  // The seeded decision is on a complete item the reviewer did not score: adjudicators and watchers see it.
+  adjudications: { select: ["admin", "curator", "manager"], insert: NOBODY, update: NOBODY, delete: NOBODY },
 };
 
 /*
@@ -109,6 +120,26 @@ async function session(w: World) {
 }
 const day = (offset: number) => new Date(Date.now() - offset * 864e5).toISOString();
 let dayCounter = 0;
+
+async function scoreConfig(w: World) {
+  return w.row("score_configs", { org_id: w.orgA, name: slug("rubric"), version: 1, kind: "boolean" });
+}
+async function reviewQueue(w: World) {
+  const c = await scoreConfig(w);
+  const f = await feedback(w);
+  return w.row("review_queues", { org_id: w.orgA, name: "Queue", source_kind: "feedback", source: w.db.json({ feedback_ids: [f.id] }), score_config_ids: [c.id], overlap: 2 });
+}
+async function reviewItem(w: World, status = "open") {
+  const q = await reviewQueue(w);
+  const [i] = await w.db`update public.review_items set status = ${status} where queue_id = ${q.id} returning *`;
+  return { queue: q, item: i!, rubric: q.score_config_ids[0] as string };
+}
+async function curatorScore(w: World, status = "open") {
+  const { queue, item, rubric } = await reviewItem(w, status);
+  const a = await w.row("review_assignments", { org_id: w.orgA, queue_id: queue.id, item_id: item.id, reviewer_id: w.people.curator.id, slot: 1, status: "submitted" });
+  const s = await w.row("scores", { org_id: w.orgA, queue_id: queue.id, item_id: item.id, assignment_id: a.id, reviewer_id: w.people.curator.id, score_config_id: rubric, value: w.db.json(true) });
+  return { queue, item, rubric, assignment: a, score: s };
+}
 
 export const FIXTURES: Record<string, Fixture> = {
   organizations: {
@@ -326,5 +357,53 @@ export const FIXTURES: Record<string, Fixture> = {
     seed: async (w) => w.row("doc_clients", { doc_id: `case:${(await kase(w)).id}`, client_id: 7, author: w.people.curator.id }),
     insert: async (w) => ({ doc_id: `case:${(await kase(w)).id}`, client_id: 8, author: w.people.curator.id }),
     patch: () => ({ first_seen: "2020-01-01T00:00:00Z" }),
+  },
+  score_configs: {
+    key: ["id"],
+    seed: (w) => scoreConfig(w),
+    insert: async (w) => ({ id: u(), org_id: w.orgA, name: slug("new-rubric"), kind: "numeric", min_value: 1, max_value: 5, step: 1 }),
+    patch: () => ({ description: "What helpfulness means here" }),
+  },
+  review_queues: {
+    key: ["id"],
+    seed: (w) => reviewQueue(w),
+    insert: async (w) => ({ id: u(), org_id: w.orgA, name: "New queue", source_kind: "feedback", source: {}, score_config_ids: [(await scoreConfig(w)).id] }),
+    patch: () => ({ status: "closed" }),
+  },
+  review_items: {
+    key: ["id"],
+    seed: async (w) => (await reviewItem(w)).item,
+    insert: async (w) => ({ id: u(), org_id: w.orgA, queue_id: (await reviewQueue(w)).id, position: 99, source_kind: "feedback", source_id: u() }),
+    patch: () => ({ status: "complete" }),
+  },
+  review_assignments: {
+    key: ["id"],
+    seed: async (w) => (await curatorScore(w)).assignment,
+    insert: async (w, actor) => {
+      const { queue, item } = await reviewItem(w);
+      return { id: u(), org_id: w.orgA, queue_id: queue.id, item_id: item.id, reviewer_id: actor === "anon" ? w.people.reviewer.id : w.people[actor].id, slot: 2, status: "submitted" };
+    },
+    patch: () => ({ status: "released" }),
+  },
+  scores: {
+    key: ["id"],
+    seed: async (w) => (await curatorScore(w)).score,
+    insert: async (w, actor) => {
+      const { queue, item, rubric, assignment } = await curatorScore(w);
+      return { id: u(), org_id: w.orgA, queue_id: queue.id, item_id: item.id, assignment_id: assignment.id, reviewer_id: actor === "anon" ? w.people.reviewer.id : w.people[actor].id, score_config_id: rubric, value: false };
+    },
+    patch: () => ({ value: false }),
+  },
+  adjudications: {
+    key: ["id"],
+    async seed(w) {
+      const { queue, item, rubric } = await curatorScore(w, "complete");
+      return w.row("adjudications", { org_id: w.orgA, queue_id: queue.id, item_id: item.id, score_config_id: rubric, value: w.db.json(false), reason: "seeded decision", decided_by: w.people.admin.id });
+    },
+    insert: async (w) => {
+      const { queue, item, rubric } = await curatorScore(w, "complete");
+      return { id: u(), org_id: w.orgA, queue_id: queue.id, item_id: item.id, score_config_id: rubric, value: true, reason: "forged decision" };
+    },
+    patch: () => ({ value: true }),
   },
 };

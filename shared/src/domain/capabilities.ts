@@ -58,6 +58,16 @@ export const CAPABILITIES = {
   "llm:use": WORKERS,
   /** Send presence and broadcasts on the organization's private channels (managers only watch). */
   "presence:publish": WORKERS,
+  /** Claim items in review queues and submit scores (blind until one's own are in). */
+  "review:score": WORKERS,
+  /** Create rubrics (score configs) and review queues; assign items by hand. */
+  "review:manage": EDITORS,
+  /** Decide an item's final score where reviewers disagree (audited). */
+  "review:adjudicate": EDITORS,
+  /** A queue's agreement report, adjudication list and exports. */
+  "review:report": ["admin", "curator", "manager"],
+  /** Read every score of every item at once, not blind (watchers: they never score). */
+  "review:read_all": WATCHERS,
 } as const satisfies Record<string, readonly Role[]>;
 
 export type Capability = keyof typeof CAPABILITIES;

@@ -5,3 +5,4 @@ export * from "./inference.ts";
 export * from "./psi.ts";
 export * from "./text.ts";
 export * from "./winrate.ts";
+export * from "./agreement.ts";

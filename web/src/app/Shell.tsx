@@ -10,6 +10,7 @@ import { queryClient } from "./providers.tsx";
 
 const NAV: Array<{ to: string; label: string; permission?: Permission }> = [
   { to: "inbox", label: "Inbox" },
+  { to: "review-queues", label: "Review queues" },
   { to: "training", label: "Training data" },
   { to: "prompts", label: "Prompts" },
   { to: "jobs", label: "Jobs & models", permission: "org:read" },

@@ -5,8 +5,6 @@ import { NewOrganizationPage } from "../features/orgs/index.ts";
 import { HomeRedirect, RequireOrg, RequirePermission, RequireSession, RouteError } from "./guards.tsx";
 import { Shell } from "./Shell.tsx";
 
-// Each feature is its own chunk, loaded when one of its pages is first opened.
-
 // Every screen is its own chunk: the first route downloads only the shell and the inbox.
 const InboxPage = lazy(() => import("../features/inbox/index.ts").then((m) => ({ default: m.InboxPage })));
 const CaseRoomPage = lazy(() => import("../features/cases/index.ts").then((m) => ({ default: m.CaseRoomPage })));
@@ -20,6 +18,8 @@ const PromptsPage = lazy(() => import("../features/prompts/index.ts").then((m) =
 const PromptDetailPage = lazy(() => import("../features/prompts/index.ts").then((m) => ({ default: m.PromptDetailPage })));
 const PromptVersionPage = lazy(() => import("../features/prompts/index.ts").then((m) => ({ default: m.PromptVersionPage })));
 const OptimizerPage = lazy(() => import("../features/prompts/index.ts").then((m) => ({ default: m.OptimizerPage })));
+const ReviewQueuesPage = lazy(() => import("../features/review-queues/index.ts").then((m) => ({ default: m.ReviewQueuesPage })));
+const ReviewQueuePage = lazy(() => import("../features/review-queues/index.ts").then((m) => ({ default: m.ReviewQueuePage })));
 
 export const router = createBrowserRouter([
   { path: "/sign-in", element: <SignInPage /> },
@@ -39,6 +39,8 @@ export const router = createBrowserRouter([
           { path: "inbox/:feedbackId?", element: <InboxPage /> },
           { path: "cases/:caseId", element: <CaseRoomPage /> },
           { path: "training", element: <TrainingPage /> },
+          { path: "review-queues", element: <ReviewQueuesPage /> },
+          { path: "review-queues/:queueId", element: <ReviewQueuePage /> },
           { path: "prompts", element: <PromptsPage /> },
           { path: "prompts/:promptId", element: <PromptDetailPage /> },
           { path: "prompts/:promptId/versions/:versionId", element: <PromptVersionPage /> },

@@ -1,3 +1,4 @@
 /** What the router and other features use of connection/. */
 export { ConnectionBadge } from "./ConnectionBadge.tsx";
 export { useConnection } from "./state.ts";
+export { summarize } from "./state.ts";

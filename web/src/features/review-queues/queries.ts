@@ -1,0 +1,236 @@
+import { useEffect } from "react";
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import type { Rubric, ScoreRow, AdjudicationRow } from "@review/shared/review/report";
+import { supabase } from "../../lib/supabase.ts";
+import { unwrap } from "../../lib/errors.ts";
+import { allRows } from "../../lib/pages.ts";
+import { openChannel } from "../../lib/realtime.ts";
+
+export type ScoreConfig = Rubric & { org_id: string; description: string; frozen_at: string | null; created_at: string };
+export type ReviewQueue = {
+  id: string;
+  org_id: string;
+  name: string;
+  description: string;
+  source_kind: string;
+  source: Record<string, unknown>;
+  score_config_ids: string[];
+  overlap: number;
+  assignment_mode: string;
+  lease_seconds: number;
+  disagreement_threshold: number;
+  status: string;
+  created_at: string;
+};
+export type ReviewItem = {
+  id: string;
+  queue_id: string;
+  position: number;
+  source_kind: string;
+  source_id: string;
+  query: string;
+  response: string;
+  output_a: string | null;
+  output_b: string | null;
+  is_pairwise: boolean | null;
+  context: Record<string, unknown>;
+  status: "open" | "complete";
+  submitted_count: number;
+};
+export type Assignment = { id: string; item_id: string; reviewer_id: string; slot: number; status: string; lease_expires_at: string | null; submitted_at: string | null };
+export type Claimed = { assignment: Assignment; item: ReviewItem } | null;
+
+export const rqKeys = {
+  all: (orgId: string) => ["review-queues", orgId] as const,
+  queues: (orgId: string) => ["review-queues", orgId, "list"] as const,
+  rubrics: (orgId: string) => ["review-queues", orgId, "rubrics"] as const,
+  queue: (queueId: string) => ["review-queue", queueId] as const,
+  items: (queueId: string) => ["review-queue", queueId, "items"] as const,
+  assignments: (queueId: string) => ["review-queue", queueId, "assignments"] as const,
+  scores: (queueId: string) => ["review-queue", queueId, "scores"] as const,
+  adjudications: (queueId: string) => ["review-queue", queueId, "adjudications"] as const,
+  current: (queueId: string) => ["review-queue", queueId, "current"] as const,
+};
+
+export function useQueues(orgId: string) {
+  return useQuery({
+    queryKey: rqKeys.queues(orgId),
+    queryFn: async () => unwrap(await supabase.from("review_queues").select("*").eq("org_id", orgId).order("created_at", { ascending: false })) as ReviewQueue[],
+  });
+}
+
+export function useRubrics(orgId: string) {
+  return useQuery({
+    queryKey: rqKeys.rubrics(orgId),
+    queryFn: async () => unwrap(await supabase.from("score_configs").select("*").eq("org_id", orgId).order("name").order("version", { ascending: false })) as ScoreConfig[],
+  });
+}
+
+export function useQueue(queueId: string) {
+  return useQuery({
+    queryKey: rqKeys.queue(queueId),
+    queryFn: async () => unwrap(await supabase.from("review_queues").select("*").eq("id", queueId).single()) as ReviewQueue,
+  });
+}
+
+export function useItems(queueId: string) {
+  return useQuery({
+    queryKey: rqKeys.items(queueId),
+    queryFn: async () =>
+      (await allRows((from, to) => supabase.from("review_items").select("*").eq("queue_id", queueId).order("position").range(from, to))) as unknown as ReviewItem[],
+  });
+}
+
+export function useAssignments(queueId: string) {
+  return useQuery({
+    queryKey: rqKeys.assignments(queueId),
+    queryFn: async () =>
+      allRows<Assignment>((from, to) => supabase.from("review_assignments").select("id, item_id, reviewer_id, slot, status, lease_expires_at, submitted_at").eq("queue_id", queueId).order("id").range(from, to)),
+  });
+}
+
+/** The scores the caller may read (RLS: their own, others' only for items they scored; all for watchers). */
+export function useScores(queueId: string, enabled = true) {
+  return useQuery({
+    queryKey: rqKeys.scores(queueId),
+    enabled,
+    queryFn: async () =>
+      allRows<ScoreRow & { id: string }>((from, to) => supabase.from("scores").select("id, item_id, reviewer_id, score_config_id, value").eq("queue_id", queueId).order("id").range(from, to)),
+  });
+}
+
+export function useAdjudications(queueId: string, enabled = true) {
+  return useQuery({
+    queryKey: rqKeys.adjudications(queueId),
+    enabled,
+    queryFn: async () =>
+      allRows<AdjudicationRow & { id: string }>((from, to) => supabase.from("adjudications").select("id, item_id, score_config_id, value, reason, decided_by").eq("queue_id", queueId).order("id").range(from, to)),
+  });
+}
+
+/**
+ * Live: slots taken and submitted (everyone's progress), items completing, decisions. Scores themselves
+ * are re-read under their policy when a slot is submitted, so blind mode holds for what arrives live.
+ */
+export function useQueueLive(queueId: string) {
+  const qc = useQueryClient();
+  useEffect(
+    () =>
+      openChannel(`review-queue:${queueId}`, {
+        setup: (ch) => {
+          ch.on("postgres_changes", { event: "*", schema: "public", table: "review_assignments", filter: `queue_id=eq.${queueId}` }, (msg) => {
+            const row = (msg.new ?? {}) as Partial<Assignment>;
+            if (row.id) {
+              qc.setQueryData<Assignment[]>(rqKeys.assignments(queueId), (old) => {
+                if (!old) return old;
+                const i = old.findIndex((a) => a.id === row.id);
+                const next = { ...(i >= 0 ? old[i] : {}), ...row } as Assignment;
+                return i >= 0 ? old.map((a, j) => (j === i ? next : a)) : [...old, next];
+              });
+            }
+            if (row.status === "submitted") {
+              void qc.invalidateQueries({ queryKey: rqKeys.scores(queueId) });
+              void qc.invalidateQueries({ queryKey: rqKeys.items(queueId) });
+            }
+          });
+          ch.on("postgres_changes", { event: "*", schema: "public", table: "adjudications", filter: `queue_id=eq.${queueId}` }, () => {
+            void qc.invalidateQueries({ queryKey: rqKeys.adjudications(queueId) });
+          });
+        },
+        onSubscribed: (_ch, again) => {
+          if (again) void qc.invalidateQueries({ queryKey: ["review-queue", queueId] });
+        },
+      }),
+    [queueId, qc],
+  );
+}
+
+export function useClaimNext(queueId: string) {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: async () => unwrap(await supabase.rpc("claim_next_review_item", { p_queue: queueId })) as unknown as Claimed,
+    onSuccess: (claimed) => {
+      qc.setQueryData(rqKeys.current(queueId), claimed);
+      void qc.invalidateQueries({ queryKey: rqKeys.assignments(queueId) });
+    },
+  });
+}
+
+export function useSubmitScores(queueId: string) {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: async (v: { itemId: string; scores: Record<string, unknown> }) =>
+      unwrap(await supabase.rpc("submit_scores", { p_item: v.itemId, p_scores: v.scores as never })),
+    onSuccess: () => {
+      void qc.invalidateQueries({ queryKey: rqKeys.assignments(queueId) });
+      void qc.invalidateQueries({ queryKey: rqKeys.scores(queueId) });
+    },
+  });
+}
+
+export function useRelease(queueId: string) {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: async (itemId: string) => unwrap(await supabase.rpc("release_review_item", { p_item: itemId })),
+    onSuccess: () => {
+      qc.setQueryData(rqKeys.current(queueId), null);
+      void qc.invalidateQueries({ queryKey: rqKeys.assignments(queueId) });
+    },
+  });
+}
+
+export function useAdjudicate(queueId: string) {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: async (v: { itemId: string; rubricId: string; value: unknown; reason: string }) =>
+      unwrap(await supabase.rpc("adjudicate", { p_item: v.itemId, p_score_config: v.rubricId, p_value: v.value as never, p_reason: v.reason })),
+    onSuccess: () => void qc.invalidateQueries({ queryKey: rqKeys.adjudications(queueId) }),
+  });
+}
+
+export type NewRubric = { name: string; kind: Rubric["kind"]; description: string; min_value?: number; max_value?: number; step?: number; levels?: Array<{ value: number; label: string }>; categories?: string[]; multi?: boolean };
+
+export function useCreateRubric(orgId: string) {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: async (r: NewRubric) => unwrap(await supabase.from("score_configs").insert({ org_id: orgId, ...r } as never).select().single()) as ScoreConfig,
+    onSuccess: () => void qc.invalidateQueries({ queryKey: rqKeys.rubrics(orgId) }),
+  });
+}
+
+export type NewQueue = Pick<ReviewQueue, "name" | "description" | "source_kind" | "source" | "score_config_ids" | "overlap" | "assignment_mode" | "lease_seconds" | "disagreement_threshold">;
+
+export function useCreateQueue(orgId: string) {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: async (q: NewQueue) => unwrap(await supabase.from("review_queues").insert({ org_id: orgId, ...q } as never).select().single()) as ReviewQueue,
+    onSuccess: () => {
+      void qc.invalidateQueries({ queryKey: rqKeys.queues(orgId) });
+      void qc.invalidateQueries({ queryKey: rqKeys.rubrics(orgId) });
+    },
+  });
+}
+
+/** Per reviewer: slots submitted and held, from the assignments (what the progress bars show). */
+export function progressByReviewer(assignments: readonly Assignment[]): Map<string, { submitted: number; holding: number }> {
+  const out = new Map<string, { submitted: number; holding: number }>();
+  const now = Date.now();
+  for (const a of assignments) {
+    const p = out.get(a.reviewer_id) ?? { submitted: 0, holding: 0 };
+    if (a.status === "submitted") p.submitted++;
+    else if (a.status === "assigned" || (a.status === "leased" && a.lease_expires_at && Date.parse(a.lease_expires_at) > now)) p.holding++;
+    out.set(a.reviewer_id, p);
+  }
+  return out;
+}
+
+export type ThroughputRow = { day: string; reviewer_id: string; items: number };
+
+/** Items scored per day per reviewer across the organization's queues (review:report). */
+export function useThroughput(orgId: string, days: number, enabled: boolean) {
+  return useQuery({
+    queryKey: [...rqKeys.all(orgId), "throughput", days],
+    enabled,
+    queryFn: async () => unwrap(await supabase.rpc("review_throughput", { p_org: orgId, p_days: days })) as ThroughputRow[],
+  });
+}
