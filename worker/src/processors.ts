@@ -1,6 +1,7 @@
 import { runAbEval } from "./features/ab-eval/handler.ts";
 import type { HandlerDeps } from "./features/common.ts";
 import { runDrift } from "./features/drift/handler.ts";
+import { runExperiment } from "./features/experiment/handler.ts";
 import { runFineTune } from "./features/fine-tune/handler.ts";
 import type { Handler } from "./queue/types.ts";
 
@@ -10,6 +11,7 @@ export function createProcessors(deps: HandlerDeps): Record<string, Handler> {
     fine_tune: (job, ctx) => runFineTune(deps, job, ctx),
     ab_eval: (job, ctx) => runAbEval(deps, job, ctx),
     drift: (job, ctx) => runDrift(deps, job, ctx),
+    experiment: (job, ctx) => runExperiment(deps, job, ctx),
     // For benchmarks and queue health checks: proves claim → complete without doing work.
     noop: async () => null,
   };
