@@ -1,3 +1,4 @@
+import { setMaxListeners } from "node:events";
 import { ExperimentConfig } from "@review/shared/jobs/config";
 import { parseEvaluator, runDeterministic, type Evaluator } from "@review/shared/datasets/evaluators";
 import { summarizeExperiment, type ExperimentSummary, type ResultRow } from "@review/shared/datasets/summary";
@@ -55,6 +56,8 @@ export function backoffMs(attempt: number, retryAfterMs: number | undefined, rng
 export async function runExperiment(deps: HandlerDeps, entry: ClaimedJob, ctx: JobContext): Promise<ExperimentResult> {
   const { sql } = deps;
   const { job, config } = await loadJob(sql, entry, ExperimentConfig);
+  // Every call in flight (and every backoff) listens for the cancel.
+  setMaxListeners(0, ctx.signal);
   const [exp] = await sql<{ id: string; dataset_version_id: string }[]>`select id, dataset_version_id from public.experiments where job_id = ${job.id}`;
   if (!exp) throw new PermanentError("This experiment job has no experiment row");
   const items = await sql<Item[]>`
