@@ -18,6 +18,10 @@ const PromptsPage = lazy(() => import("../features/prompts/PromptsPage.tsx"));
 const PromptDetailPage = lazy(() => import("../features/prompts/PromptDetailPage.tsx"));
 const PromptVersionPage = lazy(() => import("../features/prompts/VersionPage.tsx"));
 const OptimizerPage = lazy(() => import("../features/prompts/OptimizerPage.tsx"));
+const DatasetsPage = lazy(() => import("../features/datasets/DatasetsPage.tsx"));
+const DatasetDetailPage = lazy(() => import("../features/datasets/DatasetDetailPage.tsx"));
+const ExperimentsPage = lazy(() => import("../features/datasets/ExperimentsPage.tsx"));
+const ExperimentPage = lazy(() => import("../features/datasets/ExperimentPage.tsx"));
 
 export const router = createBrowserRouter([
   { path: "/sign-in", element: <SignInPage /> },
@@ -43,6 +47,10 @@ export const router = createBrowserRouter([
           { path: "prompts/:promptId/optimize", element: <OptimizerPage /> },
           { path: "jobs", element: <RequirePermission permission="org:read"><JobsPage /></RequirePermission> },
           { path: "jobs/:jobId", element: <RequirePermission permission="org:read"><JobDetailPage /></RequirePermission> },
+          { path: "datasets", element: <RequirePermission permission="org:read"><DatasetsPage /></RequirePermission> },
+          { path: "datasets/:datasetId", element: <RequirePermission permission="org:read"><DatasetDetailPage /></RequirePermission> },
+          { path: "experiments", element: <RequirePermission permission="org:read"><ExperimentsPage /></RequirePermission> },
+          { path: "experiments/:experimentId", element: <RequirePermission permission="org:read"><ExperimentPage /></RequirePermission> },
           { path: "boards", element: <RequirePermission permission="usage:read"><BoardsPage /></RequirePermission> },
           { path: "admin", element: <RequirePermission permission="member:manage"><AdminPage /></RequirePermission> },
           { path: "audit", element: <RequirePermission permission="audit:read"><AuditPage /></RequirePermission> },
