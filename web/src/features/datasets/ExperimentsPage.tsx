@@ -11,7 +11,7 @@ import { dateTime } from "../../lib/format.ts";
 import { messageOf } from "../../lib/errors.ts";
 import { useCurrentOrg } from "../orgs/queries.ts";
 import { useJobs, useJobsLive } from "../jobs/queries.ts";
-import { useDatasets, useDatasetVersions, useEvaluators, useExperiments, usePromptVersions, useSaveEvaluator, useStartExperiment, type ExperimentVariant } from "./queries.ts";
+import { useDatasets, useDatasetVersions, useEvaluators, useExperiments, useExperimentsLive, usePromptVersions, useSaveEvaluator, useStartExperiment, type ExperimentVariant } from "./queries.ts";
 
 export const STATUS_TONE = { pending: "neutral", running: "info", completed: "good", failed: "bad", cancelled: "warn" } as const;
 
@@ -21,6 +21,7 @@ export default function ExperimentsPage() {
   const experiments = useExperiments(org.org_id);
   const jobs = useJobs(org.org_id);
   useJobsLive(org.org_id);
+  useExperimentsLive(org.org_id);
   const evaluators = useEvaluators(org.org_id);
   const runner = can(org.role, "experiment:run");
   const editor = can(org.role, "dataset:edit");

@@ -72,6 +72,24 @@ export function useExperiments(orgId: string) {
   });
 }
 
+/** New experiments and status changes appear in every open list. */
+export function useExperimentsLive(orgId: string) {
+  const qc = useQueryClient();
+  useEffect(
+    () =>
+      openChannel(`experiments:${orgId}`, {
+        setup: (ch) =>
+          ch.on("postgres_changes", { event: "*", schema: "public", table: "experiments", filter: `org_id=eq.${orgId}` }, () => {
+            void qc.invalidateQueries({ queryKey: datasetKeys.experiments(orgId) });
+          }),
+        onSubscribed: (_ch, again) => {
+          if (again) void qc.invalidateQueries({ queryKey: datasetKeys.experiments(orgId) });
+        },
+      }),
+    [orgId, qc],
+  );
+}
+
 export function useExperiment(id: string) {
   return useQuery({
     queryKey: datasetKeys.experiment(id),
