@@ -1950,6 +1950,16 @@ export type Database = {
           isSetofReturn: false
         }
       }
+      dataset_training_overlap: {
+        Args: { p_version_id: string }
+        Returns: {
+          items: number
+          model_id: string
+          model_name: string
+          overlapping: number
+          served_model: string
+        }[]
+      }
       decide_improvement_case: {
         Args: {
           p_case_id: string

@@ -508,12 +508,42 @@ begin
   return 'pending';
 end $$;
 
+-- Which fine-tuned models were trained on this version's items: an item overlaps when it came from a
+-- training example the model trained on (models.dataset_snapshot.trainIds) or asks the same question
+-- (case and spacing aside). Scoring a model on its own training data flatters it; the UI warns.
+create or replace function public.dataset_training_overlap(p_version_id uuid)
+returns table (model_id uuid, model_name text, served_model text, overlapping integer, items integer)
+language plpgsql stable security definer set search_path = '' as $$
+declare
+  v public.dataset_versions;
+begin
+  select * into v from public.dataset_versions where id = p_version_id;
+  if not found or not (private.is_privileged() or private.is_member(v.org_id)) then
+    perform private.raise_http(404, 'not_found', 'The dataset version was not found');
+  end if;
+  return query
+  with trained as (
+    select m.id, m.name, m.served_model, t.id as example_id, lower(regexp_replace(trim(t.query), '\s+', ' ', 'g')) as q
+      from public.models m
+      cross join lateral jsonb_array_elements_text(coalesce(m.dataset_snapshot -> 'trainIds', '[]'::jsonb)) as ids(id)
+      join public.training_examples t on t.org_id = m.org_id and t.id::text = ids.id
+     where m.org_id = v.org_id
+  )
+  select tr.id, tr.name, tr.served_model, count(distinct i.id)::integer, v.item_count
+    from public.dataset_items i
+    join trained tr on tr.example_id::text = i.metadata ->> 'trainingExampleId' or tr.q = lower(regexp_replace(trim(i.query), '\s+', ' ', 'g'))
+   where i.version_id = p_version_id
+   group by tr.id, tr.name, tr.served_model
+   order by 4 desc;
+end $$;
+
 revoke all on function private.dataset_draft(uuid, text, jsonb), private.refresh_item_count(uuid), private.dataset_version_frozen(uuid),
   private.guard_dataset_items(), private.guard_dataset_versions(), private.experiment_from_job(), private.experiment_status_from_job()
   from public, anon, authenticated;
 grant execute on function public.build_dataset_from_feedback(uuid, text, jsonb, integer), public.build_dataset_from_examples(uuid, text, text[], boolean, integer),
   public.build_dataset_from_ai_requests(uuid, text, text, text, integer), public.import_dataset_items(uuid, text, jsonb, jsonb),
-  public.publish_dataset_version(uuid), public.new_dataset_draft(uuid), public.resume_experiment(uuid)
+  public.publish_dataset_version(uuid), public.new_dataset_draft(uuid), public.resume_experiment(uuid),
+  public.dataset_training_overlap(uuid)
   to authenticated, service_role;
 
 -- ---- live tables for postgres_changes -------------------------------------------------------------------

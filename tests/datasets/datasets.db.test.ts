@@ -132,3 +132,20 @@ describe("versions", () => {
     await db`delete from public.job_queue where job_id = ${ok.data.job.id}`;
   });
 });
+
+describe("training overlap", () => {
+  it("names the fine-tuned models whose training set holds items of a version; strangers learn nothing", async () => {
+    const ex = await db`insert into public.training_examples (org_id, query, answer, tags) values
+      (${org.id}, 'Where is my parcel?', 'Orders, Track.', '{overlap}'), (${org.id}, 'Change my address?', 'Account, Addresses.', '{overlap}'), (${org.id}, 'Delete my account?', 'Settings, Privacy.', '{overlap}')
+      returning id`;
+    await db`insert into public.models (org_id, name, base_model, dataset_snapshot) values (${org.id}, 'ft-overlap', 'offline-strong-1', ${db.json({ trainIds: [ex[0]!.id, ex[1]!.id] })})`;
+    const v = (await org.users.curator.client.rpc("build_dataset_from_examples", { p_org_id: org.id, p_name: "overlap", p_tags: ["overlap"] })).data;
+    // One more item that asks a trained question in other words' spacing and case: same question.
+    await org.users.curator.client.from("dataset_items").insert({ org_id: org.id, version_id: v.id, position: 10, query: "  where is my   PARCEL? " });
+    const r = await org.users.manager.client.rpc("dataset_training_overlap", { p_version_id: v.id });
+    expect(r.error).toBeNull();
+    expect(r.data).toMatchObject([{ model_name: "ft-overlap", overlapping: 3 }]);
+    const stranger = await other.users.admin.client.rpc("dataset_training_overlap", { p_version_id: v.id });
+    expect(stranger.error?.message).toMatch(/not found/);
+  });
+});

@@ -145,3 +145,16 @@ describe("experiment summary", () => {
     expect(isRegression(row(null, "x"), row(0.1), "f1")).toBe(false);
   });
 });
+
+describe("version diff", () => {
+  it("matches items by their input and reports added, removed and changed fields", async () => {
+    const { diffVersions } = await import("./diff.ts");
+    const v1 = [{ query: "Refund?", expected: "30 days" }, { query: "Shipping time?", expected: "3-5 days" }, { query: "Dark mode?", expected: null, variables: { a: 1, b: 2 } }];
+    const v2 = [{ query: "refund? ", expected: "30 days" }, { query: "Dark mode?", expected: "Settings", variables: { b: 2, a: 1 } }, { query: "Invoices?", expected: "Billing" }];
+    const d = diffVersions(v1, v2);
+    expect(d.added.map((i) => i.query)).toEqual(["Invoices?"]);
+    expect(d.removed.map((i) => i.query)).toEqual(["Shipping time?"]);
+    expect(d.changed.map((c) => [c.after.query, c.fields])).toEqual([["refund? ", ["query"]], ["Dark mode?", ["expected"]]]);
+    expect(d.unchanged).toBe(0);
+  });
+});

@@ -1,6 +1,7 @@
 import { useState, type FormEvent } from "react";
 import { Link, useNavigate, useParams, useSearchParams } from "react-router";
 import { exportDataset, type DatasetFormat } from "@review/shared/datasets/import";
+import { diffVersions } from "@review/shared/datasets/diff";
 import { Button } from "../../components/ui/Button.tsx";
 import { Badge } from "../../components/ui/Badge.tsx";
 import { EmptyState, ErrorState } from "../../components/ui/Field.tsx";
@@ -10,7 +11,7 @@ import { dateTime } from "../../lib/format.ts";
 import { messageOf } from "../../lib/errors.ts";
 import { useCurrentOrg } from "../orgs/queries.ts";
 import { describeFilter } from "./filter.ts";
-import { useDatasetItems, useDatasets, useDatasetVersions, useItemMutations, useNewDraft, usePublish, type DatasetItem, type DatasetVersion } from "./queries.ts";
+import { useDatasetItems, useDatasets, useDatasetVersions, useItemMutations, useNewDraft, usePublish, useTrainingOverlap, type DatasetItem, type DatasetVersion } from "./queries.ts";
 
 export default function DatasetDetailPage() {
   const { datasetId = "" } = useParams();
@@ -23,6 +24,9 @@ export default function DatasetDetailPage() {
   const mine = (versions.data ?? []).filter((v) => v.dataset_id === datasetId);
   const selected = mine.find((v) => v.id === params.get("version")) ?? mine[0] ?? null;
   const items = useDatasetItems(selected?.id ?? null);
+  const previous = selected ? mine.find((v) => v.version < selected.version) ?? null : null;
+  const previousItems = useDatasetItems(previous?.id ?? null);
+  const overlap = useTrainingOverlap(selected?.id ?? null);
   const publish = usePublish(org.org_id);
   const newDraft = useNewDraft(org.org_id);
   const editor = can(org.role, "dataset:edit");
@@ -80,9 +84,34 @@ export default function DatasetDetailPage() {
         </p>
       ) : null}
 
+      {overlap.data?.length ? (
+        <div className="form-error" role="alert" data-testid="training-overlap">
+          This version overlaps training data: {overlap.data.map((o) => `${o.overlapping} of ${o.items} items were in the training set of ${o.model_name} (${o.served_model})`).join("; ")}. Scores of those models on it are optimistic; hold these items out.
+        </div>
+      ) : null}
+      {previous && items.data && previousItems.data ? <VersionDiffLine before={previous.version} diff={diffVersions(previousItems.data, items.data)} /> : null}
       {items.error ? <ErrorState error={items.error} retry={() => void items.refetch()} /> : (
         <ItemsTable items={items.data ?? []} editable={editor && draft} versionId={selected?.id ?? ""} />
       )}
+    </div>
+  );
+}
+
+function VersionDiffLine({ before, diff }: { before: number; diff: ReturnType<typeof diffVersions<DatasetItem>> }) {
+  const [open, setOpen] = useState(false);
+  const total = diff.added.length + diff.removed.length + diff.changed.length;
+  return (
+    <div className="small" data-testid="version-diff" style={{ marginBottom: 12 }}>
+      <span className="muted">Since v{before}: </span>
+      <strong>+{diff.added.length}</strong> added, <strong>−{diff.removed.length}</strong> removed, <strong>~{diff.changed.length}</strong> changed, {diff.unchanged} unchanged.{" "}
+      {total ? <button className="btn btn-sm btn-ghost" onClick={() => setOpen((o) => !o)}>{open ? "Hide changes" : "Show changes"}</button> : null}
+      {open ? (
+        <ul className="stack">
+          {diff.added.map((i) => <li key={`a-${i.id}`}><Badge tone="good">added</Badge> {i.query}</li>)}
+          {diff.removed.map((i) => <li key={`r-${i.id}`}><Badge tone="bad">removed</Badge> {i.query}</li>)}
+          {diff.changed.map((c) => <li key={`c-${c.after.id}`}><Badge tone="warn">{c.fields.join(", ")}</Badge> {c.after.query}{c.fields.includes("expected") ? <span className="muted"> — expected: “{c.before.expected ?? "—"}” → “{c.after.expected ?? "—"}”</span> : null}</li>)}
+        </ul>
+      ) : null}
     </div>
   );
 }

@@ -232,3 +232,14 @@ export function usePromptVersions(orgId: string) {
       unwrap(await supabase.from("prompt_versions").select("id, version, status, model, prompts(slug)").eq("org_id", orgId).order("created_at", { ascending: false }).limit(200)) as unknown as Array<{ id: string; version: number; status: string; model: string; prompts: { slug: string } | null }>,
   });
 }
+
+export type Overlap = { model_id: string; model_name: string; served_model: string; overlapping: number; items: number };
+
+/** Fine-tuned models trained on this version's items (public.dataset_training_overlap). */
+export function useTrainingOverlap(versionId: string | null) {
+  return useQuery({
+    queryKey: ["dataset-overlap", versionId ?? ""],
+    enabled: !!versionId,
+    queryFn: async () => unwrap(await supabase.rpc("dataset_training_overlap", { p_version_id: versionId! })) as unknown as Overlap[],
+  });
+}
