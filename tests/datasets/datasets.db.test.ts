@@ -2,7 +2,7 @@ import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { StackInfo } from "@review/local-supabase";
 import { parseJsonl } from "@review/shared/datasets/import";
-import { addFeedback, createOrg, type TestOrg } from "../helpers/org.ts";
+import { addFeedback, callFunction, createOrg, type TestOrg } from "../helpers/org.ts";
 import { getStack } from "../helpers/stack.ts";
 
 // Datasets as the database enforces them: builders check the caller inside, imports land whole or not
@@ -147,5 +147,21 @@ describe("training overlap", () => {
     expect(r.data).toMatchObject([{ model_name: "ft-overlap", overlapping: 3 }]);
     const stranger = await other.users.admin.client.rpc("dataset_training_overlap", { p_version_id: v.id });
     expect(stranger.error?.message).toMatch(/not found/);
+  });
+});
+
+describe("start-job for an experiment", () => {
+  it("refuses, field by field, a draft version and another organization's prompt version and evaluator", async () => {
+    const draft = (await org.users.curator.client.rpc("import_dataset_items", { p_org_id: org.id, p_name: "preflight", p_items: [{ query: "q" }] })).data;
+    const [p] = await db`insert into public.prompts (org_id, slug) values (${other.id}, 'foreign-prompt') returning id`;
+    const [pv] = await db`insert into public.prompt_versions (org_id, prompt_id, version, template, model) values (${other.id}, ${p!.id}, 1, '{{query}}', 'offline-fast-1') returning id`;
+    const [ev] = await db`insert into public.evaluators (org_id, name, kind, config) values (${other.id}, 'theirs', 'deterministic', '{"type": "token_f1"}') returning id`;
+    const r = await callFunction(stack, "start-job", {
+      kind: "experiment", orgId: org.id, name: "preflight",
+      config: { datasetVersionId: draft.id, variants: [{ model: "offline-fast-1" }, { promptVersionId: pv!.id }], evaluatorIds: [ev!.id] },
+    }, org.users.admin.accessToken);
+    expect(r.status).toBe(400);
+    expect(Object.keys(r.body.fields ?? r.body.error?.fields ?? {}).sort()).toEqual(["config.datasetVersionId", "config.evaluatorIds", "config.variants.1.promptVersionId"]);
+    expect(await db`select 1 from public.experiments where org_id = ${org.id} and name = 'preflight'`).toHaveLength(0);
   });
 });

@@ -1,5 +1,5 @@
 import { useMemo, useState } from "react";
-import { Link, useParams } from "react-router";
+import { Link, useNavigate, useParams } from "react-router";
 import { isRegression, summarizeExperiment, type ExperimentSummary, type ResultRow } from "@review/shared/datasets/summary";
 import { Button } from "../../components/ui/Button.tsx";
 import { Badge } from "../../components/ui/Badge.tsx";
@@ -9,9 +9,9 @@ import { can } from "../../lib/permissions.ts";
 import { usd } from "../../lib/format.ts";
 import { messageOf } from "../../lib/errors.ts";
 import { useCurrentOrg } from "../orgs/queries.ts";
-import { useCancelJob, useJob, useJobEvents, useJobEventsLive, useJobsLive } from "../jobs/queries.ts";
+import { useCancelJob, useJob, useJobEvents, useJobEventsLive, useJobsLive, useStartJob } from "../jobs/queries.ts";
 import { STATUS_TONE } from "./ExperimentsPage.tsx";
-import { useDatasetItems, useEvaluators, useExperiment, useExperimentLive, useExperimentResults, useResumeExperiment, type ExperimentResultRow } from "./queries.ts";
+import { useDatasetItems, useEvaluators, useExperiment, useExperimentLive, useExperimentResults, usePromptVersions, useResumeExperiment, type Experiment, type ExperimentResultRow } from "./queries.ts";
 
 const PAGE = 50;
 const num = (x: number | null | undefined, d = 3) => (x === null || x === undefined ? "—" : x.toFixed(d));
@@ -76,8 +76,48 @@ export default function ExperimentPage() {
       </section>
 
       {summary ? <SummaryTable summary={summary} final={exp.status === "completed" && !!exp.summary} /> : null}
+      {exp.status === "completed" && can(org.role, "prompt:promote") ? <PromoteThroughGate exp={exp} items={items.data ?? []} /> : null}
       <Comparison rows={rows} labels={labels} baseline={exp.baseline} metrics={metrics} items={items.data ?? []} />
     </div>
+  );
+}
+
+/**
+ * A variant reaches users only through the A/B gate: this starts the gate's evaluation of the variant's
+ * prompt version against the baseline's on this experiment's dataset version, promoting it if it wins.
+ * The gate's job names the experiment (and its key ties one gate run to one variant of it).
+ */
+function PromoteThroughGate({ exp, items }: { exp: Experiment; items: Array<{ query: string; expected: string | null }> }) {
+  const org = useCurrentOrg();
+  const navigate = useNavigate();
+  const versions = usePromptVersions(org.org_id);
+  const start = useStartJob();
+  const base = exp.variants[exp.baseline];
+  // Only a variant that is exactly a prompt version with its pinned model can be promoted as such.
+  const candidates = exp.variants
+    .map((v, i) => ({ v, i, pv: versions.data?.find((p) => p.id === v.promptVersionId) }))
+    .filter(({ v, i, pv }) => i !== exp.baseline && pv && pv.model === v.model && pv.status !== "production" && v.promptVersionId !== base?.promptVersionId);
+  if (!base || !candidates.length) return null;
+  const promote = (i: number) => {
+    const v = exp.variants[i]!;
+    start.mutate(
+      {
+        kind: "ab_eval", orgId: org.org_id, name: `Gate: ${v.label ?? `V${i + 1}`} (experiment ${exp.name})`.slice(0, 120), jobKey: `experiment:${exp.id}:${i}`,
+        config: {
+          variantA: { ...(base.promptVersionId ? { promptVersionId: base.promptVersionId } : {}), ...(base.model ? { model: base.model } : {}) },
+          variantB: { promptVersionId: v.promptVersionId!, model: v.model },
+          evalSet: { source: "curated", items: items.slice(0, 5000).map((it) => ({ query: it.query, ...(it.expected ? { reference: it.expected } : {}) })) },
+          promote: true,
+        },
+      },
+      { onSuccess: (r) => navigate(`/o/${org.slug}/jobs/${(r.job as { id: string }).id}`), onError: (e) => toast.error("Could not start the gate", messageOf(e)) },
+    );
+  };
+  return (
+    <section className="card row" style={{ marginTop: 16 }} data-testid="promote-through-gate">
+      <span className="grow small">Promote a variant: its prompt version goes live only if it beats {base.label ?? "the baseline"} in the A/B gate on these items.</span>
+      {candidates.map(({ v, i }) => <Button key={i} size="sm" busy={start.isPending} onClick={() => promote(i)}>Gate {v.label ?? `V${i + 1}`}</Button>)}
+    </section>
   );
 }
 
