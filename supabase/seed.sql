@@ -554,3 +554,33 @@ begin
   perform set_config('request.jwt.claims', '', true);
   perform set_config('request.jwt.claim.sub', '', true);
 end $$;
+
+-- ---- datasets, evaluators and a first experiment (issue 20) --------------------------------------
+-- Built by the same database functions the app calls (as the seed, a privileged caller): a published
+-- test set from Acme's approved answers, a draft from the inbox's low ratings, four evaluators, and a
+-- 2 × 2 experiment (the production and candidate suggest-answer versions × the fast and strong offline
+-- models) the worker `npm start` runs: every output, score and statistic is its own.
+select public.build_dataset_from_examples('aaaaaaaa-0000-4000-8000-000000000001', 'Support answers (approved)', '{curated}', false, 24);
+select public.publish_dataset_version(v.id)
+  from public.dataset_versions v join public.datasets d on d.id = v.dataset_id
+ where d.org_id = 'aaaaaaaa-0000-4000-8000-000000000001' and d.name = 'Support answers (approved)' and v.status = 'draft';
+select public.build_dataset_from_feedback('aaaaaaaa-0000-4000-8000-000000000001', 'Low ratings (inbox)', '{"rating": [1, 2]}'::jsonb);
+
+insert into public.evaluators (org_id, name, version, kind, config, created_by) values
+  ('aaaaaaaa-0000-4000-8000-000000000001', 'f1', 1, 'deterministic', '{"type": "token_f1"}', 'a0000000-0000-4000-8000-000000000002'),
+  ('aaaaaaaa-0000-4000-8000-000000000001', 'rouge-l', 1, 'deterministic', '{"type": "rouge_l"}', 'a0000000-0000-4000-8000-000000000002'),
+  ('aaaaaaaa-0000-4000-8000-000000000001', 'concise', 1, 'deterministic', '{"type": "length", "min": 20, "max": 900}', 'a0000000-0000-4000-8000-000000000002'),
+  ('aaaaaaaa-0000-4000-8000-000000000001', 'judge', 1, 'llm_judge', '{"mode": "pairwise", "rubric": "Prefer the answer that states the policy correctly and gives the next step."}', 'a0000000-0000-4000-8000-000000000001');
+
+select private.enqueue_job('aaaaaaaa-0000-4000-8000-000000000001', 'experiment', 'Suggest-answer v2 vs v3 × fast vs strong',
+  jsonb_build_object(
+    'datasetVersionId', (select v.id from public.dataset_versions v join public.datasets d on d.id = v.dataset_id
+                          where d.org_id = 'aaaaaaaa-0000-4000-8000-000000000001' and d.name = 'Support answers (approved)' and v.status = 'published'),
+    'variants', jsonb_build_array(
+      jsonb_build_object('promptVersionId', 'aaaaaaaa-0000-4000-8000-0000000000c2', 'model', 'offline-fast-1', 'label', 'v2 · fast'),
+      jsonb_build_object('promptVersionId', 'aaaaaaaa-0000-4000-8000-0000000000c2', 'model', 'offline-strong-1', 'label', 'v2 · strong'),
+      jsonb_build_object('promptVersionId', 'aaaaaaaa-0000-4000-8000-0000000000c3', 'model', 'offline-fast-1', 'label', 'v3 · fast'),
+      jsonb_build_object('promptVersionId', 'aaaaaaaa-0000-4000-8000-0000000000c3', 'model', 'offline-strong-1', 'label', 'v3 · strong')),
+    'evaluatorIds', (select jsonb_agg(id order by name) from public.evaluators where org_id = 'aaaaaaaa-0000-4000-8000-000000000001'),
+    'baseline', 0),
+  'a0000000-0000-4000-8000-000000000001', null, '{}', 'seed:first-experiment');

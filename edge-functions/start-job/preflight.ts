@@ -44,4 +44,28 @@ export const PREFLIGHT: { [K in Parsed["kind"]]?: (caller: Caller, req: Extract<
     }
     if (Object.keys(fields).length) throw badRequest("Some fields point at things that do not exist", fields);
   },
+
+  async experiment(caller, { orgId, config }) {
+    // What the matrix points at must be this organization's, and the dataset version frozen.
+    const fields: Record<string, string[]> = {};
+    const { data: version, error } = await caller.client.from("dataset_versions").select("id, status").eq("id", config.datasetVersionId).eq("org_id", orgId).maybeSingle();
+    if (error) throw new AppError(500, "dataset_lookup_failed", error.message);
+    if (!version) fields["config.datasetVersionId"] = ["No such dataset version in this organization"];
+    else if (version.status !== "published") fields["config.datasetVersionId"] = ["Publish this version before running an experiment on it"];
+    const ids = [...new Set(config.variants.map((v) => v.promptVersionId).filter((id): id is string => !!id))];
+    if (ids.length) {
+      const { data, error: e } = await caller.client.from("prompt_versions").select("id").eq("org_id", orgId).in("id", ids);
+      if (e) throw new AppError(500, "prompt_lookup_failed", e.message);
+      const found = new Set((data ?? []).map((r) => r.id));
+      config.variants.forEach((v, i) => {
+        if (v.promptVersionId && !found.has(v.promptVersionId)) fields[`config.variants.${i}.promptVersionId`] = ["No such prompt version in this organization"];
+      });
+    }
+    if (config.evaluatorIds.length) {
+      const { data, error: e } = await caller.client.from("evaluators").select("id").eq("org_id", orgId).in("id", config.evaluatorIds);
+      if (e) throw new AppError(500, "evaluator_lookup_failed", e.message);
+      if ((data ?? []).length !== new Set(config.evaluatorIds).size) fields["config.evaluatorIds"] = ["An evaluator is not this organization's"];
+    }
+    if (Object.keys(fields).length) throw badRequest("Some fields point at things that do not exist", fields);
+  },
 };

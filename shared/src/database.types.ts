@@ -272,6 +272,150 @@ export type Database = {
           },
         ]
       }
+      dataset_items: {
+        Row: {
+          context: string | null
+          created_at: string
+          expected: string | null
+          id: string
+          metadata: NonNullable<Json>
+          org_id: string
+          position: number
+          query: string
+          variables: NonNullable<Json>
+          version_id: string
+        }
+        Insert: {
+          context?: string | null
+          created_at?: string
+          expected?: string | null
+          id?: string
+          metadata?: NonNullable<Json>
+          org_id: string
+          position: number
+          query: string
+          variables?: NonNullable<Json>
+          version_id: string
+        }
+        Update: {
+          context?: string | null
+          created_at?: string
+          expected?: string | null
+          id?: string
+          metadata?: NonNullable<Json>
+          org_id?: string
+          position?: number
+          query?: string
+          variables?: NonNullable<Json>
+          version_id?: string
+        }
+        Relationships: [
+          {
+            foreignKeyName: "dataset_items_org_id_fkey"
+            columns: ["org_id"]
+            referencedRelation: "organizations"
+            referencedColumns: ["id"]
+          },
+          {
+            foreignKeyName: "dataset_items_org_id_version_id_fkey"
+            columns: ["org_id", "version_id"]
+            referencedRelation: "dataset_versions"
+            referencedColumns: ["org_id", "id"]
+          },
+        ]
+      }
+      dataset_versions: {
+        Row: {
+          created_at: string
+          created_by: string | null
+          dataset_id: string
+          id: string
+          item_count: number
+          org_id: string
+          published_at: string | null
+          published_by: string | null
+          source: NonNullable<Json>
+          status: string
+          version: number
+        }
+        Insert: {
+          created_at?: string
+          created_by?: string | null
+          dataset_id: string
+          id?: string
+          item_count?: number
+          org_id: string
+          published_at?: string | null
+          published_by?: string | null
+          source?: NonNullable<Json>
+          status?: string
+          version: number
+        }
+        Update: {
+          created_at?: string
+          created_by?: string | null
+          dataset_id?: string
+          id?: string
+          item_count?: number
+          org_id?: string
+          published_at?: string | null
+          published_by?: string | null
+          source?: NonNullable<Json>
+          status?: string
+          version?: number
+        }
+        Relationships: [
+          {
+            foreignKeyName: "dataset_versions_org_id_dataset_id_fkey"
+            columns: ["org_id", "dataset_id"]
+            referencedRelation: "datasets"
+            referencedColumns: ["org_id", "id"]
+          },
+          {
+            foreignKeyName: "dataset_versions_org_id_fkey"
+            columns: ["org_id"]
+            referencedRelation: "organizations"
+            referencedColumns: ["id"]
+          },
+        ]
+      }
+      datasets: {
+        Row: {
+          created_at: string
+          created_by: string | null
+          description: string
+          id: string
+          name: string
+          org_id: string
+          updated_at: string
+        }
+        Insert: {
+          created_at?: string
+          created_by?: string | null
+          description?: string
+          id?: string
+          name: string
+          org_id: string
+          updated_at?: string
+        }
+        Update: {
+          created_at?: string
+          created_by?: string | null
+          description?: string
+          id?: string
+          name?: string
+          org_id?: string
+          updated_at?: string
+        }
+        Relationships: [
+          {
+            foreignKeyName: "datasets_org_id_fkey"
+            columns: ["org_id"]
+            referencedRelation: "organizations"
+            referencedColumns: ["id"]
+          },
+        ]
+      }
       doc_clients: {
         Row: {
           author: string
@@ -490,6 +634,177 @@ export type Database = {
           },
           {
             foreignKeyName: "eval_results_org_id_job_id_fkey"
+            columns: ["org_id", "job_id"]
+            referencedRelation: "jobs"
+            referencedColumns: ["org_id", "id"]
+          },
+        ]
+      }
+      evaluators: {
+        Row: {
+          config: NonNullable<Json>
+          created_at: string
+          created_by: string | null
+          id: string
+          kind: string
+          name: string
+          org_id: string
+          version: number
+        }
+        Insert: {
+          config?: NonNullable<Json>
+          created_at?: string
+          created_by?: string | null
+          id?: string
+          kind: string
+          name: string
+          org_id: string
+          version?: number
+        }
+        Update: {
+          config?: NonNullable<Json>
+          created_at?: string
+          created_by?: string | null
+          id?: string
+          kind?: string
+          name?: string
+          org_id?: string
+          version?: number
+        }
+        Relationships: [
+          {
+            foreignKeyName: "evaluators_org_id_fkey"
+            columns: ["org_id"]
+            referencedRelation: "organizations"
+            referencedColumns: ["id"]
+          },
+        ]
+      }
+      experiment_results: {
+        Row: {
+          cost_usd: number | null
+          created_at: string
+          error: string | null
+          experiment_id: string
+          id: number
+          input_tokens: number | null
+          item_id: string
+          latency_ms: number | null
+          org_id: string
+          output: string
+          output_tokens: number | null
+          scores: NonNullable<Json>
+          variant: number
+        }
+        Insert: {
+          cost_usd?: number | null
+          created_at?: string
+          error?: string | null
+          experiment_id: string
+          id?: never
+          input_tokens?: number | null
+          item_id: string
+          latency_ms?: number | null
+          org_id: string
+          output?: string
+          output_tokens?: number | null
+          scores?: NonNullable<Json>
+          variant: number
+        }
+        Update: {
+          cost_usd?: number | null
+          created_at?: string
+          error?: string | null
+          experiment_id?: string
+          id?: never
+          input_tokens?: number | null
+          item_id?: string
+          latency_ms?: number | null
+          org_id?: string
+          output?: string
+          output_tokens?: number | null
+          scores?: NonNullable<Json>
+          variant?: number
+        }
+        Relationships: [
+          {
+            foreignKeyName: "experiment_results_org_id_experiment_id_fkey"
+            columns: ["org_id", "experiment_id"]
+            referencedRelation: "experiments"
+            referencedColumns: ["org_id", "id"]
+          },
+          {
+            foreignKeyName: "experiment_results_org_id_fkey"
+            columns: ["org_id"]
+            referencedRelation: "organizations"
+            referencedColumns: ["id"]
+          },
+          {
+            foreignKeyName: "experiment_results_org_id_item_id_fkey"
+            columns: ["org_id", "item_id"]
+            referencedRelation: "dataset_items"
+            referencedColumns: ["org_id", "id"]
+          },
+        ]
+      }
+      experiments: {
+        Row: {
+          baseline: number
+          created_at: string
+          created_by: string | null
+          dataset_version_id: string
+          evaluator_ids: string[]
+          id: string
+          job_id: string
+          name: string
+          org_id: string
+          status: Database["public"]["Enums"]["job_status"]
+          summary: Json | null
+          variants: NonNullable<Json>
+        }
+        Insert: {
+          baseline?: number
+          created_at?: string
+          created_by?: string | null
+          dataset_version_id: string
+          evaluator_ids?: string[]
+          id?: string
+          job_id: string
+          name: string
+          org_id: string
+          status?: Database["public"]["Enums"]["job_status"]
+          summary?: Json | null
+          variants: NonNullable<Json>
+        }
+        Update: {
+          baseline?: number
+          created_at?: string
+          created_by?: string | null
+          dataset_version_id?: string
+          evaluator_ids?: string[]
+          id?: string
+          job_id?: string
+          name?: string
+          org_id?: string
+          status?: Database["public"]["Enums"]["job_status"]
+          summary?: Json | null
+          variants?: NonNullable<Json>
+        }
+        Relationships: [
+          {
+            foreignKeyName: "experiments_org_id_dataset_version_id_fkey"
+            columns: ["org_id", "dataset_version_id"]
+            referencedRelation: "dataset_versions"
+            referencedColumns: ["org_id", "id"]
+          },
+          {
+            foreignKeyName: "experiments_org_id_fkey"
+            columns: ["org_id"]
+            referencedRelation: "organizations"
+            referencedColumns: ["id"]
+          },
+          {
+            foreignKeyName: "experiments_org_id_job_id_fkey"
             columns: ["org_id", "job_id"]
             referencedRelation: "jobs"
             referencedColumns: ["org_id", "id"]
@@ -1960,6 +2275,89 @@ export type Database = {
         Args: { p_from: string; p_org: string; p_to: string }
         Returns: Json
       }
+      build_dataset_from_ai_requests: {
+        Args: {
+          p_function_name?: string
+          p_limit?: number
+          p_model?: string
+          p_name: string
+          p_org_id: string
+        }
+        Returns: {
+          created_at: string
+          created_by: string | null
+          dataset_id: string
+          id: string
+          item_count: number
+          org_id: string
+          published_at: string | null
+          published_by: string | null
+          source: NonNullable<Json>
+          status: string
+          version: number
+        }
+        SetofOptions: {
+          from: "*"
+          to: "dataset_versions"
+          isOneToOne: true
+          isSetofReturn: false
+        }
+      }
+      build_dataset_from_examples: {
+        Args: {
+          p_limit?: number
+          p_name: string
+          p_only_cases?: boolean
+          p_org_id: string
+          p_tags?: string[]
+        }
+        Returns: {
+          created_at: string
+          created_by: string | null
+          dataset_id: string
+          id: string
+          item_count: number
+          org_id: string
+          published_at: string | null
+          published_by: string | null
+          source: NonNullable<Json>
+          status: string
+          version: number
+        }
+        SetofOptions: {
+          from: "*"
+          to: "dataset_versions"
+          isOneToOne: true
+          isSetofReturn: false
+        }
+      }
+      build_dataset_from_feedback: {
+        Args: {
+          p_filter?: Json
+          p_limit?: number
+          p_name: string
+          p_org_id: string
+        }
+        Returns: {
+          created_at: string
+          created_by: string | null
+          dataset_id: string
+          id: string
+          item_count: number
+          org_id: string
+          published_at: string | null
+          published_by: string | null
+          source: NonNullable<Json>
+          status: string
+          version: number
+        }
+        SetofOptions: {
+          from: "*"
+          to: "dataset_versions"
+          isOneToOne: true
+          isSetofReturn: false
+        }
+      }
       can_access_doc: { Args: { doc_id: string }; Returns: boolean }
       cancel_job: {
         Args: { p_job_id: string }
@@ -2004,6 +2402,16 @@ export type Database = {
           isSetofReturn: false
         }
       }
+      dataset_training_overlap: {
+        Args: { p_version_id: string }
+        Returns: {
+          items: number
+          model_id: string
+          model_name: string
+          overlapping: number
+          served_model: string
+        }[]
+      }
       decide_improvement_case: {
         Args: {
           p_case_id: string
@@ -2036,6 +2444,33 @@ export type Database = {
         }[]
       }
       doc_may_write: { Args: { p_doc_id: string }; Returns: boolean }
+      import_dataset_items: {
+        Args: {
+          p_items: Json
+          p_name: string
+          p_org_id: string
+          p_source?: Json
+        }
+        Returns: {
+          created_at: string
+          created_by: string | null
+          dataset_id: string
+          id: string
+          item_count: number
+          org_id: string
+          published_at: string | null
+          published_by: string | null
+          source: NonNullable<Json>
+          status: string
+          version: number
+        }
+        SetofOptions: {
+          from: "*"
+          to: "dataset_versions"
+          isOneToOne: true
+          isSetofReturn: false
+        }
+      }
       my_invitations: {
         Args: Record<PropertyKey, never>
         Returns: {
@@ -2055,6 +2490,28 @@ export type Database = {
           role: Database["public"]["Enums"]["member_role"]
           slug: string
         }[]
+      }
+      new_dataset_draft: {
+        Args: { p_dataset_id: string }
+        Returns: {
+          created_at: string
+          created_by: string | null
+          dataset_id: string
+          id: string
+          item_count: number
+          org_id: string
+          published_at: string | null
+          published_by: string | null
+          source: NonNullable<Json>
+          status: string
+          version: number
+        }
+        SetofOptions: {
+          from: "*"
+          to: "dataset_versions"
+          isOneToOne: true
+          isSetofReturn: false
+        }
       }
       open_improvement_case: {
         Args: {
@@ -2275,8 +2732,34 @@ export type Database = {
           isSetofReturn: false
         }
       }
+      publish_dataset_version: {
+        Args: { p_version_id: string }
+        Returns: {
+          created_at: string
+          created_by: string | null
+          dataset_id: string
+          id: string
+          item_count: number
+          org_id: string
+          published_at: string | null
+          published_by: string | null
+          source: NonNullable<Json>
+          status: string
+          version: number
+        }
+        SetofOptions: {
+          from: "*"
+          to: "dataset_versions"
+          isOneToOne: true
+          isSetofReturn: false
+        }
+      }
       release_review_item: { Args: { p_item: string }; Returns: undefined }
       resolve_ingest_key: { Args: { p_key: string }; Returns: string }
+      resume_experiment: {
+        Args: { p_experiment_id: string }
+        Returns: Database["public"]["Enums"]["job_status"]
+      }
       review_throughput: {
         Args: { p_days?: number; p_org: string }
         Returns: {
@@ -2362,7 +2845,7 @@ export type Database = {
       }
     }
     Enums: {
-      job_kind: "fine_tune" | "ab_eval" | "drift"
+      job_kind: "fine_tune" | "ab_eval" | "drift" | "experiment"
       job_status: "pending" | "running" | "completed" | "failed" | "cancelled"
       member_role: "admin" | "curator" | "reviewer" | "manager"
       opt_session_status: "pending" | "clarifying" | "ready" | "finalized"
@@ -2494,7 +2977,7 @@ export type CompositeTypes<
 export const Constants = {
   public: {
     Enums: {
-      job_kind: ["fine_tune", "ab_eval", "drift"],
+      job_kind: ["fine_tune", "ab_eval", "drift", "experiment"],
       job_status: ["pending", "running", "completed", "failed", "cancelled"],
       member_role: ["admin", "curator", "reviewer", "manager"],
       opt_session_status: ["pending", "clarifying", "ready", "finalized"],

@@ -67,6 +67,16 @@ export const EXPECTATIONS: Record<string, Record<Op, Actor[]> & { knownGap?: Kno
   scores: { select: ["admin", "curator", "manager"], insert: NOBODY, update: NOBODY, delete: NOBODY },
   // The seeded decision is on a complete item the reviewer did not score: adjudicators and watchers see it.
   adjudications: { select: ["admin", "curator", "manager"], insert: NOBODY, update: NOBODY, delete: NOBODY },
+  // Datasets: curators and admins edit drafts; versions change only through the database functions
+  // (publish, new draft), and the seeded items are in a draft (a published version refuses everyone).
+  datasets: { select: ALL_MEMBERS, insert: holders("dataset:edit"), update: holders("dataset:edit"), delete: holders("dataset:edit") },
+  dataset_versions: { select: ALL_MEMBERS, insert: NOBODY, update: NOBODY, delete: holders("dataset:edit") },
+  dataset_items: { select: ALL_MEMBERS, insert: holders("dataset:edit"), update: holders("dataset:edit"), delete: holders("dataset:edit") },
+  // Evaluator rows are versions: saved, never edited.
+  evaluators: { select: ALL_MEMBERS, insert: holders("dataset:edit"), update: NOBODY, delete: NOBODY },
+  // Written by the job trigger and the worker only.
+  experiments: { select: ALL_MEMBERS, insert: NOBODY, update: NOBODY, delete: NOBODY },
+  experiment_results: { select: ALL_MEMBERS, insert: NOBODY, update: NOBODY, delete: NOBODY },
 };
 
 /*
@@ -117,6 +127,22 @@ async function model(w: World) {
 }
 async function session(w: World) {
   return w.row("opt_sessions", { org_id: w.orgA, user_id: w.people.curator.id, initial_prompt: "Write a refund reply" });
+}
+async function draftVersion(w: World) {
+  const d = await w.row("datasets", { org_id: w.orgA, name: slug("ds") });
+  return w.row("dataset_versions", { org_id: w.orgA, dataset_id: d.id, version: 1 });
+}
+/** A published version with one item (items go in while it is a draft; publishing freezes them). */
+async function publishedItem(w: World) {
+  const v = await draftVersion(w);
+  const item = await w.row("dataset_items", { org_id: w.orgA, version_id: v.id, position: 0, query: "q" });
+  await w.db`update public.dataset_versions set status = 'published', item_count = 1 where id = ${v.id}`;
+  return { version: v, item };
+}
+async function experiment(w: World) {
+  const { version, item } = await publishedItem(w);
+  const e = await w.row("experiments", { org_id: w.orgA, job_id: (await job(w)).id, name: "exp", dataset_version_id: version.id, variants: w.db.json([{ model: "offline-fast-1" }]) });
+  return { experiment: e, item };
 }
 const day = (offset: number) => new Date(Date.now() - offset * 864e5).toISOString();
 let dayCounter = 0;
@@ -351,6 +377,51 @@ export const FIXTURES: Record<string, Fixture> = {
     seed: async (w) => w.row("doc_snapshots", { doc_id: `case:${(await kase(w)).id}`, snapshot: Buffer.from([1, 2, 3]), merged_updates: 1 }),
     insert: async (w) => ({ doc_id: `case:${(await kase(w)).id}`, snapshot: "\\x010203", merged_updates: 1 }),
     patch: () => ({ merged_updates: 99 }),
+  },
+  datasets: {
+    key: ["id"],
+    seed: (w) => w.row("datasets", { org_id: w.orgA, name: slug("ds") }),
+    insert: async (w) => ({ id: u(), org_id: w.orgA, name: slug("forged") }),
+    patch: () => ({ description: "changed" }),
+  },
+  dataset_versions: {
+    key: ["id"],
+    seed: (w) => draftVersion(w),
+    insert: async (w) => ({ id: u(), org_id: w.orgA, dataset_id: (await w.row("datasets", { org_id: w.orgA, name: slug("ds") })).id, version: 1, status: "published" }),
+    patch: () => ({ status: "published" }),
+  },
+  dataset_items: {
+    key: ["id"],
+    seed: async (w) => w.row("dataset_items", { org_id: w.orgA, version_id: (await draftVersion(w)).id, position: 0, query: "q" }),
+    insert: async (w) => ({ id: u(), org_id: w.orgA, version_id: (await draftVersion(w)).id, position: 0, query: `added ${u()}` }),
+    patch: () => ({ expected: "changed" }),
+  },
+  evaluators: {
+    key: ["id"],
+    seed: (w) => w.row("evaluators", { org_id: w.orgA, name: slug("ev"), kind: "deterministic", config: w.db.json({ type: "token_f1" }) }),
+    insert: async (w) => ({ id: u(), org_id: w.orgA, name: slug("ev"), kind: "deterministic", config: { type: "rouge_l" } }),
+    patch: () => ({ config: { type: "exact_match" } }),
+  },
+  experiments: {
+    key: ["id"],
+    seed: async (w) => (await experiment(w)).experiment,
+    insert: async (w) => {
+      const { version } = await publishedItem(w);
+      return { id: u(), org_id: w.orgA, job_id: (await job(w)).id, name: "forged", dataset_version_id: version.id, variants: [] };
+    },
+    patch: () => ({ name: "renamed" }),
+  },
+  experiment_results: {
+    key: ["id"],
+    seed: async (w) => {
+      const { experiment: e, item } = await experiment(w);
+      return w.row("experiment_results", { org_id: w.orgA, experiment_id: e.id, item_id: item.id, variant: 0, output: "o" });
+    },
+    insert: async (w) => {
+      const { experiment: e, item } = await experiment(w);
+      return { org_id: w.orgA, experiment_id: e.id, item_id: item.id, variant: 0, output: "forged" };
+    },
+    patch: () => ({ output: "tampered" }),
   },
   doc_clients: {
     key: ["doc_id", "client_id", "author"],

@@ -45,6 +45,10 @@ export const CAPABILITIES = {
   /** Start the A/B gate for a candidate, or override it with a reason. */
   "prompt:promote": ADMIN,
   "prompt:rollback": ADMIN,
+  /** Build, import, edit and publish datasets (test sets); save evaluator versions. */
+  "dataset:edit": EDITORS,
+  /** Start, cancel and resume experiments (variants over a dataset version). */
+  "experiment:run": ADMIN,
   "job:start": ADMIN,
   "job:cancel": ADMIN,
   "model:manage": ADMIN,

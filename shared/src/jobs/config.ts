@@ -116,6 +116,42 @@ export const DriftConfig = z
   .strict();
 export type DriftConfig = z.infer<typeof DriftConfig>;
 
+/** Per-provider limits for an experiment ("anthropic", "openai", "openrouter", "offline", …). */
+export const ProviderLimit = z
+  .object({
+    concurrency: z.number().int().min(1).max(64).default(4),
+    requestsPerMinute: z.number().int().min(1).max(100_000).optional(),
+  })
+  .strict();
+
+/**
+ * An experiment: every variant (prompt version × model) answers every item of one published dataset
+ * version; evaluators (public.evaluators) score each output. The database creates the experiments row
+ * from this config when the job is inserted (supabase/migrations/20260102000100_datasets.sql).
+ */
+export const ExperimentConfig = z
+  .object({
+    datasetVersionId: uuid,
+    variants: z.array(Variant).min(1).max(12),
+    evaluatorIds: z.array(uuid).max(10).default([]),
+    /** Index of the variant the others are compared with (paired differences, regressions). */
+    baseline: z.number().int().min(0).max(11).default(0),
+    /** Limits per provider; a provider not named gets `defaultLimit`. */
+    providerLimits: z.record(z.string().trim().min(1).max(40), ProviderLimit).default({}),
+    defaultLimit: ProviderLimit.default({ concurrency: 4 }),
+    /** Stop starting new calls once the experiment's generation cost reaches this (USD). */
+    costCapUsd: z.number().positive().max(100_000).optional(),
+    /** Rate-limited (429) calls are retried this many times with exponential backoff. */
+    maxRetries: z.number().int().min(0).max(20).default(8),
+    maxTokens: z.number().int().min(16).max(8192).default(512),
+    /** Judge model for llm_judge evaluators that name none; default the route's strong model. */
+    judgeModel: z.string().trim().min(1).max(200).optional(),
+    seed: z.number().int().min(0).max(2 ** 31 - 1).default(7),
+  })
+  .strict()
+  .refine((c) => c.baseline < c.variants.length, { message: "baseline must be the index of a variant", path: ["baseline"] });
+export type ExperimentConfig = z.infer<typeof ExperimentConfig>;
+
 export const JobPayload = z.object({ jobId: uuid });
 
 /**

@@ -13,6 +13,8 @@ const NAV: Array<{ to: string; label: string; permission?: Permission }> = [
   { to: "review-queues", label: "Review queues" },
   { to: "training", label: "Training data" },
   { to: "prompts", label: "Prompts" },
+  { to: "datasets", label: "Datasets", permission: "org:read" },
+  { to: "experiments", label: "Experiments", permission: "org:read" },
   { to: "jobs", label: "Jobs & models", permission: "org:read" },
   { to: "boards", label: "Boards", permission: "usage:read" },
   { to: "admin", label: "Admin", permission: "member:manage" },

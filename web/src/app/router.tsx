@@ -20,6 +20,10 @@ const PromptVersionPage = lazy(() => import("../features/prompts/index.ts").then
 const OptimizerPage = lazy(() => import("../features/prompts/index.ts").then((m) => ({ default: m.OptimizerPage })));
 const ReviewQueuesPage = lazy(() => import("../features/review-queues/index.ts").then((m) => ({ default: m.ReviewQueuesPage })));
 const ReviewQueuePage = lazy(() => import("../features/review-queues/index.ts").then((m) => ({ default: m.ReviewQueuePage })));
+const DatasetsPage = lazy(() => import("../features/datasets/index.ts").then((m) => ({ default: m.DatasetsPage })));
+const DatasetDetailPage = lazy(() => import("../features/datasets/index.ts").then((m) => ({ default: m.DatasetDetailPage })));
+const ExperimentsPage = lazy(() => import("../features/datasets/index.ts").then((m) => ({ default: m.ExperimentsPage })));
+const ExperimentPage = lazy(() => import("../features/datasets/index.ts").then((m) => ({ default: m.ExperimentPage })));
 
 export const router = createBrowserRouter([
   { path: "/sign-in", element: <SignInPage /> },
@@ -47,6 +51,10 @@ export const router = createBrowserRouter([
           { path: "prompts/:promptId/optimize", element: <OptimizerPage /> },
           { path: "jobs", element: <RequirePermission permission="org:read"><JobsPage /></RequirePermission> },
           { path: "jobs/:jobId", element: <RequirePermission permission="org:read"><JobDetailPage /></RequirePermission> },
+          { path: "datasets", element: <RequirePermission permission="org:read"><DatasetsPage /></RequirePermission> },
+          { path: "datasets/:datasetId", element: <RequirePermission permission="org:read"><DatasetDetailPage /></RequirePermission> },
+          { path: "experiments", element: <RequirePermission permission="org:read"><ExperimentsPage /></RequirePermission> },
+          { path: "experiments/:experimentId", element: <RequirePermission permission="org:read"><ExperimentPage /></RequirePermission> },
           { path: "boards", element: <RequirePermission permission="usage:read"><BoardsPage /></RequirePermission> },
           { path: "admin", element: <RequirePermission permission="member:manage"><AdminPage /></RequirePermission> },
           { path: "audit", element: <RequirePermission permission="audit:read"><AuditPage /></RequirePermission> },

@@ -142,6 +142,9 @@ export default function InboxPage() {
         <section className="inbox-list" aria-label="Inbox">
           <div className="list-head">
             <strong data-testid="inbox-count">{total === null ? `${rows.length}` : total.toLocaleString()} {activeFilterCount(filters) ? "matching" : "items"}</strong>
+            {activeFilterCount(filters) && can(org.role, "dataset:edit") ? (
+              <Button size="sm" variant="ghost" onClick={() => navigate(`/o/${org.slug}/datasets?inbox=${encodeURIComponent(filtersToParams(filters, new URLSearchParams()).toString())}`)}>Build dataset from this filter</Button>
+            ) : null}
             {selected.size ? (
               <div className="bulk-bar" role="toolbar" aria-label="Selection actions">
                 <span>{selected.size} selected</span>

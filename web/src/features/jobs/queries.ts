@@ -9,7 +9,7 @@ import { openChannel } from "../../lib/realtime.ts";
 
 export type JobStatus = "pending" | "running" | "completed" | "failed" | "cancelled";
 export type Job = {
-  id: string; org_id: string; kind: "fine_tune" | "ab_eval" | "drift"; name: string; base_model: string | null; status: JobStatus;
+  id: string; org_id: string; kind: "fine_tune" | "ab_eval" | "drift" | "experiment"; name: string; base_model: string | null; status: JobStatus;
   trained_on_tags: string[]; config: Record<string, unknown>; progress: number; result: Record<string, unknown> | null; error: string | null;
   cancel_requested: boolean; created_by: string | null; created_at: string; started_at: string | null; finished_at: string | null; duration_ms: number | null;
 };
@@ -37,12 +37,13 @@ export function useJobs(orgId: string) {
 }
 
 export function useJob(id: string) {
-  return useQuery({ queryKey: jobKeys.detail(id), queryFn: async () => unwrap(await supabase.from("jobs").select(JOB_COLUMNS).eq("id", id).maybeSingle()) as Job | null, staleTime: Infinity });
+  return useQuery({ queryKey: jobKeys.detail(id), enabled: !!id, queryFn: async () => unwrap(await supabase.from("jobs").select(JOB_COLUMNS).eq("id", id).maybeSingle()) as Job | null, staleTime: Infinity });
 }
 
 export function useJobEvents(id: string) {
   return useQuery({
     queryKey: jobKeys.events(id),
+    enabled: !!id,
     // metrics is jsonb (Json in the generated types); its shape is the worker's progress contract.
     queryFn: async () => (await allRows((from, to) => supabase.from("job_events").select("*").eq("job_id", id).order("id").range(from, to))) as unknown as JobEvent[],
     staleTime: Infinity,
@@ -113,7 +114,7 @@ export function useJobEventsLive(jobId: string) {
   const qc = useQueryClient();
   useEffect(
     () =>
-      openChannel(`job-events:${jobId}`, {
+      !jobId ? undefined : openChannel(`job-events:${jobId}`, {
         setup: (ch) =>
           ch.on("postgres_changes", { event: "INSERT", schema: "public", table: "job_events", filter: `job_id=eq.${jobId}` }, (msg) => {
             qc.setQueryData<JobEvent[]>(jobKeys.events(jobId), (old) => upsert(old, msg.new as JobEvent, false));

@@ -50,7 +50,7 @@ export function sqlPromptSource(sql: HandlerDeps["sql"]): LivePromptSource {
 
 const BARE_QUESTION: PromptTemplateParts = { system_template: "", template: "{{query}}", variables: [{ name: "query", type: "string", required: true }] };
 
-async function resolveVariant(deps: HandlerDeps, orgId: string, v: Variant, fallbackLabel: string): Promise<ResolvedVariant> {
+export async function resolveVariant(deps: HandlerDeps, orgId: string, v: Variant, fallbackLabel: string): Promise<ResolvedVariant> {
   let out: ResolvedVariant = { label: v.label ?? fallbackLabel, model: v.model ?? "", parts: BARE_QUESTION, task: null, promptVersionId: null, promptId: null, promptStatus: null, modelRowId: null };
   let versionId = v.promptVersionId ?? null;
   if (v.live) {
@@ -286,8 +286,9 @@ async function generate(deps: HandlerDeps, limiter: Limiter, orgId: string, v: R
   };
 }
 
-async function judge(deps: HandlerDeps, limiter: Limiter, orgId: string, model: string, live: LivePrompt, item: EvalItem, first: string, second: string, order: "AB" | "BA", signal: AbortSignal): Promise<JudgeVerdictRecord> {
-  const builtIn = buildJudgePairwisePrompt({ query: item.query, answerA: first, answerB: second, reference: item.reference });
+/** One pairwise judge call (the experiment worker's LLM judge uses it too, with its rubric). */
+export async function judge(deps: HandlerDeps, limiter: Limiter, orgId: string, model: string, live: LivePrompt, item: EvalItem, first: string, second: string, order: "AB" | "BA", signal: AbortSignal, rubric?: string | null): Promise<JudgeVerdictRecord> {
+  const builtIn = buildJudgePairwisePrompt({ query: item.query, answerA: first, answerB: second, reference: item.reference, rubric: rubric || null });
   const p = live.versionId && live.parts
     ? (() => {
         const { system, user } = renderPrompt(live.parts, { query: item.query, answer_a: first, answer_b: second, reference: item.reference ?? "" });

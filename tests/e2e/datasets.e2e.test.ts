@@ -1,0 +1,83 @@
+import { describe, expect, it } from "vitest";
+import { getStack, sql, unique, useBrowser, type TestUser } from "./support.ts";
+
+const browser = useBrowser();
+
+// The seeded demo (supabase/seed.sql): Acme and its four people, password review-demo-1.
+const ACME = { id: "aaaaaaaa-0000-4000-8000-000000000001", slug: "acme" };
+const demo = (role: "admin" | "curator" | "manager", n: number) =>
+  ({ id: `a0000000-0000-4000-8000-00000000000${n}`, email: `${role}@acme.example.com`, password: "review-demo-1" }) as TestUser;
+
+describe("datasets and experiments", () => {
+  it("a curator builds a dataset from an inbox filter, an admin runs a 2×2 experiment on it, and a manager watches it live and filters regressions", async () => {
+    const stack = await getStack();
+    const db = sql(stack);
+    const carmen = await browser.open("carmen (curator)", demo("curator", 2), `/o/${ACME.slug}/inbox?rating=1`);
+    const mia = await browser.open("mia (manager)", demo("manager", 4), `/o/${ACME.slug}/experiments`);
+
+    // Carmen: the inbox filtered to 1-star ratings → a dataset of exactly those rows, published.
+    const [{ n: oneStar }] = (await db`select count(*)::int as n from public.feedback where org_id = ${ACME.id} and rating = 1`) as unknown as [{ n: number }];
+    expect(oneStar).toBeGreaterThan(2);
+    await carmen.page.getByRole("button", { name: "Build dataset from this filter" }).click();
+    const build = carmen.page.getByRole("dialog", { name: "Build a dataset from an inbox filter" });
+    await build.getByTestId("filter-summary").getByText("Feedback with rating 1.").waitFor();
+    const name = unique("One-star answers");
+    await build.getByLabel("Dataset name").fill(name);
+    await build.getByRole("button", { name: "Build dataset" }).click();
+    await carmen.page.getByTestId("dataset-detail").waitFor();
+    await expect.poll(() => carmen.page.getByTestId("dataset-item").count(), { timeout: 10_000 }).toBe(oneStar);
+    await carmen.page.getByTestId("version-source").getByText(/Built from an inbox filter: Feedback with rating 1\./).waitFor();
+    await carmen.page.getByRole("button", { name: "Publish v1" }).click();
+    await carmen.page.getByText("v1 · published").first().waitFor({ timeout: 10_000 });
+    // Published means frozen: no editing offered, and a curator cannot start experiments.
+    expect(await carmen.page.getByRole("button", { name: /Remove item/ }).count()).toBe(0);
+    expect(await carmen.page.getByRole("button", { name: "Run an experiment" }).count()).toBe(0);
+    const [version] = await db`select v.id from public.dataset_versions v join public.datasets d on d.id = v.dataset_id where d.org_id = ${ACME.id} and d.name = ${name}`;
+
+    // Mia (manager) may watch but not start.
+    expect(await mia.page.getByRole("button", { name: "New experiment" }).count()).toBe(0);
+
+    // Ada: 2 prompt versions × 2 models, scored by token F1.
+    const ada = await browser.open("ada (admin)", demo("admin", 1), `/o/${ACME.slug}/experiments`);
+    await ada.page.getByRole("button", { name: "New experiment" }).click();
+    const setup = ada.page.getByRole("dialog", { name: "New experiment" });
+    const expName = unique("v2 vs v3 on one-stars");
+    await setup.getByLabel("Experiment name").fill(expName);
+    await setup.getByLabel("Dataset version").selectOption(version!.id as string);
+    await setup.getByRole("button", { name: "suggest-answer v2 · production" }).click();
+    await setup.getByRole("button", { name: "suggest-answer v3 · candidate" }).click();
+    await setup.getByLabel("Models").fill("offline-fast-1, offline-strong-1");
+    await setup.getByRole("button", { name: "f1 v1" }).click();
+    await setup.getByTestId("matrix-size").getByText(/^4 variants/).waitFor();
+    await setup.getByRole("button", { name: "Start experiment" }).click();
+    await ada.page.getByTestId("experiment-detail").waitFor();
+
+    // Mia sees it appear and opens it; its count and progress move to the end while she watches.
+    const row = mia.page.getByTestId("experiment-row").filter({ hasText: expName });
+    await row.waitFor({ timeout: 15_000 });
+    await row.getByRole("link", { name: expName }).click();
+    await mia.page.getByTestId("experiment-detail").waitFor();
+    const total = oneStar * 4;
+    await mia.page.getByTestId("experiment-count").getByText(`${total} of ${total} outputs scored`).waitFor({ timeout: 120_000 });
+    await mia.page.getByTestId("experiment-progress").getByText("100%").waitFor({ timeout: 30_000 });
+    const summary = mia.page.getByTestId("experiment-summary");
+    await summary.getByText("Per variant").waitFor();
+    await expect.poll(() => summary.getByTestId("variant-summary").count()).toBe(4);
+
+    // The regressions filter: items where v3 · strong scored lower F1 than the baseline, as the database has them.
+    const [exp] = await db`select id, variants from public.experiments where org_id = ${ACME.id} and name = ${expName}`;
+    const labels = (exp!.variants as Array<{ label: string }>).map((v) => v.label);
+    const target = labels.findIndex((l) => l.includes("v3") && l.includes("strong"));
+    const [{ n: regressions }] = (await db`
+      select count(*)::int as n from public.experiment_results b join public.experiment_results v
+        on v.experiment_id = b.experiment_id and v.item_id = b.item_id and v.variant = ${target}
+      where b.experiment_id = ${exp!.id} and b.variant = 0 and b.error is null
+        and (v.error is not null or (v.scores ->> 'f1')::float8 < (b.scores ->> 'f1')::float8)`) as unknown as [{ n: number }];
+    const comparison = mia.page.getByTestId("comparison");
+    await comparison.getByLabel("Compared variant").selectOption(String(target));
+    await comparison.getByTestId("comparison-count").getByText(`${oneStar} items`).waitFor();
+    await comparison.getByLabel("Regressions only").check();
+    await comparison.getByTestId("comparison-count").getByText(new RegExp(`^${regressions} item${regressions === 1 ? "" : "s"} where`)).waitFor();
+    expect(await comparison.getByTestId("comparison-row").count()).toBe(Math.min(regressions, 50));
+  }, 240_000);
+});

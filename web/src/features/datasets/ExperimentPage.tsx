@@ -1,0 +1,228 @@
+import { useMemo, useState } from "react";
+import { Link, useNavigate, useParams } from "react-router";
+import { isRegression, summarizeExperiment, type ExperimentSummary, type ResultRow } from "@review/shared/datasets/summary";
+import { Button } from "../../components/ui/Button.tsx";
+import { Badge } from "../../components/ui/Badge.tsx";
+import { EmptyState, ProgressBar } from "../../components/ui/Field.tsx";
+import { toast } from "../../components/ui/toast.tsx";
+import { can } from "../../lib/permissions.ts";
+import { usd } from "../../lib/format.ts";
+import { messageOf } from "../../lib/errors.ts";
+import { useCurrentOrg } from "../orgs/index.ts";
+import { useCancelJob, useJob, useJobEvents, useJobEventsLive, useJobsLive, useStartJob } from "../jobs/index.ts";
+import { STATUS_TONE } from "./ExperimentsPage.tsx";
+import { useDatasetItems, useEvaluators, useExperiment, useExperimentLive, useExperimentResults, usePromptVersions, useResumeExperiment, type Experiment, type ExperimentResultRow } from "./queries.ts";
+
+const PAGE = 50;
+const num = (x: number | null | undefined, d = 3) => (x === null || x === undefined ? "—" : x.toFixed(d));
+
+export default function ExperimentPage() {
+  const { experimentId = "" } = useParams();
+  const org = useCurrentOrg();
+  const { data: exp, isLoading } = useExperiment(experimentId);
+  const { data: job } = useJob(exp?.job_id ?? "");
+  const { data: events = [] } = useJobEvents(exp?.job_id ?? "");
+  const results = useExperimentResults(experimentId);
+  const items = useDatasetItems(exp?.dataset_version_id ?? null);
+  const evaluators = useEvaluators(org.org_id);
+  useJobsLive(org.org_id);
+  useJobEventsLive(exp?.job_id ?? "");
+  useExperimentLive(experimentId);
+  const cancel = useCancelJob();
+  const resume = useResumeExperiment(experimentId);
+
+  const metrics = useMemo(() => (exp ? exp.evaluator_ids.map((id) => evaluators.data?.find((e) => e.id === id)?.name).filter((n): n is string => !!n) : []), [exp, evaluators.data]);
+  const rows = results.data ?? [];
+  const labels = exp?.variants.map((v, i) => v.label ?? `V${i + 1}`) ?? [];
+  // While it runs, the summary is computed here from the rows so far (the same pure function the
+  // worker stores at the end), so everyone watching sees the partial statistics move.
+  const summary: ExperimentSummary | null = useMemo(() => {
+    if (!exp) return null;
+    if (exp.summary && exp.status === "completed") return exp.summary;
+    if (!rows.length || !metrics.length) return null;
+    return summarizeExperiment(rows.map(toResultRow), { variants: labels, metrics, baseline: exp.baseline, items: items.data?.length ?? 0, resamples: 500 });
+  }, [exp, rows, metrics, labels, items.data]);
+
+  if (isLoading) return <div className="page muted">Loading…</div>;
+  if (!exp || exp.org_id !== org.org_id) return <div className="page"><EmptyState title="This experiment does not exist here." /></div>;
+  const status = job?.status ?? exp.status;
+  const active = status === "pending" || status === "running";
+  const total = (items.data?.length ?? 0) * exp.variants.length;
+
+  return (
+    <div className="page" data-testid="experiment-detail">
+      <header className="page-head">
+        <div>
+          <div className="crumbs"><Link to={`/o/${org.slug}/experiments`}>Experiments</Link> / {exp.name}</div>
+          <h1>{exp.name}</h1>
+        </div>
+        <span className="grow" />
+        <Badge tone={STATUS_TONE[status]}>{status}</Badge>
+        {active && can(org.role, "experiment:run") ? (
+          <Button variant="danger" busy={cancel.isPending} disabled={job?.cancel_requested}
+            onClick={() => cancel.mutate(exp.job_id, { onError: (e) => toast.error("Could not cancel", messageOf(e)), onSuccess: () => toast.info("Cancellation requested") })}>
+            {job?.cancel_requested ? "Cancelling…" : "Cancel"}
+          </Button>
+        ) : null}
+        {(status === "cancelled" || status === "failed") && can(org.role, "experiment:run") ? (
+          <Button variant="primary" busy={resume.isPending} onClick={() => resume.mutate(undefined, { onSuccess: () => toast.info("Resumed: stored outputs are kept"), onError: (e) => toast.error("Could not resume", messageOf(e)) })}>Resume</Button>
+        ) : null}
+      </header>
+      <section className="card stack">
+        <div className="row"><ProgressBar value={job?.progress ?? 0} label="Experiment progress" /><strong data-testid="experiment-progress">{Math.round(job?.progress ?? 0)}%</strong></div>
+        <div className="muted small" data-testid="experiment-count">{rows.length} of {total || "…"} outputs scored</div>
+        {job?.error ? <p className="form-error" role="alert">{job.error}</p> : null}
+        {events.length ? <div className="small muted" data-testid="experiment-last-event">{events.at(-1)!.message}</div> : null}
+      </section>
+
+      {summary ? <SummaryTable summary={summary} final={exp.status === "completed" && !!exp.summary} /> : null}
+      {exp.status === "completed" && can(org.role, "prompt:promote") ? <PromoteThroughGate exp={exp} items={items.data ?? []} /> : null}
+      <Comparison rows={rows} labels={labels} baseline={exp.baseline} metrics={metrics} items={items.data ?? []} />
+    </div>
+  );
+}
+
+/**
+ * A variant reaches users only through the A/B gate: this starts the gate's evaluation of the variant's
+ * prompt version against the baseline's on this experiment's dataset version, promoting it if it wins.
+ * The gate's job names the experiment (and its key ties one gate run to one variant of it).
+ */
+function PromoteThroughGate({ exp, items }: { exp: Experiment; items: Array<{ query: string; expected: string | null }> }) {
+  const org = useCurrentOrg();
+  const navigate = useNavigate();
+  const versions = usePromptVersions(org.org_id);
+  const start = useStartJob();
+  const base = exp.variants[exp.baseline];
+  // Only a variant that is exactly a prompt version with its pinned model can be promoted as such.
+  const candidates = exp.variants
+    .map((v, i) => ({ v, i, pv: versions.data?.find((p) => p.id === v.promptVersionId) }))
+    .filter(({ v, i, pv }) => i !== exp.baseline && pv && pv.model === v.model && pv.status !== "production" && v.promptVersionId !== base?.promptVersionId);
+  if (!base || !candidates.length) return null;
+  const promote = (i: number) => {
+    const v = exp.variants[i]!;
+    start.mutate(
+      {
+        kind: "ab_eval", orgId: org.org_id, name: `Gate: ${v.label ?? `V${i + 1}`} (experiment ${exp.name})`.slice(0, 120), jobKey: `experiment:${exp.id}:${i}`,
+        config: {
+          variantA: { ...(base.promptVersionId ? { promptVersionId: base.promptVersionId } : {}), ...(base.model ? { model: base.model } : {}) },
+          variantB: { promptVersionId: v.promptVersionId!, model: v.model },
+          evalSet: { source: "curated", items: items.slice(0, 5000).map((it) => ({ query: it.query, ...(it.expected ? { reference: it.expected } : {}) })) },
+          promote: true,
+        },
+      },
+      { onSuccess: (r) => navigate(`/o/${org.slug}/jobs/${(r.job as { id: string }).id}`), onError: (e) => toast.error("Could not start the gate", messageOf(e)) },
+    );
+  };
+  return (
+    <section className="card row" style={{ marginTop: 16 }} data-testid="promote-through-gate">
+      <span className="grow small">Promote a variant: its prompt version goes live only if it beats {base.label ?? "the baseline"} in the A/B gate on these items.</span>
+      {candidates.map(({ v, i }) => <Button key={i} size="sm" busy={start.isPending} onClick={() => promote(i)}>Gate {v.label ?? `V${i + 1}`}</Button>)}
+    </section>
+  );
+}
+
+const toResultRow = (r: ExperimentResultRow): ResultRow => ({ itemId: r.item_id, variant: r.variant, scores: r.scores, costUsd: r.cost_usd === null ? null : Number(r.cost_usd), latencyMs: r.latency_ms, error: r.error });
+
+function SummaryTable({ summary, final }: { summary: ExperimentSummary; final: boolean }) {
+  const base = summary.variants[summary.baseline];
+  return (
+    <section className="card" style={{ marginTop: 16 }} data-testid="experiment-summary">
+      <h3 className="section-title">Per variant {final ? "" : "(so far)"}</h3>
+      <table className="table small" aria-label="Per-variant summary">
+        <thead>
+          <tr>
+            <th>Variant</th><th className="num">n</th>
+            {summary.metrics.map((m) => <th key={m}>{m} (95% CI)</th>)}
+            {summary.metrics.map((m) => <th key={`d-${m}`}>Δ {m} vs {base?.label} (CI, p Holm)</th>)}
+            <th>Cost / item</th><th>Latency p50 / p90 / p99</th><th className="num">Errors</th>
+          </tr>
+        </thead>
+        <tbody>
+          {summary.variants.map((v) => (
+            <tr key={v.variant} data-testid="variant-summary">
+              <td>{v.label}{v.variant === summary.baseline ? <> <Badge>baseline</Badge></> : null}</td>
+              <td className="num">{v.n}</td>
+              {summary.metrics.map((m) => { const s = v.metrics[m]; return <td key={m} className="num">{num(s?.mean)} <span className="muted">({num(s?.lower, 2)}–{num(s?.upper, 2)})</span></td>; })}
+              {summary.metrics.map((m) => {
+                const c = summary.comparisons.find((x) => x.variant === v.variant && x.metric === m);
+                if (!c) return <td key={`d-${m}`} className="muted">—</td>;
+                return (
+                  <td key={`d-${m}`} className="num">
+                    {c.meanDiff === null ? "—" : `${c.meanDiff >= 0 ? "+" : ""}${c.meanDiff.toFixed(3)}`} <span className="muted">({num(c.lower, 2)}–{num(c.upper, 2)}, p {c.pHolm.toPrecision(2)})</span>{" "}
+                    {c.significant ? <Badge tone={(c.meanDiff ?? 0) >= 0 ? "good" : "bad"}>significant</Badge> : null}
+                  </td>
+                );
+              })}
+              <td className="num">{v.costPerItemUsd === null ? "—" : usd(v.costPerItemUsd, 6)}</td>
+              <td className="num">{v.latencyMs.p50 ?? "—"} / {v.latencyMs.p90 ?? "—"} / {v.latencyMs.p99 ?? "—"} ms</td>
+              <td className="num">{v.errors}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <p className="muted small">Differences are paired over the items both variants scored; p-values from a paired permutation test, Holm-corrected across the variants compared on each metric (α = {summary.alpha}).</p>
+    </section>
+  );
+}
+
+function Comparison({ rows, labels, baseline, metrics, items }: { rows: ExperimentResultRow[]; labels: string[]; baseline: number; metrics: string[]; items: Array<{ id: string; position: number; query: string; expected: string | null }> }) {
+  const others = labels.map((_, i) => i).filter((i) => i !== baseline);
+  const [variant, setVariant] = useState<number>(others[0] ?? baseline);
+  const [metric, setMetric] = useState<string>(metrics[0] ?? "");
+  const [onlyRegressions, setOnlyRegressions] = useState(false);
+  const [page, setPage] = useState(0);
+  const m = metric || metrics[0] || "";
+  const byKey = useMemo(() => new Map(rows.map((r) => [`${r.item_id}:${r.variant}`, toResultRow(r)])), [rows]);
+  const raw = useMemo(() => new Map(rows.map((r) => [`${r.item_id}:${r.variant}`, r])), [rows]);
+  const shown = useMemo(
+    () => items.filter((i) => !onlyRegressions || isRegression(byKey.get(`${i.id}:${baseline}`), byKey.get(`${i.id}:${variant}`), m)),
+    [items, onlyRegressions, byKey, baseline, variant, m],
+  );
+  const pageItems = shown.slice(page * PAGE, (page + 1) * PAGE);
+  const cell = (itemId: string, v: number) => {
+    const r = raw.get(`${itemId}:${v}`);
+    if (!r) return <span className="muted">waiting…</span>;
+    if (r.error) return <span className="form-error">{r.error}</span>;
+    return (
+      <>
+        <div className="prose">{r.output}</div>
+        <div className="small muted">{metrics.map((k) => `${k} ${num(r.scores[k] ?? null, 2)}`).join(" · ")} · {r.latency_ms ?? "—"} ms · {r.cost_usd === null ? "—" : usd(Number(r.cost_usd), 6)}</div>
+      </>
+    );
+  };
+  return (
+    <section className="card" style={{ marginTop: 16 }} data-testid="comparison">
+      <div className="row">
+        <h3 className="section-title grow">Per item: {labels[baseline]} vs</h3>
+        <select className="input" value={variant} onChange={(e) => { setVariant(Number(e.target.value)); setPage(0); }} aria-label="Compared variant">
+          {labels.map((l, i) => (i === baseline ? null : <option key={i} value={i}>{l}</option>))}
+        </select>
+        <select className="input" value={m} onChange={(e) => { setMetric(e.target.value); setPage(0); }} aria-label="Metric">
+          {metrics.map((k) => <option key={k} value={k}>{k}</option>)}
+        </select>
+        <label className="row small"><input type="checkbox" checked={onlyRegressions} onChange={(e) => { setOnlyRegressions(e.target.checked); setPage(0); }} aria-label="Regressions only" /> Regressions only</label>
+      </div>
+      <p className="muted small" data-testid="comparison-count">{shown.length} item{shown.length === 1 ? "" : "s"}{onlyRegressions ? ` where ${labels[variant]} scored lower on ${m} than ${labels[baseline]} (or failed)` : ""}</p>
+      <table className="table small" aria-label="Comparison">
+        <thead><tr><th style={{ width: "22%" }}>Input</th><th>Expected</th><th>{labels[baseline]}</th><th>{labels[variant]}</th></tr></thead>
+        <tbody>
+          {pageItems.map((i) => (
+            <tr key={i.id} data-testid="comparison-row">
+              <td><div className="prose">{i.query}</div></td>
+              <td><div className="prose muted">{i.expected ?? "—"}</div></td>
+              <td>{cell(i.id, baseline)}</td>
+              <td>{cell(i.id, variant)}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      {shown.length > PAGE ? (
+        <div className="row-end">
+          <Button size="sm" disabled={page === 0} onClick={() => setPage((p) => p - 1)}>Previous</Button>
+          <span className="small muted">{page + 1} / {Math.ceil(shown.length / PAGE)}</span>
+          <Button size="sm" disabled={(page + 1) * PAGE >= shown.length} onClick={() => setPage((p) => p + 1)}>Next</Button>
+        </div>
+      ) : null}
+    </section>
+  );
+}

@@ -1,0 +1,244 @@
+import { useEffect } from "react";
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { supabase } from "../../lib/supabase.ts";
+import { unwrap } from "../../lib/errors.ts";
+import { allRows } from "../../lib/pages.ts";
+import { callFunction } from "../../lib/functions.ts";
+import { openChannel } from "../../lib/realtime.ts";
+import type { DatasetItemInput } from "@review/shared/datasets/import";
+import type { ExperimentSummary } from "@review/shared/datasets/summary";
+import type { ExperimentConfig } from "@review/shared/jobs/config";
+
+export type Dataset = { id: string; org_id: string; name: string; description: string; created_at: string; updated_at: string };
+export type DatasetVersion = { id: string; dataset_id: string; version: number; status: "draft" | "published"; source: Record<string, unknown>; item_count: number; created_at: string; published_at: string | null };
+export type DatasetItem = { id: string; version_id: string; position: number; query: string; context: string | null; variables: Record<string, unknown>; expected: string | null; metadata: Record<string, unknown> };
+export type Evaluator = { id: string; name: string; version: number; kind: "llm_judge" | "deterministic"; config: Record<string, unknown>; created_at: string };
+export type ExperimentVariant = { promptVersionId?: string; model?: string; live?: string; label?: string };
+export type Experiment = {
+  id: string; org_id: string; job_id: string; name: string; dataset_version_id: string; variants: ExperimentVariant[]; evaluator_ids: string[];
+  baseline: number; status: "pending" | "running" | "completed" | "failed" | "cancelled"; summary: ExperimentSummary | null; created_at: string;
+};
+export type ExperimentResultRow = { id: number; item_id: string; variant: number; output: string; scores: Record<string, number | null>; cost_usd: number | null; latency_ms: number | null; error: string | null };
+
+export const datasetKeys = {
+  list: (orgId: string) => ["datasets", orgId] as const,
+  versions: (orgId: string) => ["dataset-versions", orgId] as const,
+  items: (versionId: string) => ["dataset-items", versionId] as const,
+  evaluators: (orgId: string) => ["evaluators", orgId] as const,
+  experiments: (orgId: string) => ["experiments", orgId] as const,
+  experiment: (id: string) => ["experiment", id] as const,
+  results: (id: string) => ["experiment-results", id] as const,
+};
+
+export function useDatasets(orgId: string) {
+  return useQuery({
+    queryKey: datasetKeys.list(orgId),
+    queryFn: async () => unwrap(await supabase.from("datasets").select("id, org_id, name, description, created_at, updated_at").eq("org_id", orgId).order("created_at", { ascending: false })) as Dataset[],
+  });
+}
+
+/** Every version of the organization's datasets (few: one row per publication). */
+export function useDatasetVersions(orgId: string) {
+  return useQuery({
+    queryKey: datasetKeys.versions(orgId),
+    queryFn: async () =>
+      unwrap(await supabase.from("dataset_versions").select("id, dataset_id, version, status, source, item_count, created_at, published_at").eq("org_id", orgId).order("version", { ascending: false })) as unknown as DatasetVersion[],
+  });
+}
+
+export function useDatasetItems(versionId: string | null) {
+  return useQuery({
+    queryKey: datasetKeys.items(versionId ?? ""),
+    enabled: !!versionId,
+    queryFn: async () =>
+      (await allRows((from, to) => supabase.from("dataset_items").select("id, version_id, position, query, context, variables, expected, metadata").eq("version_id", versionId!).order("position").range(from, to))) as unknown as DatasetItem[],
+  });
+}
+
+export function useEvaluators(orgId: string) {
+  return useQuery({
+    queryKey: datasetKeys.evaluators(orgId),
+    queryFn: async () => unwrap(await supabase.from("evaluators").select("id, name, version, kind, config, created_at").eq("org_id", orgId).order("name").order("version", { ascending: false })) as unknown as Evaluator[],
+  });
+}
+
+const EXPERIMENT_COLUMNS = "id, org_id, job_id, name, dataset_version_id, variants, evaluator_ids, baseline, status, summary, created_at";
+
+export function useExperiments(orgId: string) {
+  return useQuery({
+    queryKey: datasetKeys.experiments(orgId),
+    queryFn: async () => unwrap(await supabase.from("experiments").select(EXPERIMENT_COLUMNS).eq("org_id", orgId).order("created_at", { ascending: false }).limit(200)) as unknown as Experiment[],
+  });
+}
+
+/** New experiments and status changes appear in every open list. */
+export function useExperimentsLive(orgId: string) {
+  const qc = useQueryClient();
+  useEffect(
+    () =>
+      openChannel(`experiments:${orgId}`, {
+        setup: (ch) =>
+          ch.on("postgres_changes", { event: "*", schema: "public", table: "experiments", filter: `org_id=eq.${orgId}` }, () => {
+            void qc.invalidateQueries({ queryKey: datasetKeys.experiments(orgId) });
+          }),
+        onSubscribed: (_ch, again) => {
+          if (again) void qc.invalidateQueries({ queryKey: datasetKeys.experiments(orgId) });
+        },
+      }),
+    [orgId, qc],
+  );
+}
+
+export function useExperiment(id: string) {
+  return useQuery({
+    queryKey: datasetKeys.experiment(id),
+    queryFn: async () => unwrap(await supabase.from("experiments").select(EXPERIMENT_COLUMNS).eq("id", id).maybeSingle()) as unknown as Experiment | null,
+  });
+}
+
+export function useExperimentResults(id: string) {
+  return useQuery({
+    queryKey: datasetKeys.results(id),
+    queryFn: async () =>
+      (await allRows((from, to) =>
+        supabase.from("experiment_results").select("id, item_id, variant, output, scores, cost_usd, latency_ms, error").eq("experiment_id", id).order("id").range(from, to),
+      )) as unknown as ExperimentResultRow[],
+  });
+}
+
+/** The experiment and its per-item results, live: rows arrive as the worker stores them. */
+export function useExperimentLive(id: string) {
+  const qc = useQueryClient();
+  useEffect(
+    () =>
+      openChannel(`experiment:${id}`, {
+        setup: (ch) => {
+          ch.on("postgres_changes", { event: "INSERT", schema: "public", table: "experiment_results", filter: `experiment_id=eq.${id}` }, (msg) => {
+            const row = msg.new as ExperimentResultRow;
+            qc.setQueryData<ExperimentResultRow[]>(datasetKeys.results(id), (old) => (old && !old.some((r) => r.id === row.id) ? [...old, row] : old));
+          });
+          ch.on("postgres_changes", { event: "UPDATE", schema: "public", table: "experiments", filter: `id=eq.${id}` }, (msg) => {
+            qc.setQueryData<Experiment | null>(datasetKeys.experiment(id), (old) => (old ? { ...old, ...(msg.new as Experiment) } : old));
+          });
+        },
+        onSubscribed: (_ch, again) => {
+          if (again) {
+            void qc.invalidateQueries({ queryKey: datasetKeys.results(id) });
+            void qc.invalidateQueries({ queryKey: datasetKeys.experiment(id) });
+          }
+        },
+      }),
+    [id, qc],
+  );
+}
+
+function useInvalidateDatasets(orgId: string) {
+  const qc = useQueryClient();
+  return () => Promise.all([qc.invalidateQueries({ queryKey: datasetKeys.list(orgId) }), qc.invalidateQueries({ queryKey: datasetKeys.versions(orgId) })]);
+}
+
+export function useBuildFromFilter(orgId: string) {
+  const done = useInvalidateDatasets(orgId);
+  return useMutation({
+    mutationFn: async (args: { name: string; filter: Record<string, unknown> }) =>
+      unwrap(await supabase.rpc("build_dataset_from_feedback", { p_org_id: orgId, p_name: args.name, p_filter: args.filter as never })) as unknown as DatasetVersion,
+    onSettled: done,
+  });
+}
+
+export function useBuildFromExamples(orgId: string) {
+  const done = useInvalidateDatasets(orgId);
+  return useMutation({
+    mutationFn: async (args: { name: string; tags: string[]; onlyCases: boolean }) =>
+      unwrap(await supabase.rpc("build_dataset_from_examples", { p_org_id: orgId, p_name: args.name, p_tags: args.tags, p_only_cases: args.onlyCases })) as unknown as DatasetVersion,
+    onSettled: done,
+  });
+}
+
+export function useImportItems(orgId: string) {
+  const done = useInvalidateDatasets(orgId);
+  return useMutation({
+    mutationFn: async (args: { name: string; items: DatasetItemInput[]; fileName: string }) =>
+      unwrap(await supabase.rpc("import_dataset_items", { p_org_id: orgId, p_name: args.name, p_items: args.items as never, p_source: { fileName: args.fileName } as never })) as unknown as DatasetVersion,
+    onSettled: done,
+  });
+}
+
+export function usePublish(orgId: string) {
+  const done = useInvalidateDatasets(orgId);
+  return useMutation({
+    mutationFn: async (versionId: string) => unwrap(await supabase.rpc("publish_dataset_version", { p_version_id: versionId })) as unknown as DatasetVersion,
+    onSettled: done,
+  });
+}
+
+export function useNewDraft(orgId: string) {
+  const done = useInvalidateDatasets(orgId);
+  return useMutation({
+    mutationFn: async (datasetId: string) => unwrap(await supabase.rpc("new_dataset_draft", { p_dataset_id: datasetId })) as unknown as DatasetVersion,
+    onSettled: done,
+  });
+}
+
+export function useItemMutations(orgId: string, versionId: string) {
+  const qc = useQueryClient();
+  const done = () => Promise.all([qc.invalidateQueries({ queryKey: datasetKeys.items(versionId) }), qc.invalidateQueries({ queryKey: datasetKeys.versions(orgId) })]);
+  const update = useMutation({
+    mutationFn: async (args: { id: string; patch: Partial<Pick<DatasetItem, "query" | "expected" | "context">> }) => unwrap(await supabase.from("dataset_items").update(args.patch).eq("id", args.id).select("id")),
+    onSettled: done,
+  });
+  const remove = useMutation({ mutationFn: async (id: string) => unwrap(await supabase.from("dataset_items").delete().eq("id", id).select("id")), onSettled: done });
+  const add = useMutation({
+    mutationFn: async (args: { position: number; query: string; expected: string | null }) =>
+      unwrap(await supabase.from("dataset_items").insert({ org_id: orgId, version_id: versionId, position: args.position, query: args.query, expected: args.expected }).select("id")),
+    onSettled: done,
+  });
+  return { update, remove, add };
+}
+
+export function useSaveEvaluator(orgId: string) {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: async (args: { name: string; kind: Evaluator["kind"]; config: Record<string, unknown>; version: number }) =>
+      unwrap(await supabase.from("evaluators").insert({ org_id: orgId, name: args.name, kind: args.kind, config: args.config as never, version: args.version }).select("id").single()),
+    onSettled: () => qc.invalidateQueries({ queryKey: datasetKeys.evaluators(orgId) }),
+  });
+}
+
+export function useStartExperiment(orgId: string) {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: async (args: { name: string; config: z_input }) => {
+      const r = await callFunction("start-job", { kind: "experiment", orgId, name: args.name, config: args.config });
+      // The database made the experiment row with the job (one transaction); its id is where to go next.
+      const e = unwrap(await supabase.from("experiments").select("id").eq("job_id", r.job.id).single()) as { id: string };
+      return { jobId: r.job.id, experimentId: e.id, created: r.created };
+    },
+    onSettled: () => qc.invalidateQueries({ queryKey: datasetKeys.experiments(orgId) }),
+  });
+}
+type z_input = Omit<Partial<ExperimentConfig>, "variants"> & { datasetVersionId: string; variants: ExperimentVariant[]; evaluatorIds: string[] };
+
+export function useResumeExperiment(id: string) {
+  return useMutation({ mutationFn: async () => unwrap(await supabase.rpc("resume_experiment", { p_experiment_id: id })) as string });
+}
+
+/** Prompt versions to put in a matrix (any status: experiments try candidates). */
+export function usePromptVersions(orgId: string) {
+  return useQuery({
+    queryKey: ["experiment-prompt-versions", orgId],
+    queryFn: async () =>
+      unwrap(await supabase.from("prompt_versions").select("id, version, status, model, prompts(slug)").eq("org_id", orgId).order("created_at", { ascending: false }).limit(200)) as unknown as Array<{ id: string; version: number; status: string; model: string; prompts: { slug: string } | null }>,
+  });
+}
+
+export type Overlap = { model_id: string; model_name: string; served_model: string; overlapping: number; items: number };
+
+/** Fine-tuned models trained on this version's items (public.dataset_training_overlap). */
+export function useTrainingOverlap(versionId: string | null) {
+  return useQuery({
+    queryKey: ["dataset-overlap", versionId ?? ""],
+    enabled: !!versionId,
+    queryFn: async () => unwrap(await supabase.rpc("dataset_training_overlap", { p_version_id: versionId! })) as unknown as Overlap[],
+  });
+}

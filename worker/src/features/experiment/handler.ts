@@ -1,0 +1,247 @@
+import { setMaxListeners } from "node:events";
+import { ExperimentConfig } from "@review/shared/jobs/config";
+import { parseEvaluator, runDeterministic, type Evaluator } from "@review/shared/datasets/evaluators";
+import { summarizeExperiment, type ExperimentSummary, type ResultRow } from "@review/shared/datasets/summary";
+import { isLlmError } from "@review/shared/llm/errors";
+import { tryParseModelRef } from "@review/shared/llm/providers";
+import { renderPrompt, resolveLivePrompt, type LivePrompt } from "@review/shared/prompts/live";
+import { createLimiter, type Limiter } from "../../lib/limiter.ts";
+import { PermanentError, type ClaimedJob, type JobContext } from "../../queue/types.ts";
+import { loadJob, type HandlerDeps } from "../common.ts";
+import { debiasedJudgeScore } from "../ab-eval/analysis.ts";
+import { itemValues, judge, resolveVariant, sqlPromptSource, type ResolvedVariant } from "../ab-eval/handler.ts";
+
+type Item = { id: string; position: number; query: string; context: string | null; variables: Record<string, unknown>; expected: string | null };
+type Stored = { item_id: string; variant: number; output: string; cost_usd: number | null; latency_ms: number | null; error: string | null; scores: Record<string, number | null> };
+
+export type ExperimentResult = {
+  experimentId: string;
+  variants: Array<{ label: string; model: string; promptVersionId: string | null }>;
+  evaluators: Array<{ id: string; name: string; version: number; kind: string }>;
+  ranThisAttempt: number;
+  skippedStored: number;
+  retries429: number;
+  stopped: null | "cost_cap";
+  summary: ExperimentSummary;
+};
+
+const sleep = (ms: number, signal: AbortSignal) =>
+  new Promise<void>((resolve, reject) => {
+    if (signal.aborted) return reject(signal.reason);
+    const t = setTimeout(() => {
+      signal.removeEventListener("abort", onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(t);
+      reject(signal.reason);
+    };
+    signal.addEventListener("abort", onAbort, { once: true });
+  });
+
+/** Exponential backoff with full jitter for a 429, at least what the provider asked for (Retry-After). */
+export function backoffMs(attempt: number, retryAfterMs: number | undefined, rng: () => number = Math.random): number {
+  const cap = Math.min(30_000, 250 * 2 ** attempt);
+  return Math.max(retryAfterMs ?? 0, Math.round(cap / 2 + (rng() * cap) / 2));
+}
+
+/**
+ * An experiment: every variant answers every item of one published dataset version, each output is
+ * scored by the experiment's evaluators, and one row per (item, variant) lands in experiment_results as
+ * it finishes. That row is the checkpoint: a resumed or re-claimed run skips the pairs stored, so no
+ * item is ever generated (or paid for) twice. Calls go through one limiter per provider (concurrency and
+ * requests per minute); a 429 is retried with backoff through the same limiter; a cost cap stops new
+ * calls. The statistics (shared/src/datasets/summary.ts) are computed from the stored rows.
+ */
+export async function runExperiment(deps: HandlerDeps, entry: ClaimedJob, ctx: JobContext): Promise<ExperimentResult> {
+  const { sql } = deps;
+  const { job, config } = await loadJob(sql, entry, ExperimentConfig);
+  // Every call in flight (and every backoff) listens for the cancel.
+  setMaxListeners(0, ctx.signal);
+  const [exp] = await sql<{ id: string; dataset_version_id: string }[]>`select id, dataset_version_id from public.experiments where job_id = ${job.id}`;
+  if (!exp) throw new PermanentError("This experiment job has no experiment row");
+  const items = await sql<Item[]>`
+    select id, position, query, context, variables, expected from public.dataset_items where version_id = ${exp.dataset_version_id} order by position`;
+  if (!items.length) throw new PermanentError("The dataset version has no items");
+
+  const evaluatorRows = await sql<{ id: string; name: string; version: number; kind: string; config: unknown }[]>`
+    select id, name, version, kind, config from public.evaluators where org_id = ${job.org_id} and id = any(${config.evaluatorIds}::uuid[])`;
+  const evaluators: Evaluator[] = config.evaluatorIds.map((id) => {
+    const row = evaluatorRows.find((r) => r.id === id);
+    if (!row) throw new PermanentError(`Evaluator ${id} does not exist in this organization`);
+    try {
+      return parseEvaluator(row);
+    } catch (err) {
+      throw new PermanentError(`Evaluator ${row.name} v${row.version} has an invalid configuration: ${(err as Error).message}`);
+    }
+  });
+  const variants = await Promise.all(config.variants.map((v, i) => resolveVariant(deps, job.org_id, v, `V${i + 1}`)));
+  if (variants.some((v) => !v.model)) throw new PermanentError("Each variant needs a model (directly or from its prompt version)");
+  const needsJudge = evaluators.some((e) => e.kind === "llm_judge");
+  const judgeLive: LivePrompt | null = needsJudge ? await resolveLivePrompt(sqlPromptSource(sql), job.org_id, "judge-pairwise", deps.llm.route) : null;
+
+  // One limiter per provider: a slow or strict provider does not hold back the others.
+  const limiters = new Map<string, Limiter>();
+  const limiterFor = (model: string) => {
+    const provider = tryParseModelRef(model)?.provider ?? "unknown";
+    let l = limiters.get(provider);
+    if (!l) {
+      const lim = config.providerLimits[provider] ?? config.defaultLimit;
+      l = createLimiter({ concurrency: lim.concurrency, perMinute: lim.requestsPerMinute });
+      limiters.set(provider, l);
+    }
+    return l;
+  };
+
+  let retries429 = 0;
+  /** `call` runs once per attempt, each time through the limiter (so a retry waits its turn and its token). */
+  async function with429Retry<T>(call: () => Promise<T>): Promise<T> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await call();
+      } catch (err) {
+        if (!isLlmError(err) || err.code !== "llm_rate_limited" || attempt >= config.maxRetries) throw err;
+        ctx.signal.throwIfAborted();
+        retries429++;
+        await sleep(backoffMs(attempt, err.retryAfterMs), ctx.signal);
+      }
+    }
+  }
+
+  const stored = await sql<Stored[]>`
+    select item_id, variant, output, cost_usd::float8 as cost_usd, latency_ms, error, scores from public.experiment_results where experiment_id = ${exp.id}`;
+  const done = new Map(stored.map((r) => [`${r.item_id}:${r.variant}`, r]));
+  const total = items.length * variants.length;
+  let spent = stored.reduce((s, r) => s + (r.cost_usd ?? 0), 0);
+  let stopped = null as ExperimentResult["stopped"];
+  let finished = done.size;
+  let ran = 0;
+  const every = Math.max(1, Math.ceil(total / 40));
+  await ctx.progress({
+    percent: (95 * finished) / total,
+    step: "run",
+    message: `${items.length} items × ${variants.length} variants (${variants.map((v) => `${v.label}: ${v.model}`).join("; ")}), ${evaluators.length} evaluator${evaluators.length === 1 ? "" : "s"}${finished ? `; resuming after ${finished} stored` : ""}`,
+    metrics: { done: finished, total },
+  });
+
+  let reported: Promise<void> = Promise.resolve();
+  const report = () => {
+    finished++;
+    const line = finished % every === 0 || finished === total;
+    const update = {
+      percent: (95 * finished) / total,
+      step: "run",
+      ...(line ? { message: `${finished}/${total} outputs scored, $${spent.toFixed(4)} spent`, metrics: { done: finished, total, costUsd: spent, retries429 } } : {}),
+    };
+    reported = reported.then(() => ctx.progress(update));
+    return reported;
+  };
+
+  const values = (item: Item) => ({ ...itemValues({ index: item.position, exampleId: null, query: item.query, reference: item.expected, badAnswer: null }), context: item.context ?? "", expected: item.expected ?? "", ...item.variables });
+  const evalItem = (item: Item) => ({ index: item.position, exampleId: null, query: item.query, reference: item.expected, badAnswer: null });
+
+  async function judgeScore(e: Extract<Evaluator, { kind: "llm_judge" }>, item: Item, output: string, against: string): Promise<number> {
+    const model = e.config.model ?? config.judgeModel ?? judgeLive!.model;
+    const l = limiterFor(model);
+    // Both orders, as the A/B worker does: a judge that favours a position cancels out.
+    const [ab, ba] = await Promise.all([
+      with429Retry(() => judge(deps, l, job.org_id, model, judgeLive!, evalItem(item), against, output, "AB", ctx.signal, e.config.rubric)),
+      with429Retry(() => judge(deps, l, job.org_id, model, judgeLive!, evalItem(item), output, against, "BA", ctx.signal, e.config.rubric)),
+    ]);
+    return debiasedJudgeScore(ab.winner, ba.winner);
+  }
+
+  /** Generates and scores one (item, variant) and stores it; returns the stored row (null: not run, the cost cap). */
+  async function produce(item: Item, vi: number, baselineOutput: string | null): Promise<Stored | null> {
+    if (config.costCapUsd !== undefined && spent >= config.costCapUsd) {
+      stopped = "cost_cap";
+      return null;
+    }
+    const v: ResolvedVariant = variants[vi]!;
+    const { system, user } = renderPrompt(v.parts, values(item));
+    let row: Stored;
+    try {
+      const r = await with429Retry(() =>
+        limiterFor(v.model).run(
+          () =>
+            deps.llm.complete({
+              model: v.model,
+              system: system || undefined,
+              messages: [{ role: "user", content: user }],
+              maxTokens: config.maxTokens,
+              context: { functionName: "worker:experiment", promptVersionId: v.promptVersionId },
+              logOrgId: job.org_id,
+              signal: ctx.signal,
+            }),
+          ctx.signal,
+        ),
+      );
+      spent += r.costUsd ?? 0;
+      const scores: Record<string, number | null> = {};
+      for (const e of evaluators) {
+        if (e.kind === "deterministic") scores[e.name] = runDeterministic(e.config, { output: r.text, expected: item.expected, latencyMs: Math.round(r.latencyMs), costUsd: r.costUsd });
+        else if (e.config.mode === "reference") scores[e.name] = item.expected ? await judgeScore(e, item, r.text, item.expected) : null;
+        else scores[e.name] = vi === config.baseline ? 0 : baselineOutput === null ? null : await judgeScore(e, item, r.text, baselineOutput);
+      }
+      row = { item_id: item.id, variant: vi, output: r.text, cost_usd: r.costUsd, latency_ms: Math.round(r.latencyMs), error: null, scores };
+      await sql`
+        insert into public.experiment_results (org_id, experiment_id, item_id, variant, output, scores, cost_usd, latency_ms, input_tokens, output_tokens)
+        values (${job.org_id}, ${exp!.id}, ${item.id}, ${vi}, ${r.text}, ${sql.json(scores)}, ${r.costUsd}, ${row.latency_ms}, ${r.usage.inputTokens}, ${r.usage.outputTokens})
+        on conflict (experiment_id, item_id, variant) do nothing`;
+    } catch (err) {
+      // A cancel, a lost lease or 429s beyond the retries: nothing stored, so a resume runs it.
+      if (ctx.signal.aborted || !isLlmError(err) || err.code === "llm_rate_limited") throw err;
+      // Any other LLM failure is this output's result (the comparison shows it as a regression).
+      row = { item_id: item.id, variant: vi, output: "", cost_usd: null, latency_ms: null, error: `${err.code}: ${err.message}`.slice(0, 500), scores: {} };
+      await sql`
+        insert into public.experiment_results (org_id, experiment_id, item_id, variant, output, error)
+        values (${job.org_id}, ${exp!.id}, ${item.id}, ${vi}, '', ${row.error}) on conflict (experiment_id, item_id, variant) do nothing`;
+    }
+    ran++;
+    await report();
+    return row;
+  }
+
+  const runItem = async (item: Item) => {
+    const key = (vi: number) => `${item.id}:${vi}`;
+    let base = done.get(key(config.baseline)) ?? null;
+    if (!base) base = await produce(item, config.baseline, null);
+    const baselineOutput = base && !base.error ? base.output : null;
+    await Promise.all(variants.map((_, vi) => (vi === config.baseline || done.has(key(vi)) ? null : produce(item, vi, baselineOutput))));
+  };
+  const settled = await Promise.allSettled(items.map(runItem));
+  const failed = settled.filter((s): s is PromiseRejectedResult => s.status === "rejected");
+  if (failed.length) {
+    ctx.signal.throwIfAborted();
+    const first = failed[0]!.reason;
+    if (first instanceof PermanentError) throw first;
+    const msg = first instanceof Error ? first.message : String(first);
+    throw new Error(`${failed.length} items could not finish (the outputs stored are kept for the retry): ${msg}`, { cause: first });
+  }
+
+  const rows = await sql<Stored[]>`
+    select item_id, variant, output, cost_usd::float8 as cost_usd, latency_ms, error, scores from public.experiment_results where experiment_id = ${exp.id}`;
+  const summary = summarizeExperiment(
+    rows.map((r): ResultRow => ({ itemId: r.item_id, variant: r.variant, scores: r.scores, costUsd: r.cost_usd, latencyMs: r.latency_ms, error: r.error })),
+    { variants: variants.map((v) => v.label), metrics: evaluators.map((e) => e.name), baseline: config.baseline, items: items.length, seed: config.seed },
+  );
+  await sql`update public.experiments set summary = ${sql.json(summary as never)} where id = ${exp.id}`;
+  await ctx.progress({
+    percent: 99,
+    step: "summary",
+    message: stopped === "cost_cap"
+      ? `Stopped at the cost cap ($${config.costCapUsd}): ${rows.length}/${total} outputs scored`
+      : `All ${total} outputs scored; ${summary.comparisons.filter((c) => c.significant).length} significant difference(s) against ${variants[config.baseline]!.label} after Holm's correction`,
+    metrics: { done: rows.length, total, costUsd: spent, retries429 },
+  });
+  return {
+    experimentId: exp.id,
+    variants: variants.map((v) => ({ label: v.label, model: v.model, promptVersionId: v.promptVersionId })),
+    evaluators: evaluators.map((e) => ({ id: e.id, name: e.name, version: e.version, kind: e.kind })),
+    ranThisAttempt: ran,
+    skippedStored: done.size,
+    retries429,
+    stopped,
+    summary,
+  };
+}
