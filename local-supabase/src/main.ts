@@ -118,7 +118,7 @@ async function startApps(stack: Awaited<ReturnType<typeof startStack>>) {
       startWorker(o: { env: Record<string, string | undefined> }): Promise<{ workerId: string; stop(): Promise<void> }>;
     };
     const worker = await startWorker({
-      env: { ...process.env, DATABASE_URL: stack.dbUrl, SUPABASE_URL: stack.apiUrl, SUPABASE_SERVICE_ROLE_KEY: stack.serviceRoleKey },
+      env: { SMTP_URL: stack.smtpUrl, ...process.env, DATABASE_URL: stack.dbUrl, SUPABASE_URL: stack.apiUrl, SUPABASE_SERVICE_ROLE_KEY: stack.serviceRoleKey },
     });
     stops.push(() => worker.stop());
     lines.push(`          Worker: running (${worker.workerId})`);

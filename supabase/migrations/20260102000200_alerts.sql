@@ -424,6 +424,76 @@ create policy "Members can read their organization's feedback themes" on public.
 create policy "Members can read which feedback a theme holds" on public.feedback_theme_items
   for select to authenticated using (org_id in (select private.my_org_ids()));
 
+-- ---- what the rules see (the worker's evaluation reads this, never raw rows) ------------------------------
+create aggregate private.int_array_sum(integer[]) (sfunc = private.int_array_add, stype = integer[]);
+
+-- One row per enabled rule and scope with data in its window: the value and the sample behind it. Windows
+-- are whole hours from the hourly rollups (the hour containing the window's start onwards). A rule with
+-- no row had nothing to compute from (no verdict).
+create or replace function private.alert_observations(p_now timestamptz default now())
+returns table (rule_id uuid, org_id uuid, scope_key text, value double precision, sample bigint, ref text)
+language sql stable security definer set search_path = '' as $$
+  with rules as (
+    select r.id, r.org_id, r.metric, r.scope, r.scope_value, r.window_minutes,
+           date_trunc('hour', p_now - make_interval(mins => r.window_minutes)) as since
+    from public.alert_rules r where r.enabled
+  ), ai as (
+    select r.id as rule_id, r.org_id, r.metric, r.window_minutes, k.scope_key,
+           sum(u.requests) as requests, sum(u.errors) as errors, sum(u.tokens) as tokens, sum(u.cost_usd) as cost,
+           private.int_array_sum(u.latency_hist) filter (where r.metric = 'llm_latency_p95_ms') as hist
+    from rules r
+    join private.ai_usage_hourly u on u.org_id = r.org_id and u.hour >= r.since and u.hour <= p_now
+    cross join lateral (select case r.scope when 'function' then u.function_name when 'model' then u.model
+                                            when 'prompt_version' then coalesce(u.prompt_version_id::text, '') else '' end as scope_key) k
+    where r.metric in ('llm_latency_p95_ms', 'llm_error_rate', 'tokens_per_day', 'cost_per_day_usd')
+      and (r.scope = 'org' or r.scope_value is null or k.scope_key = r.scope_value)
+    group by 1, 2, 3, 4, 5
+  ), fb as (
+    select r.id as rule_id, r.org_id, k.scope_key, sum(f.ratings) as ratings, sum(f.rating_sum) as rating_sum
+    from rules r
+    join private.feedback_hourly f on f.org_id = r.org_id and f.hour >= r.since and f.hour <= p_now
+    cross join lateral (select case r.scope when 'model' then f.model when 'prompt_version' then coalesce(f.prompt_version_id::text, '')
+                                            else '' end as scope_key) k
+    where r.metric = 'feedback_score' and (r.scope in ('org', 'function') or r.scope_value is null or k.scope_key = r.scope_value)
+    group by 1, 2, 3
+  ), drift as (
+    -- the latest completed drift check in the window, per subject
+    select r.id as rule_id, r.org_id, k.scope_key, max((s ->> 'psi')::float8) as psi,
+           min(least((s ->> 'baselineCount')::bigint, (s ->> 'currentCount')::bigint)) filter (where s ->> 'psi' is not null) as sample,
+           j.id::text as job_id
+    from rules r
+    cross join lateral (
+      select j.id, j.result from public.jobs j
+      where j.org_id = r.org_id and j.kind = 'drift' and j.status = 'completed' and j.finished_at >= p_now - make_interval(mins => r.window_minutes)
+      order by j.finished_at desc limit 1
+    ) j
+    cross join lateral jsonb_array_elements(coalesce(j.result -> 'subjects', '[]'::jsonb)) s
+    cross join lateral (select case r.scope when 'model' then coalesce(s ->> 'model', '') when 'prompt_version' then coalesce(s ->> 'promptVersionId', '')
+                                            else '' end as scope_key) k
+    where r.metric = 'drift_psi' and s ->> 'psi' is not null
+      and (r.scope in ('org', 'function') or r.scope_value is null or k.scope_key = r.scope_value)
+    group by 1, 2, 3, j.id
+  )
+  select a.rule_id, a.org_id, a.scope_key,
+         case a.metric when 'llm_latency_p95_ms' then (private.hist_quantiles(a.hist, '{0.95}'))[1]
+                       when 'llm_error_rate' then a.errors::float8 / nullif(a.requests, 0)
+                       when 'tokens_per_day' then a.tokens::float8 * 1440 / a.window_minutes
+                       else a.cost::float8 * 1440 / a.window_minutes end,
+         a.requests::bigint, null::text
+  from ai a
+  union all
+  select fb.rule_id, fb.org_id, fb.scope_key, (fb.rating_sum::float8 / nullif(fb.ratings, 0) - 1) / 4, fb.ratings::bigint, null
+  from fb
+  union all
+  select d.rule_id, d.org_id, d.scope_key, d.psi, d.sample, d.job_id from drift d
+  union all
+  select r.id, r.org_id, '', count(q.id)::float8, count(q.id)::bigint, null
+  from rules r left join public.job_queue q on q.org_id = r.org_id and q.state = 'queued' and q.job_id is not null
+  where r.metric = 'queue_depth'
+  group by r.id, r.org_id
+$$;
+revoke all on function private.alert_observations(timestamptz) from public, anon, authenticated;
+
 -- ---- functions people call -------------------------------------------------------------------------------------------
 
 create or replace function private.load_alert(p_alert_id uuid, p_capability text) returns public.alerts

@@ -1,6 +1,9 @@
 import { runAbEval } from "./features/ab-eval/handler.ts";
 import type { HandlerDeps } from "./features/common.ts";
 import { runDrift } from "./features/drift/handler.ts";
+import { evaluateAlerts } from "./features/alerts/evaluate.ts";
+import { runNotify } from "./features/notify/handler.ts";
+import { runThemes } from "./features/themes/handler.ts";
 import { runFineTune } from "./features/fine-tune/handler.ts";
 import type { Handler } from "./queue/types.ts";
 
@@ -10,6 +13,10 @@ export function createProcessors(deps: HandlerDeps): Record<string, Handler> {
     fine_tune: (job, ctx) => runFineTune(deps, job, ctx),
     ab_eval: (job, ctx) => runAbEval(deps, job, ctx),
     drift: (job, ctx) => runDrift(deps, job, ctx),
+    themes: (job, ctx) => runThemes(deps, job, ctx),
+    // Internal tasks (no jobs row): the minute's rule evaluation, and one entry per notification delivery.
+    alerts_evaluate: () => evaluateAlerts(deps),
+    notify: (job, ctx) => runNotify(deps, job, ctx),
     // For benchmarks and queue health checks: proves claim → complete without doing work.
     noop: async () => null,
   };
