@@ -349,7 +349,10 @@ grant select (id, org_id, name, kind, target, enabled, created_by, created_at) o
 grant insert (org_id, name, kind, target, enabled, created_by) on public.notification_channels to authenticated;
 grant update (name, target, enabled) on public.notification_channels to authenticated;
 grant delete on public.notification_channels to authenticated;
-grant select, insert, delete on public.alert_rules to authenticated;
+grant select, delete on public.alert_rules to authenticated;
+-- default_key is the defaults' own (the backfill's idempotence): people add rules without one.
+grant insert (org_id, name, metric, comparator, threshold, level, window_minutes, min_sample, hysteresis_minutes, scope, scope_value, enabled)
+  on public.alert_rules to authenticated;
 grant update (name, comparator, threshold, level, window_minutes, min_sample, hysteresis_minutes, scope, scope_value, enabled)
   on public.alert_rules to authenticated;
 grant select, insert, delete on public.alert_rule_channels to authenticated;
@@ -364,11 +367,8 @@ create trigger alert_rules_touch before update on public.alert_rules for each ro
 create or replace function private.alert_rules_stamp() returns trigger
 language plpgsql set search_path = '' as $$
 begin
-  if not private.is_privileged() then
+  if (select auth.uid()) is not null then
     new.updated_by := (select auth.uid());
-    if tg_op = 'INSERT' then
-      new.default_key := null;
-    end if;
   end if;
   return new;
 end $$;
