@@ -162,9 +162,6 @@ create table public.notification_channels (
   kind text not null check (kind in ('webhook', 'email')),
   -- an https?:// URL for a webhook, an address for email
   target text not null check (char_length(target) between 3 and 2000),
-  -- Standard Webhooks signing secret (whsec_ + base64); never selectable by users (column grants),
-  -- an admin reads it through public.notification_channel_secret().
-  secret text not null default ('whsec_' || encode(decode(replace(gen_random_uuid()::text || gen_random_uuid()::text, '-', ''), 'hex'), 'base64')),
   enabled boolean not null default true,
   created_by uuid references auth.users (id) on delete set null,
   created_at timestamptz not null default now(),
@@ -173,6 +170,14 @@ create table public.notification_channels (
     (kind = 'webhook' and target ~ '^https?://[^\s]+$') or (kind = 'email' and target ~ '^[^@\s]+@[^@\s]+$'))
 );
 create index notification_channels_org_idx on public.notification_channels (org_id);
+
+-- Each channel's Standard Webhooks signing secret (whsec_ + base64 of two v4 UUIDs: 244 random bits), out of the API's
+-- reach: an admin reads it through public.notification_channel_secret(), the worker directly.
+create table private.notification_channel_secrets (
+  channel_id uuid primary key references public.notification_channels (id) on delete cascade,
+  secret text not null default ('whsec_' || encode(decode(replace(gen_random_uuid()::text || gen_random_uuid()::text, '-', ''), 'hex'), 'base64'))
+);
+alter table private.notification_channel_secrets enable row level security;
 
 -- ---- alert rules ---------------------------------------------------------------------------------------------
 create table public.alert_rules (
@@ -345,13 +350,13 @@ create table public.feedback_theme_items (
 create index feedback_theme_items_feedback_idx on public.feedback_theme_items (feedback_id);
 
 -- ---- grants ----------------------------------------------------------------------------------------------------
-grant select (id, org_id, name, kind, target, enabled, created_by, created_at) on public.notification_channels to authenticated;
-grant insert (org_id, name, kind, target, enabled, created_by) on public.notification_channels to authenticated;
+grant select on public.notification_channels to authenticated;
+grant insert (id, org_id, name, kind, target, enabled, created_by) on public.notification_channels to authenticated;
 grant update (name, target, enabled) on public.notification_channels to authenticated;
 grant delete on public.notification_channels to authenticated;
 grant select, delete on public.alert_rules to authenticated;
 -- default_key is the defaults' own (the backfill's idempotence): people add rules without one.
-grant insert (org_id, name, metric, comparator, threshold, level, window_minutes, min_sample, hysteresis_minutes, scope, scope_value, enabled)
+grant insert (id, org_id, name, metric, comparator, threshold, level, window_minutes, min_sample, hysteresis_minutes, scope, scope_value, enabled)
   on public.alert_rules to authenticated;
 grant update (name, comparator, threshold, level, window_minutes, min_sample, hysteresis_minutes, scope, scope_value, enabled)
   on public.alert_rules to authenticated;
@@ -362,6 +367,14 @@ grant select on public.feedback_themes, public.feedback_theme_items to authentic
 -- ---- triggers -----------------------------------------------------------------------------------------------------
 create trigger notification_channels_created_by before insert or update on public.notification_channels
   for each row execute function private.stamp_actor('created_by');
+create or replace function private.notification_channel_created() returns trigger
+language plpgsql security definer set search_path = '' as $$
+begin
+  insert into private.notification_channel_secrets (channel_id) values (new.id);
+  return null;
+end $$;
+create trigger notification_channels_secret after insert on public.notification_channels
+  for each row execute function private.notification_channel_created();
 create trigger alert_rules_touch before update on public.alert_rules for each row execute function private.touch_updated_at();
 
 create or replace function private.alert_rules_stamp() returns trigger
@@ -560,7 +573,7 @@ begin
     perform private.raise_http(404, 'not_found', 'The channel was not found');
   end if;
   perform private.require_capability(c.org_id, 'alert:manage', 'The channel');
-  return c.secret;
+  return (select s.secret from private.notification_channel_secrets s where s.channel_id = c.id);
 end $$;
 
 -- A delivery row and its queue entry in one transaction (the worker's `notify` task sends it).

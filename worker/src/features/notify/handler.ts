@@ -28,8 +28,9 @@ export async function runNotify(deps: HandlerDeps, entry: ClaimedJob, ctx: JobCo
   if (!parsed.success) throw new PermanentError("The notify entry has no deliveryId");
   const { sql } = deps;
   const [d] = await sql<DeliveryRow[]>`
-    select d.id, d.org_id, d.status, d.event, d.payload, c.kind, c.target, c.secret, c.enabled, c.name as channel_name
+    select d.id, d.org_id, d.status, d.event, d.payload, c.kind, c.target, s.secret, c.enabled, c.name as channel_name
     from public.notification_deliveries d join public.notification_channels c on c.id = d.channel_id
+    join private.notification_channel_secrets s on s.channel_id = c.id
     where d.id = ${parsed.data.deliveryId}`;
   if (!d) throw new PermanentError(`Delivery ${parsed.data.deliveryId} no longer exists`);
   if (d.status === "delivered") return { deliveryId: d.id, already: true };
