@@ -5,6 +5,7 @@ import { supabase } from "../lib/supabase.ts";
 import { can, type Permission } from "../lib/permissions.ts";
 import { Avatar } from "../components/ui/Avatar.tsx";
 import { ConnectionBadge } from "../features/connection/ConnectionBadge.tsx";
+import { AlertBadge } from "../features/alerts/index.ts";
 import { OrgSwitcher } from "../features/orgs/OrgSwitcher.tsx";
 import { InvitationsBanner } from "../features/orgs/InvitationsBanner.tsx";
 import { useCurrentOrg } from "../features/orgs/queries.ts";
@@ -17,6 +18,8 @@ const NAV: Array<{ to: string; label: string; permission?: Permission }> = [
   { to: "prompts", label: "Prompts" },
   { to: "jobs", label: "Jobs & models", permission: "org:read" },
   { to: "boards", label: "Boards", permission: "usage:read" },
+  { to: "themes", label: "Themes" },
+  { to: "alerts", label: "Alerts", permission: "alert:read" },
   { to: "admin", label: "Admin", permission: "member:manage" },
   { to: "audit", label: "Audit log", permission: "audit:read" },
 ];
@@ -42,6 +45,7 @@ export function Shell() {
           ))}
         </nav>
         <span className="grow" />
+        {can(org.role, "alert:read") ? <AlertBadge orgId={org.org_id} slug={org.slug} /> : null}
         <ConnectionBadge />
         <DropdownMenu.Root>
           <DropdownMenu.Trigger className="user-button" aria-label="Account">

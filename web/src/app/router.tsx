@@ -18,6 +18,8 @@ const PromptsPage = lazy(() => import("../features/prompts/PromptsPage.tsx"));
 const PromptDetailPage = lazy(() => import("../features/prompts/PromptDetailPage.tsx"));
 const PromptVersionPage = lazy(() => import("../features/prompts/VersionPage.tsx"));
 const OptimizerPage = lazy(() => import("../features/prompts/OptimizerPage.tsx"));
+const AlertsPage = lazy(() => import("../features/alerts/AlertsPage.tsx"));
+const ThemesPage = lazy(() => import("../features/themes/ThemesPage.tsx"));
 
 export const router = createBrowserRouter([
   { path: "/sign-in", element: <SignInPage /> },
@@ -44,6 +46,8 @@ export const router = createBrowserRouter([
           { path: "jobs", element: <RequirePermission permission="org:read"><JobsPage /></RequirePermission> },
           { path: "jobs/:jobId", element: <RequirePermission permission="org:read"><JobDetailPage /></RequirePermission> },
           { path: "boards", element: <RequirePermission permission="usage:read"><BoardsPage /></RequirePermission> },
+          { path: "alerts", element: <RequirePermission permission="alert:read"><AlertsPage /></RequirePermission> },
+          { path: "themes", element: <ThemesPage /> },
           { path: "admin", element: <RequirePermission permission="member:manage"><AdminPage /></RequirePermission> },
           { path: "audit", element: <RequirePermission permission="audit:read"><AuditPage /></RequirePermission> },
         ],

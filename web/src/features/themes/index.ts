@@ -1,0 +1,1 @@
+export { useThemes, type Theme } from "./queries.ts";
