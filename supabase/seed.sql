@@ -449,3 +449,20 @@ select private.sync_live_models(o.id) from public.organizations o;
 select private.enqueue_job('aaaaaaaa-0000-4000-8000-000000000001', 'fine_tune', 'Support answers — first fine-tune',
   '{"trainer": "local", "baseModel": "offline-strong-1", "validationFraction": 0.25, "minSamples": 10, "seed": 42, "hyperparameters": {"n_epochs": 20, "batch_size": 32}}'::jsonb,
   'a0000000-0000-4000-8000-000000000001', 'offline-strong-1', '{}', 'seed:first-fine-tune');
+
+-- ---- alerts and feedback themes ---------------------------------------------------------------------
+-- Both demo organizations got the default alert rules from the organizations trigger. Acme sends its
+-- critical alerts to the on-call mailbox (locally: the mail catcher, http://127.0.0.1:54324).
+insert into public.notification_channels (id, org_id, name, kind, target, created_by)
+values ('aaaaaaaa-0000-4000-8000-0000000000e1', 'aaaaaaaa-0000-4000-8000-000000000001', 'On-call email', 'email', 'oncall@acme.example.com',
+        'a0000000-0000-4000-8000-000000000001');
+insert into public.alert_rule_channels (org_id, rule_id, channel_id)
+select r.org_id, r.id, 'aaaaaaaa-0000-4000-8000-0000000000e1' from public.alert_rules r
+where r.org_id = 'aaaaaaaa-0000-4000-8000-000000000001' and r.level = 'critical';
+
+-- The first evaluation of every rule over the seeded LLM calls and ratings, and each organization's
+-- first feedback themes: the worker `npm start` runs computes both (no result here is typed by hand).
+select private.enqueue_alert_evaluation();
+select private.enqueue_job(o.id, 'themes', 'Feedback themes — first run', '{}'::jsonb, null, null, '{}', 'seed:first-themes')
+from public.organizations o
+where o.id in ('aaaaaaaa-0000-4000-8000-000000000001', 'bbbbbbbb-0000-4000-8000-000000000001');

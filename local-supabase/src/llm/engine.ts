@@ -484,7 +484,8 @@ export function nameTheme(user: string): { name: string; summary: string } {
   const counts = new Map<string, number>();
   for (const it of items) for (const w of new Set(keyWords(it, 8))) counts.set(w, (counts.get(w) ?? 0) + 1);
   const shared = [...counts.entries()].filter(([, n]) => n >= Math.max(2, items.length / 4)).sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).map(([w]) => w);
-  const words = [...new Set([...given.filter((g) => items.some((it) => it.toLowerCase().includes(g.toLowerCase().slice(0, 5)))), ...shared])].slice(0, 3);
+  // The caller's keywords that the sample bears out first, then other words the items share.
+  const words = [...new Set([...given.filter((g) => items.some((it) => it.toLowerCase().includes(g.toLowerCase()))), ...shared])].slice(0, 3);
   const name = words.length ? capitalize(words.join(", ")) : items[0] ? capitalize(topicOf(items[0], 6)) : "Other feedback";
   const example = items[0] ? ` For example: "${topicOf(items[0], 20)}".` : "";
   const summary = `${items.length} low-rated item${items.length === 1 ? "" : "s"} in this sample${words.length ? ` mention ${list(words)}` : ""}.${example}`;

@@ -253,7 +253,10 @@ export function adjustedRandIndex(a: ArrayLike<number | string>, b: ArrayLike<nu
   return (index - expected) / (max - expected);
 }
 
-/** Words that characterize a cluster: frequent in it, rare elsewhere (a lift score), most typical first. */
+/**
+ * Words that characterize a cluster: frequent in it, rare elsewhere (a lift score), most typical first,
+ * each shown as the word people wrote most often for that stem ("invoice", not "invoic").
+ */
 export function clusterKeywords(texts: readonly string[], labels: ArrayLike<number>, k: number, limit = 5): string[][] {
   const inCluster = Array.from({ length: k }, () => new Map<string, number>());
   const overall = new Map<string, number>();
@@ -268,12 +271,31 @@ export function clusterKeywords(texts: readonly string[], labels: ArrayLike<numb
     }
   });
   const n = texts.length;
-  return inCluster.map((m, c) =>
+  const stems = inCluster.map((m, c) =>
     [...m.entries()]
       .filter(([, cnt]) => cnt >= Math.max(2, sizes[c]! * 0.1))
-      .map(([w, cnt]) => ({ w, score: (cnt / sizes[c]!) * Math.log(n / overall.get(w)!) + cnt / sizes[c]! * 0.01 }))
+      .map(([w, cnt]) => ({ w, score: (cnt / sizes[c]!) * Math.log(n / overall.get(w)!) + (cnt / sizes[c]!) * 0.01 }))
       .sort((x, y) => y.score - x.score || (x.w < y.w ? -1 : 1))
       .slice(0, limit)
       .map((x) => x.w),
+  );
+  // Surface forms from up to 200 of each cluster's texts: only the chosen stems are looked up.
+  const surfaces = stems.map((list) => new Map(list.map((st) => [st, new Map<string, number>()])));
+  const seen = new Array<number>(k).fill(0);
+  texts.forEach((t, i) => {
+    const c = labels[i]!;
+    if (seen[c]! >= 200 || !stems[c]!.length) return;
+    seen[c]!++;
+    for (const m of t.toLowerCase().matchAll(/[\p{L}\p{N}]+(?:['’][\p{L}]+)?/gu)) {
+      const st = tokenize(m[0])[0];
+      const counts = st ? surfaces[c]!.get(st) : undefined;
+      if (counts) counts.set(m[0], (counts.get(m[0]) ?? 0) + 1);
+    }
+  });
+  return stems.map((list, c) =>
+    list.map((st) => {
+      const best = [...(surfaces[c]!.get(st)?.entries() ?? [])].sort((a, b) => b[1] - a[1] || a[0].length - b[0].length || (a[0] < b[0] ? -1 : 1))[0];
+      return best?.[0] ?? st;
+    }),
   );
 }
