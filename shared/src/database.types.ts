@@ -1805,6 +1805,7 @@ export type Database = {
       }
       retrain_proposals: {
         Row: {
+          ab_eval_job_id: string | null
           created_at: string
           decided_at: string | null
           drift_alert_id: string | null
@@ -1818,6 +1819,7 @@ export type Database = {
           status: string
         }
         Insert: {
+          ab_eval_job_id?: string | null
           created_at?: string
           decided_at?: string | null
           drift_alert_id?: string | null
@@ -1831,6 +1833,7 @@ export type Database = {
           status?: string
         }
         Update: {
+          ab_eval_job_id?: string | null
           created_at?: string
           decided_at?: string | null
           drift_alert_id?: string | null
@@ -1844,6 +1847,12 @@ export type Database = {
           status?: string
         }
         Relationships: [
+          {
+            foreignKeyName: "retrain_proposals_org_id_ab_eval_job_id_fkey"
+            columns: ["org_id", "ab_eval_job_id"]
+            referencedRelation: "jobs"
+            referencedColumns: ["org_id", "id"]
+          },
           {
             foreignKeyName: "retrain_proposals_org_id_drift_alert_id_fkey"
             columns: ["org_id", "drift_alert_id"]
@@ -1936,6 +1945,10 @@ export type Database = {
           isOneToOne: true
           isSetofReturn: false
         }
+      }
+      accept_retrain_proposal: {
+        Args: { p_proposal_id: string }
+        Returns: Json
       }
       acknowledge_alert: {
         Args: { p_alert_id: string; p_note?: string }

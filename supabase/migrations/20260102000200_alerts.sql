@@ -300,7 +300,7 @@ create table public.notification_deliveries (
   org_id uuid not null references public.organizations (id) on delete cascade,
   channel_id uuid not null,
   alert_id uuid,
-  event text not null check (event in ('fired', 'resolved', 'test')),
+  event text not null check (event in ('fired', 'resolved', 'test', 'retrain')),
   status text not null default 'pending' check (status in ('pending', 'retrying', 'delivered', 'failed')),
   attempts integer not null default 0,
   last_error text,
@@ -616,6 +616,100 @@ revoke all on function private.create_default_alert_rules(uuid), private.enqueue
   private.enqueue_alert_evaluation(), private.load_alert(uuid, text) from public, anon, authenticated;
 grant execute on function public.acknowledge_alert(uuid, text), public.mute_alert(uuid, timestamptz),
   public.notification_channel_secret(uuid), public.send_test_notification(uuid) to authenticated, service_role;
+
+-- ---- retrain, closed: accept a proposal in one click -------------------------------------------------------
+-- Accepting starts the fine-tune; when it completes, an A/B evaluation of the retrained model against what
+-- production serves starts by itself (on its own held-out split); every step notifies the channels of the
+-- organization's drift rule.
+alter table public.retrain_proposals add column ab_eval_job_id uuid;
+alter table public.retrain_proposals add foreign key (org_id, ab_eval_job_id) references public.jobs (org_id, id) on delete set null (ab_eval_job_id);
+
+create or replace function private.notify_retrain(p_org uuid, p_title text, p_text text, p_details jsonb) returns void
+language sql volatile security definer set search_path = '' as $$
+  select private.enqueue_delivery(rc.org_id, rc.channel_id, null, 'retrain',
+           jsonb_build_object('title', p_title, 'text', p_text, 'retrain', p_details))
+  from public.alert_rules r
+  join public.alert_rule_channels rc on rc.rule_id = r.id
+  join public.notification_channels c on c.id = rc.channel_id and c.enabled
+  where r.org_id = p_org and r.default_key = 'drift'
+$$;
+
+create or replace function public.accept_retrain_proposal(p_proposal_id uuid) returns jsonb
+language plpgsql volatile security definer set search_path = '' as $$
+declare
+  p public.retrain_proposals;
+  r record;
+begin
+  select * into p from public.retrain_proposals where id = p_proposal_id;
+  if not found or not (private.is_privileged() or private.is_member(p.org_id)) then
+    perform private.raise_http(404, 'not_found', 'The retrain proposal was not found');
+  end if;
+  perform private.require_capability(p.org_id, 'alert:manage', 'The retrain proposal');
+  perform private.require_capability(p.org_id, 'job:start', 'The retrain proposal');
+  select * into p from public.retrain_proposals where id = p_proposal_id for update;
+  if p.status <> 'open' then
+    perform private.raise_http(409, 'not_open', format('This proposal was already %s', p.status));
+  end if;
+  select * into r from private.enqueue_job(p.org_id, 'fine_tune', 'Retrain: ' || left(p.reason, 100),
+    '{"trainer": "local", "validationFraction": 0.25}'::jsonb, (select auth.uid()), 'offline-strong-1', '{}', 'retrain:' || p.id::text);
+  update public.retrain_proposals set status = 'accepted', fine_tune_job_id = (r.job).id where id = p.id;
+  perform private.audit(p.org_id, 'retrain.accepted', 'retrain_proposal', p.id::text, jsonb_build_object('fine_tune_job_id', (r.job).id));
+  perform private.notify_retrain(p.org_id, 'Retrain started', format('A retrain was accepted (%s); the fine-tune is running.', p.reason),
+    jsonb_build_object('step', 'fine_tune_started', 'proposalId', p.id, 'jobId', (r.job).id));
+  return jsonb_build_object('proposalId', p.id, 'fineTuneJobId', (r.job).id);
+end $$;
+grant execute on function public.accept_retrain_proposal(uuid) to authenticated, service_role;
+revoke all on function private.notify_retrain(uuid, text, text, jsonb) from public, anon, authenticated;
+
+create or replace function private.retrain_job_finished() returns trigger
+language plpgsql security definer set search_path = '' as $$
+declare
+  p public.retrain_proposals;
+  v_model text;
+  r record;
+begin
+  if new.kind = 'fine_tune' then
+    select * into p from public.retrain_proposals where fine_tune_job_id = new.id;
+    if not found then
+      return null;
+    end if;
+    if new.status <> 'completed' then
+      perform private.notify_retrain(new.org_id, 'Retrain failed', format('The retrain fine-tune ended %s: %s', new.status, coalesce(new.error, '')),
+        jsonb_build_object('step', 'fine_tune_' || new.status, 'proposalId', p.id, 'jobId', new.id));
+      return null;
+    end if;
+    select m.served_model into v_model from public.models m where m.org_id = new.org_id and m.job_id = new.id;
+    if v_model is null then
+      return null;
+    end if;
+    select * into r from private.enqueue_job(new.org_id, 'ab_eval', 'Retrain: retrained model vs production',
+      jsonb_build_object(
+        'variantA', jsonb_build_object('live', 'suggest-answer', 'label', 'Production'),
+        'variantB', jsonb_build_object('live', 'suggest-answer', 'model', v_model, 'label', 'Retrained'),
+        'evalSet', jsonb_build_object('source', 'training_examples', 'holdoutOfJobId', new.id),
+        'primaryMetric', 'f1'),
+      new.created_by, null, '{}', 'retrain-eval:' || p.id::text);
+    update public.retrain_proposals set ab_eval_job_id = (r.job).id where id = p.id;
+    perform private.notify_retrain(new.org_id, 'Retrain: fine-tune completed',
+      format('The retrained model (%s) is ready; an A/B evaluation against production has started.', v_model),
+      jsonb_build_object('step', 'ab_eval_started', 'proposalId', p.id, 'jobId', (r.job).id, 'model', v_model));
+  elsif new.kind = 'ab_eval' then
+    select * into p from public.retrain_proposals where ab_eval_job_id = new.id;
+    if not found then
+      return null;
+    end if;
+    perform private.notify_retrain(new.org_id, 'Retrain: evaluation finished',
+      case when new.status <> 'completed' then format('The evaluation ended %s: %s', new.status, coalesce(new.error, ''))
+           when coalesce((new.result -> 'analysis' -> 'gate' ->> 'passed')::boolean, false) then 'The retrained model passed the gate against production.'
+           else 'The retrained model did not pass the gate against production.' end,
+      jsonb_build_object('step', 'ab_eval_' || new.status, 'proposalId', p.id, 'jobId', new.id,
+                         'gatePassed', new.result -> 'analysis' -> 'gate' -> 'passed'));
+  end if;
+  return null;
+end $$;
+create trigger jobs_retrain_chain after update of status on public.jobs
+  for each row when (old.status is distinct from new.status and new.status in ('completed', 'failed', 'cancelled') and new.kind in ('fine_tune', 'ab_eval'))
+  execute function private.retrain_job_finished();
 
 -- ---- live tables -------------------------------------------------------------------------------------------------------
 alter table public.alerts replica identity full;

@@ -11,7 +11,7 @@ import { timeAgo } from "../../lib/format.ts";
 import { can } from "../../lib/permissions.ts";
 import { useCurrentOrg } from "../orgs/queries.ts";
 import {
-  channelSecret, useAcknowledge, useAddChannel, useAlerts, useChannels, useDeliveries, useMute, useRoutes, useRules, useSendTest, useUpdateRule,
+  channelSecret, useAcceptRetrain, useAcknowledge, useRetrainProposals, useAddChannel, useAlerts, useChannels, useDeliveries, useMute, useRoutes, useRules, useSendTest, useUpdateRule,
   type Alert, type AlertRule, type Channel,
 } from "./queries.ts";
 
@@ -75,6 +75,7 @@ export default function AlertsPage() {
           </table>
         )}
       </section>
+      <RetrainSection orgId={org.org_id} slug={org.slug} canAccept={canManage && can(org.role, "job:start")} />
       <RulesSection orgId={org.org_id} canManage={canManage} />
       <ChannelsSection orgId={org.org_id} canManage={canManage} />
       <AcknowledgeDialog alert={acking} orgId={org.org_id} onClose={() => setAcking(null)} />
@@ -243,6 +244,38 @@ function ChannelsSection({ orgId, canManage }: { orgId: string; canManage: boole
           </tbody>
         </table>
       ) : <p className="muted">Nothing sent yet.</p>}
+    </section>
+  );
+}
+
+function RetrainSection({ orgId, slug, canAccept }: { orgId: string; slug: string; canAccept: boolean }) {
+  const proposals = useRetrainProposals(orgId);
+  const accept = useAcceptRetrain(orgId);
+  if (!proposals.data?.length) return null;
+  return (
+    <section aria-label="Retrain proposals" style={{ marginTop: 24 }}>
+      <h2>Retrain proposals</h2>
+      <table className="table">
+        <thead><tr><th>Why</th><th>Status</th><th>Jobs</th><th /></tr></thead>
+        <tbody>
+          {proposals.data.map((p) => (
+            <tr key={p.id}>
+              <td>{p.reason}<div className="muted small">{timeAgo(p.created_at)}</div></td>
+              <td><Badge tone={p.status === "open" ? "warn" : p.status === "accepted" ? "good" : "neutral"}>{p.status}</Badge></td>
+              <td className="small">
+                {p.fine_tune_job_id ? <div><Link to={`/o/${slug}/jobs/${p.fine_tune_job_id}`}>Fine-tune</Link></div> : null}
+                {p.ab_eval_job_id ? <div><Link to={`/o/${slug}/jobs/${p.ab_eval_job_id}`}>A/B against production</Link></div> : null}
+              </td>
+              <td className="row-end">{canAccept && p.status === "open" ? (
+                <Button size="sm" variant="primary" busy={accept.isPending} onClick={() => accept.mutate(p.id, {
+                  onSuccess: () => toast.success("Retrain started", "The A/B evaluation against production starts when the fine-tune completes."),
+                  onError: (e) => toast.error("Could not start the retrain", messageOf(e)),
+                })}>Accept and retrain</Button>
+              ) : null}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
     </section>
   );
 }

@@ -147,3 +147,26 @@ export function useSendTest(orgId: string) {
 export async function channelSecret(channelId: string): Promise<string> {
   return unwrap(await supabase.rpc("notification_channel_secret", { p_channel_id: channelId })) as string;
 }
+
+export type RetrainProposal = {
+  id: string; status: "open" | "accepted" | "dismissed"; reason: string; new_examples: number; created_at: string;
+  fine_tune_job_id: string | null; ab_eval_job_id: string | null;
+};
+
+export function useRetrainProposals(orgId: string) {
+  return useQuery({
+    queryKey: ["retrain-proposals", orgId],
+    queryFn: async () =>
+      unwrap(await supabase.from("retrain_proposals").select("id, status, reason, new_examples, created_at, fine_tune_job_id, ab_eval_job_id")
+        .eq("org_id", orgId).order("created_at", { ascending: false }).limit(5)) as RetrainProposal[],
+  });
+}
+
+/** One click: the fine-tune starts now, the A/B evaluation against production when it completes. */
+export function useAcceptRetrain(orgId: string) {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: async (id: string) => unwrap(await supabase.rpc("accept_retrain_proposal", { p_proposal_id: id })) as { fineTuneJobId: string },
+    onSettled: () => qc.invalidateQueries({ queryKey: ["retrain-proposals", orgId] }),
+  });
+}
