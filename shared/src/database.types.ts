@@ -1272,6 +1272,37 @@ export type Database = {
           },
         ]
       }
+      ml_settings: {
+        Row: {
+          min_samples_for_retrain: number | null
+          org_id: string
+          quality_threshold: number | null
+          updated_at: string
+          updated_by: string | null
+        }
+        Insert: {
+          min_samples_for_retrain?: number | null
+          org_id: string
+          quality_threshold?: number | null
+          updated_at?: string
+          updated_by?: string | null
+        }
+        Update: {
+          min_samples_for_retrain?: number | null
+          org_id?: string
+          quality_threshold?: number | null
+          updated_at?: string
+          updated_by?: string | null
+        }
+        Relationships: [
+          {
+            foreignKeyName: "ml_settings_org_id_fkey"
+            columns: ["org_id"]
+            referencedRelation: "organizations"
+            referencedColumns: ["id"]
+          },
+        ]
+      }
       models: {
         Row: {
           accuracy: number | null

@@ -624,6 +624,38 @@ grant execute on function public.acknowledge_alert(uuid, text), public.mute_aler
 alter table public.retrain_proposals add column ab_eval_job_id uuid;
 alter table public.retrain_proposals add foreign key (org_id, ab_eval_job_id) references public.jobs (org_id, id) on delete set null (ab_eval_job_id);
 
+-- The seed's ML_MIN_SAMPLES_FOR_RETRAIN and ML_QUALITY_THRESHOLD, per organization. Null = the worker's
+-- deployment-wide default (ML_MIN_SAMPLES_FOR_RETRAIN) / no floor.
+--   min_samples_for_retrain: approved answers since the last model before the drift job proposes a retrain;
+--   quality_threshold: the held-out accuracy a retrained model needs before it is evaluated against production.
+create table public.ml_settings (
+  org_id uuid primary key references public.organizations (id) on delete cascade,
+  min_samples_for_retrain integer check (min_samples_for_retrain between 1 and 1000000),
+  quality_threshold real check (quality_threshold between 0 and 1),
+  updated_at timestamptz not null default now(),
+  updated_by uuid references auth.users (id) on delete set null
+);
+grant select on public.ml_settings to authenticated;
+grant update (min_samples_for_retrain, quality_threshold) on public.ml_settings to authenticated;
+create trigger ml_settings_touch before update on public.ml_settings for each row execute function private.touch_updated_at();
+create trigger ml_settings_stamp before update on public.ml_settings for each row execute function private.alert_rules_stamp();
+alter table public.ml_settings enable row level security;
+create policy "Admins and managers can read the retrain settings" on public.ml_settings
+  for select to authenticated using (org_id in (select private.orgs_where('alert:read')));
+create policy "Admins can change the retrain settings" on public.ml_settings
+  for update to authenticated using (org_id in (select private.orgs_where('alert:manage')))
+  with check (org_id in (select private.orgs_where('alert:manage')));
+
+create or replace function private.on_org_created_ml_settings() returns trigger
+language plpgsql security definer set search_path = '' as $$
+begin
+  insert into public.ml_settings (org_id) values (new.id) on conflict do nothing;
+  return null;
+end $$;
+create trigger organizations_ml_settings after insert on public.organizations
+  for each row execute function private.on_org_created_ml_settings();
+insert into public.ml_settings (org_id) select id from public.organizations on conflict do nothing;
+
 create or replace function private.notify_retrain(p_org uuid, p_title text, p_text text, p_details jsonb) returns void
 language sql volatile security definer set search_path = '' as $$
   select private.enqueue_delivery(rc.org_id, rc.channel_id, null, 'retrain',
@@ -666,6 +698,8 @@ language plpgsql security definer set search_path = '' as $$
 declare
   p public.retrain_proposals;
   v_model text;
+  v_accuracy real;
+  v_floor real;
   r record;
 begin
   if new.kind = 'fine_tune' then
@@ -678,8 +712,16 @@ begin
         jsonb_build_object('step', 'fine_tune_' || new.status, 'proposalId', p.id, 'jobId', new.id));
       return null;
     end if;
-    select m.served_model into v_model from public.models m where m.org_id = new.org_id and m.job_id = new.id;
+    select m.served_model, m.accuracy into v_model, v_accuracy from public.models m where m.org_id = new.org_id and m.job_id = new.id;
     if v_model is null then
+      return null;
+    end if;
+    select s.quality_threshold into v_floor from public.ml_settings s where s.org_id = new.org_id;
+    if v_floor is not null and coalesce(v_accuracy, 0) < v_floor then
+      perform private.notify_retrain(new.org_id, 'Retrain: below the quality threshold',
+        format('The retrained model (%s) scored %s on its held-out split, below the threshold of %s; it is not evaluated against production.',
+               v_model, coalesce(round(v_accuracy::numeric, 3)::text, 'nothing'), v_floor),
+        jsonb_build_object('step', 'below_quality_threshold', 'proposalId', p.id, 'jobId', new.id, 'accuracy', v_accuracy, 'threshold', v_floor));
       return null;
     end if;
     select * into r from private.enqueue_job(new.org_id, 'ab_eval', 'Retrain: retrained model vs production',

@@ -3,7 +3,7 @@ import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startWorker, type WorkerHandle } from "@review/worker";
 import { silentLogger } from "@review/worker/log";
-import { createOrg, type TestOrg } from "../helpers/org.ts";
+import { callFunction, createOrg, type TestOrg } from "../helpers/org.ts";
 import { startOwnStack } from "../helpers/own-stack.ts";
 import { sql, waitFor } from "../helpers/stack.ts";
 import { approvedExamples } from "../worker/fixtures.ts";
@@ -82,4 +82,45 @@ describe("retrain proposals", () => {
     expect(messages[0]!.title).toBe("Retrain started");
     expect(messages[2]!.title).toBe("Retrain: evaluation finished");
   }, 240_000);
+
+  it("a retrained model below the organization's quality threshold is not evaluated against production, and the notification says why", async () => {
+    const db = sql(own);
+    const asManager = await org.users.manager.client.from("ml_settings").update({ quality_threshold: 0.1 }).eq("org_id", org.id).select("org_id");
+    expect(asManager.data).toEqual([]);
+    const set = await org.users.admin.client.from("ml_settings").update({ quality_threshold: 0.99 }).eq("org_id", org.id).select("quality_threshold").single();
+    expect(set.data?.quality_threshold).toBeCloseTo(0.99, 5);
+    const [p] = await db`insert into public.retrain_proposals (org_id, new_examples, reason) values (${org.id}, 40, 'ratings drifted') returning id`;
+    const accepted = await org.users.admin.client.rpc("accept_retrain_proposal", { p_proposal_id: p!.id });
+    expect(accepted.error).toBeNull();
+    const before = messages.length;
+    await waitFor(() => messages.slice(before).some((m) => m.retrain.step === "below_quality_threshold"), { timeout: 150_000, interval: 500, message: "below-threshold notification" });
+    const note = messages.slice(before).find((m) => m.retrain.step === "below_quality_threshold")! as unknown as { text: string };
+    expect(note.text).toMatch(/below the threshold of 0\.99; it is not evaluated against production/);
+    expect((await db`select ab_eval_job_id from public.retrain_proposals where id = ${p!.id}`)[0]!.ab_eval_job_id).toBeNull();
+  }, 240_000);
+
+  it("the drift job proposes a retrain by the organization's own minimum, not only the deployment's", async () => {
+    const db = sql(own);
+    const small = await createOrg(own, "retrain-small");
+    for (const e of approvedExamples({ topics: 3 })) {
+      await db`insert into public.training_examples (org_id, query, answer, tags) values (${small.id}, ${e.query}, ${e.answer}, ${e.tags})`;
+    }
+    // 12 approved answers: below the worker's default of 50, above this organization's 10.
+    expect((await small.users.admin.client.from("ml_settings").update({ min_samples_for_retrain: 10 }).eq("org_id", small.id).select("org_id")).data).toHaveLength(1);
+    const drifter = await startWorker({
+      env: { DATABASE_URL: own.dbUrl, SUPABASE_URL: own.apiUrl, SUPABASE_SERVICE_ROLE_KEY: own.serviceRoleKey, WORKER_SCHEDULER: "false", WORKER_TASKS: "drift", WORKER_POLL_MS: "200", LOG_LEVEL: "error" },
+      log: silentLogger,
+    });
+    try {
+      const started = await callFunction(own, "start-job", { kind: "drift", orgId: small.id, name: "Drift check" }, small.users.admin.accessToken);
+      expect(started.status).toBe(201);
+      const job = await waitFor(async () => {
+        const [j] = await db`select status, result from public.jobs where id = ${started.body.job.id}`;
+        return j?.status === "completed" ? j : null;
+      }, { timeout: 30_000, message: "drift job completed" });
+      expect(job.result.retrain).toMatchObject({ proposed: true, newExamples: 12, minNewExamples: 10 });
+    } finally {
+      await drifter.stop(1000);
+    }
+  });
 });

@@ -58,6 +58,8 @@ export const EXPECTATIONS: Record<string, Record<Op, Actor[]> & { knownGap?: Kno
   alerts: { select: ALERT_READ, insert: NOBODY, update: NOBODY, delete: NOBODY },
   alert_events: { select: ALERT_READ, insert: NOBODY, update: NOBODY, delete: NOBODY },
   notification_deliveries: { select: ALERT_READ, insert: NOBODY, update: NOBODY, delete: NOBODY },
+  // One row per organization (created with it); admins tune it.
+  ml_settings: { select: ALERT_READ, insert: NOBODY, update: ALERT_MANAGE, delete: NOBODY },
   // Themes are computed from feedback, which every member reads; only the themes job writes them.
   feedback_themes: { select: ALL_MEMBERS, insert: NOBODY, update: NOBODY, delete: NOBODY },
   feedback_theme_items: { select: ALL_MEMBERS, insert: NOBODY, update: NOBODY, delete: NOBODY },
@@ -352,6 +354,15 @@ export const FIXTURES: Record<string, Fixture> = {
     seed: async (w) => w.row("notification_deliveries", { org_id: w.orgA, channel_id: (await channel(w)).id, event: "test" }),
     insert: async (w) => ({ id: u(), org_id: w.orgA, channel_id: (await channel(w)).id, event: "test", status: "delivered" }),
     patch: () => ({ status: "delivered" }),
+  },
+  ml_settings: {
+    key: ["org_id"],
+    async seed(w) {
+      const [r] = await w.db`select org_id from public.ml_settings where org_id = ${w.orgA}`;
+      return r!;
+    },
+    insert: async (w) => ({ org_id: w.orgA, min_samples_for_retrain: 7 }),
+    patch: () => ({ min_samples_for_retrain: 1 + Math.floor(Math.random() * 100000) }),
   },
   feedback_themes: {
     key: ["id"],

@@ -11,7 +11,7 @@ import { timeAgo } from "../../lib/format.ts";
 import { can } from "../../lib/permissions.ts";
 import { useCurrentOrg } from "../orgs/queries.ts";
 import {
-  channelSecret, useAcceptRetrain, useAcknowledge, useRetrainProposals, useAddChannel, useAlerts, useChannels, useDeliveries, useMute, useRoutes, useRules, useSendTest, useUpdateRule,
+  channelSecret, useAcceptRetrain, useAcknowledge, useMlSettings, useRetrainProposals, useSaveMlSettings, useAddChannel, useAlerts, useChannels, useDeliveries, useMute, useRoutes, useRules, useSendTest, useUpdateRule,
   type Alert, type AlertRule, type Channel,
 } from "./queries.ts";
 
@@ -251,11 +251,11 @@ function ChannelsSection({ orgId, canManage }: { orgId: string; canManage: boole
 function RetrainSection({ orgId, slug, canAccept }: { orgId: string; slug: string; canAccept: boolean }) {
   const proposals = useRetrainProposals(orgId);
   const accept = useAcceptRetrain(orgId);
-  if (!proposals.data?.length) return null;
   return (
     <section aria-label="Retrain proposals" style={{ marginTop: 24 }}>
-      <h2>Retrain proposals</h2>
-      <table className="table">
+      <h2>Retraining</h2>
+      <MlSettingsForm orgId={orgId} canEdit={canAccept} />
+      {proposals.data?.length ? <table className="table">
         <thead><tr><th>Why</th><th>Status</th><th>Jobs</th><th /></tr></thead>
         <tbody>
           {proposals.data.map((p) => (
@@ -275,7 +275,31 @@ function RetrainSection({ orgId, slug, canAccept }: { orgId: string; slug: strin
             </tr>
           ))}
         </tbody>
-      </table>
+      </table> : <p className="muted">No retrain proposals yet: the daily drift check proposes one when enough answers were approved.</p>}
     </section>
+  );
+}
+
+function MlSettingsForm({ orgId, canEdit }: { orgId: string; canEdit: boolean }) {
+  const settings = useMlSettings(orgId);
+  const save = useSaveMlSettings(orgId);
+  const [draft, setDraft] = useState<{ min: string; floor: string } | null>(null);
+  const value = draft ?? { min: settings.data?.min_samples_for_retrain?.toString() ?? "", floor: settings.data?.quality_threshold?.toString() ?? "" };
+  return (
+    <form className="toolbar" onSubmit={(e) => {
+      e.preventDefault();
+      save.mutate(
+        { min_samples_for_retrain: value.min ? Number(value.min) : null, quality_threshold: value.floor ? Number(value.floor) : null },
+        { onSuccess: () => { setDraft(null); toast.success("Retrain settings saved"); }, onError: (err) => toast.error("Could not save", messageOf(err)) },
+      );
+    }}>
+      <label className="row small">Propose a retrain after
+        <input style={{ width: 90 }} type="number" min={1} placeholder="default" disabled={!canEdit} value={value.min} onChange={(e) => setDraft({ ...value, min: e.target.value })} aria-label="Minimum approved answers for a retrain" />
+        approved answers</label>
+      <label className="row small">Quality threshold
+        <input style={{ width: 80 }} type="number" min={0} max={1} step="0.01" placeholder="none" disabled={!canEdit} value={value.floor} onChange={(e) => setDraft({ ...value, floor: e.target.value })} aria-label="Quality threshold (held-out accuracy)" />
+      </label>
+      {canEdit ? <Button size="sm" type="submit" busy={save.isPending} disabled={!draft}>Save</Button> : null}
+    </form>
   );
 }

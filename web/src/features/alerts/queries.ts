@@ -170,3 +170,21 @@ export function useAcceptRetrain(orgId: string) {
     onSettled: () => qc.invalidateQueries({ queryKey: ["retrain-proposals", orgId] }),
   });
 }
+
+export type MlSettings = { org_id: string; min_samples_for_retrain: number | null; quality_threshold: number | null };
+
+export function useMlSettings(orgId: string) {
+  return useQuery({
+    queryKey: ["ml-settings", orgId],
+    queryFn: async () => unwrap(await supabase.from("ml_settings").select("org_id, min_samples_for_retrain, quality_threshold").eq("org_id", orgId).maybeSingle()) as MlSettings | null,
+  });
+}
+
+export function useSaveMlSettings(orgId: string) {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: async (patch: Pick<MlSettings, "min_samples_for_retrain" | "quality_threshold">) =>
+      unwrap(await supabase.from("ml_settings").update(patch).eq("org_id", orgId).select("org_id").single()),
+    onSettled: () => qc.invalidateQueries({ queryKey: ["ml-settings", orgId] }),
+  });
+}
