@@ -122,7 +122,7 @@ async function startApps(stack: Awaited<ReturnType<typeof startStack>>) {
   const stops: Array<() => Promise<void>> = [];
   if (process.env.LOCAL_SUPABASE_WORKER !== "off") {
     const worker = await startWorker({
-      env: { ...process.env, DATABASE_URL: stack.dbUrl, SUPABASE_URL: stack.apiUrl, SUPABASE_SERVICE_ROLE_KEY: stack.serviceRoleKey },
+      env: { SMTP_URL: stack.smtpUrl, ...process.env, DATABASE_URL: stack.dbUrl, SUPABASE_URL: stack.apiUrl, SUPABASE_SERVICE_ROLE_KEY: stack.serviceRoleKey },
     });
     stops.push(() => worker.stop());
     lines.push(`          Worker: running (${worker.workerId})`);

@@ -584,3 +584,20 @@ select private.enqueue_job('aaaaaaaa-0000-4000-8000-000000000001', 'experiment',
     'evaluatorIds', (select jsonb_agg(id order by name) from public.evaluators where org_id = 'aaaaaaaa-0000-4000-8000-000000000001'),
     'baseline', 0),
   'a0000000-0000-4000-8000-000000000001', null, '{}', 'seed:first-experiment');
+
+-- ---- alerts and feedback themes ---------------------------------------------------------------------
+-- Both demo organizations got the default alert rules from the organizations trigger. Acme sends its
+-- critical alerts to the on-call mailbox (locally: the mail catcher, http://127.0.0.1:54324).
+insert into public.notification_channels (id, org_id, name, kind, target, created_by)
+values ('aaaaaaaa-0000-4000-8000-0000000000e1', 'aaaaaaaa-0000-4000-8000-000000000001', 'On-call email', 'email', 'oncall@acme.example.com',
+        'a0000000-0000-4000-8000-000000000001');
+insert into public.alert_rule_channels (org_id, rule_id, channel_id)
+select r.org_id, r.id, 'aaaaaaaa-0000-4000-8000-0000000000e1' from public.alert_rules r
+where r.org_id = 'aaaaaaaa-0000-4000-8000-000000000001' and r.level = 'critical';
+
+-- The first evaluation of every rule over the seeded LLM calls and ratings, and each organization's
+-- first feedback themes: the worker `npm start` runs computes both (no result here is typed by hand).
+select private.enqueue_alert_evaluation();
+select private.enqueue_job(o.id, 'themes', 'Feedback themes — first run', '{}'::jsonb, null, null, '{}', 'seed:first-themes')
+from public.organizations o
+where o.id in ('aaaaaaaa-0000-4000-8000-000000000001', 'bbbbbbbb-0000-4000-8000-000000000001');

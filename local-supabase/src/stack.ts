@@ -17,6 +17,7 @@ import { readApiConfig, readAuthConfig, readInbucketConfig } from "./supabase-co
 import { AuthEmailDriver, AuthLimits, createAuthGateway, FIVE_MINUTES, ONE_HOUR, type RateLimitSettings } from "./auth/index.ts";
 import { startMailCatcher } from "./mail/catcher.ts";
 import { catcherDriver, logDriver } from "./mail/driver.ts";
+import { startSmtpCatcher } from "./mail/smtp.ts";
 import { changedMigrations, driftAdvice } from "./migration-drift.ts";
 import { denoBinary } from "./functions/runner.ts";
 import { FastRest } from "./rest/fast/index.ts";
@@ -70,6 +71,8 @@ export type StackInfo = {
   llmUrl: string;
   /** The mail catcher (web page, and Mailpit's API under /api/v1); absent with `[inbucket] enabled = false`. */
   mailUrl?: string;
+  /** The mail catcher's SMTP listener (`[inbucket] smtp_port`, 54325), for what the app sends itself. */
+  smtpUrl?: string;
   dataDir: string;
 };
 
@@ -131,6 +134,9 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     const inbucket = readInbucketConfig(root);
     const mail = inbucket.enabled ? await startMailCatcher({ host, port: opts.mailPort ?? (opts.apiPort === 0 ? 0 : inbucket.port), log: log.child("mail") }) : null;
     if (mail) cleanups.push(() => mail.close());
+    // The app's own emails (alerts) arrive over SMTP, into the same box.
+    const smtp = mail ? await startSmtpCatcher({ host, port: opts.mailPort === 0 || opts.apiPort === 0 ? 0 : inbucket.smtp_port, store: mail.store, log: log.child("smtp") }) : null;
+    if (smtp) cleanups.push(() => smtp.close());
     const emailDriver = new AuthEmailDriver(mail ? catcherDriver(mail.store) : logDriver(log.child("mail")), authConfig.siteUrl, authLimits);
     const app = await createRestAuth({
       databaseUrl: db.url,
@@ -238,6 +244,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       realtimeUrl: `${apiUrl.replace(/^http/, "ws")}/realtime/v1`,
       llmUrl: `${apiUrl}/llm`,
       ...(mail ? { mailUrl: mail.url } : {}),
+      ...(smtp ? { smtpUrl: smtp.url } : {}),
       dataDir,
     };
     fs.writeFileSync(path.join(dataDir, "local-supabase.json"), JSON.stringify(info, null, 2) + "\n", { mode: 0o600 });

@@ -158,9 +158,9 @@ export function readAuthConfig(root: string): AuthConfig {
 }
 
 /** `[inbucket]`: the local mail catcher (the CLI's Mailpit, on 54324). */
-export function readInbucketConfig(root: string): { enabled: boolean; port: number } {
+export function readInbucketConfig(root: string): { enabled: boolean; port: number; smtp_port: number } {
   const parsed = z
-    .object({ enabled: z.boolean().default(true), port: z.number().int().min(0).max(65535).default(54324) })
+    .object({ enabled: z.boolean().default(true), port: z.number().int().min(0).max(65535).default(54324), smtp_port: z.number().int().min(0).max(65535).default(54325) })
     .safeParse((readConfigToml(root).inbucket as object | undefined) ?? {});
   if (!parsed.success) throw new Error(`supabase/config.toml: [inbucket] ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
   return parsed.data;

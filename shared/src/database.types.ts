@@ -189,6 +189,247 @@ export type Database = {
           },
         ]
       }
+      alert_events: {
+        Row: {
+          actor_id: string | null
+          alert_id: string
+          created_at: string
+          id: number
+          kind: string
+          note: string | null
+          org_id: string
+          sample: number | null
+          value: number | null
+        }
+        Insert: {
+          actor_id?: string | null
+          alert_id: string
+          created_at?: string
+          id?: never
+          kind: string
+          note?: string | null
+          org_id: string
+          sample?: number | null
+          value?: number | null
+        }
+        Update: {
+          actor_id?: string | null
+          alert_id?: string
+          created_at?: string
+          id?: never
+          kind?: string
+          note?: string | null
+          org_id?: string
+          sample?: number | null
+          value?: number | null
+        }
+        Relationships: [
+          {
+            foreignKeyName: "alert_events_org_id_alert_id_fkey"
+            columns: ["org_id", "alert_id"]
+            referencedRelation: "alerts"
+            referencedColumns: ["org_id", "id"]
+          },
+          {
+            foreignKeyName: "alert_events_org_id_fkey"
+            columns: ["org_id"]
+            referencedRelation: "organizations"
+            referencedColumns: ["id"]
+          },
+        ]
+      }
+      alert_rule_channels: {
+        Row: {
+          channel_id: string
+          org_id: string
+          rule_id: string
+        }
+        Insert: {
+          channel_id: string
+          org_id: string
+          rule_id: string
+        }
+        Update: {
+          channel_id?: string
+          org_id?: string
+          rule_id?: string
+        }
+        Relationships: [
+          {
+            foreignKeyName: "alert_rule_channels_org_id_channel_id_fkey"
+            columns: ["org_id", "channel_id"]
+            referencedRelation: "notification_channels"
+            referencedColumns: ["org_id", "id"]
+          },
+          {
+            foreignKeyName: "alert_rule_channels_org_id_fkey"
+            columns: ["org_id"]
+            referencedRelation: "organizations"
+            referencedColumns: ["id"]
+          },
+          {
+            foreignKeyName: "alert_rule_channels_org_id_rule_id_fkey"
+            columns: ["org_id", "rule_id"]
+            referencedRelation: "alert_rules"
+            referencedColumns: ["org_id", "id"]
+          },
+        ]
+      }
+      alert_rules: {
+        Row: {
+          comparator: string
+          created_at: string
+          default_key: string | null
+          enabled: boolean
+          hysteresis_minutes: number
+          id: string
+          level: string
+          metric: string
+          min_sample: number
+          name: string
+          org_id: string
+          scope: string
+          scope_value: string | null
+          threshold: number
+          updated_at: string
+          updated_by: string | null
+          window_minutes: number
+        }
+        Insert: {
+          comparator: string
+          created_at?: string
+          default_key?: string | null
+          enabled?: boolean
+          hysteresis_minutes?: number
+          id?: string
+          level?: string
+          metric: string
+          min_sample?: number
+          name: string
+          org_id: string
+          scope?: string
+          scope_value?: string | null
+          threshold: number
+          updated_at?: string
+          updated_by?: string | null
+          window_minutes?: number
+        }
+        Update: {
+          comparator?: string
+          created_at?: string
+          default_key?: string | null
+          enabled?: boolean
+          hysteresis_minutes?: number
+          id?: string
+          level?: string
+          metric?: string
+          min_sample?: number
+          name?: string
+          org_id?: string
+          scope?: string
+          scope_value?: string | null
+          threshold?: number
+          updated_at?: string
+          updated_by?: string | null
+          window_minutes?: number
+        }
+        Relationships: [
+          {
+            foreignKeyName: "alert_rules_org_id_fkey"
+            columns: ["org_id"]
+            referencedRelation: "organizations"
+            referencedColumns: ["id"]
+          },
+        ]
+      }
+      alerts: {
+        Row: {
+          ack_note: string | null
+          acknowledged_at: string | null
+          acknowledged_by: string | null
+          clear_since: string | null
+          comparator: string
+          id: string
+          last_evaluated_at: string
+          last_sample: number | null
+          last_value: number | null
+          level: string
+          link: string | null
+          metric: string
+          muted_until: string | null
+          opened_at: string
+          org_id: string
+          resolved_at: string | null
+          rule_id: string
+          sample: number | null
+          scope_key: string
+          status: string
+          threshold: number
+          value: number | null
+        }
+        Insert: {
+          ack_note?: string | null
+          acknowledged_at?: string | null
+          acknowledged_by?: string | null
+          clear_since?: string | null
+          comparator: string
+          id?: string
+          last_evaluated_at?: string
+          last_sample?: number | null
+          last_value?: number | null
+          level: string
+          link?: string | null
+          metric: string
+          muted_until?: string | null
+          opened_at?: string
+          org_id: string
+          resolved_at?: string | null
+          rule_id: string
+          sample?: number | null
+          scope_key?: string
+          status?: string
+          threshold: number
+          value?: number | null
+        }
+        Update: {
+          ack_note?: string | null
+          acknowledged_at?: string | null
+          acknowledged_by?: string | null
+          clear_since?: string | null
+          comparator?: string
+          id?: string
+          last_evaluated_at?: string
+          last_sample?: number | null
+          last_value?: number | null
+          level?: string
+          link?: string | null
+          metric?: string
+          muted_until?: string | null
+          opened_at?: string
+          org_id?: string
+          resolved_at?: string | null
+          rule_id?: string
+          sample?: number | null
+          scope_key?: string
+          status?: string
+          threshold?: number
+          value?: number | null
+        }
+        Relationships: [
+          {
+            foreignKeyName: "alerts_org_id_fkey"
+            columns: ["org_id"]
+            referencedRelation: "organizations"
+            referencedColumns: ["id"]
+          },
+          {
+            foreignKeyName: "alerts_org_id_rule_id_fkey"
+            columns: ["org_id", "rule_id"]
+            referencedRelation: "alert_rules"
+            referencedColumns: ["org_id", "id"]
+          },
+        ]
+      }
       audit_logs: {
         Row: {
           action: string
@@ -939,6 +1180,107 @@ export type Database = {
           },
         ]
       }
+      feedback_theme_items: {
+        Row: {
+          feedback_id: string
+          org_id: string
+          similarity: number
+          theme_id: string
+        }
+        Insert: {
+          feedback_id: string
+          org_id: string
+          similarity: number
+          theme_id: string
+        }
+        Update: {
+          feedback_id?: string
+          org_id?: string
+          similarity?: number
+          theme_id?: string
+        }
+        Relationships: [
+          {
+            foreignKeyName: "feedback_theme_items_org_id_feedback_id_fkey"
+            columns: ["org_id", "feedback_id"]
+            referencedRelation: "feedback"
+            referencedColumns: ["org_id", "id"]
+          },
+          {
+            foreignKeyName: "feedback_theme_items_org_id_fkey"
+            columns: ["org_id"]
+            referencedRelation: "organizations"
+            referencedColumns: ["id"]
+          },
+          {
+            foreignKeyName: "feedback_theme_items_org_id_theme_id_fkey"
+            columns: ["org_id", "theme_id"]
+            referencedRelation: "feedback_themes"
+            referencedColumns: ["org_id", "id"]
+          },
+        ]
+      }
+      feedback_themes: {
+        Row: {
+          avg_rating: number | null
+          created_at: string
+          id: string
+          is_current: boolean
+          job_id: string | null
+          keywords: string[]
+          name: string
+          org_id: string
+          previous_size: number
+          size: number
+          summary: string
+          window_from: string
+          window_to: string
+        }
+        Insert: {
+          avg_rating?: number | null
+          created_at?: string
+          id?: string
+          is_current?: boolean
+          job_id?: string | null
+          keywords?: string[]
+          name: string
+          org_id: string
+          previous_size?: number
+          size: number
+          summary?: string
+          window_from: string
+          window_to: string
+        }
+        Update: {
+          avg_rating?: number | null
+          created_at?: string
+          id?: string
+          is_current?: boolean
+          job_id?: string | null
+          keywords?: string[]
+          name?: string
+          org_id?: string
+          previous_size?: number
+          size?: number
+          summary?: string
+          window_from?: string
+          window_to?: string
+        }
+        Relationships: [
+          {
+            foreignKeyName: "feedback_themes_org_id_fkey"
+            columns: ["org_id"]
+            referencedRelation: "organizations"
+            referencedColumns: ["id"]
+          },
+          {
+            foreignKeyName: "feedback_themes_org_id_job_id_fkey"
+            columns: ["org_id", "job_id"]
+            referencedRelation: "jobs"
+            referencedColumns: ["org_id", "id"]
+          },
+        ]
+      }
       improvement_cases: {
         Row: {
           approved_by: string | null
@@ -1312,6 +1654,37 @@ export type Database = {
           },
         ]
       }
+      ml_settings: {
+        Row: {
+          min_samples_for_retrain: number | null
+          org_id: string
+          quality_threshold: number | null
+          updated_at: string
+          updated_by: string | null
+        }
+        Insert: {
+          min_samples_for_retrain?: number | null
+          org_id: string
+          quality_threshold?: number | null
+          updated_at?: string
+          updated_by?: string | null
+        }
+        Update: {
+          min_samples_for_retrain?: number | null
+          org_id?: string
+          quality_threshold?: number | null
+          updated_at?: string
+          updated_by?: string | null
+        }
+        Relationships: [
+          {
+            foreignKeyName: "ml_settings_org_id_fkey"
+            columns: ["org_id"]
+            referencedRelation: "organizations"
+            referencedColumns: ["id"]
+          },
+        ]
+      }
       models: {
         Row: {
           accuracy: number | null
@@ -1373,6 +1746,113 @@ export type Database = {
             columns: ["org_id", "job_id"]
             referencedRelation: "jobs"
             referencedColumns: ["org_id", "id"]
+          },
+        ]
+      }
+      notification_channels: {
+        Row: {
+          created_at: string
+          created_by: string | null
+          enabled: boolean
+          id: string
+          kind: string
+          name: string
+          org_id: string
+          target: string
+        }
+        Insert: {
+          created_at?: string
+          created_by?: string | null
+          enabled?: boolean
+          id?: string
+          kind: string
+          name: string
+          org_id: string
+          target: string
+        }
+        Update: {
+          created_at?: string
+          created_by?: string | null
+          enabled?: boolean
+          id?: string
+          kind?: string
+          name?: string
+          org_id?: string
+          target?: string
+        }
+        Relationships: [
+          {
+            foreignKeyName: "notification_channels_org_id_fkey"
+            columns: ["org_id"]
+            referencedRelation: "organizations"
+            referencedColumns: ["id"]
+          },
+        ]
+      }
+      notification_deliveries: {
+        Row: {
+          alert_id: string | null
+          attempts: number
+          channel_id: string
+          created_at: string
+          delivered_at: string | null
+          event: string
+          id: string
+          last_error: string | null
+          last_status_code: number | null
+          org_id: string
+          payload: NonNullable<Json>
+          status: string
+          updated_at: string
+        }
+        Insert: {
+          alert_id?: string | null
+          attempts?: number
+          channel_id: string
+          created_at?: string
+          delivered_at?: string | null
+          event: string
+          id?: string
+          last_error?: string | null
+          last_status_code?: number | null
+          org_id: string
+          payload?: NonNullable<Json>
+          status?: string
+          updated_at?: string
+        }
+        Update: {
+          alert_id?: string | null
+          attempts?: number
+          channel_id?: string
+          created_at?: string
+          delivered_at?: string | null
+          event?: string
+          id?: string
+          last_error?: string | null
+          last_status_code?: number | null
+          org_id?: string
+          payload?: NonNullable<Json>
+          status?: string
+          updated_at?: string
+        }
+        Relationships: [
+          {
+            foreignKeyName: "notification_deliveries_org_id_alert_id_fkey"
+            columns: ["org_id", "alert_id"]
+            referencedRelation: "alerts"
+            referencedColumns: ["org_id", "id"]
+          },
+          {
+            foreignKeyName: "notification_deliveries_org_id_channel_id_fkey"
+            columns: ["org_id", "channel_id"]
+            referencedRelation: "notification_channels"
+            referencedColumns: ["org_id", "id"]
+          },
+          {
+            foreignKeyName: "notification_deliveries_org_id_fkey"
+            columns: ["org_id"]
+            referencedRelation: "organizations"
+            referencedColumns: ["id"]
           },
         ]
       }
@@ -1738,6 +2218,7 @@ export type Database = {
       }
       retrain_proposals: {
         Row: {
+          ab_eval_job_id: string | null
           created_at: string
           decided_at: string | null
           drift_alert_id: string | null
@@ -1751,6 +2232,7 @@ export type Database = {
           status: string
         }
         Insert: {
+          ab_eval_job_id?: string | null
           created_at?: string
           decided_at?: string | null
           drift_alert_id?: string | null
@@ -1764,6 +2246,7 @@ export type Database = {
           status?: string
         }
         Update: {
+          ab_eval_job_id?: string | null
           created_at?: string
           decided_at?: string | null
           drift_alert_id?: string | null
@@ -1777,6 +2260,12 @@ export type Database = {
           status?: string
         }
         Relationships: [
+          {
+            foreignKeyName: "retrain_proposals_org_id_ab_eval_job_id_fkey"
+            columns: ["org_id", "ab_eval_job_id"]
+            referencedRelation: "jobs"
+            referencedColumns: ["org_id", "id"]
+          },
           {
             foreignKeyName: "retrain_proposals_org_id_drift_alert_id_fkey"
             columns: ["org_id", "drift_alert_id"]
@@ -2205,6 +2694,43 @@ export type Database = {
           isSetofReturn: false
         }
       }
+      accept_retrain_proposal: {
+        Args: { p_proposal_id: string }
+        Returns: Json
+      }
+      acknowledge_alert: {
+        Args: { p_alert_id: string; p_note?: string }
+        Returns: {
+          ack_note: string | null
+          acknowledged_at: string | null
+          acknowledged_by: string | null
+          clear_since: string | null
+          comparator: string
+          id: string
+          last_evaluated_at: string
+          last_sample: number | null
+          last_value: number | null
+          level: string
+          link: string | null
+          metric: string
+          muted_until: string | null
+          opened_at: string
+          org_id: string
+          resolved_at: string | null
+          rule_id: string
+          sample: number | null
+          scope_key: string
+          status: string
+          threshold: number
+          value: number | null
+        }
+        SetofOptions: {
+          from: "*"
+          to: "alerts"
+          isOneToOne: true
+          isSetofReturn: false
+        }
+      }
       adjudicate: {
         Args: {
           p_item: string
@@ -2471,6 +2997,39 @@ export type Database = {
           isSetofReturn: false
         }
       }
+      mute_alert: {
+        Args: { p_alert_id: string; p_until: string }
+        Returns: {
+          ack_note: string | null
+          acknowledged_at: string | null
+          acknowledged_by: string | null
+          clear_since: string | null
+          comparator: string
+          id: string
+          last_evaluated_at: string
+          last_sample: number | null
+          last_value: number | null
+          level: string
+          link: string | null
+          metric: string
+          muted_until: string | null
+          opened_at: string
+          org_id: string
+          resolved_at: string | null
+          rule_id: string
+          sample: number | null
+          scope_key: string
+          status: string
+          threshold: number
+          value: number | null
+        }
+        SetofOptions: {
+          from: "*"
+          to: "alerts"
+          isOneToOne: true
+          isSetofReturn: false
+        }
+      }
       my_invitations: {
         Args: Record<PropertyKey, never>
         Returns: {
@@ -2512,6 +3071,10 @@ export type Database = {
           isOneToOne: true
           isSetofReturn: false
         }
+      }
+      notification_channel_secret: {
+        Args: { p_channel_id: string }
+        Returns: string
       }
       open_improvement_case: {
         Args: {
@@ -2797,6 +3360,10 @@ export type Database = {
           isSetofReturn: false
         }
       }
+      send_test_notification: {
+        Args: { p_channel_id: string }
+        Returns: string
+      }
       set_prompt_version_candidate: {
         Args: { p_candidate?: boolean; p_version_id: string }
         Returns: {
@@ -2845,7 +3412,7 @@ export type Database = {
       }
     }
     Enums: {
-      job_kind: "fine_tune" | "ab_eval" | "drift" | "experiment"
+      job_kind: "fine_tune" | "ab_eval" | "drift" | "experiment" | "themes"
       job_status: "pending" | "running" | "completed" | "failed" | "cancelled"
       member_role: "admin" | "curator" | "reviewer" | "manager"
       opt_session_status: "pending" | "clarifying" | "ready" | "finalized"
@@ -2977,7 +3544,7 @@ export type CompositeTypes<
 export const Constants = {
   public: {
     Enums: {
-      job_kind: ["fine_tune", "ab_eval", "drift", "experiment"],
+      job_kind: ["fine_tune", "ab_eval", "drift", "experiment", "themes"],
       job_status: ["pending", "running", "completed", "failed", "cancelled"],
       member_role: ["admin", "curator", "reviewer", "manager"],
       opt_session_status: ["pending", "clarifying", "ready", "finalized"],

@@ -39,6 +39,7 @@ export async function setup() {
       DATABASE_URL: stack.dbUrl,
       SUPABASE_URL: stack.apiUrl,
       SUPABASE_SERVICE_ROLE_KEY: stack.serviceRoleKey,
+      SMTP_URL: stack.smtpUrl,
       WORKER_SCHEDULER: "false",
       WORKER_POLL_MS: "200",
       LOG_LEVEL: "warn",

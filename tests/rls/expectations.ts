@@ -12,6 +12,8 @@ const TRIAGERS: Actor[] = holders("feedback:write");
 const BOARDS: Actor[] = holders("usage:read");
 const ADMIN: Actor[] = holders("member:manage");
 const NOBODY: Actor[] = [];
+const ALERT_READ: Actor[] = holders("alert:read");
+const ALERT_MANAGE: Actor[] = holders("alert:manage");
 
 /**
  * THE expectation table: for every table in `public`, which actors may select / insert / update /
@@ -48,6 +50,19 @@ export const EXPECTATIONS: Record<string, Record<Op, Actor[]> & { knownGap?: Kno
   eval_results: { select: ALL_MEMBERS, insert: NOBODY, update: NOBODY, delete: NOBODY },
   drift_alerts: { select: ALL_MEMBERS, insert: NOBODY, update: holders("alert:manage"), delete: NOBODY },
   retrain_proposals: { select: ALL_MEMBERS, insert: NOBODY, update: holders("alert:manage"), delete: NOBODY },
+  // Alerts: managers and admins watch; admins edit rules and channels; the worker writes state and deliveries.
+  notification_channels: { select: ALERT_READ, insert: ALERT_MANAGE, update: ALERT_MANAGE, delete: ALERT_MANAGE },
+  alert_rules: { select: ALERT_READ, insert: ALERT_MANAGE, update: ALERT_MANAGE, delete: ALERT_MANAGE },
+  alert_rule_channels: { select: ALERT_READ, insert: ALERT_MANAGE, update: NOBODY, delete: ALERT_MANAGE },
+  // Acknowledge and mute go through public.acknowledge_alert / mute_alert, never a direct write.
+  alerts: { select: ALERT_READ, insert: NOBODY, update: NOBODY, delete: NOBODY },
+  alert_events: { select: ALERT_READ, insert: NOBODY, update: NOBODY, delete: NOBODY },
+  notification_deliveries: { select: ALERT_READ, insert: NOBODY, update: NOBODY, delete: NOBODY },
+  // One row per organization (created with it); admins tune it.
+  ml_settings: { select: ALERT_READ, insert: NOBODY, update: ALERT_MANAGE, delete: NOBODY },
+  // Themes are computed from feedback, which every member reads; only the themes job writes them.
+  feedback_themes: { select: ALL_MEMBERS, insert: NOBODY, update: NOBODY, delete: NOBODY },
+  feedback_theme_items: { select: ALL_MEMBERS, insert: NOBODY, update: NOBODY, delete: NOBODY },
   // Prompt-studio sessions are private to their author (the seeded rows are the curator's).
   opt_sessions: { select: ["curator"], insert: ["admin", "curator"], update: ["curator"], delete: ["curator"] },
   opt_messages: { select: ["curator"], insert: ["curator"], update: NOBODY, delete: ["curator"] },
@@ -143,6 +158,19 @@ async function experiment(w: World) {
   const { version, item } = await publishedItem(w);
   const e = await w.row("experiments", { org_id: w.orgA, job_id: (await job(w)).id, name: "exp", dataset_version_id: version.id, variants: w.db.json([{ model: "offline-fast-1" }]) });
   return { experiment: e, item };
+}
+async function channel(w: World) {
+  return w.row("notification_channels", { org_id: w.orgA, name: "ops hook", kind: "webhook", target: "https://hooks.example.com/ops" });
+}
+async function alertRule(w: World) {
+  return w.row("alert_rules", { org_id: w.orgA, name: `rule ${u().slice(0, 6)}`, metric: "llm_error_rate", comparator: ">", threshold: 0.1 });
+}
+async function firingAlert(w: World) {
+  const r = await alertRule(w);
+  return w.row("alerts", { org_id: w.orgA, rule_id: r.id, level: "warning", metric: "llm_error_rate", comparator: ">", threshold: 0.1, value: 0.2, sample: 50 });
+}
+async function theme(w: World) {
+  return w.row("feedback_themes", { org_id: w.orgA, name: "Refunds", size: 1, window_from: new Date(Date.now() - 864e5).toISOString(), window_to: new Date().toISOString() });
 }
 const day = (offset: number) => new Date(Date.now() - offset * 864e5).toISOString();
 let dayCounter = 0;
@@ -346,6 +374,64 @@ export const FIXTURES: Record<string, Fixture> = {
     seed: (w) => w.row("retrain_proposals", { org_id: w.orgA, new_examples: 12, reason: "drift", status: "dismissed" }),
     insert: async (w) => ({ id: u(), org_id: w.orgA, new_examples: 1, reason: "forged", status: "dismissed" }),
     patch: () => ({ status: "accepted" }),
+  },
+
+  notification_channels: {
+    key: ["id"],
+    seed: (w) => channel(w),
+    insert: async (w) => ({ id: u(), org_id: w.orgA, name: "forged", kind: "webhook", target: `https://evil.example.com/${u()}` }),
+    patch: () => ({ target: "https://evil.example.com/redirected" }),
+  },
+  alert_rules: {
+    key: ["id"],
+    seed: (w) => alertRule(w),
+    insert: async (w) => ({ id: u(), org_id: w.orgA, name: "forged", metric: "queue_depth", comparator: ">", threshold: 1 }),
+    patch: () => ({ threshold: 99 }),
+  },
+  alert_rule_channels: {
+    key: ["rule_id", "channel_id"],
+    seed: async (w) => w.row("alert_rule_channels", { org_id: w.orgA, rule_id: (await alertRule(w)).id, channel_id: (await channel(w)).id }),
+    insert: async (w) => ({ org_id: w.orgA, rule_id: (await alertRule(w)).id, channel_id: (await channel(w)).id }),
+    patch: async (w) => ({ channel_id: (await channel(w)).id }),
+  },
+  alerts: {
+    key: ["id"],
+    seed: (w) => firingAlert(w),
+    insert: async (w) => ({ id: u(), org_id: w.orgA, rule_id: (await alertRule(w)).id, level: "critical", metric: "llm_error_rate", comparator: ">", threshold: 0.1 }),
+    patch: () => ({ status: "resolved" }),
+  },
+  alert_events: {
+    key: ["id"],
+    seed: async (w) => w.row("alert_events", { org_id: w.orgA, alert_id: (await firingAlert(w)).id, kind: "fired", value: 0.2 }),
+    insert: async (w) => ({ org_id: w.orgA, alert_id: (await firingAlert(w)).id, kind: "resolved" }),
+    patch: () => ({ value: 0 }),
+  },
+  notification_deliveries: {
+    key: ["id"],
+    seed: async (w) => w.row("notification_deliveries", { org_id: w.orgA, channel_id: (await channel(w)).id, event: "test" }),
+    insert: async (w) => ({ id: u(), org_id: w.orgA, channel_id: (await channel(w)).id, event: "test", status: "delivered" }),
+    patch: () => ({ status: "delivered" }),
+  },
+  ml_settings: {
+    key: ["org_id"],
+    async seed(w) {
+      const [r] = await w.db`select org_id from public.ml_settings where org_id = ${w.orgA}`;
+      return r!;
+    },
+    insert: async (w) => ({ org_id: w.orgA, min_samples_for_retrain: 7 }),
+    patch: () => ({ min_samples_for_retrain: 1 + Math.floor(Math.random() * 100000) }),
+  },
+  feedback_themes: {
+    key: ["id"],
+    seed: (w) => theme(w),
+    insert: async (w) => ({ id: u(), org_id: w.orgA, name: "forged", size: 1, window_from: day(1), window_to: day(0) }),
+    patch: () => ({ name: "Renamed" }),
+  },
+  feedback_theme_items: {
+    key: ["theme_id", "feedback_id"],
+    seed: async (w) => w.row("feedback_theme_items", { org_id: w.orgA, theme_id: (await theme(w)).id, feedback_id: (await feedback(w)).id, similarity: 0.9 }),
+    insert: async (w) => ({ org_id: w.orgA, theme_id: (await theme(w)).id, feedback_id: (await feedback(w)).id, similarity: 1 }),
+    patch: () => ({ similarity: 0.1 }),
   },
 
   opt_sessions: {

@@ -59,6 +59,17 @@ export const workerEnvSchema = z.object({
   DOC_COMPACT_MAX_TAIL_UPDATES: z.coerce.number().int().min(0).default(200),
   /** …or more bytes than this. */
   DOC_COMPACT_MAX_TAIL_BYTES: z.coerce.number().int().min(0).default(512 * 1024),
+  /** How often every organization's alert rules are evaluated (once across all workers). */
+  ALERTS_INTERVAL_MS: z.coerce.number().int().min(1_000).default(60_000),
+  /** How often each organization's feedback themes are recomputed. */
+  THEMES_INTERVAL_MS: z.coerce.number().int().min(60_000).default(86_400_000),
+  /** An OpenAI-compatible embeddings model for themes (with OPENAI_API_KEY/OPENAI_BASE_URL); unset: the local embedding. */
+  EMBEDDINGS_MODEL: z.string().min(1).optional(),
+  /** Alert emails: an SMTP URL (smtp://user:pass@host:587, smtps://…); locally the mail catcher's. */
+  SMTP_URL: z.string().regex(/^smtps?:\/\//, "SMTP_URL must be smtp:// or smtps://").optional(),
+  ALERT_EMAIL_FROM: z.string().min(3).default("Review alerts <alerts@review.local>"),
+  /** A webhook receiver that does not answer within this is a failed attempt (retried later). */
+  NOTIFY_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
   LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
 });
 

@@ -5,6 +5,8 @@ import { dbOptions } from "./db.ts";
 import { parseWorkerEnv, type WorkerEnv } from "./env.ts";
 import type { HandlerDeps } from "./features/common.ts";
 import { scheduleDrift } from "./features/drift/handler.ts";
+import { scheduleAlertEvaluation } from "./features/alerts/evaluate.ts";
+import { scheduleThemes } from "./features/themes/handler.ts";
 import { createWorkerLlm, llmStartupProblem, workerLlmEnv, type WorkerLlm } from "./llm.ts";
 import { createLogger, type Logger } from "./log.ts";
 import { createProcessors } from "./processors.ts";
@@ -72,15 +74,29 @@ export async function startWorker(opts: StartWorkerOptions = {}): Promise<Worker
     throw err;
   }
 
-  let scheduler: NodeJS.Timeout | undefined;
+  const schedulers: NodeJS.Timeout[] = [];
+  const every = (ms: number, tick: () => Promise<unknown>) => {
+    void tick();
+    const t = setInterval(() => void tick(), ms);
+    t.unref();
+    schedulers.push(t);
+  };
   if (env.WORKER_SCHEDULER && handlers.drift) {
-    const tick = () =>
+    every(Math.min(env.DRIFT_INTERVAL_MS, 3_600_000), () =>
       scheduleDrift(deps)
         .then((n) => n && log.info(`scheduled ${n} drift check(s)`))
-        .catch((err) => log.warn("drift scheduling failed", { error: String(err) }));
-    void tick();
-    scheduler = setInterval(tick, Math.min(env.DRIFT_INTERVAL_MS, 3_600_000));
-    scheduler.unref();
+        .catch((err) => log.warn("drift scheduling failed", { error: String(err) })));
+  }
+  if (env.WORKER_SCHEDULER && handlers.themes) {
+    every(Math.min(env.THEMES_INTERVAL_MS, 3_600_000), () =>
+      scheduleThemes(deps)
+        .then((n) => n && log.info(`scheduled ${n} theme job(s)`))
+        .catch((err) => log.warn("themes scheduling failed", { error: String(err) })));
+  }
+  if (env.WORKER_SCHEDULER && handlers.alerts_evaluate) {
+    // Ticks at a fraction of the interval: the schedule key makes it one evaluation per interval across workers.
+    every(Math.max(1_000, Math.floor(env.ALERTS_INTERVAL_MS / 4)), () =>
+      scheduleAlertEvaluation(deps, env.ALERTS_INTERVAL_MS).catch((err) => log.warn("alert evaluation scheduling failed", { error: String(err) })));
   }
   log.info(`worker ${workerId} started`, {
     concurrency: env.WORKER_CONCURRENCY,
@@ -95,7 +111,7 @@ export async function startWorker(opts: StartWorkerOptions = {}): Promise<Worker
     wake: () => runner.wake(),
     stop(graceMs = env.WORKER_SHUTDOWN_GRACE_MS) {
       stopped ??= (async () => {
-        clearInterval(scheduler);
+        for (const t of schedulers) clearInterval(t);
         await runner.stop(graceMs);
         await sql.end({ timeout: 5 });
         log.info(`worker ${workerId} stopped`);

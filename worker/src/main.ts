@@ -13,9 +13,9 @@ function defaults(): Record<string, string> {
   const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
   const file = path.join(process.env.LOCAL_SUPABASE_DATA_DIR ?? path.join(root, ".data"), "local-supabase.json");
   if (process.env.DATABASE_URL || !fs.existsSync(file)) return {};
-  const info = JSON.parse(fs.readFileSync(file, "utf8")) as { dbUrl?: string; apiUrl?: string; serviceRoleKey?: string };
+  const info = JSON.parse(fs.readFileSync(file, "utf8")) as { dbUrl?: string; apiUrl?: string; serviceRoleKey?: string; smtpUrl?: string };
   return Object.fromEntries(
-    Object.entries({ DATABASE_URL: info.dbUrl, SUPABASE_URL: info.apiUrl, SUPABASE_SERVICE_ROLE_KEY: info.serviceRoleKey }).filter(([, v]) => v),
+    Object.entries({ DATABASE_URL: info.dbUrl, SUPABASE_URL: info.apiUrl, SUPABASE_SERVICE_ROLE_KEY: info.serviceRoleKey, SMTP_URL: info.smtpUrl }).filter(([, v]) => v),
   ) as Record<string, string>;
 }
 

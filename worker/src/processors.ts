@@ -3,6 +3,9 @@ import type { HandlerDeps } from "./features/common.ts";
 import { runDocUpkeep } from "./features/doc-upkeep/handler.ts";
 import { runDrift } from "./features/drift/handler.ts";
 import { runExperiment } from "./features/experiment/handler.ts";
+import { evaluateAlerts } from "./features/alerts/evaluate.ts";
+import { runNotify } from "./features/notify/handler.ts";
+import { runThemes } from "./features/themes/handler.ts";
 import { runFineTune } from "./features/fine-tune/handler.ts";
 import type { Handler } from "./queue/types.ts";
 
@@ -15,6 +18,10 @@ export function createProcessors(deps: HandlerDeps): Record<string, Handler> {
     experiment: (job, ctx) => runExperiment(deps, job, ctx),
     // Internal task (no jobs row), queued by the database on every document append.
     doc_upkeep: (job, ctx) => runDocUpkeep(deps, job, ctx),
+    themes: (job, ctx) => runThemes(deps, job, ctx),
+    // Internal tasks (no jobs row): the minute's rule evaluation, and one entry per notification delivery.
+    alerts_evaluate: () => evaluateAlerts(deps),
+    notify: (job, ctx) => runNotify(deps, job, ctx),
     // For benchmarks and queue health checks: proves claim → complete without doing work.
     noop: async () => null,
   };

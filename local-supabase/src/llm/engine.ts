@@ -65,6 +65,8 @@ export function generate(req: EngineRequest): Generation {
       return { text: finalPrompt(lastUser, req.tier), task, source: "task" };
     case "judge-pairwise":
       return { text: JSON.stringify(judgePairwise(req.system, lastUser)), task, source: "task" };
+    case "name-theme":
+      return { text: JSON.stringify(nameTheme(lastUser)), task, source: "task" };
     default:
       return { ...chat(req, lastUser), task: null };
   }
@@ -468,4 +470,24 @@ function lowerFirst(s: string): string {
 
 function truncate(s: string, n: number): string {
   return s.length > n ? `${s.slice(0, n - 1)}…` : s;
+}
+
+// ---- name-theme ------------------------------------------------------------------------------------
+
+/**
+ * A theme's name from the words its items share most (the caller's keywords first, checked against the
+ * items), and a summary that says how many items, what they share, and quotes the most typical one.
+ */
+export function nameTheme(user: string): { name: string; summary: string } {
+  const items = readTags(user, "item").filter(Boolean);
+  const given = (readTag(user, "keywords") ?? "").split(/[,\n]/).map((w) => w.trim()).filter(Boolean);
+  const counts = new Map<string, number>();
+  for (const it of items) for (const w of new Set(keyWords(it, 8))) counts.set(w, (counts.get(w) ?? 0) + 1);
+  const shared = [...counts.entries()].filter(([, n]) => n >= Math.max(2, items.length / 4)).sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).map(([w]) => w);
+  // The caller's keywords that the sample bears out first, then other words the items share.
+  const words = [...new Set([...given.filter((g) => items.some((it) => it.toLowerCase().includes(g.toLowerCase()))), ...shared])].slice(0, 3);
+  const name = words.length ? capitalize(words.join(", ")) : items[0] ? capitalize(topicOf(items[0], 6)) : "Other feedback";
+  const example = items[0] ? ` For example: "${topicOf(items[0], 20)}".` : "";
+  const summary = `${items.length} low-rated item${items.length === 1 ? "" : "s"} in this sample${words.length ? ` mention ${list(words)}` : ""}.${example}`;
+  return { name, summary };
 }

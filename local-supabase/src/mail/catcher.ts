@@ -10,7 +10,7 @@ import { listPage, messagePage } from "./page.ts";
  * /api/v1/messages), so tests and scripts written against Mailpit read it unchanged.
  *
  * Auth hands messages over in process (lite renders each email and calls its email driver, which
- * delivers here); there is no SMTP listener. Messages live in memory, the newest 500, like a
+ * delivers here); what the app sends itself arrives over SMTP (smtp.ts). Messages live in memory, the newest 500, like a
  * Mailpit without a database file: a restart empties the box.
  */
 
@@ -29,7 +29,7 @@ export type StoredMessage = {
   Size: number;
 };
 
-export type IncomingMessage = { to: string; subject: string; text?: string; html?: string };
+export type IncomingMessage = { to: string; subject: string; text?: string; html?: string; from?: string };
 
 const KEEP = 500;
 /** Hosted Supabase's built-in mailer sends as this; lite's driver interface carries no sender. */
@@ -46,7 +46,7 @@ export class MailStore {
       ID: id,
       MessageID: `${id}@local-supabase`,
       Read: false,
-      From: SENDER,
+      From: m.from ? { Name: "", Address: m.from } : SENDER,
       To: m.to.split(",").map((a) => ({ Name: "", Address: a.trim() })),
       Subject: m.subject,
       Created: new Date().toISOString(),

@@ -56,8 +56,10 @@ export const CAPABILITIES = {
   "usage:read": WATCHERS,
   "audit:read": WATCHERS,
   "ingest_key:manage": ADMIN,
-  /** Acknowledge alerts, accept or dismiss retrain proposals. */
+  /** Acknowledge and mute alerts, edit alert rules and notification channels, accept or dismiss retrain proposals. */
   "alert:manage": ADMIN,
+  /** The alert centre: open alerts, their history, rules and the delivery log. */
+  "alert:read": WATCHERS,
   /** Spend the organization's LLM budget (functions that call the LLM check their own capability too). */
   "llm:use": WORKERS,
   /** Send presence and broadcasts on the organization's private channels (managers only watch). */

@@ -152,6 +152,23 @@ export const ExperimentConfig = z
   .refine((c) => c.baseline < c.variants.length, { message: "baseline must be the index of a variant", path: ["baseline"] });
 export type ExperimentConfig = z.infer<typeof ExperimentConfig>;
 
+export const ThemesConfig = z
+  .object({
+    /** Feedback rated at most this is "low-rated". */
+    maxRating: z.number().int().min(1).max(4).default(2),
+    /** The window grouped; the window before it (same length) gives each theme's trend. */
+    windowDays: z.number().int().min(1).max(365).default(30),
+    /** The number of themes is chosen between 2 and this (silhouette). */
+    maxThemes: z.number().int().min(2).max(30).default(8),
+    /** Most items grouped (newest first), to bound the work. */
+    maxItems: z.number().int().min(10).max(100_000).default(50_000),
+    /** Concurrent LLM calls naming the themes. */
+    concurrency: z.number().int().min(1).max(16).default(4),
+    seed: z.number().int().min(0).max(2 ** 31 - 1).default(17),
+  })
+  .strict();
+export type ThemesConfig = z.infer<typeof ThemesConfig>;
+
 export const JobPayload = z.object({ jobId: uuid });
 
 /**

@@ -20,13 +20,14 @@
  */
 import { z } from "zod";
 import type { Capability } from "../domain/capabilities.ts";
-import { AbEvalConfig, DocUpkeepPayload, DriftConfig, ExperimentConfig, FineTuneConfig } from "./config.ts";
+import { AbEvalConfig, DocUpkeepPayload, DriftConfig, ExperimentConfig, FineTuneConfig, ThemesConfig } from "./config.ts";
 
 export const JOB_KINDS = {
   fine_tune: { config: FineTuneConfig, capability: "job:start", label: "Fine-tune" },
   ab_eval: { config: AbEvalConfig, capability: "job:start", label: "A/B evaluation" },
   drift: { config: DriftConfig, capability: "job:start", label: "Drift check" },
   experiment: { config: ExperimentConfig, capability: "experiment:run", label: "Experiment" },
+  themes: { config: ThemesConfig, capability: "job:start", label: "Feedback themes" },
 } as const satisfies Record<string, { config: z.ZodType; capability: Capability; label: string }>;
 
 export type JobKind = keyof typeof JOB_KINDS;
@@ -45,6 +46,7 @@ export const StartJobRequest = z.discriminatedUnion("kind", [
   z.object({ kind: z.literal("ab_eval"), config: AbEvalConfig, ...common }),
   z.object({ kind: z.literal("drift"), config: DriftConfig.default(DriftConfig.parse({})), ...common }),
   z.object({ kind: z.literal("experiment"), config: ExperimentConfig, ...common }),
+  z.object({ kind: z.literal("themes"), config: ThemesConfig.default(ThemesConfig.parse({})), ...common }),
 ]);
 export type StartJobRequest = z.input<typeof StartJobRequest>;
 export type StartJobResponse<J = Record<string, unknown>> = { job: J; created: boolean };

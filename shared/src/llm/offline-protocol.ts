@@ -23,6 +23,7 @@
  *                    out: {"facts","constraints","gaps","rationale","needs_more_questions","questions"}
  * - final-prompt     in: prompt, selections?, memory                        out: plain-text prompt
  * - judge-pairwise   in: query, answer_a, answer_b, reference?              out: {"winner":"A"|"B"|"tie","reason"}
+ * - name-theme       in: keywords, item* (low-rated feedback of one theme)   out: {"name","summary"}
  *                    (an organization's rubric, when given, is part of the system prompt)
  *
  * Instructions: everything else in the system prompt, and the template's own words around the tags, are
@@ -32,7 +33,7 @@
 import { z } from "zod";
 import { LlmError } from "./errors.ts";
 
-export const OFFLINE_TASKS = ["suggest-answer", "clarify-questions", "update-memory", "final-prompt", "judge-pairwise"] as const;
+export const OFFLINE_TASKS = ["suggest-answer", "clarify-questions", "update-memory", "final-prompt", "judge-pairwise", "name-theme"] as const;
 export type OfflineTask = (typeof OFFLINE_TASKS)[number];
 
 export const OFFLINE_MODELS = { fast: "offline-fast-1", strong: "offline-strong-1" } as const;
@@ -126,6 +127,9 @@ export const UpdateMemoryOutput = WorkingMemory.extend({
   questions: z.array(z.string().min(1)).max(10),
 });
 export type UpdateMemoryOutput = z.infer<typeof UpdateMemoryOutput>;
+
+export const NameThemeOutput = z.object({ name: z.string().trim().min(1).max(200), summary: z.string().trim().max(2000) });
+export type NameThemeOutput = z.infer<typeof NameThemeOutput>;
 
 export const JudgeVerdict = z.object({ winner: z.enum(["A", "B", "tie"]), reason: z.string().min(1) });
 export type JudgeVerdict = z.infer<typeof JudgeVerdict>;

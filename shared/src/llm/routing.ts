@@ -87,6 +87,7 @@ export const TASK_TIER: Readonly<Record<OfflineTask, ModelTier>> = {
   "suggest-answer": "strong",
   "final-prompt": "strong",
   "judge-pairwise": "strong",
+  "name-theme": "fast",
 };
 
 export function modelFor(route: ModelRoute, tierOrTask: ModelTier | OfflineTask): string {

@@ -19,6 +19,7 @@ export const TASK_VALUES: Readonly<Record<OfflineTask, readonly string[]>> = {
   "update-memory": ["prompt", "selections", "memory", "answers", "round", "max_rounds", "max_questions"],
   "final-prompt": ["prompt", "selections", "memory"],
   "judge-pairwise": ["query", "answer_a", "answer_b", "reference"],
+  "name-theme": ["keywords", "items"],
 };
 
 export function taskOfSlug(slug: string): OfflineTask | null {

@@ -6,6 +6,7 @@ import { can, type Permission } from "../lib/permissions.ts";
 import { Avatar } from "../components/ui/Avatar.tsx";
 import { ConnectionBadge } from "../features/connection/index.ts";
 import { InvitationsBanner, OrgSwitcher, useCurrentOrg, useMe } from "../features/orgs/index.ts";
+import { AlertBadge } from "../features/alerts/index.ts";
 import { queryClient } from "./providers.tsx";
 
 const NAV: Array<{ to: string; label: string; permission?: Permission }> = [
@@ -17,6 +18,8 @@ const NAV: Array<{ to: string; label: string; permission?: Permission }> = [
   { to: "experiments", label: "Experiments", permission: "org:read" },
   { to: "jobs", label: "Jobs & models", permission: "org:read" },
   { to: "boards", label: "Boards", permission: "usage:read" },
+  { to: "themes", label: "Themes" },
+  { to: "alerts", label: "Alerts", permission: "alert:read" },
   { to: "admin", label: "Admin", permission: "member:manage" },
   { to: "audit", label: "Audit log", permission: "audit:read" },
 ];
@@ -42,6 +45,7 @@ export function Shell() {
           ))}
         </nav>
         <span className="grow" />
+        {can(org.role, "alert:read") ? <AlertBadge orgId={org.org_id} slug={org.slug} /> : null}
         <ConnectionBadge />
         <DropdownMenu.Root>
           <DropdownMenu.Trigger className="user-button" aria-label="Account">

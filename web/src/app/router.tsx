@@ -24,6 +24,8 @@ const DatasetsPage = lazy(() => import("../features/datasets/index.ts").then((m)
 const DatasetDetailPage = lazy(() => import("../features/datasets/index.ts").then((m) => ({ default: m.DatasetDetailPage })));
 const ExperimentsPage = lazy(() => import("../features/datasets/index.ts").then((m) => ({ default: m.ExperimentsPage })));
 const ExperimentPage = lazy(() => import("../features/datasets/index.ts").then((m) => ({ default: m.ExperimentPage })));
+const AlertsPage = lazy(() => import("../features/alerts/index.ts").then((m) => ({ default: m.AlertsPage })));
+const ThemesPage = lazy(() => import("../features/themes/index.ts").then((m) => ({ default: m.ThemesPage })));
 
 export const router = createBrowserRouter([
   { path: "/sign-in", element: <SignInPage /> },
@@ -56,6 +58,8 @@ export const router = createBrowserRouter([
           { path: "experiments", element: <RequirePermission permission="org:read"><ExperimentsPage /></RequirePermission> },
           { path: "experiments/:experimentId", element: <RequirePermission permission="org:read"><ExperimentPage /></RequirePermission> },
           { path: "boards", element: <RequirePermission permission="usage:read"><BoardsPage /></RequirePermission> },
+          { path: "alerts", element: <RequirePermission permission="alert:read"><AlertsPage /></RequirePermission> },
+          { path: "themes", element: <ThemesPage /> },
           { path: "admin", element: <RequirePermission permission="member:manage"><AdminPage /></RequirePermission> },
           { path: "audit", element: <RequirePermission permission="audit:read"><AuditPage /></RequirePermission> },
         ],

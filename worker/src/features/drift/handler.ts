@@ -32,7 +32,9 @@ export async function runDrift(deps: HandlerDeps, entry: ClaimedJob, ctx: JobCon
   const { sql } = deps;
   const { job, config } = await loadJob(sql, entry, DriftConfig);
   const threshold = config.threshold ?? deps.env.DRIFT_PSI_THRESHOLD;
-  const minNew = config.minNewExamples ?? deps.env.ML_MIN_SAMPLES_FOR_RETRAIN;
+  // The organization's own setting (public.ml_settings) over the deployment-wide default.
+  const [settings] = await sql<{ min: number | null }[]>`select min_samples_for_retrain as min from public.ml_settings where org_id = ${job.org_id}`;
+  const minNew = config.minNewExamples ?? settings?.min ?? deps.env.ML_MIN_SAMPLES_FOR_RETRAIN;
   const [w] = await sql<{ now: Date; cur_from: Date; base_from: Date }[]>`
     select now() as now, now() - make_interval(days => ${config.currentDays}) as cur_from,
            now() - make_interval(days => ${config.currentDays + config.baselineDays}) as base_from`;

@@ -1,0 +1,62 @@
+import { describe, expect, it } from "vitest";
+import { waitForMail } from "../helpers/mail.ts";
+import { getStack, sql, useBrowser, type TestUser } from "./support.ts";
+
+const browser = useBrowser();
+const ACME = "aaaaaaaa-0000-4000-8000-000000000001";
+/** A seeded demo login (supabase/seed.sql): the browser signs in with the email and password only. */
+const demo = (email: string): TestUser => ({ id: "", email, password: "review-demo-1", client: undefined as never, accessToken: "" });
+
+describe("alert centre", () => {
+  it("an alert fires while the seeded manager watches: the badge appears without a reload, and the admin acknowledges it", async () => {
+    const stack = await getStack();
+    const db = sql(stack);
+    const [{ slug }] = (await db`select slug from public.organizations where id = ${ACME}`) as unknown as [{ slug: string }];
+    // The seeded first evaluation has run: nothing of Acme's is firing yet.
+    await expect.poll(async () => (await db`select count(*)::int as n from public.job_queue where task = 'alerts_evaluate'`)[0]!.n, { timeout: 30_000 }).toBe(0);
+    const before = (await db`select count(*)::int as n from public.alerts where org_id = ${ACME} and status = 'firing' and acknowledged_at is null`)[0]!.n as number;
+
+    const mia = await browser.open("mia (manager)", demo("manager@acme.example.com"), `/o/${slug}/boards`);
+    const badge = mia.page.getByTestId("alert-badge");
+    await badge.waitFor();
+    const count = () => mia.page.getByTestId("alert-badge-count").textContent({ timeout: 1000 }).catch(() => "0");
+    await expect.poll(count).toBe(String(before));
+    const reloads: string[] = [];
+    mia.page.on("framenavigated", (f) => f === mia.page.mainFrame() && reloads.push(f.url()));
+
+    // Production traffic goes bad: 40 failed LLM calls this hour, then the minute's evaluation.
+    await db`insert into public.ai_requests (org_id, function_name, model, latency_ms, status, error)
+             select ${ACME}, 'create-improvement-case', 'offline-fast-1', 900, 'error', 'upstream 503' from generate_series(1, 40)`;
+    await db`select private.enqueue_alert_evaluation()`;
+
+    await expect.poll(count, { timeout: 20_000 }).toBe(String(before + 1));
+    expect(await badge.getAttribute("class")).toContain("alert-badge-critical");
+    expect(reloads).toEqual([]);
+
+    // Mia follows the badge: the alert is there, but acknowledging is an admin's.
+    await badge.click();
+    const miaRow = mia.page.getByTestId("open-alert").filter({ hasText: "LLM error rate above 5%" });
+    await miaRow.waitFor();
+    expect(await miaRow.getByRole("button", { name: "Acknowledge" }).count()).toBe(0);
+    await expect.poll(() => miaRow.getByRole("link", { name: "Open the boards" }).count()).toBe(1);
+
+    const ada = await browser.open("ada (admin)", demo("admin@acme.example.com"), `/o/${slug}/alerts`);
+    const row = ada.page.getByTestId("open-alert").filter({ hasText: "LLM error rate above 5%" });
+    await row.getByRole("button", { name: "Acknowledge" }).click();
+    const dialog = ada.page.getByRole("dialog", { name: "Acknowledge alert" });
+    await dialog.getByLabel("Note").fill("Provider outage, failing over to the backup model");
+    await dialog.getByRole("button", { name: "Acknowledge" }).click();
+    await row.getByTestId("acknowledged").getByText("Provider outage, failing over to the backup model", { exact: false }).waitFor();
+
+    // Mia's page follows live: the badge count drops and the row says who is on it.
+    await expect.poll(count, { timeout: 10_000 }).toBe(String(before));
+    await miaRow.getByTestId("acknowledged").waitFor({ timeout: 10_000 });
+    const [event] = await db`select e.kind, e.note, e.actor_id from public.alert_events e join public.alerts a on a.id = e.alert_id
+                             where a.org_id = ${ACME} and e.kind = 'acknowledged' order by e.id desc limit 1`;
+    expect(event).toMatchObject({ kind: "acknowledged", note: "Provider outage, failing over to the backup model", actor_id: "a0000000-0000-4000-8000-000000000001" });
+
+    // The critical alert also went to Acme's on-call mailbox (the seeded email channel, over SMTP).
+    const mail = await waitForMail(stack, "oncall@acme.example.com");
+    expect(mail.Subject).toBe("CRITICAL: LLM error rate above 5%");
+  });
+});
