@@ -177,3 +177,10 @@ export const JobPayload = z.object({ jobId: uuid });
  */
 export const DocUpkeepPayload = z.object({ docId: z.string().min(1).max(200) }).strict();
 export type DocUpkeepPayload = z.infer<typeof DocUpkeepPayload>;
+
+/** One notification delivery (public.notification_deliveries): queued per delivery, retried on its own. */
+export const NotifyPayload = z.object({ deliveryId: z.string().uuid() });
+export type NotifyPayload = z.infer<typeof NotifyPayload>;
+
+/** The minute's evaluation of every organization's alert rules: no payload. */
+export const AlertsEvaluatePayload = z.object({}).passthrough();

@@ -1,11 +1,9 @@
 import nodemailer from "nodemailer";
 import { Webhook } from "standardwebhooks";
-import { z } from "zod";
+import { NotifyPayload } from "@review/shared/jobs/config";
 import type { ClaimedJob, JobContext } from "../../queue/types.ts";
 import { PermanentError } from "../../queue/types.ts";
 import type { HandlerDeps } from "../common.ts";
-
-const NotifyPayload = z.object({ deliveryId: z.string().uuid() });
 
 type DeliveryRow = {
   id: string; org_id: string; status: string; event: string; payload: { text?: string; title?: string } & Record<string, unknown>;
