@@ -113,6 +113,11 @@ export type Fixture = {
   insert(w: World, actor: Actor): Promise<Row>;
   /** What an update tries to change. */
   patch(w: World, seeded: Row): Row | Promise<Row>;
+  /**
+   * `seed` returns the same row every time (a table with one row per organization): its actors take
+   * turns, or one actor's permitted update would look like another's.
+   */
+  oneRowPerOrg?: boolean;
 };
 
 const u = () => randomUUID();
@@ -414,6 +419,7 @@ export const FIXTURES: Record<string, Fixture> = {
   },
   ml_settings: {
     key: ["org_id"],
+    oneRowPerOrg: true,
     async seed(w) {
       const [r] = await w.db`select org_id from public.ml_settings where org_id = ${w.orgA}`;
       return r!;
