@@ -1,7 +1,8 @@
 import type postgres from "postgres";
-import type { ClaimedJob, HeldLease, Lease, ProgressUpdate, QueueStore } from "./types.ts";
+import type { ClaimedJob, Completion, HeldLease, Lease, ProgressUpdate, QueueStore } from "./types.ts";
 
 type ClaimRow = {
+  kind: "claimed" | "completed" | "more" | "next";
   id: string;
   task: string;
   payload: unknown;
@@ -25,18 +26,23 @@ const textArray = (sql: postgres.Sql, xs: readonly string[]) => sql`array(select
 
 /**
  * The queue over a direct Postgres connection (the worker is trusted like the service role). Each
- * method is one statement calling a function from supabase/migrations/20260101000800_job_queue.sql.
+ * method is one statement calling a function from supabase/migrations/20260101000300_jobs.sql.
  * Progress updates are throttled per job so a chatty handler does not flood Realtime.
  */
 export function createPgStore(sql: postgres.Sql, opts: { progressMinIntervalMs?: number; listen?: boolean } = {}): QueueStore {
   const minInterval = opts.progressMinIntervalMs ?? 250;
   const lastProgress = new Map<string, number>();
 
-  return {
-    async claim(workerId, limit, leaseMs, tasks) {
-      const rows = await sql<ClaimRow[]>`
-        select * from private.claim_jobs(${workerId}, ${limit}, ${leaseMs}, ${textArray(sql, tasks)})`;
-      return rows.map(
+  const completeAndClaim: QueueStore["completeAndClaim"] = async (workerId, completed: readonly Completion[], limit, leaseMs, tasks) => {
+    for (const c of completed) lastProgress.delete(c.lease.id);
+    const done = completed.map((c) => ({ id: c.lease.id, attempt: c.lease.attempt, result: c.result ?? null }));
+    const rows = await sql<ClaimRow[]>`
+      select * from private.claim_jobs(${workerId}, ${limit}, ${leaseMs}, ${textArray(sql, tasks)}, ${json(sql, done)})`;
+    return {
+      more: rows.some((r) => r.kind === "more"),
+      nextRunAt: rows.find((r) => r.kind === "next")?.run_at ?? null,
+      completed: rows.filter((r) => r.kind === "completed").map((r) => String(r.id)),
+      jobs: rows.filter((r) => r.kind === "claimed").map(
         (r): ClaimedJob => ({
           id: String(r.id),
           task: r.task,
@@ -50,8 +56,15 @@ export function createPgStore(sql: postgres.Sql, opts: { progressMinIntervalMs?:
           createdAt: r.created_at,
           runAt: r.run_at,
         }),
-      );
+      ),
+    };
+  };
+
+  return {
+    async claim(workerId, limit, leaseMs, tasks) {
+      return (await completeAndClaim(workerId, [], limit, leaseMs, tasks)).jobs;
     },
+    completeAndClaim,
     async heartbeat(workerId, leases, leaseMs) {
       const rows = await sql<{ id: string; cancel_requested: boolean }[]>`
         select * from private.heartbeat_jobs(${workerId}, array(select jsonb_array_elements_text(${sql.json(leases.map((l) => l.id))}))::bigint[],
@@ -82,11 +95,6 @@ export function createPgStore(sql: postgres.Sql, opts: { progressMinIntervalMs?:
     async reapExpired(defaultMaxAttempts) {
       const [row] = await sql<{ n: number }[]>`select private.reap_expired_jobs(${defaultMaxAttempts}) as n`;
       return row?.n ?? 0;
-    },
-    async nextRunAt(tasks) {
-      const [row] = await sql<{ at: Date | null }[]>`
-        select min(run_at) as at from public.job_queue where state = 'queued' and task = any(${textArray(sql, tasks)})`;
-      return row?.at ?? null;
     },
     async progress(job, u: ProgressUpdate) {
       if (!job.jobId) return;
