@@ -152,12 +152,14 @@ create trigger job_queue_notify after insert or update of state, run_at on publi
 --     see, so it expected 10% of the table and updated through a hash join over a sequential scan of
 --     the whole queue: every single-slot claim read all 20,000 rows of a 20,000-entry backlog;
 --   * the product rows are found the same way through jobs_pkey, not a scan of every job ever run;
---   * PL/pgSQL keeps the plan between calls (a LANGUAGE sql function replans the statement each time).
+--   * PL/pgSQL keeps the plan between calls (a LANGUAGE sql function replans the statement each time),
+--     and plan_cache_mode makes that the generic plan from the first call: the plan does not depend on
+--     the arguments, so five rounds of custom planning per connection would only cost time.
 create or replace function private.claim_jobs(p_worker text, p_limit integer, p_lease_ms integer, p_tasks text[] default null,
                                               p_completed jsonb default null)
 returns table (kind text, id bigint, task text, payload jsonb, job_id uuid, org_id uuid, attempts integer, max_attempts integer,
                checkpoint jsonb, cancel_requested boolean, created_at timestamptz, run_at timestamptz)
-language plpgsql volatile set search_path = '' as $$
+language plpgsql volatile set search_path = '' set plan_cache_mode = force_generic_plan as $$
 #variable_conflict use_column
 declare
   d record;

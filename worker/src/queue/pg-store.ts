@@ -33,11 +33,35 @@ export function createPgStore(sql: postgres.Sql, opts: { progressMinIntervalMs?:
   const minInterval = opts.progressMinIntervalMs ?? 250;
   const lastProgress = new Map<string, number>();
 
+  // The runner claims one call at a time, so claims get a connection of their own while the worker is
+  // listening (a direct or session connection): the server keeps claim_jobs compiled and planned there,
+  // and a claim never waits for a new connection or behind a handler's query. Through a transaction
+  // pooler a held connection would pin nothing, so claims use the pool. A broken connection is dropped
+  // and the next claim takes a new one.
+  let claimConn: Promise<postgres.ReservedSql> | null = null;
+  const claimSql = async (): Promise<postgres.Sql> => {
+    if (opts.listen === false) return sql;
+    claimConn ??= sql.reserve();
+    return claimConn.catch(() => {
+      claimConn = null;
+      return sql;
+    });
+  };
+  const dropClaimConn = () => {
+    const c = claimConn;
+    claimConn = null;
+    void c?.then((r) => r.release()).catch(() => {});
+  };
+
   const completeAndClaim: QueueStore["completeAndClaim"] = async (workerId, completed: readonly Completion[], limit, leaseMs, tasks) => {
     for (const c of completed) lastProgress.delete(c.lease.id);
     const done = completed.map((c) => ({ id: c.lease.id, attempt: c.lease.attempt, result: c.result ?? null }));
-    const rows = await sql<ClaimRow[]>`
-      select * from private.claim_jobs(${workerId}, ${limit}, ${leaseMs}, ${textArray(sql, tasks)}, ${json(sql, done)})`;
+    const db = await claimSql();
+    const rows = await db<ClaimRow[]>`
+      select * from private.claim_jobs(${workerId}, ${limit}, ${leaseMs}, ${textArray(sql, tasks)}, ${json(sql, done)})`.catch((err: unknown) => {
+      if (db !== sql) dropClaimConn();
+      throw err;
+    });
     return {
       more: rows.some((r) => r.kind === "more"),
       nextRunAt: rows.find((r) => r.kind === "next")?.run_at ?? null,
@@ -126,6 +150,7 @@ export function createPgStore(sql: postgres.Sql, opts: { progressMinIntervalMs?:
       return async () => {
         await a.unlisten().catch(() => {});
         await b.unlisten().catch(() => {});
+        dropClaimConn();
       };
     },
   };
