@@ -198,10 +198,13 @@ begin
     from claimed c left join started s on s.id = c.job_id
    order by c.priority desc, c.run_at, c.id;
   get diagnostics n = row_count;
-  -- The entries just claimed are 'running' to these statements, so they see only what is left.
+  -- The entries just claimed are 'running' to these statements, so they see only what is left. The
+  -- claim's own ORDER BY and LIMIT keep this probe on job_queue_ready_idx: a bare EXISTS may be planned
+  -- as a sequential scan, which walks the dead versions of everything claimed since the last vacuum.
   if n = p_limit then
-    if exists (select from public.job_queue r
-                where r.state = 'queued' and r.run_at <= now() and (p_tasks is null or r.task = any (p_tasks))) then
+    if (select r.id from public.job_queue r
+         where r.state = 'queued' and r.run_at <= now() and (p_tasks is null or r.task = any (p_tasks))
+         order by r.priority desc, r.run_at, r.id limit 1) is not null then
       return query select 'more'::text, null::bigint, null::text, null::jsonb, null::uuid, null::uuid, null::integer, null::integer,
                           null::jsonb, null::boolean, null::timestamptz, null::timestamptz;
     end if;
