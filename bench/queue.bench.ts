@@ -1,12 +1,20 @@
 /**
- * `npm run bench:queue` — the job queue against graphile-worker on the same Postgres, in the same run:
- *   1. no-op throughput (jobs/s) at concurrency 1 and 16, 3000 jobs pre-inserted;
- *   2. insert → handler start latency (p50/p95) with idle workers, 200 sequential jobs;
- *   3. A/B evaluation throughput with a simulated LLM of fixed latency, against the limit
+ * `npm run bench:queue` — the job queue against graphile-worker on the same Postgres, side by side in
+ * the same run:
+ *   1. no-op throughput (jobs/s) with 3,000 and 20,000 jobs queued, at concurrency 1 and 16;
+ *   2. insert → handler start latency (p50/p95) with idle workers, sequential jobs;
+ *   3. (full mode) A/B evaluation throughput with a simulated LLM of fixed latency, against the limit
  *      concurrency / latency (calls/s).
+ * Every point is measured BENCH_RUNS times (default 3), the two systems back to back and in alternating
+ * order, each from a vacuumed table; the summary gives medians and the per-run ratios (the machine this
+ * runs on is shared, so only ratios measured side by side mean much).
+ *
+ * BENCH_QUICK=1: throughput over the first BENCH_SAMPLE_JOBS (2,000) jobs of each backlog instead of
+ * draining it (the claim then always works against the full backlog), 100 latency samples, no A/B eval.
  * Starts its own embedded stack in .data/bench-queue (or uses DATABASE_URL). Results: bench/README-queue.md.
  */
 import fs from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import postgres from "postgres";
 import { createRequire } from "node:module";
@@ -16,8 +24,14 @@ import type { WorkerLlm } from "@review/worker/llm";
 import { silentLogger } from "@review/worker/log";
 import { quantile } from "@review/shared/stats/index";
 
-const JOBS = Number(process.env.BENCH_JOBS ?? 3000);
-const LATENCY_SAMPLES = Number(process.env.BENCH_LATENCY_SAMPLES ?? 200);
+const QUICK = process.env.BENCH_QUICK === "1";
+const RUNS = Number(process.env.BENCH_RUNS ?? 3);
+const BACKLOGS = (process.env.BENCH_BACKLOGS ?? "3000,20000").split(",").filter(Boolean).map(Number);
+const CONCURRENCIES = (process.env.BENCH_CONCURRENCY ?? "1,16").split(",").map(Number);
+/** Jobs timed per throughput point: all of the backlog, or (quick) the first N of it. */
+const SAMPLE_JOBS = QUICK ? Number(process.env.BENCH_SAMPLE_JOBS ?? 2000) : Infinity;
+const LATENCY_SAMPLES = Number(process.env.BENCH_LATENCY_SAMPLES ?? (QUICK ? 100 : 200));
+const EVAL = process.env.BENCH_EVAL ? process.env.BENCH_EVAL === "1" : !QUICK;
 const root = path.resolve(import.meta.dirname, "..");
 // graphile-worker is a devDependency of the worker workspace (the peer it is compared with), so it is
 // resolved from there.
@@ -26,9 +40,10 @@ const graphile = createRequire(path.join(root, "worker", "package.json"))("graph
 const runGraphile = graphile.run;
 const GraphileLogger = graphile.Logger;
 type GraphileRunner = Awaited<ReturnType<Graphile["run"]>>;
+const PEER = "graphile-worker 0.16";
 
-type Row = Record<string, string | number>;
-const rows: Row[] = [];
+type Sample = { bench: string; point: string; system: string; run: number; value: Record<string, number> };
+const samples: Sample[] = [];
 
 async function main() {
   let stack: Stack | undefined;
@@ -40,28 +55,106 @@ async function main() {
     dbUrl = stack.dbUrl;
   }
   const sql = postgres(dbUrl, { onnotice: () => {}, max: 4 });
+  const evalRows: Record<string, string | number>[] = [];
   try {
     // graphile-worker installs its schema on first run.
     const g = await runGraphile({ connectionString: dbUrl, concurrency: 1, taskList: { noop: async () => {} }, noHandleSignals: true, logger: quietGraphileLogger() });
     await g.stop();
 
-    for (const concurrency of [1, 16]) {
-      rows.push({ bench: "no-op throughput", system: "ours", concurrency, ...(await oursThroughput(sql, dbUrl, concurrency)) });
-      rows.push({ bench: "no-op throughput", system: "graphile-worker 0.16", concurrency, ...(await graphileThroughput(sql, dbUrl, concurrency)) });
+    for (let run = 1; run <= RUNS; run++) {
+      // Alternate who goes first, so a drift in the machine's load does not favour one system.
+      const pair = <T,>(a: T, b: T) => (run % 2 ? [a, b] : [b, a]);
+      for (const backlog of BACKLOGS) {
+        for (const concurrency of CONCURRENCIES) {
+          for (const [system, measure] of pair(["ours", oursThroughput] as const, [PEER, graphileThroughput] as const)) {
+            await resetQueues(sql);
+            const value = await measure(sql, dbUrl, concurrency, backlog);
+            samples.push({ bench: "no-op throughput", point: `${backlog} queued, c${concurrency}`, system, run, value });
+            log(`run ${run}: ${system}, ${backlog} queued, c${concurrency}: ${value["jobs/s"]} jobs/s`);
+          }
+        }
+      }
+      for (const concurrency of CONCURRENCIES) {
+        for (const [system, measure] of pair(["ours", oursLatency] as const, [PEER, graphileLatency] as const)) {
+          await resetQueues(sql);
+          const value = await measure(sql, dbUrl, concurrency);
+          samples.push({ bench: "insert→start", point: `idle, c${concurrency}`, system, run, value });
+          log(`run ${run}: ${system}, insert→start c${concurrency}: p50 ${value.p50_ms!.toFixed(1)} ms, p95 ${value.p95_ms!.toFixed(1)} ms`);
+        }
+      }
     }
-    for (const concurrency of [1, 16]) {
-      rows.push({ bench: "insert→start latency", system: "ours", concurrency, ...(await oursLatency(sql, dbUrl, concurrency)) });
-      rows.push({ bench: "insert→start latency", system: "graphile-worker 0.16", concurrency, ...(await graphileLatency(sql, dbUrl, concurrency)) });
-    }
-    for (const [concurrency, latencyMs] of [[8, 50], [32, 50]] as const) {
-      rows.push({ bench: "A/B eval, simulated LLM", system: "ours", concurrency, ...(await evalThroughput(sql, dbUrl, concurrency, latencyMs)) });
+    if (EVAL) {
+      for (const [concurrency, latencyMs] of [[8, 50], [32, 50]] as const) {
+        evalRows.push({ bench: "A/B eval, simulated LLM", system: "ours", concurrency, ...(await evalThroughput(sql, dbUrl, concurrency, latencyMs)) });
+      }
     }
   } finally {
     await sql.end({ timeout: 2 });
     await stack?.stop();
   }
-  console.log(`\nnode ${process.versions.node}, ${(await import("node:os")).cpus().length} CPUs, ${JOBS} jobs, ${LATENCY_SAMPLES} latency samples\n`);
-  console.table(rows);
+  console.log(`\nnode ${process.versions.node}, ${os.cpus().length} CPUs, ${RUNS} run(s)${QUICK ? `, quick: first ${SAMPLE_JOBS} jobs of each backlog` : ", each backlog drained"}, ${LATENCY_SAMPLES} latency samples\n`);
+  console.log("Per run:");
+  console.table(samples.map((s) => ({ bench: s.bench, point: s.point, system: s.system, run: s.run, ...s.value })));
+  console.log("Medians over runs (ratio = ours / peer per run, then its median and range; > 1 is ours ahead for jobs/s, < 1 for latency):");
+  console.table(summary());
+  if (evalRows.length) console.table(evalRows);
+}
+
+const median = (xs: number[]) => quantile(xs, 0.5);
+const log = (m: string) => console.error(`[bench] ${m}`);
+
+function summary() {
+  const out: Record<string, string | number>[] = [];
+  const points = [...new Set(samples.map((s) => `${s.bench}|${s.point}`))];
+  for (const key of points) {
+    const [bench, point] = key.split("|") as [string, string];
+    const of = (system: string) => samples.filter((s) => s.bench === bench && s.point === point && s.system === system);
+    const ours = of("ours");
+    const peer = of(PEER);
+    const metrics = bench === "no-op throughput" ? ["jobs/s"] : ["p50_ms", "p95_ms"];
+    for (const m of metrics) {
+      const ratios = ours.map((o) => o.value[m]! / peer.find((p) => p.run === o.run)!.value[m]!);
+      out.push({
+        bench, point, metric: m,
+        ours: round(median(ours.map((s) => s.value[m]!))),
+        [PEER]: round(median(peer.map((s) => s.value[m]!))),
+        "ratio (median)": ratios.length ? median(ratios).toFixed(2) : "",
+        "ratio range": ratios.length ? `${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)}` : "",
+        runs: ours.length,
+      });
+    }
+  }
+  return out;
+}
+
+const round = (x: number) => (x >= 100 ? Math.round(x) : Math.round(x * 10) / 10);
+
+/** Every measurement starts from empty, vacuumed queue tables (a bench leftover must not slow the next). */
+async function resetQueues(sql: postgres.Sql) {
+  await sql`delete from public.job_queue where task like 'bench\_%'`;
+  await sql`delete from graphile_worker._private_jobs`;
+  await sql.unsafe("vacuum analyze public.job_queue");
+  await sql.unsafe("vacuum analyze graphile_worker._private_jobs");
+}
+
+/**
+ * Counts handler calls; the clock runs from the first handler to the `target`-th, so connecting and
+ * starting a worker is not part of the throughput.
+ */
+function counter(target: number) {
+  let done = 0;
+  let first = 0;
+  let finish!: (ms: number) => void;
+  const finished = new Promise<number>((r) => (finish = r));
+  return {
+    finished,
+    tick() {
+      const t = performance.now();
+      if (done === 0) first = t;
+      if (++done === target) finish(t - first);
+    },
+    jobsPerSecond: (ms: number) => Math.round(((target - 1) / ms) * 1000),
+  };
 }
 
 // ---- ours ----------------------------------------------------------------------------------------
@@ -75,18 +168,14 @@ function benchWorker(dbUrl: string, concurrency: number, handlers: Parameters<ty
   });
 }
 
-async function oursThroughput(sql: postgres.Sql, dbUrl: string, concurrency: number) {
+async function oursThroughput(sql: postgres.Sql, dbUrl: string, concurrency: number, backlog: number) {
   const task = `bench_noop_${concurrency}`;
-  await sql`insert into public.job_queue (task, payload) select ${task}, '{}'::jsonb from generate_series(1, ${JOBS})`;
-  let done = 0;
-  let finish!: () => void;
-  const all = new Promise<void>((r) => (finish = r));
-  const started = performance.now();
-  const w = await benchWorker(dbUrl, concurrency, { [task]: async () => { if (++done === JOBS) finish(); } });
-  await all;
-  const ms = performance.now() - started;
+  await sql`insert into public.job_queue (task, payload) select ${task}, '{}'::jsonb from generate_series(1, ${backlog})`;
+  const c = counter(Math.min(backlog, SAMPLE_JOBS));
+  const w = await benchWorker(dbUrl, concurrency, { [task]: async () => c.tick() });
+  const ms = await c.finished;
   await w.stop(1000);
-  return { "jobs/s": Math.round((JOBS / ms) * 1000), p50_ms: "", p95_ms: "" };
+  return { "jobs/s": c.jobsPerSecond(ms) };
 }
 
 async function oursLatency(sql: postgres.Sql, dbUrl: string, concurrency: number) {
@@ -109,24 +198,20 @@ function quietGraphileLogger() {
   });
 }
 
-async function graphileThroughput(sql: postgres.Sql, dbUrl: string, concurrency: number) {
-  await sql`select graphile_worker.add_job('noop', '{}'::json) from generate_series(1, ${JOBS})`;
-  let done = 0;
-  let finish!: () => void;
-  const all = new Promise<void>((r) => (finish = r));
-  const started = performance.now();
+async function graphileThroughput(sql: postgres.Sql, dbUrl: string, concurrency: number, backlog: number) {
+  await sql`select graphile_worker.add_job('noop', '{}'::json) from generate_series(1, ${backlog})`;
+  const c = counter(Math.min(backlog, SAMPLE_JOBS));
   const runner: GraphileRunner = await runGraphile({
     connectionString: dbUrl,
     concurrency,
     noHandleSignals: true,
     pollInterval: 1000,
     logger: quietGraphileLogger(),
-    taskList: { noop: async () => { if (++done === JOBS) finish(); } },
+    taskList: { noop: async () => c.tick() },
   });
-  await all;
-  const ms = performance.now() - started;
+  const ms = await c.finished;
   await runner.stop();
-  return { "jobs/s": Math.round((JOBS / ms) * 1000), p50_ms: "", p95_ms: "" };
+  return { "jobs/s": c.jobsPerSecond(ms) };
 }
 
 async function graphileLatency(sql: postgres.Sql, dbUrl: string, concurrency: number) {
@@ -163,7 +248,7 @@ async function measureLatency(insert: () => Promise<void>, setOnStart: (cb: (t: 
 }
 
 function latencyRow(samples: number[]) {
-  return { "jobs/s": "", p50_ms: quantile(samples, 0.5).toFixed(1), p95_ms: quantile(samples, 0.95).toFixed(1) };
+  return { p50_ms: quantile(samples, 0.5), p95_ms: quantile(samples, 0.95) };
 }
 
 /**
@@ -203,7 +288,7 @@ async function evalThroughput(sql: postgres.Sql, dbUrl: string, concurrency: num
   await w.stop(1000);
   const perSecond = (calls / (last - first)) * 1000;
   const limit = (concurrency / latencyMs) * 1000;
-  return { "jobs/s": "", p50_ms: "", p95_ms: "", "LLM calls/s": Math.round(perSecond), "limit calls/s": Math.round(limit), "% of limit": `${Math.round((perSecond / limit) * 100)}%` };
+  return { "LLM calls/s": Math.round(perSecond), "limit calls/s": Math.round(limit), "% of limit": `${Math.round((perSecond / limit) * 100)}%` };
 }
 
 

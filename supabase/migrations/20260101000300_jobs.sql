@@ -136,33 +136,86 @@ create trigger job_queue_notify after insert or update of state, run_at on publi
 
 -- ---- the worker's operations (called over a direct connection; never exposed to users) -----------
 
-create or replace function private.claim_jobs(p_worker text, p_limit integer, p_lease_ms integer, p_tasks text[] default null)
-returns table (id bigint, task text, payload jsonb, job_id uuid, org_id uuid, attempts integer, max_attempts integer,
+-- Records the completions a worker hands in (p_completed: [{"id", "attempt", "result"}], each as
+-- private.complete_job), then claims up to p_limit entries: the worker's one call between two jobs, in one
+-- transaction, so a slot costs one commit (one WAL flush), not one to finish and another to claim.
+-- Returns a row per entry claimed (kind 'claimed'), one per completion recorded (kind 'completed', only
+-- id set; a completion missing from the answer lost its lease), and, when it claimed all it was asked
+-- for and more entries are ready, a row of kind 'more': the worker then knows a backlog is waiting;
+-- when it claimed fewer, a row of kind 'next' whose run_at is the earliest entry not ready yet (if any),
+-- for the worker to sleep exactly that long.
+--
+-- The claim's cost must not depend on the backlog, so:
+--   * the entries are picked in an InitPlan (the partial index job_queue_ready_idx, in the claim's exact
+--     order, stops after p_limit live entries) and the UPDATE then finds them by primary key via
+--     `id = any (array(...))`. Joined to a CTE instead, `limit p_limit` is a parameter the planner cannot
+--     see, so it expected 10% of the table and updated through a hash join over a sequential scan of
+--     the whole queue: every single-slot claim read all 20,000 rows of a 20,000-entry backlog;
+--   * the product rows are found the same way through jobs_pkey, not a scan of every job ever run;
+--   * PL/pgSQL keeps the plan between calls (a LANGUAGE sql function replans the statement each time),
+--     and plan_cache_mode makes that the generic plan from the first call: the plan does not depend on
+--     the arguments, so five rounds of custom planning per connection would only cost time.
+create or replace function private.claim_jobs(p_worker text, p_limit integer, p_lease_ms integer, p_tasks text[] default null,
+                                              p_completed jsonb default null)
+returns table (kind text, id bigint, task text, payload jsonb, job_id uuid, org_id uuid, attempts integer, max_attempts integer,
                checkpoint jsonb, cancel_requested boolean, created_at timestamptz, run_at timestamptz)
-language sql volatile set search_path = '' as $$
-  with next as (
-    select q.id from public.job_queue q
-    where q.state = 'queued' and q.run_at <= now() and (p_tasks is null or q.task = any (p_tasks))
-    order by q.priority desc, q.run_at, q.id
-    limit greatest(p_limit, 0)
-    for update skip locked
-  ), claimed as (
+language plpgsql volatile set search_path = '' set plan_cache_mode = force_generic_plan as $$
+#variable_conflict use_column
+declare
+  d record;
+  n integer;
+begin
+  for d in select * from jsonb_to_recordset(coalesce(p_completed, '[]'::jsonb)) as x (id bigint, attempt integer, result jsonb) loop
+    if private.complete_job(d.id, d.attempt, d.result) then
+      return query select 'completed'::text, d.id, null::text, null::jsonb, null::uuid, null::uuid, null::integer, null::integer,
+                          null::jsonb, null::boolean, null::timestamptz, null::timestamptz;
+    end if;
+  end loop;
+  if p_limit <= 0 then
+    return;
+  end if;
+  return query
+  with claimed as (
     update public.job_queue q
        set state = 'running', locked_by = p_worker, locked_until = now() + make_interval(secs => p_lease_ms / 1000.0),
            heartbeat_at = now(), attempts = q.attempts + 1, updated_at = now()
-      from next where q.id = next.id
+     where q.id = any (array(
+             select n.id from public.job_queue n
+              where n.state = 'queued' and n.run_at <= now() and (p_tasks is null or n.task = any (p_tasks))
+              order by n.priority desc, n.run_at, n.id
+              limit p_limit
+              for update skip locked))
     returning q.*
   ), started as (
     update public.jobs j
        set status = 'running', started_at = coalesce(j.started_at, now()), error = null
-      from claimed c where j.id = c.job_id and j.status in ('pending', 'running')
+     where j.id = any (array(select c.job_id from claimed c where c.job_id is not null))
+       and j.status in ('pending', 'running')
     returning j.id, j.cancel_requested
   )
-  select c.id, c.task, c.payload, c.job_id, c.org_id, c.attempts, c.max_attempts, c.checkpoint,
+  select 'claimed'::text, c.id, c.task, c.payload, c.job_id, c.org_id, c.attempts, c.max_attempts, c.checkpoint,
          coalesce(s.cancel_requested, false), c.created_at, c.run_at
     from claimed c left join started s on s.id = c.job_id
-   order by c.priority desc, c.run_at, c.id
-$$;
+   order by c.priority desc, c.run_at, c.id;
+  get diagnostics n = row_count;
+  -- The entries just claimed are 'running' to these statements, so they see only what is left. The
+  -- claim's own ORDER BY and LIMIT keep this probe on job_queue_ready_idx: a bare EXISTS may be planned
+  -- as a sequential scan, which walks the dead versions of everything claimed since the last vacuum.
+  if n = p_limit then
+    if (select r.id from public.job_queue r
+         where r.state = 'queued' and r.run_at <= now() and (p_tasks is null or r.task = any (p_tasks))
+         order by r.priority desc, r.run_at, r.id limit 1) is not null then
+      return query select 'more'::text, null::bigint, null::text, null::jsonb, null::uuid, null::uuid, null::integer, null::integer,
+                          null::jsonb, null::boolean, null::timestamptz, null::timestamptz;
+    end if;
+  else
+    return query select 'next'::text, null::bigint, null::text, null::jsonb, null::uuid, null::uuid, null::integer, null::integer,
+                        null::jsonb, null::boolean, null::timestamptz, min(r.run_at)
+                   from public.job_queue r
+                  where r.state = 'queued' and r.run_at > now() and (p_tasks is null or r.task = any (p_tasks))
+                 having min(r.run_at) is not null;
+  end if;
+end $$;
 
 -- Renews the leases this worker still holds; returns them with the cancel flag. A lease missing from
 -- the answer was lost (reaped after a stall): the worker must stop that run.
@@ -321,7 +374,7 @@ begin
   return n;
 end $$;
 
-revoke all on function private.claim_jobs(text, integer, integer, text[]), private.heartbeat_jobs(text, bigint[], integer[], integer),
+revoke all on function private.claim_jobs(text, integer, integer, text[], jsonb), private.heartbeat_jobs(text, bigint[], integer[], integer),
   private.save_job_checkpoint(bigint, integer, jsonb), private.complete_job(bigint, integer, jsonb),
   private.fail_job(bigint, integer, text, timestamptz, text), private.cancel_claimed_job(bigint, integer, text),
   private.release_job(bigint, integer), private.reap_expired_jobs(integer), private.notify_job_queue()

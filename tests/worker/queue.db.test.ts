@@ -5,6 +5,7 @@ import { parseWorkerEnv, startWorker, type Handler, type WorkerHandle } from "@r
 import { runFineTune } from "@review/worker/features/fine-tune/handler";
 import { resolveModelRoute } from "@review/shared/llm/routing";
 import { silentLogger } from "@review/worker/log";
+import { createPgStore } from "@review/worker/queue/pg-store";
 import { createOrg, type TestOrg } from "../helpers/org.ts";
 import { client, getStack, sql, waitFor } from "../helpers/stack.ts";
 
@@ -143,6 +144,36 @@ describe("job queue", () => {
     expect(aborted).toBe(true);
     const audit = await sql(stack)`select action, actor_id from public.audit_logs where entity_id = ${running} and action = 'job.cancel_requested'`;
     expect(audit).toEqual([{ action: "job.cancel_requested", actor_id: org.users.admin.id }]);
+  });
+
+  it("a claim records the completions handed in, fenced on their leases, and says what is left", async () => {
+    const t = task("settle");
+    const db = sql(stack);
+    const store = createPgStore(db, { listen: false });
+    const withJob = await jobWithEntry(t);
+    await db`insert into public.job_queue (task) select ${t} from generate_series(1, 2)`;
+    const later = new Date(Date.now() + 3_600_000);
+    await db`insert into public.job_queue (task, run_at) values (${t}, ${later})`;
+
+    const first = await store.completeAndClaim("w1", [], 2, 30_000, [t]);
+    expect(first.jobs).toHaveLength(2);
+    expect(first.more).toBe(true);
+    const [a, b] = first.jobs;
+    // One completion with its lease, one with a stale attempt (its lease was lost): only the first counts.
+    const second = await store.completeAndClaim("w1", [
+      { lease: { id: a!.id, attempt: a!.attempt }, result: { ok: 1 } },
+      { lease: { id: b!.id, attempt: b!.attempt + 1 }, result: null },
+    ], 2, 30_000, [t]);
+    expect(second.completed).toEqual([a!.id]);
+    expect(second.jobs).toHaveLength(1);
+    expect(second.more).toBe(false);
+    // Fewer than asked for: the answer says when the entry scheduled for later becomes ready.
+    expect(second.nextRunAt?.getTime()).toBe(later.getTime());
+    const left = await db`select id::text, state from public.job_queue where task = ${t} order by id`;
+    expect(left.map((r) => r.id)).not.toContain(a!.id);
+    expect(left.find((r) => r.id === b!.id)?.state).toBe("running");
+    const [job] = await db`select status, result from public.jobs where id = ${withJob}`;
+    expect(job).toEqual({ status: "completed", result: { ok: 1 } });
   });
 
   it("is not reachable by users: no queue rows, no enqueue, no cancel", async () => {

@@ -1,4 +1,4 @@
-import type { ClaimedJob, HeldLease, Lease, ProgressUpdate, QueueStore } from "./types.ts";
+import type { ClaimedJob, Completion, HeldLease, Lease, ProgressUpdate, QueueStore } from "./types.ts";
 
 export type MemoryEntry = {
   id: string;
@@ -67,6 +67,14 @@ export class MemoryStore implements QueueStore {
       };
     });
   }
+  async completeAndClaim(workerId: string, completed: readonly Completion[], limit: number, leaseMs: number, tasks: readonly string[]) {
+    const done: string[] = [];
+    for (const c of completed) if (await this.complete(c.lease, c.result)) done.push(c.lease.id);
+    const jobs = limit > 0 ? await this.claim(workerId, limit, leaseMs, tasks) : [];
+    const t = this.now();
+    const more = limit > 0 && jobs.length === limit && [...this.entries.values()].some((e) => e.state === "queued" && e.runAt <= t && tasks.includes(e.task));
+    return { completed: done, jobs, more, nextRunAt: limit > 0 && jobs.length < limit ? this.nextRunAt(tasks) : null };
+  }
   async heartbeat(workerId: string, leases: readonly Lease[], leaseMs: number): Promise<HeldLease[]> {
     const out: HeldLease[] = [];
     for (const l of leases) {
@@ -120,8 +128,9 @@ export class MemoryStore implements QueueStore {
     }
     return n;
   }
-  async nextRunAt(tasks: readonly string[]) {
-    const times = [...this.entries.values()].filter((e) => e.state === "queued" && tasks.includes(e.task)).map((e) => e.runAt);
+  private nextRunAt(tasks: readonly string[]) {
+    const t = this.now();
+    const times = [...this.entries.values()].filter((e) => e.state === "queued" && e.runAt > t && tasks.includes(e.task)).map((e) => e.runAt);
     return times.length ? new Date(Math.min(...times)) : null;
   }
   async progress(job: ClaimedJob, u: ProgressUpdate) {

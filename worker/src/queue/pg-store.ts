@@ -1,7 +1,8 @@
 import type postgres from "postgres";
-import type { ClaimedJob, HeldLease, Lease, ProgressUpdate, QueueStore } from "./types.ts";
+import type { ClaimedJob, Completion, HeldLease, Lease, ProgressUpdate, QueueStore } from "./types.ts";
 
 type ClaimRow = {
+  kind: "claimed" | "completed" | "more" | "next";
   id: string;
   task: string;
   payload: unknown;
@@ -25,18 +26,47 @@ const textArray = (sql: postgres.Sql, xs: readonly string[]) => sql`array(select
 
 /**
  * The queue over a direct Postgres connection (the worker is trusted like the service role). Each
- * method is one statement calling a function from supabase/migrations/20260101000800_job_queue.sql.
+ * method is one statement calling a function from supabase/migrations/20260101000300_jobs.sql.
  * Progress updates are throttled per job so a chatty handler does not flood Realtime.
  */
 export function createPgStore(sql: postgres.Sql, opts: { progressMinIntervalMs?: number; listen?: boolean } = {}): QueueStore {
   const minInterval = opts.progressMinIntervalMs ?? 250;
   const lastProgress = new Map<string, number>();
 
-  return {
-    async claim(workerId, limit, leaseMs, tasks) {
-      const rows = await sql<ClaimRow[]>`
-        select * from private.claim_jobs(${workerId}, ${limit}, ${leaseMs}, ${textArray(sql, tasks)})`;
-      return rows.map(
+  // The runner claims one call at a time, so claims get a connection of their own while the worker is
+  // listening (a direct or session connection): the server keeps claim_jobs compiled and planned there,
+  // and a claim never waits for a new connection or behind a handler's query. Through a transaction
+  // pooler a held connection would pin nothing, so claims use the pool. A broken connection is dropped
+  // and the next claim takes a new one.
+  let claimConn: Promise<postgres.ReservedSql> | null = null;
+  const claimSql = async (): Promise<postgres.Sql> => {
+    if (opts.listen === false) return sql;
+    claimConn ??= sql.reserve();
+    return claimConn.catch(() => {
+      claimConn = null;
+      return sql;
+    });
+  };
+  const dropClaimConn = () => {
+    const c = claimConn;
+    claimConn = null;
+    void c?.then((r) => r.release()).catch(() => {});
+  };
+
+  const completeAndClaim: QueueStore["completeAndClaim"] = async (workerId, completed: readonly Completion[], limit, leaseMs, tasks) => {
+    for (const c of completed) lastProgress.delete(c.lease.id);
+    const done = completed.map((c) => ({ id: c.lease.id, attempt: c.lease.attempt, result: c.result ?? null }));
+    const db = await claimSql();
+    const rows = await db<ClaimRow[]>`
+      select * from private.claim_jobs(${workerId}, ${limit}, ${leaseMs}, ${textArray(sql, tasks)}, ${json(sql, done)})`.catch((err: unknown) => {
+      if (db !== sql) dropClaimConn();
+      throw err;
+    });
+    return {
+      more: rows.some((r) => r.kind === "more"),
+      nextRunAt: rows.find((r) => r.kind === "next")?.run_at ?? null,
+      completed: rows.filter((r) => r.kind === "completed").map((r) => String(r.id)),
+      jobs: rows.filter((r) => r.kind === "claimed").map(
         (r): ClaimedJob => ({
           id: String(r.id),
           task: r.task,
@@ -50,8 +80,15 @@ export function createPgStore(sql: postgres.Sql, opts: { progressMinIntervalMs?:
           createdAt: r.created_at,
           runAt: r.run_at,
         }),
-      );
+      ),
+    };
+  };
+
+  return {
+    async claim(workerId, limit, leaseMs, tasks) {
+      return (await completeAndClaim(workerId, [], limit, leaseMs, tasks)).jobs;
     },
+    completeAndClaim,
     async heartbeat(workerId, leases, leaseMs) {
       const rows = await sql<{ id: string; cancel_requested: boolean }[]>`
         select * from private.heartbeat_jobs(${workerId}, array(select jsonb_array_elements_text(${sql.json(leases.map((l) => l.id))}))::bigint[],
@@ -83,11 +120,6 @@ export function createPgStore(sql: postgres.Sql, opts: { progressMinIntervalMs?:
       const [row] = await sql<{ n: number }[]>`select private.reap_expired_jobs(${defaultMaxAttempts}) as n`;
       return row?.n ?? 0;
     },
-    async nextRunAt(tasks) {
-      const [row] = await sql<{ at: Date | null }[]>`
-        select min(run_at) as at from public.job_queue where state = 'queued' and task = any(${textArray(sql, tasks)})`;
-      return row?.at ?? null;
-    },
     async progress(job, u: ProgressUpdate) {
       if (!job.jobId) return;
       // An update with a message is a line of the event log, always written; one without only moves
@@ -118,6 +150,7 @@ export function createPgStore(sql: postgres.Sql, opts: { progressMinIntervalMs?:
       return async () => {
         await a.unlisten().catch(() => {});
         await b.unlisten().catch(() => {});
+        dropClaimConn();
       };
     },
   };

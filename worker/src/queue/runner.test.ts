@@ -68,6 +68,31 @@ describe("runner", () => {
     expect(order).toEqual(["urgent", "old", "new"]);
   });
 
+  it("records a backlog's completions with the next claim, and an idle queue's at once", async () => {
+    const { store, runner, outcomes } = setup({ t: async () => {} });
+    const calls = { complete: 0, carried: 0 };
+    const complete = store.complete.bind(store);
+    const completeAndClaim = store.completeAndClaim.bind(store);
+    let inClaim = false;
+    store.complete = (l, r) => (inClaim || calls.complete++, complete(l, r));
+    store.completeAndClaim = async (w, c, ...rest) => {
+      calls.carried += c.length;
+      inClaim = true;
+      try {
+        return await completeAndClaim(w, c, ...rest);
+      } finally {
+        inClaim = false;
+      }
+    };
+    for (let i = 0; i < 20; i++) store.add("t");
+    await runner.start();
+    await until(() => outcomes.length === 20, "20 jobs settled");
+    expect(outcomes.every((o) => o.outcome === "completed")).toBe(true);
+    // Each completion but the last rode on the claim of the next job; the last found nothing waiting.
+    expect(calls).toEqual({ complete: 1, carried: 19 });
+    expect([...store.entries.values()].every((e) => e.state === "done")).toBe(true);
+  });
+
   it("never runs more than `concurrency` jobs at once and drains the queue", async () => {
     let active = 0;
     let peak = 0;

@@ -1,6 +1,6 @@
 import { silentLogger, type Logger } from "../log.ts";
 import { decideFailure } from "./backoff.ts";
-import { JobAbortedError, type AbortReason, type ClaimedJob, type Handler, type JobContext, type Lease, type QueueStore } from "./types.ts";
+import { JobAbortedError, type AbortReason, type ClaimedJob, type Completion, type Handler, type JobContext, type Lease, type QueueStore } from "./types.ts";
 
 export type RunnerOptions = {
   store: QueueStore;
@@ -25,6 +25,8 @@ export type RunnerOptions = {
 export type Outcome = "completed" | "retry" | "failed" | "cancelled" | "released" | "lost";
 
 type Running = { job: ClaimedJob; controller: AbortController; reason: AbortReason | null; done: Promise<void> };
+
+type PendingCompletion = Completion & { resolve(ok: boolean): void; reject(err: unknown): void };
 
 export type Runner = {
   start(): Promise<void>;
@@ -64,11 +66,51 @@ export function createRunner(opts: RunnerOptions): Runner {
 
   const lease = (j: ClaimedJob): Lease => ({ id: j.id, attempt: j.attempt });
 
+  // When the wake timer fires (performance.now() clock); a new timer only ever moves it earlier, unless
+  // it already fired.
+  let wakeAt = Infinity;
   function scheduleWake(ms: number) {
     if (stopping) return;
+    const at = performance.now() + Math.max(0, ms);
+    if (at >= wakeAt) return;
     clearTimeout(wakeTimer);
-    wakeTimer = setTimeout(() => void fill(), Math.max(0, ms));
+    wakeAt = at;
+    wakeTimer = setTimeout(() => {
+      wakeAt = Infinity;
+      void fill();
+    }, Math.max(0, ms));
     wakeTimer.unref?.();
+  }
+
+  // Finished jobs whose completion rides on the next claim (one commit for both, see
+  // private.claim_jobs); a claim always follows, since finishing frees a slot.
+  const completions: PendingCompletion[] = [];
+  // Whether the last claim left ready entries behind. With a backlog, one commit per job is what bounds
+  // throughput, so completions ride on the next claim. Otherwise they are recorded at once and on their
+  // own, so the claim a new job's notification triggers stays read-only and starts that job without
+  // waiting for a commit.
+  let backlogged = false;
+
+  function recordCompletion(job: ClaimedJob, result: unknown): Promise<boolean> {
+    if (stopping || !backlogged) return opts.store.complete(lease(job), result);
+    return new Promise((resolve, reject) => completions.push({ lease: lease(job), result, resolve, reject }));
+  }
+
+  async function completeAndClaim(want: number): Promise<ClaimedJob[]> {
+    const done = completions.splice(0);
+    try {
+      const r = await opts.store.completeAndClaim(opts.workerId, done, want, opts.leaseMs, tasks);
+      if (want > 0) backlogged = r.more;
+      // A retry scheduled before the poll: sleep exactly until it (the claim answers this when it ran dry).
+      if (r.nextRunAt) scheduleWake(r.nextRunAt.getTime() - now() + 5);
+      const recorded = new Set(r.completed);
+      for (const c of done) c.resolve(recorded.has(c.lease.id));
+      return r.jobs;
+    } catch (err) {
+      // The claim failed, so its transaction recorded nothing: record each completion on its own.
+      for (const c of done) opts.store.complete(c.lease, c.result).then(c.resolve, c.reject);
+      throw err;
+    }
   }
 
   async function fill(): Promise<void> {
@@ -78,32 +120,25 @@ export function createRunner(opts: RunnerOptions): Runner {
       return;
     }
     filling = true;
-    let drained = false;
     try {
       do {
         refill = false;
         while (!stopping && running.size < opts.concurrency) {
           const want = opts.concurrency - running.size;
-          const jobs = await opts.store.claim(opts.workerId, want, opts.leaseMs, tasks);
+          const jobs = await completeAndClaim(want);
           if (stopping) {
             // stop() began while this claim was in flight: hand the entries straight back.
             await Promise.all(jobs.map((j) => opts.store.release(lease(j)).catch(() => false)));
             return;
           }
           for (const j of jobs) startJob(j);
-          if (jobs.length < want) {
-            drained = true;
-            break;
-          }
+          if (jobs.length < want) break;
         }
       } while (refill && !stopping);
-      // Sleep until the earliest scheduled retry, or the poll fallback, whichever is first.
-      let delay = opts.pollMs;
-      if (drained && !stopping) {
-        const next = await opts.store.nextRunAt(tasks);
-        if (next) delay = Math.min(delay, Math.max(0, next.getTime() - now()) + 5);
-      }
-      scheduleWake(delay);
+      // Completions that came in while every slot was taken again (or that no claim carried).
+      if (completions.length) await completeAndClaim(0);
+      // The poll fallback; sooner if a retry is scheduled before it.
+      scheduleWake(opts.pollMs);
     } catch (err) {
       log.error("claiming failed; will retry", { error: String(err) });
       scheduleWake(opts.pollMs);
@@ -121,6 +156,8 @@ export function createRunner(opts: RunnerOptions): Runner {
     const r: Running = { job, controller, reason: null, done: Promise.resolve() };
     running.set(job.id, r);
     r.done = runJob(r).finally(() => {
+      // runJob freed the slot already (and claimed again) unless it threw before that.
+      if (running.get(job.id) !== r) return;
       running.delete(job.id);
       if (!stopping) void fill();
     });
@@ -163,7 +200,7 @@ export function createRunner(opts: RunnerOptions): Runner {
       r.controller.signal.throwIfAborted();
       const result = await handler(job, ctx);
       // Finished, even if a cancel arrived at the very end: the work is done and stored.
-      record = opts.store.complete(lease(job), result ?? null).then(
+      record = recordCompletion(job, result ?? null).then(
         (ok) => {
           if (!ok) jlog.warn("finished, but the lease had been lost; the result was not recorded as completion");
           return ok ? ("completed" as const) : ("lost" as const);
@@ -258,8 +295,10 @@ export function createRunner(opts: RunnerOptions): Runner {
       if (stopping) return;
       stopping = true;
       clearTimeout(wakeTimer);
+      wakeAt = Infinity;
       // Let a claim that is in flight finish (and release what it got) before counting running jobs.
       while (filling) await new Promise((r) => setTimeout(r, 5));
+      if (completions.length) await completeAndClaim(0).catch(() => {});
       clearInterval(reapTimer);
       const all = () => Promise.all([...[...running.values()].map((r) => r.done), ...settling]);
       let timer: NodeJS.Timeout | undefined;

@@ -20,8 +20,17 @@ export type Lease = { id: string; attempt: number };
 export type HeldLease = { id: string; cancelRequested: boolean };
 
 /** Everything the runner needs from storage: Postgres in production, an in-memory fake in unit tests. */
+export type Completion = { lease: Lease; result: unknown };
+
 export interface QueueStore {
   claim(workerId: string, limit: number, leaseMs: number, tasks: readonly string[]): Promise<ClaimedJob[]>;
+  /**
+   * Records finished jobs (as `complete`), then claims up to `limit` entries, atomically: the runner's
+   * one round trip and one commit between two jobs. `completed` lists the lease ids recorded; one missing
+   * had lost its lease. `more`: all `limit` were claimed and further entries are ready. `nextRunAt`
+   * (when fewer than `limit` were claimed): when the earliest entry not ready yet becomes ready, if any.
+   */
+  completeAndClaim(workerId: string, completed: readonly Completion[], limit: number, leaseMs: number, tasks: readonly string[]): Promise<{ completed: string[]; jobs: ClaimedJob[]; more: boolean; nextRunAt: Date | null }>;
   /** Renews the given leases; returns those still held (a missing one was lost). */
   heartbeat(workerId: string, leases: readonly Lease[], leaseMs: number): Promise<HeldLease[]>;
   complete(lease: Lease, result: unknown): Promise<boolean>;
@@ -31,8 +40,6 @@ export interface QueueStore {
   release(lease: Lease): Promise<boolean>;
   saveCheckpoint(lease: Lease, checkpoint: unknown): Promise<boolean>;
   reapExpired(defaultMaxAttempts: number): Promise<number>;
-  /** When the earliest not-yet-ready entry becomes ready, to sleep exactly that long. */
-  nextRunAt(tasks: readonly string[]): Promise<Date | null>;
   progress(job: ClaimedJob, update: ProgressUpdate): Promise<void>;
   /** Subscribes to wake-ups (new work) and cancel requests; resolves to an unsubscribe. */
   listen(handlers: { onWake(): void; onCancel(jobId: string): void }): Promise<() => Promise<void>>;
