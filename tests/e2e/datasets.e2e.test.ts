@@ -44,8 +44,8 @@ describe("datasets and experiments", () => {
     const expName = unique("v2 vs v3 on one-stars");
     await setup.getByLabel("Experiment name").fill(expName);
     await setup.getByLabel("Dataset version").selectOption(version!.id as string);
-    await setup.getByRole("button", { name: "suggest-answer v2 · production" }).click();
-    await setup.getByRole("button", { name: "suggest-answer v3 · candidate" }).click();
+    await setup.getByRole("button", { name: /^suggest-answer v2 · / }).click();
+    await setup.getByRole("button", { name: /^suggest-answer v3 · / }).click();
     await setup.getByLabel("Models").fill("offline-fast-1, offline-strong-1");
     await setup.getByRole("button", { name: "f1 v1" }).click();
     await setup.getByTestId("matrix-size").getByText(/^4 variants/).waitFor();

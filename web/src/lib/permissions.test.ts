@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { can } from "./permissions.ts";
-import { summarize } from "../features/connection/index.ts";
-import { clampRange, lastDays } from "../features/boards/index.ts";
-import { toJsonlLine } from "../features/training/index.ts";
+import { summarize } from "../features/connection/state.ts";
+import { clampRange, lastDays } from "../features/boards/range.ts";
+import { toJsonlLine } from "../features/training/jsonl.ts";
 
 describe("role-aware UI", () => {
   it("offers each role only what the server allows", () => {

@@ -1,3 +1,2 @@
 /** What the router and other features use of boards/. */
 export { default as BoardsPage } from "./BoardsPage.tsx";
-export { clampRange, lastDays } from "./range.ts";

@@ -1,4 +1,3 @@
 /** What the router and other features use of connection/. */
 export { ConnectionBadge } from "./ConnectionBadge.tsx";
 export { useConnection } from "./state.ts";
-export { summarize } from "./state.ts";

@@ -1,4 +1,3 @@
 /** What the router and other features use of training/. */
 export { useTagCounts } from "./queries.ts";
 export { default as TrainingPage } from "./TrainingPage.tsx";
-export { toJsonlLine } from "./jsonl.ts";
