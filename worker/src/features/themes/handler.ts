@@ -193,7 +193,14 @@ export async function scheduleThemes(deps: Pick<HandlerDeps, "sql" | "env">, now
   const bucket = Math.floor(nowMs / deps.env.THEMES_INTERVAL_MS);
   const rows = await deps.sql<{ id: string | null }[]>`
     select (e.job).id as id
-    from (select distinct org_id from public.feedback where rating <= 2 and created_at > now() - interval '30 days') o
+    -- An organization whose themes were computed (or asked for) within the interval is not asked again:
+    -- the seed's first run, or a recompute someone started, counts.
+    from (select distinct f.org_id from public.feedback f
+          where f.rating <= 2 and f.created_at > now() - interval '30 days'
+            and not exists (
+              select 1 from public.jobs j
+              where j.org_id = f.org_id and j.kind = 'themes' and j.status <> 'failed'
+                and j.created_at > now() - make_interval(secs => ${deps.env.THEMES_INTERVAL_MS / 1000}))) o
     cross join lateral private.enqueue_job(o.org_id, 'themes', 'Feedback themes', p_priority => -1,
                                            p_schedule_key => 'themes:' || o.org_id || ':' || ${bucket}::text) e`;
   return rows.filter((r) => r.id).length;
