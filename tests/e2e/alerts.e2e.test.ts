@@ -1,11 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { waitForMail } from "../helpers/mail.ts";
-import { getStack, sql, useBrowser, type TestUser } from "./support.ts";
+import { getStack, sql, useBrowser, demoUser } from "./support.ts";
 
 const browser = useBrowser();
 const ACME = "aaaaaaaa-0000-4000-8000-000000000001";
-/** A seeded demo login (supabase/seed.sql): the browser signs in with the email and password only. */
-const demo = (email: string): TestUser => ({ id: "", email, password: "review-demo-1", client: undefined as never, accessToken: "" });
 
 describe("alert centre", () => {
   it("an alert fires while the seeded manager watches: the badge appears without a reload, and the admin acknowledges it", async () => {
@@ -16,7 +14,7 @@ describe("alert centre", () => {
     await expect.poll(async () => (await db`select count(*)::int as n from public.job_queue where task = 'alerts_evaluate'`)[0]!.n, { timeout: 30_000 }).toBe(0);
     const before = (await db`select count(*)::int as n from public.alerts where org_id = ${ACME} and status = 'firing' and acknowledged_at is null`)[0]!.n as number;
 
-    const mia = await browser.open("mia (manager)", demo("manager@acme.example.com"), `/o/${slug}/boards`);
+    const mia = await browser.open("mia (manager)", demoUser("manager"), `/o/${slug}/boards`);
     const badge = mia.page.getByTestId("alert-badge");
     await badge.waitFor();
     const count = () => mia.page.getByTestId("alert-badge-count").textContent({ timeout: 1000 }).catch(() => "0");
@@ -43,7 +41,7 @@ describe("alert centre", () => {
     expect(await miaRow.getByRole("button", { name: "Acknowledge" }).count()).toBe(0);
     await expect.poll(() => miaRow.getByRole("link", { name: "Open the boards" }).count()).toBe(1);
 
-    const ada = await browser.open("ada (admin)", demo("admin@acme.example.com"), `/o/${slug}/alerts`);
+    const ada = await browser.open("ada (admin)", demoUser("admin"), `/o/${slug}/alerts`);
     const row = ada.page.getByTestId("open-alert").filter({ hasText: "LLM error rate above 5%" });
     await row.getByRole("button", { name: "Acknowledge" }).click();
     const dialog = ada.page.getByRole("dialog", { name: "Acknowledge alert" });

@@ -1,19 +1,17 @@
 import { describe, expect, it } from "vitest";
-import { getStack, sql, unique, useBrowser, type TestUser } from "./support.ts";
+import { getStack, sql, unique, useBrowser, demoUser } from "./support.ts";
 
 const browser = useBrowser();
 
 // The seeded demo (supabase/seed.sql): Acme and its four people, password review-demo-1.
 const ACME = { id: "aaaaaaaa-0000-4000-8000-000000000001", slug: "acme" };
-const demo = (role: "admin" | "curator" | "manager", n: number) =>
-  ({ id: `a0000000-0000-4000-8000-00000000000${n}`, email: `${role}@acme.example.com`, password: "review-demo-1" }) as TestUser;
 
 describe("datasets and experiments", () => {
   it("a curator builds a dataset from an inbox filter, an admin runs a 2×2 experiment on it, and a manager watches it live and filters regressions", async () => {
     const stack = await getStack();
     const db = sql(stack);
-    const carmen = await browser.open("carmen (curator)", demo("curator", 2), `/o/${ACME.slug}/inbox?rating=1`);
-    const mia = await browser.open("mia (manager)", demo("manager", 4), `/o/${ACME.slug}/experiments`);
+    const carmen = await browser.open("carmen (curator)", demoUser("curator"), `/o/${ACME.slug}/inbox?rating=1`);
+    const mia = await browser.open("mia (manager)", demoUser("manager"), `/o/${ACME.slug}/experiments`);
 
     // Carmen: the inbox filtered to 1-star ratings → a dataset of exactly those rows, published.
     const [{ n: oneStar }] = (await db`select count(*)::int as n from public.feedback where org_id = ${ACME.id} and rating = 1`) as unknown as [{ n: number }];
@@ -38,7 +36,7 @@ describe("datasets and experiments", () => {
     expect(await mia.page.getByRole("button", { name: "New experiment" }).count()).toBe(0);
 
     // Ada: 2 prompt versions × 2 models, scored by token F1.
-    const ada = await browser.open("ada (admin)", demo("admin", 1), `/o/${ACME.slug}/experiments`);
+    const ada = await browser.open("ada (admin)", demoUser("admin"), `/o/${ACME.slug}/experiments`);
     await ada.page.getByRole("button", { name: "New experiment" }).click();
     const setup = ada.page.getByRole("dialog", { name: "New experiment" });
     const expName = unique("v2 vs v3 on one-stars");

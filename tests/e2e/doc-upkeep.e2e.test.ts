@@ -1,13 +1,12 @@
 import { describe, expect, it } from "vitest";
-import type { TestUser } from "../helpers/stack.ts";
-import { editorText, getStack, sql, useBrowser } from "./support.ts";
+import { demoUser, editorText, getStack, sql, useBrowser } from "./support.ts";
 
 const browser = useBrowser();
 
 // From the seeded demo: Acme's pending case 8 was co-edited before the stack started (supabase/seed.sql,
 // "document upkeep"). The worker owns its document: it folded the long update log and keeps the case
 // row's text copy equal to what the curators see, whoever typed last, with no browser writing it.
-const carmen = { id: "a0000000-0000-4000-8000-000000000002", email: "curator@acme.example.com", password: "review-demo-1" } as TestUser;
+const carmen = demoUser("curator");
 const caseId = "cccccccc-0000-4000-8000-000000000008";
 
 describe("document upkeep (seeded demo)", () => {

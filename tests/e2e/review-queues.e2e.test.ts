@@ -1,15 +1,15 @@
 import { describe, expect, it } from "vitest";
-import { getStack, sql, useBrowser, type Actor, type TestUser } from "./support.ts";
+import { getStack, sql, useBrowser, demoUser, type Actor } from "./support.ts";
 
 const browser = useBrowser();
 
 // The seeded demo (supabase/seed.sql, "review queues"): Acme's double-review queue, 14 of its 24 items
 // already scored by the reviewer, curator and admin.
 const QUEUE = "aaaaaaaa-0000-4000-8000-0000000000d9";
-const demo = (id: string, email: string, name: string) => ({ user: { id, email, password: "review-demo-1" } as TestUser, name });
-const RAVI = demo("a0000000-0000-4000-8000-000000000003", "reviewer@acme.example.com", "Ravi Reviewer");
-const CARMEN = demo("a0000000-0000-4000-8000-000000000002", "curator@acme.example.com", "Carmen Curator");
-const MONA = demo("a0000000-0000-4000-8000-000000000004", "manager@acme.example.com", "Mona Manager");
+const demo = (role: "reviewer" | "curator" | "manager", name: string) => ({ user: demoUser(role), name });
+const RAVI = demo("reviewer", "Ravi Reviewer");
+const CARMEN = demo("curator", "Carmen Curator");
+const MONA = demo("manager", "Mona Manager");
 const path = `/o/acme/review-queues/${QUEUE}`;
 
 const ratings = (a: Actor) => a.page.getByTestId("report-ratings");

@@ -1,9 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { getStack, sql, useBrowser, type TestUser } from "./support.ts";
+import { getStack, sql, useBrowser, demoUser } from "./support.ts";
 
 const browser = useBrowser();
 const ACME = "aaaaaaaa-0000-4000-8000-000000000001";
-const demo = (email: string): TestUser => ({ id: "", email, password: "review-demo-1", client: undefined as never, accessToken: "" });
 
 describe("feedback themes", () => {
   it("the seeded reviewer reads the themes the worker computed and labels every item of one", async () => {
@@ -15,7 +14,7 @@ describe("feedback themes", () => {
     const themes = await db`select id, name, size from public.feedback_themes where org_id = ${ACME} and is_current order by size desc, name`;
     expect(themes.length).toBeGreaterThanOrEqual(2);
 
-    const rita = await browser.open("rita (reviewer)", demo("reviewer@acme.example.com"), `/o/${slug}/themes`);
+    const rita = await browser.open("rita (reviewer)", demoUser("reviewer"), `/o/${slug}/themes`);
     const cards = rita.page.getByTestId("theme");
     await expect.poll(() => cards.count(), { timeout: 15_000 }).toBe(themes.length);
     const top = cards.filter({ hasText: themes[0]!.name });
