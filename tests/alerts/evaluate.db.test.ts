@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { StackInfo } from "@review/local-supabase";
-import { evaluateAlerts } from "@review/worker/features/alerts/evaluate";
+import { evaluateAlerts, scheduleAlertEvaluation } from "@review/worker/features/alerts/evaluate";
 import { getStack, sql } from "../helpers/stack.ts";
 
 // Every default rule, driven across its threshold by synthetic rows and evaluated by the worker's own
@@ -174,5 +174,16 @@ describe("default alert rules", () => {
     await expect(db`insert into public.alerts (org_id, rule_id, scope_key, level, metric, comparator, threshold)
                     select org_id, rule_id, scope_key, level, metric, comparator, threshold from public.alerts
                     where org_id = ${org} and scope_key = 'fn-a' and status = 'firing'`).rejects.toThrow(/alerts_one_open_per_rule_scope/);
+  });
+
+  it("a burst of evaluation requests leaves one evaluation waiting, and a minute's schedule queues it once", async () => {
+    // No worker runs on the test stack, so what is queued stays queued.
+    await db`delete from public.job_queue where task = 'alerts_evaluate'`;
+    for (let i = 0; i < 3; i++) await db`select private.enqueue_alert_evaluation()`;
+    const minute = 60_000 * Math.floor(Date.now() / 60_000) + 10 * 86_400_000; // a minute no other run has used
+    expect(await scheduleAlertEvaluation({ sql: db }, 60_000, minute)).toBe(true);
+    expect(await scheduleAlertEvaluation({ sql: db }, 60_000, minute + 1_000)).toBe(false);
+    const queued = await db`select state, priority, max_attempts from public.job_queue where task = 'alerts_evaluate'`;
+    expect(queued).toEqual([{ state: "queued", priority: 1, max_attempts: 1 }]);
   });
 });

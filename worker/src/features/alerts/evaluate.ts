@@ -126,7 +126,6 @@ export async function scheduleAlertEvaluation(deps: Pick<HandlerDeps, "sql">, in
     with claimed as (insert into private.job_schedule (key) values (${key}) on conflict do nothing returning key),
          -- a minute's key is spent once its minute is over; keep a day of them, not a year
          pruned as (delete from private.job_schedule where key like 'alerts:%' and created_at < now() - interval '1 day')
-    insert into public.job_queue (task, payload, max_attempts, priority)
-    select 'alerts_evaluate', '{}'::jsonb, 1, 1 from claimed returning id`;
+    select private.enqueue_alert_evaluation() from claimed`;
   return rows.length > 0;
 }
