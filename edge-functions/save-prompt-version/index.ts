@@ -1,12 +1,10 @@
 import { SavePromptVersionRequest } from "../../shared/src/api/prompts.ts";
-import { z } from "zod";
 import { checkVariables, type VariableProblem } from "../../shared/src/prompts/template.ts";
 import { checkTaskVariables } from "../../shared/src/prompts/live.ts";
 import type { Json } from "../../shared/src/database.types.ts";
 import { getCaller, requireCapability } from "../_shared/auth.ts";
 import { AppError, badRequest, handler, json, notFound, parseBody } from "../_shared/http.ts";
 import { loadOwnSession, rpcFailure } from "../_shared/prompt-studio.ts";
-
 
 const problemText: Record<VariableProblem["problem"], string> = {
   undeclared: "used in the template but not declared",

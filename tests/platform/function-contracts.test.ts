@@ -15,6 +15,7 @@ describe("Edge Function contracts (shared/src/api)", () => {
       if (!source.includes("parseBody(")) continue; // health takes no body
       // The schema the function validates with is the one its callers are typed by: no local copy.
       expect(source, name).not.toMatch(/const Input = z\./);
+      expect(source, name).not.toMatch(/from "(npm:)?zod(@[^"]*)?"/);
       expect(source, name).toMatch(/from "\.\.\/\.\.\/shared\/src\/(api|jobs)\//);
     }
   });
