@@ -1,4 +1,5 @@
 import type { SupabaseClient } from "@supabase/supabase-js";
+import type { CaseDecision } from "../../shared/src/domain/cases.ts";
 import { fromDb } from "./http.ts";
 
 /**
@@ -6,7 +7,7 @@ import { fromDb } from "./http.ts";
  * in the case's organization, records them as the decider, and (approving) writes the training example
  * in the same transaction.
  */
-export async function decideCase(client: SupabaseClient, args: { caseId: string; decision: "approved" | "rejected"; reason?: string; finalText?: string; tags?: string[] }) {
+export async function decideCase(client: SupabaseClient, args: { caseId: string; decision: CaseDecision; reason?: string; finalText?: string; tags?: string[] }) {
   const result = await client.rpc("decide_improvement_case", {
     p_case_id: args.caseId,
     p_decision: args.decision,

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { capabilityRows } from "../../shared/src/domain/capabilities.ts";
 import { FEEDBACK_STATUSES, FEEDBACK_TRANSITIONS } from "../../shared/src/domain/feedback.ts";
+import { CASE_STATUSES } from "../../shared/src/domain/cases.ts";
 import { JOB_KINDS } from "../../shared/src/jobs/kinds.ts";
 import { getStack, sql } from "../helpers/stack.ts";
 
@@ -39,5 +40,13 @@ describe("shared/ rules and the database's copies agree", () => {
     expect(sorted(rows.map((r) => [r.from_status, r.to_status]))).toEqual(
       sorted(Object.entries(FEEDBACK_TRANSITIONS).flatMap(([from, tos]) => tos.map((to) => [from, to]))),
     );
+  });
+
+  it("an improvement case's statuses (public.case_status)", async () => {
+    const db = sql(await getStack());
+    const [domain] = await db<{ def: string }[]>`
+      select pg_get_constraintdef(c.oid) as def from pg_constraint c join pg_type t on t.oid = c.contypid
+       where t.typname = 'case_status' and t.typnamespace = 'public'::regnamespace`;
+    expect([...domain!.def.matchAll(/'([a-z_]+)'/g)].map((m) => m[1]).sort()).toEqual([...CASE_STATUSES].sort());
   });
 });

@@ -25,9 +25,10 @@ const { useCommentActions } = await import("./commentMutations.ts");
 const { caseKeys } = await import("./queries.ts");
 const { useToasts } = await import("../../components/ui/toast.tsx");
 
-const mk = (id: string, minute: number, body = `comment ${id}`): Comment => ({
-  id, org_id: "o", case_id: "case-1", author_id: "me", body, created_at: new Date(Date.UTC(2026, 0, 1, 0, minute)).toISOString(),
-});
+const mk = (id: string, minute: number, body = `comment ${id}`): Comment => {
+  const at = new Date(Date.UTC(2026, 0, 1, 0, minute)).toISOString();
+  return { id, org_id: "o", case_id: "case-1", author_id: "me", body, created_at: at, updated_at: at };
+};
 
 function setup(initial: Comment[]) {
   const qc = new QueryClient({ defaultOptions: { queries: { retry: false, staleTime: Infinity }, mutations: { retry: false } } });

@@ -19,7 +19,7 @@ export function useCase(caseId: string) {
     queryFn: async () =>
       unwrap(
         await supabase.from("improvement_cases").select("*, feedback:feedback!improvement_cases_org_id_feedback_id_fkey(rating, comment, labels, model)").eq("id", caseId).maybeSingle(),
-      ) as unknown as CaseWithFeedback | null,
+      ) as CaseWithFeedback | null,
     staleTime: Infinity,
   });
 }

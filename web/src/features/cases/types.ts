@@ -1,23 +1,11 @@
-export type CaseStatus = "pending" | "approved" | "rejected";
+import type { CaseStatus } from "@review/shared/domain/cases";
+import type { Row } from "../../lib/rows.ts";
 
-export type ImprovementCase = {
-  id: string;
-  org_id: string;
-  feedback_id: string;
-  query: string;
-  bad_response: string;
-  suggested_response: string;
-  status: CaseStatus;
-  suggestion_model: string | null;
-  flags: unknown[];
-  created_by: string | null;
-  approved_by: string | null;
-  decided_at: string | null;
-  reject_reason: string | null;
-  created_at: string;
-  updated_at: string;
-};
+export type { CaseStatus };
 
-export type CaseWithFeedback = ImprovementCase & { feedback: { rating: number; comment: string | null; labels: string[]; model: string | null } | null };
+/** flags: the suggestion's review flags, a JSON array the create/regenerate functions write. */
+export type ImprovementCase = Row<"improvement_cases", { status: CaseStatus; flags: unknown[] }>;
 
-export type Comment = { id: string; org_id: string; case_id: string; author_id: string | null; body: string; created_at: string };
+export type CaseWithFeedback = ImprovementCase & { feedback: Pick<Row<"feedback">, "rating" | "comment" | "labels" | "model"> | null };
+
+export type Comment = Row<"comments">;

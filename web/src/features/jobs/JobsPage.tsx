@@ -10,9 +10,10 @@ import { messageOf } from "../../lib/errors.ts";
 import { useCurrentOrg } from "../orgs/index.ts";
 import { useJobs, useJobsLive, useModels, useServeModel, type JobStatus } from "./queries.ts";
 import { EvaluationDialog, FineTuneDialog } from "./StartJobDialogs.tsx";
+import { JOB_KINDS, type JobKind } from "@review/shared/jobs/kinds";
 
 export const STATUS_TONE: Record<JobStatus, "neutral" | "info" | "good" | "bad" | "warn"> = { pending: "neutral", running: "info", completed: "good", failed: "bad", cancelled: "warn" };
-export const KIND_LABEL = { fine_tune: "Fine-tune", ab_eval: "A/B evaluation", drift: "Drift check", experiment: "Experiment", themes: "Feedback themes" } as const;
+export const KIND_LABEL = Object.fromEntries(Object.entries(JOB_KINDS).map(([kind, k]) => [kind, k.label])) as Record<JobKind, string>;
 
 export default function JobsPage() {
   const org = useCurrentOrg();

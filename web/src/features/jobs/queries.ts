@@ -6,16 +6,19 @@ import { allRows } from "../../lib/pages.ts";
 import { callFunction } from "../../lib/functions.ts";
 import type { StartJobRequest } from "@review/shared/jobs/kinds";
 import { openChannel } from "../../lib/realtime.ts";
+import type { Enum, Row } from "../../lib/rows.ts";
 
-export type JobStatus = "pending" | "running" | "completed" | "failed" | "cancelled";
-export type Job = {
-  id: string; org_id: string; kind: "fine_tune" | "ab_eval" | "drift" | "experiment" | "themes"; name: string; base_model: string | null; status: JobStatus;
-  trained_on_tags: string[]; config: Record<string, unknown>; progress: number; result: Record<string, unknown> | null; error: string | null;
-  cancel_requested: boolean; created_by: string | null; created_at: string; started_at: string | null; finished_at: string | null; duration_ms: number | null;
-};
-export type JobEvent = { id: number; job_id: string; org_id: string; step: string; message: string; metrics: Record<string, unknown>; created_at: string };
-export type Model = { id: string; org_id: string; job_id: string | null; name: string; provider: string; base_model: string; accuracy: number | null; cost_per_1k_tokens: string | number | null; latency_ms: number | null; is_live: boolean; created_at: string };
-export type EvalResult = { id: number; item_index: number; query: string; reference: string | null; output_a: string; output_b: string; metrics: Record<string, Record<string, number | null>>; judge: Array<{ order: string; winner: string; reason?: string }>; judge_score: number | null };
+export type JobStatus = Enum<"job_status">;
+/** config and result are the job kind's config and the worker's result (shared/src/jobs); job_key is the queue's. */
+export type Job = Omit<Row<"jobs", { config: Record<string, unknown>; result: Record<string, unknown> | null }>, "job_key">;
+/** metrics: the worker's progress contract for the step. */
+export type JobEvent = Row<"job_events", { metrics: Record<string, unknown> }>;
+export type Model = Pick<Row<"models">, "id" | "org_id" | "job_id" | "name" | "provider" | "base_model" | "accuracy" | "cost_per_1k_tokens" | "latency_ms" | "is_live" | "created_at">;
+/** metrics per side (a/b) and the judge's verdict in both orders, as the A/B worker stores them. */
+export type EvalResult = Pick<
+  Row<"eval_results", { metrics: Record<string, Record<string, number | null>>; judge: Array<{ order: string; winner: string; reason?: string }> }>,
+  "id" | "item_index" | "query" | "reference" | "output_a" | "output_b" | "metrics" | "judge" | "judge_score"
+>;
 
 const JOB_COLUMNS = "id, org_id, kind, name, base_model, status, trained_on_tags, config, progress, result, error, cancel_requested, created_by, created_at, started_at, finished_at, duration_ms";
 const MODEL_COLUMNS = "id, org_id, job_id, name, provider, base_model, accuracy, cost_per_1k_tokens, latency_ms, is_live, created_at";
@@ -45,7 +48,7 @@ export function useJobEvents(id: string) {
     queryKey: jobKeys.events(id),
     enabled: !!id,
     // metrics is jsonb (Json in the generated types); its shape is the worker's progress contract.
-    queryFn: async () => (await allRows((from, to) => supabase.from("job_events").select("*").eq("job_id", id).order("id").range(from, to))) as unknown as JobEvent[],
+    queryFn: async () => (await allRows((from, to) => supabase.from("job_events").select("*").eq("job_id", id).order("id").range(from, to))) as JobEvent[],
     staleTime: Infinity,
   });
 }
@@ -58,7 +61,7 @@ export function useEvalResults(id: string, enabled: boolean) {
     queryFn: async () =>
       (await allRows((from, to) =>
         supabase.from("eval_results").select("id, item_index, query, reference, output_a, output_b, metrics, judge, judge_score").eq("job_id", id).order("item_index").order("id").range(from, to),
-      )) as unknown as EvalResult[],
+      )) as EvalResult[],
   });
 }
 
@@ -153,7 +156,7 @@ export function useStartJob() {
   return useMutation({
     mutationFn: async (body: StartJobRequest) => {
       const r = await callFunction("start-job", body);
-      return { ...r, job: r.job as unknown as Job }; // kind and status narrowed by their enums
+      return { ...r, job: r.job as Job }; // kind and status narrowed by their enums
     },
   });
 }

@@ -3,12 +3,12 @@ import { supabase } from "../../lib/supabase.ts";
 import { unwrap } from "../../lib/errors.ts";
 import { callFunction } from "../../lib/functions.ts";
 import type { StartJobRequest } from "@review/shared/jobs/kinds";
+import type { Row } from "../../lib/rows.ts";
 
-export type Theme = {
-  id: string; org_id: string; job_id: string | null; name: string; summary: string; keywords: string[]; size: number; avg_rating: number | null;
-  previous_size: number; window_from: string; window_to: string; created_at: string;
+export type Theme = Omit<Row<"feedback_themes">, "is_current">;
+export type ThemeItem = Pick<Row<"feedback_theme_items">, "feedback_id" | "similarity"> & {
+  feedback: Pick<Row<"feedback">, "id" | "query" | "comment" | "rating" | "labels" | "case_id"> | null;
 };
-export type ThemeItem = { feedback_id: string; similarity: number; feedback: { id: string; query: string; comment: string | null; rating: number; labels: string[]; case_id: string | null } | null };
 
 export const themeKeys = {
   list: (orgId: string) => ["themes", orgId] as const,
@@ -18,7 +18,7 @@ export const themeKeys = {
 export function useThemes(orgId: string) {
   return useQuery({
     queryKey: themeKeys.list(orgId),
-    queryFn: async () => unwrap(await supabase.from("feedback_themes").select("*").eq("org_id", orgId).eq("is_current", true).order("size", { ascending: false })) as unknown as Theme[],
+    queryFn: async () => unwrap(await supabase.from("feedback_themes").select("*").eq("org_id", orgId).eq("is_current", true).order("size", { ascending: false })) as Theme[],
   });
 }
 
@@ -28,7 +28,7 @@ export function useThemeItems(themeId: string) {
     queryKey: themeKeys.items(themeId),
     queryFn: async () =>
       unwrap(await supabase.from("feedback_theme_items").select("feedback_id, similarity, feedback(id, query, comment, rating, labels, case_id)").eq("theme_id", themeId)
-        .order("similarity", { ascending: false }).limit(1000)) as unknown as ThemeItem[],
+        .order("similarity", { ascending: false }).limit(1000)) as ThemeItem[],
   });
 }
 
