@@ -4,8 +4,13 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { StackInfo } from "@review/local-supabase";
 import { TRY_EVALUATOR_MAX_ITEMS } from "@review/shared/api/datasets";
 import { runDeterministic } from "@review/shared/datasets/evaluators";
+import { parseWorkerEnv, startWorker, type WorkerHandle } from "@review/worker";
+import type { HandlerDeps } from "@review/worker/features/common";
+import { runFineTune } from "@review/worker/features/fine-tune/handler";
+import { createWorkerLlm } from "@review/worker/llm";
+import { silentLogger } from "@review/worker/log";
 import { callFunction, createOrg, type TestOrg } from "../helpers/org.ts";
-import { getStack } from "../helpers/stack.ts";
+import { getStack, waitFor } from "../helpers/stack.ts";
 
 // Experiments meet people (supabase/migrations/20260102000700_experiment_review.sql and the try-evaluator
 // function): an experiment's outputs become review items (inside the queue's organization only), an
@@ -21,7 +26,9 @@ beforeAll(async () => {
   [org, other] = await Promise.all([createOrg(stack, "exp-review"), createOrg(stack, "exp-review-other")]);
   db = postgres(stack.dbUrl, { onnotice: () => {}, max: 2 });
 });
+let worker: WorkerHandle | undefined;
 afterAll(async () => {
+  await worker?.stop(2000);
   await db?.end({ timeout: 1 });
 });
 
@@ -252,4 +259,63 @@ describe("splits", () => {
     const frozen = await org.users.curator.client.rpc("split_dataset_version", { p_version_id: v });
     expect(frozen.error?.code).toBe("version_frozen");
   });
+});
+
+describe("the seeded fine-tune and the seeded dataset", () => {
+  const ACME = "aaaaaaaa-0000-4000-8000-000000000001";
+  const norm = (q: string) => q.trim().replace(/\s+/g, " ").toLowerCase();
+
+  it("per split, the overlap RPC counts the items the fine-tune trained on, as a direct comparison of the snapshot finds them", async () => {
+    // The seed's fine-tune, trained by the worker's real handler (as `npm start`'s worker would).
+    const [job] = await db`select id from public.jobs where org_id = ${ACME} and job_key = 'seed:first-fine-tune'`;
+    const task = `fine_tune_seed_${randomUUID().slice(0, 8)}`;
+    const renamed = await db`update public.job_queue set task = ${task} where job_id = ${job!.id} and state = 'queued' and task = 'fine_tune' returning id`;
+    if (renamed.length) {
+      const env = parseWorkerEnv({ DATABASE_URL: stack.dbUrl, SUPABASE_URL: stack.apiUrl, SUPABASE_SERVICE_ROLE_KEY: stack.serviceRoleKey, WORKER_SCHEDULER: "false", LOG_LEVEL: "error" });
+      const deps: HandlerDeps = { sql: db, llm: createWorkerLlm(env, db, silentLogger), env, log: silentLogger };
+      worker = await startWorker({ env: { ...env, WORKER_TASKS: task, WORKER_POLL_MS: 100 } as never, handlers: { [task]: (j, ctx) => runFineTune(deps, j, ctx) }, log: silentLogger });
+    }
+    await waitFor(async () => {
+      const [j] = await db`select status::text from public.jobs where id = ${job!.id}`;
+      if (j?.status === "failed") throw new Error("the seeded fine-tune failed");
+      return j?.status === "completed";
+    }, { timeout: 180_000, message: "seeded fine-tune finished" });
+    const [model] = await db`select id, name, dataset_snapshot -> 'trainIds' as train_ids from public.models where job_id = ${job!.id}`;
+    const trained = await db`select id::text, query from public.training_examples where id::text in ${db(model!.train_ids as string[])}`;
+    const trainedIds = new Set(trained.map((t) => t.id));
+    const trainedQueries = new Set(trained.map((t) => norm(t.query)));
+
+    // The seed split a v2 draft of the approved-answers dataset 70/15/15.
+    const [v2] = await db`select v.id, v.splits from public.dataset_versions v join public.datasets d on d.id = v.dataset_id
+      where d.org_id = ${ACME} and d.name = 'Support answers (approved)' and v.status = 'draft'`;
+    expect(v2!.splits).toMatchObject({ train: 0.7, validation: 0.15, test: 0.15, seed: "demo" });
+    const items = await db`select id, query, split, metadata from public.dataset_items where version_id = ${v2!.id}`;
+    expect(items.every((i) => ["train", "validation", "test"].includes(i.split))).toBe(true);
+    const expected = new Map<string, number>();
+    for (const i of items) {
+      if (trainedIds.has(i.metadata.trainingExampleId) || trainedQueries.has(norm(i.query))) expected.set(i.split, (expected.get(i.split) ?? 0) + 1);
+    }
+    expect([...expected.values()].reduce((a, b) => a + b, 0)).toBeGreaterThan(0);
+
+    // Read as Acme's manager (a member without dataset:edit may still see the warning).
+    const manager = await db`select id from auth.users where id = 'a0000000-0000-4000-8000-000000000004'`;
+    expect(manager).toHaveLength(1);
+    const rows = await db.begin(async (tx) => {
+      await tx`select set_config('request.jwt.claims', ${JSON.stringify({ sub: "a0000000-0000-4000-8000-000000000004", role: "authenticated" })}, true)`;
+      await tx`set local role authenticated`;
+      return tx`select model_name, split, overlapping, items from public.dataset_split_overlap(${v2!.id})`;
+    });
+    const mine = rows.filter((r) => r.model_name === model!.name);
+    expect(Object.fromEntries(mine.map((r) => [r.split, r.overlapping]))).toEqual(Object.fromEntries(expected));
+    const total = await db`select overlapping from public.dataset_training_overlap(${v2!.id}) where model_id = ${model!.id}`;
+    expect(total[0]!.overlapping).toBe([...expected.values()].reduce((a, b) => a + b, 0));
+
+    // Another organization's admin asks about Acme's version: not found.
+    const globex = db.begin(async (tx) => {
+      await tx`select set_config('request.jwt.claims', ${JSON.stringify({ sub: "b0000000-0000-4000-8000-000000000001", role: "authenticated" })}, true)`;
+      await tx`set local role authenticated`;
+      return tx`select * from public.dataset_split_overlap(${v2!.id})`;
+    });
+    await expect(globex).rejects.toThrow(/not_found/);
+  }, 240_000);
 });
