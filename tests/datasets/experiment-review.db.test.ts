@@ -92,7 +92,7 @@ describe("experiment outputs in a review queue", () => {
     expect(sItems.map((i) => i.source_id).sort()).toEqual(ok1.map((r) => r.id).sort());
     for (const i of sItems) {
       const r = fx.results.find((x) => x.id === i.source_id)!;
-      expect(i).toMatchObject({ source_kind: "experiment", response: r.output, is_pairwise: false, query: ITEMS[i.context.item_position].query });
+      expect(i).toMatchObject({ source_kind: "experiment", response: r.output, is_pairwise: false, query: ITEMS[i.context.item_position]!.query });
       expect(i.context).toMatchObject({ experiment_id: fx.experimentId, item_id: r.item_id, variant_ids: [1], result_ids: [Number(r.id)], variant_labels: ["strong"] });
     }
 
@@ -179,7 +179,7 @@ describe("try-evaluator", () => {
       expect(it.score).toBeLessThanOrEqual(1);
       expect(it.against).toBe(ITEMS[it.position]!.expected);
     }
-    const [{ n }] = await db`select count(*)::int as n from public.ai_requests where org_id = ${org.id} and function_name = 'try-evaluator'`;
+    const [{ n }] = (await db`select count(*)::int as n from public.ai_requests where org_id = ${org.id} and function_name = 'try-evaluator'`) as unknown as [{ n: number }];
     expect(n).toBeGreaterThanOrEqual(4);
   });
 
