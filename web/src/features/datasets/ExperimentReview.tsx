@@ -36,7 +36,7 @@ export function ExperimentReview({ exp, labels }: { exp: Experiment; labels: str
         {queue ? <Link className="small" to={`/o/${org.slug}/review-queues/${queue.id}`}>Open “{queue.name}”</Link> : null}
         {mayManage && exp.status === "completed" ? <Button size="sm" onClick={() => setOpen(true)}>Send to review queue</Button> : null}
       </div>
-      {queue ? <HumanVsEvaluators queue={queue} orgId={org.org_id} /> : (
+      {queue ? <HumanVsEvaluators key={queue.id} queue={queue} orgId={org.org_id} live /> : (
         <p className="muted small">{exp.status === "completed" ? "No review queue has this experiment's outputs yet. Send them to people to see human scores next to the evaluators'." : "When the experiment has finished, its outputs can go to a review queue."}</p>
       )}
       {mayManage ? <SendDialog open={open} onClose={() => setOpen(false)} exp={exp} labels={labels} onCreated={(id) => setSelected(id)} /> : null}

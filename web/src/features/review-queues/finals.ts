@@ -3,7 +3,7 @@ import { useQuery } from "@tanstack/react-query";
 import { queueReport, type FinalScore, type Rubric } from "@review/shared/review/report";
 import { supabase } from "../../lib/supabase.ts";
 import { unwrap } from "../../lib/errors.ts";
-import { useAdjudications, useItems, useScores, type ReviewItem, type ReviewQueue } from "./queries.ts";
+import { rqKeys, useAdjudications, useItems, useScores, type ReviewItem, type ReviewQueue } from "./queries.ts";
 
 /**
  * A queue's final value per item and rubric (adjudicated, else consensus), computed by the same
@@ -25,7 +25,8 @@ export function useQueueFinals(queueId: string, rubrics: readonly Rubric[]): { f
 /** The review queues made from an experiment's outputs (source_kind 'experiment'). */
 export function useExperimentQueues(orgId: string, experimentId: string) {
   return useQuery({
-    queryKey: ["review-queues", orgId, "experiment", experimentId],
+    // Under the list key, so creating a queue (useCreateQueue) refreshes this too.
+    queryKey: [...rqKeys.queues(orgId), "experiment", experimentId],
     enabled: !!experimentId,
     queryFn: async () =>
       unwrap(await supabase.from("review_queues").select("*").eq("org_id", orgId).eq("source_kind", "experiment").eq("source->>experiment_id", experimentId).order("created_at", { ascending: false })) as ReviewQueue[],
