@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { runDeterministic } from "@review/shared/datasets/evaluators";
 import { waitFor } from "../helpers/stack.ts";
 import { DEMO, demoUser, getStack, sql, unique, useBrowser } from "./support.ts";
 
@@ -63,5 +64,36 @@ describe("experiment outputs go to people", () => {
     await expect.poll(() => row.getByTestId("evaluator-scores").nth(1).textContent()).toContain(`judge ${judge.toFixed(2)}`);
     await expect.poll(() => row.getByTestId("evaluator-scores").nth(1).textContent()).toContain("B · v3 · strong");
     await table.getByText(/^1 of \d+ items have a final score/).waitFor();
+  }, 300_000);
+
+  it("a curator tries an unsaved evaluator on the seeded experiment's outputs before saving it", async () => {
+    const stack = await getStack();
+    const db = sql(stack);
+    const exp = await waitFor(async () => {
+      const [e] = await db`select id, status::text, dataset_version_id, variants from public.experiments where org_id = ${DEMO.org.id} and name = ${EXPERIMENT}`;
+      return e && e.status === "completed" ? e : null;
+    }, { timeout: 180_000, message: "the seeded experiment finished" });
+    const carmen = await browser.open("carmen (curator)", demoUser("curator"), `/o/${DEMO.org.slug}/experiments`);
+    await carmen.page.getByRole("button", { name: "New evaluator" }).click();
+    const dialog = carmen.page.getByRole("dialog", { name: "New evaluator" });
+    const name = `mentions-refund-${Date.now() % 100000}`;
+    await dialog.getByLabel("Name").fill(name);
+    const config = { type: "contains" as const, value: "refund", caseSensitive: false };
+    await dialog.getByLabel("Configuration (JSON)").fill(JSON.stringify(config));
+    await dialog.getByLabel("Try on dataset version").selectOption(exp.dataset_version_id as string);
+    await dialog.getByLabel("Outputs from").selectOption(exp.id as string);
+    await dialog.getByRole("button", { name: "Try on 5 items" }).click();
+    const results = dialog.getByTestId("try-result");
+    await expect.poll(() => results.count(), { timeout: 20_000 }).toBe(5);
+
+    // The scores shown are what the worker's shared code gives the first variant that is not the baseline.
+    const rows = await db`
+      select i.position, r.output, i.expected, r.latency_ms, r.cost_usd::float8 as cost_usd from public.dataset_items i
+      join public.experiment_results r on r.item_id = i.id and r.experiment_id = ${exp.id} and r.variant = 1
+      where i.version_id = ${exp.dataset_version_id} order by i.position limit 5`;
+    const expected = rows.map((r) => runDeterministic(config, { output: r.output, expected: r.expected, latencyMs: r.latency_ms, costUsd: r.cost_usd })!.toFixed(2));
+    expect(await dialog.getByTestId("try-score").allTextContents()).toEqual(expected);
+    // Nothing was saved by trying.
+    expect((await db`select 1 from public.evaluators where org_id = ${DEMO.org.id} and name = ${name}`).length).toBe(0);
   }, 300_000);
 });
