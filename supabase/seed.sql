@@ -601,3 +601,16 @@ select private.enqueue_alert_evaluation();
 select private.enqueue_job(o.id, 'themes', 'Feedback themes — first run', '{}'::jsonb, null, null, '{}', 'seed:first-themes')
 from public.organizations o
 where o.id in ('aaaaaaaa-0000-4000-8000-000000000001', 'bbbbbbbb-0000-4000-8000-000000000001');
+
+-- ---- experiment outputs to people, splits (issue 20: items 5 and 1) --------------------------------------
+-- Inputs only. A preference rubric, so an experiment's two variants can go to a pairwise review queue
+-- from the experiment's page (the outputs exist once the worker has run the experiment above), and a
+-- v2 draft of the approved-answers dataset split 70/15/15 by the database's seeded hash. Whether its
+-- train/validation items overlap the fine-tune above is computed when someone opens it (the fine-tune's
+-- snapshot exists once the worker has trained it).
+insert into public.score_configs (id, org_id, name, version, kind, description, created_by) values
+  ('aaaaaaaa-0000-4000-8000-0000000000d3', 'aaaaaaaa-0000-4000-8000-000000000001', 'Better answer', 1, 'preference',
+   'Which of the two answers would you rather send to the customer? Tie when neither is clearly better.', 'a0000000-0000-4000-8000-000000000002');
+select public.split_dataset_version((public.new_dataset_draft(d.id)).id, 0.7, 0.15, 0.15, 'demo')
+  from public.datasets d
+ where d.org_id = 'aaaaaaaa-0000-4000-8000-000000000001' and d.name = 'Support answers (approved)';

@@ -523,6 +523,7 @@ export type Database = {
           org_id: string
           position: number
           query: string
+          split: string | null
           variables: NonNullable<Json>
           version_id: string
         }
@@ -535,6 +536,7 @@ export type Database = {
           org_id: string
           position: number
           query: string
+          split?: string | null
           variables?: NonNullable<Json>
           version_id: string
         }
@@ -547,6 +549,7 @@ export type Database = {
           org_id?: string
           position?: number
           query?: string
+          split?: string | null
           variables?: NonNullable<Json>
           version_id?: string
         }
@@ -576,6 +579,7 @@ export type Database = {
           published_at: string | null
           published_by: string | null
           source: NonNullable<Json>
+          splits: Json | null
           status: string
           version: number
         }
@@ -589,6 +593,7 @@ export type Database = {
           published_at?: string | null
           published_by?: string | null
           source?: NonNullable<Json>
+          splits?: Json | null
           status?: string
           version: number
         }
@@ -602,6 +607,7 @@ export type Database = {
           published_at?: string | null
           published_by?: string | null
           source?: NonNullable<Json>
+          splits?: Json | null
           status?: string
           version?: number
         }
@@ -2819,6 +2825,7 @@ export type Database = {
           published_at: string | null
           published_by: string | null
           source: NonNullable<Json>
+          splits: Json | null
           status: string
           version: number
         }
@@ -2847,6 +2854,7 @@ export type Database = {
           published_at: string | null
           published_by: string | null
           source: NonNullable<Json>
+          splits: Json | null
           status: string
           version: number
         }
@@ -2874,6 +2882,7 @@ export type Database = {
           published_at: string | null
           published_by: string | null
           source: NonNullable<Json>
+          splits: Json | null
           status: string
           version: number
         }
@@ -2927,6 +2936,17 @@ export type Database = {
           isOneToOne: true
           isSetofReturn: false
         }
+      }
+      dataset_split_overlap: {
+        Args: { p_version_id: string }
+        Returns: {
+          items: number
+          model_id: string
+          model_name: string
+          overlapping: number
+          served_model: string
+          split: string
+        }[]
       }
       dataset_training_overlap: {
         Args: { p_version_id: string }
@@ -2987,6 +3007,7 @@ export type Database = {
           published_at: string | null
           published_by: string | null
           source: NonNullable<Json>
+          splits: Json | null
           status: string
           version: number
         }
@@ -3062,6 +3083,7 @@ export type Database = {
           published_at: string | null
           published_by: string | null
           source: NonNullable<Json>
+          splits: Json | null
           status: string
           version: number
         }
@@ -3307,6 +3329,7 @@ export type Database = {
           published_at: string | null
           published_by: string | null
           source: NonNullable<Json>
+          splits: Json | null
           status: string
           version: number
         }
@@ -3388,6 +3411,19 @@ export type Database = {
           isOneToOne: true
           isSetofReturn: false
         }
+      }
+      split_dataset_version: {
+        Args: {
+          p_seed?: string
+          p_test?: number
+          p_train?: number
+          p_validation?: number
+          p_version_id: string
+        }
+        Returns: {
+          items: number
+          split: string
+        }[]
       }
       start_job: {
         Args: {

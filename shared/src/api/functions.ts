@@ -7,6 +7,7 @@
 import type { z } from "zod";
 import { ApproveCaseRequest, CreateCaseRequest, RegenerateSuggestionRequest, RejectCaseRequest, type CreateCaseResponse, type DecideCaseResponse } from "./cases.ts";
 import { CancelJobRequest, StartJobRequest, type CancelJobResponse, type StartJobResponse } from "./jobs.ts";
+import { TryEvaluatorRequest, type TryEvaluatorResponse } from "./datasets.ts";
 import { ManageMembersRequest, type ManageMembersResponse } from "./members.ts";
 import {
   GenerateFinalPromptRequest,
@@ -50,6 +51,7 @@ export const FUNCTIONS = {
   "submit-answer": contract<typeof SubmitAnswerRequest, SubmitAnswerResponse>(SubmitAnswerRequest),
   "generate-final-prompt": contract<typeof GenerateFinalPromptRequest, GenerateFinalPromptResponse>(GenerateFinalPromptRequest),
   "rate-optimizer-session": contract<typeof RateOptimizerSessionRequest, RateOptimizerSessionResponse>(RateOptimizerSessionRequest),
+  "try-evaluator": contract<typeof TryEvaluatorRequest, TryEvaluatorResponse>(TryEvaluatorRequest),
 } as const;
 
 export type FunctionName = keyof typeof FUNCTIONS;

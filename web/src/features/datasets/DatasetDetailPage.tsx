@@ -11,6 +11,7 @@ import { dateTime } from "../../lib/format.ts";
 import { messageOf } from "../../lib/errors.ts";
 import { useCurrentOrg } from "../orgs/index.ts";
 import { describeFilter } from "./filter.ts";
+import { SplitsPanel } from "./Splits.tsx";
 import { useDatasetItems, useDatasets, useDatasetVersions, useItemMutations, useNewDraft, usePublish, useTrainingOverlap, type DatasetItem, type DatasetVersion } from "./queries.ts";
 
 export default function DatasetDetailPage() {
@@ -89,6 +90,7 @@ export default function DatasetDetailPage() {
           This version overlaps training data: {overlap.data.map((o) => `${o.overlapping} of ${o.items} items were in the training set of ${o.model_name} (${o.served_model})`).join("; ")}. Scores of those models on it are optimistic; hold these items out.
         </div>
       ) : null}
+      {selected ? <SplitsPanel version={selected} editable={editor && draft} /> : null}
       {previous && items.data && previousItems.data ? <VersionDiffLine before={previous.version} diff={diffVersions(previousItems.data, items.data)} /> : null}
       {items.error ? <ErrorState error={items.error} retry={() => void items.refetch()} /> : (
         <ItemsTable items={items.data ?? []} editable={editor && draft} versionId={selected?.id ?? ""} />

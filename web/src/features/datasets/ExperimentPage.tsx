@@ -11,6 +11,8 @@ import { messageOf } from "../../lib/errors.ts";
 import { useCurrentOrg } from "../orgs/index.ts";
 import { useCancelJob, useJob, useJobEvents, useJobEventsLive, useJobsLive, useStartJob } from "../jobs/index.ts";
 import { STATUS_TONE } from "./ExperimentsPage.tsx";
+import { ExperimentReview } from "./ExperimentReview.tsx";
+import { TrainingOverlapWarning } from "./Splits.tsx";
 import { useDatasetItems, useEvaluators, useExperiment, useExperimentLive, useExperimentResults, usePromptVersions, useResumeExperiment, type Experiment, type ExperimentResultRow } from "./queries.ts";
 
 const PAGE = 50;
@@ -75,9 +77,11 @@ export default function ExperimentPage() {
         {events.length ? <div className="small muted" data-testid="experiment-last-event">{events.at(-1)!.message}</div> : null}
       </section>
 
+      <TrainingOverlapWarning versionId={exp.dataset_version_id} />
       {summary ? <SummaryTable summary={summary} final={exp.status === "completed" && !!exp.summary} /> : null}
       {exp.status === "completed" && can(org.role, "prompt:promote") ? <PromoteThroughGate exp={exp} items={items.data ?? []} /> : null}
       <Comparison rows={rows} labels={labels} baseline={exp.baseline} metrics={metrics} items={items.data ?? []} />
+      <ExperimentReview exp={exp} labels={labels} />
     </div>
   );
 }

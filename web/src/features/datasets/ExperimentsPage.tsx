@@ -11,6 +11,7 @@ import { dateTime } from "../../lib/format.ts";
 import { messageOf } from "../../lib/errors.ts";
 import { useCurrentOrg } from "../orgs/index.ts";
 import { useJobs, useJobsLive } from "../jobs/index.ts";
+import { TryEvaluator } from "./TryEvaluator.tsx";
 import { useDatasets, useDatasetVersions, useEvaluators, useExperiments, useExperimentsLive, usePromptVersions, useSaveEvaluator, useStartExperiment, type ExperimentVariant } from "./queries.ts";
 
 export const STATUS_TONE = { pending: "neutral", running: "info", completed: "good", failed: "bad", cancelled: "warn" } as const;
@@ -204,6 +205,7 @@ function NewEvaluatorDialog({ open, onClose }: { open: boolean; onClose(): void 
           <div className="tag-cloud">{DETERMINISTIC_TYPES.map((t) => <button type="button" key={t} className="chip" onClick={() => setConfig(JSON.stringify(EXAMPLE_CONFIG[t]))}>{t}</button>)}</div>
         ) : null}
         <Field label="Configuration (JSON)" error={error}><textarea className="input" rows={4} value={config} onChange={(e) => setConfig(e.target.value)} /></Field>
+        <TryEvaluator kind={kind} configText={config} />
         {save.error ? <div className="form-error" role="alert">{messageOf(save.error)}</div> : null}
         <div className="row-end"><Button type="button" onClick={onClose}>Cancel</Button><Button variant="primary" type="submit" busy={save.isPending} disabled={!name.trim()}>Save evaluator</Button></div>
       </form>

@@ -14,6 +14,7 @@ import { useCurrentOrg, useMembers } from "../orgs/index.ts";
 import { useMe } from "../orgs/index.ts";
 import { optionsOf, valueForDigit, workKey, WORK_SHORTCUTS } from "./keyboard.ts";
 import { useQueuePresence, type QueuePeer } from "./presence.ts";
+import HumanVsEvaluators from "./HumanVsEvaluators.tsx";
 import {
   progressByReviewer, rqKeys, useAdjudicate, useAdjudications, useAssignments, useClaimNext, useItems, useQueue, useQueueLive, useRelease, useRubrics, useScores, useSubmitScores,
   type Claimed, type ReviewItem, type ScoreConfig,
@@ -62,6 +63,7 @@ export default function QueuePage() {
           <Tabs.Trigger className="tab" value="progress">Progress</Tabs.Trigger>
           {canReport ? <Tabs.Trigger className="tab" value="report">Agreement report</Tabs.Trigger> : null}
           {canAdjudicate || canReport ? <Tabs.Trigger className="tab" value="adjudicate">Adjudication</Tabs.Trigger> : null}
+          {queue.data.source_kind === "experiment" ? <Tabs.Trigger className="tab" value="evaluators">People vs evaluators</Tabs.Trigger> : null}
         </Tabs.List>
         {canScore ? <Tabs.Content value="work"><WorkView queueId={queueId} rubrics={rubrics} peers={peers} /></Tabs.Content> : null}
         <Tabs.Content value="progress"><ProgressView queueId={queueId} overlap={queue.data.overlap} orgId={org.org_id} /></Tabs.Content>
@@ -69,6 +71,7 @@ export default function QueuePage() {
         {canAdjudicate || canReport ? (
           <Tabs.Content value="adjudicate"><AdjudicationView queueId={queueId} rubrics={rubrics} orgId={org.org_id} threshold={queue.data.disagreement_threshold} canDecide={canAdjudicate} /></Tabs.Content>
         ) : null}
+        {queue.data.source_kind === "experiment" ? <Tabs.Content value="evaluators"><HumanVsEvaluators queue={queue.data} orgId={org.org_id} /></Tabs.Content> : null}
       </Tabs.Root>
     </div>
   );

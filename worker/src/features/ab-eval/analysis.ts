@@ -6,17 +6,8 @@ export type VariantMetrics = { f1: number | null; rougeL: number | null; latency
 export type JudgeVerdictRecord = { order: "AB" | "BA"; winner: "A" | "B" | "tie"; reason: string };
 export type ItemResult = { itemIndex: number; a: VariantMetrics; b: VariantMetrics; judge: JudgeVerdictRecord[]; judgeScore: number };
 
-/**
- * B's preference from two judge calls with the answers swapped: each call votes +1 (B), −1 (A) or 0; the
- * mean cancels a judge that always prefers the first (or second) position: such a judge votes +1 and −1
- * for the same pair and the item counts as a tie.
- */
-export function debiasedJudgeScore(ab: "A" | "B" | "tie", ba: "A" | "B" | "tie"): number {
-  const first = ab === "B" ? 1 : ab === "A" ? -1 : 0;
-  // In the swapped call, "A" is variant B's answer.
-  const second = ba === "A" ? 1 : ba === "B" ? -1 : 0;
-  return (first + second) / 2;
-}
+// B's preference from two judge calls with the answers swapped (one definition: shared/src/datasets/judge.ts).
+export { debiasedJudgeScore } from "@review/shared/datasets/judge";
 
 export type VariantSummary = {
   meanF1: number | null;

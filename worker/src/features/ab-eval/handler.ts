@@ -1,7 +1,8 @@
 import { AbEvalConfig, type Variant } from "@review/shared/jobs/config";
-import { buildJudgePairwisePrompt, JudgeVerdict, parseFineTunedModelId, parseJsonOutput, type OfflineTask } from "@review/shared/llm/offline-protocol";
+import { JudgeVerdict, parseFineTunedModelId, parseJsonOutput, type OfflineTask } from "@review/shared/llm/offline-protocol";
 import { modelForVersion, normalizeVariables, renderPrompt, resolveLivePrompt, taskOfSlug, type LivePrompt, type LivePromptSource, type PromptTemplateParts, type PromptVersionRow } from "@review/shared/prompts/live";
 import { isLlmError } from "@review/shared/llm/errors";
+import { judgeRequestParts } from "@review/shared/datasets/judge";
 import { seededRng, shuffled, rougeL, tokenF1, winRate } from "@review/shared/stats/index";
 import { createLimiter, type Limiter } from "../../lib/limiter.ts";
 import { PermanentError, type ClaimedJob, type JobContext } from "../../queue/types.ts";
@@ -288,13 +289,7 @@ async function generate(deps: HandlerDeps, limiter: Limiter, orgId: string, v: R
 
 /** One pairwise judge call (the experiment worker's LLM judge uses it too, with its rubric). */
 export async function judge(deps: HandlerDeps, limiter: Limiter, orgId: string, model: string, live: LivePrompt, item: EvalItem, first: string, second: string, order: "AB" | "BA", signal: AbortSignal, rubric?: string | null): Promise<JudgeVerdictRecord> {
-  const builtIn = buildJudgePairwisePrompt({ query: item.query, answerA: first, answerB: second, reference: item.reference, rubric: rubric || null });
-  const p = live.versionId && live.parts
-    ? (() => {
-        const { system, user } = renderPrompt(live.parts, { query: item.query, answer_a: first, answer_b: second, reference: item.reference ?? "" });
-        return { ...builtIn, system: system || builtIn.system, messages: [{ role: "user" as const, content: user }] };
-      })()
-    : builtIn;
+  const p = judgeRequestParts(live, item, first, second, rubric);
   // A judge answer that is not the JSON asked for is asked once more before the item fails.
   for (let attempt = 1; ; attempt++) {
     const r = await limiter.run(() => deps.llm.complete({ model, system: p.system, messages: p.messages, maxTokens: p.maxTokens, context: { functionName: "worker:ab-eval-judge" }, logOrgId: orgId, signal }), signal);

@@ -1,0 +1,66 @@
+import { useMemo } from "react";
+import { useQuery } from "@tanstack/react-query";
+import { queueReport, type FinalScore, type Rubric } from "@review/shared/review/report";
+import { supabase } from "../../lib/supabase.ts";
+import { unwrap } from "../../lib/errors.ts";
+import { rqKeys, useAdjudications, useItems, useScores, type ReviewItem, type ReviewQueue } from "./queries.ts";
+
+/**
+ * A queue's final value per item and rubric (adjudicated, else consensus), computed by the same
+ * shared/src/review/report.ts the queue's report and exports use, from the scores the caller may read
+ * (blind mode: a reviewer sees finals only of items they scored; managers and admins see all).
+ */
+export function useQueueFinals(queueId: string, rubrics: readonly Rubric[]): { finals: Map<string, FinalScore>; ready: boolean } {
+  const scores = useScores(queueId, !!queueId);
+  const adj = useAdjudications(queueId, !!queueId);
+  return useMemo(() => {
+    const finals = new Map<string, FinalScore>();
+    if (!scores.data || !adj.data) return { finals, ready: false };
+    // Finals only: the agreement statistics' bootstrap is not needed here, so it runs at its smallest.
+    for (const f of queueReport(rubrics, scores.data, adj.data, { resamples: 1, seed: queueId }).finals) finals.set(`${f.itemId}/${f.rubricId}`, f);
+    return { finals, ready: true };
+  }, [scores.data, adj.data, rubrics, queueId]);
+}
+
+/** The review queues made from an experiment's outputs (source_kind 'experiment'). */
+export function useExperimentQueues(orgId: string, experimentId: string) {
+  return useQuery({
+    // Under the list key, so creating a queue (useCreateQueue) refreshes this too.
+    queryKey: [...rqKeys.queues(orgId), "experiment", experimentId],
+    enabled: !!experimentId,
+    queryFn: async () =>
+      unwrap(await supabase.from("review_queues").select("*").eq("org_id", orgId).eq("source_kind", "experiment").eq("source->>experiment_id", experimentId).order("created_at", { ascending: false })) as ReviewQueue[],
+  });
+}
+
+export { useItems as useQueueItems, type ReviewItem };
+
+/** What an experiment review item keeps of its origin (the queue trigger writes it). */
+export type ExperimentItemContext = { experiment_id: string; item_id: string; item_position: number; expected: string | null; variant_ids: number[]; result_ids: number[]; variant_labels: string[] };
+export const experimentContext = (i: ReviewItem) => i.context as unknown as ExperimentItemContext;
+
+/** The experiment_results rows behind a queue's items: their evaluator scores. */
+export function useResultScores(resultIds: readonly number[]) {
+  const ids = [...new Set(resultIds)].sort((a, b) => a - b);
+  return useQuery({
+    queryKey: ["experiment-result-scores", ids.join(",")],
+    enabled: ids.length > 0,
+    queryFn: async () => {
+      const out = new Map<number, { variant: number; scores: Record<string, number | null> }>();
+      // Chunks keep the URL short however many items a queue has.
+      for (let k = 0; k < ids.length; k += 200) {
+        const rows = unwrap(await supabase.from("experiment_results").select("id, variant, scores").in("id", ids.slice(k, k + 200))) as Array<{ id: number; variant: number; scores: Record<string, number | null> }>;
+        for (const r of rows) out.set(Number(r.id), { variant: r.variant, scores: r.scores });
+      }
+      return out;
+    },
+  });
+}
+
+/** A final value as a person reads it (a preference names the side). */
+export function showFinal(rubric: Rubric, f: FinalScore | undefined, labels: readonly string[] = []): string {
+  if (!f || f.source === "none" || f.value === null || f.value === undefined) return "not scored yet";
+  if (rubric.kind === "preference") return f.value === "tie" ? "tie" : `${f.value === "A" ? labels[0] ?? "A" : labels[1] ?? "B"} preferred`;
+  if (rubric.kind === "boolean") return f.value ? "yes" : "no";
+  return Array.isArray(f.value) ? f.value.join(", ") : String(f.value);
+}
