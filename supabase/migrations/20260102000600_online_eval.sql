@@ -40,8 +40,8 @@ create table public.online_evaluators (
   org_id uuid not null references public.organizations (id) on delete cascade,
   -- one saved evaluator version (evaluators are versioned by row)
   evaluator_id uuid not null,
-  sampling_rate double precision not null
-    check (sampling_rate >= 0 and sampling_rate <= (private.online_eval_limits() ->> 'maxSamplingRate')::double precision),
+  -- a probability; the configured maximum (maxSamplingRate) is checked by the trigger below
+  sampling_rate double precision not null check (sampling_rate >= 0 and sampling_rate <= 1),
   -- null = any
   function_name text check (char_length(function_name) between 1 and 200),
   prompt_version_id uuid,
@@ -100,7 +100,7 @@ create trigger online_evaluators_created_by before insert or update on public.on
 create trigger online_evaluators_touch before update on public.online_evaluators
   for each row execute function private.touch_updated_at();
 
--- Only deterministic evaluators, and at most maxEnabledRulesPerOrg enabled rules per organization
+-- Only deterministic evaluators, a rate within the limit, and at most maxEnabledRulesPerOrg enabled rules per organization
 -- (serialized per organization, so two concurrent inserts cannot both take the last place).
 create or replace function private.online_evaluators_check() returns trigger
 language plpgsql security definer set search_path = '' as $$
@@ -112,6 +112,9 @@ begin
   -- Live traffic has no expected answer and no baseline output, which both judge modes need.
   if v_kind is distinct from 'deterministic' then
     perform private.raise_http(400, 'invalid_input', 'Only deterministic evaluators run on live traffic (an LLM judge needs an expected answer or a baseline)');
+  end if;
+  if new.sampling_rate > (private.online_eval_limits() ->> 'maxSamplingRate')::double precision then
+    perform private.raise_http(400, 'invalid_input', format('The sampling rate is at most %s', private.online_eval_limits() ->> 'maxSamplingRate'));
   end if;
   if new.enabled and (tg_op = 'INSERT' or not old.enabled) then
     perform pg_advisory_xact_lock(hashtext('online_evaluators:' || new.org_id::text));
