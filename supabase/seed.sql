@@ -601,3 +601,14 @@ select private.enqueue_alert_evaluation();
 select private.enqueue_job(o.id, 'themes', 'Feedback themes — first run', '{}'::jsonb, null, null, '{}', 'seed:first-themes')
 from public.organizations o
 where o.id in ('aaaaaaaa-0000-4000-8000-000000000001', 'bbbbbbbb-0000-4000-8000-000000000001');
+
+-- ---- online evaluation (issue 20, item 4) ------------------------------------------------------------
+-- Acme's "concise" length check runs on half of its new LLM calls, added by the curator as the app
+-- does. The seeded history above has no text and came first, so it is not sampled; the calls the worker
+-- makes on `npm start` (the first experiment's outputs, the fine-tune's evaluation, themes) and every
+-- suggestion people open or regenerate are, and the worker scores them: the results, the boards' trend
+-- and the 'online_eval' alert rule (switched on by this first online evaluator) are computed, none typed.
+insert into public.online_evaluators (org_id, evaluator_id, sampling_rate, created_by)
+select e.org_id, e.id, 0.5, 'a0000000-0000-4000-8000-000000000002'
+  from public.evaluators e
+ where e.org_id = 'aaaaaaaa-0000-4000-8000-000000000001' and e.name = 'concise' and e.version = 1;
