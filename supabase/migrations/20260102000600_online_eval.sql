@@ -179,8 +179,11 @@ begin
   end if;
   return new;
 end $$;
+-- Rows without text (bulk loads, the seed's history, loggers that send none) skip the trigger entirely:
+-- there is nothing to drop, and nothing an output check could read.
 create trigger ai_requests_online_eval before insert on public.ai_requests
-  for each row execute function private.online_eval_sample();
+  for each row when (new.input_text is not null or new.output_text is not null)
+  execute function private.online_eval_sample();
 
 -- ---- hourly rollups of the scores (the boards' trend and the alert metric) ----------------------------------
 create table private.online_eval_hourly (

@@ -3,7 +3,7 @@ import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { StackInfo } from "@review/local-supabase";
 import { DeterministicCheck, runDeterministic } from "@review/shared/datasets/evaluators";
-import { ONLINE_EVAL_LIMITS } from "@review/shared/datasets/online";
+import { isExcludedFromOnlineEval, ONLINE_EVAL_LIMITS } from "@review/shared/datasets/online";
 import { evaluateAlerts } from "@review/worker/features/alerts/evaluate";
 import { runOnlineEval } from "@review/worker/features/online-eval/handler";
 import { parseWorkerEnv } from "@review/worker";
@@ -95,6 +95,12 @@ describe("limits", () => {
     // A disabled one does not count, and cannot be switched on past the limit either.
     const [off] = await db`insert into public.online_evaluators (org_id, evaluator_id, sampling_rate, enabled) values (${o}, ${ev}, 0, false) returning id`;
     await expect(db`update public.online_evaluators set enabled = true where id = ${off!.id}`).rejects.toThrow(/at most 10/);
+  });
+
+  it("the database never samples the same calls shared/ says are never sampled", async () => {
+    const names = ["suggest-answer", "create-improvement-case", "regenerate-suggestion", "worker:experiment", "worker:ab-eval", "worker:ab-eval-judge", "judge-pairwise", "worker:online-eval", "worker:online-eval-judge", "worker:themes"];
+    const rows = await db<{ name: string; excluded: boolean }[]>`select n as name, private.online_eval_excluded(n) as excluded from unnest(${names}::text[]) n`;
+    expect(Object.fromEntries(rows.map((r) => [r.name, r.excluded]))).toEqual(Object.fromEntries(names.map((n) => [n, isExcludedFromOnlineEval(n)])));
   });
 
   it("an LLM judge cannot run on live traffic (no expected answer, no baseline)", async () => {
