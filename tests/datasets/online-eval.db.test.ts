@@ -275,6 +275,14 @@ describe("attacks", () => {
     expect(trend.data).toBeNull();
   });
 
+  it("a queue entry naming another organization's call scores nothing (the handler reads the call within the rule's organization)", async () => {
+    const r = await rule(org.id, await evaluator(org.id, { type: "length", min: 1 }), 0);
+    const [theirs] = await calls(other.id, 1);
+    const out = await runOnlineEval({ sql: db }, entry({ id: "0", payload: { ruleId: r, aiRequestId: theirs } }));
+    expect(out).toMatchObject({ stored: false, skipped: "request gone" });
+    expect(await db`select 1 from public.online_eval_results where ai_request_id = ${theirs!}`).toHaveLength(0);
+  });
+
   it("a reviewer cannot attach an evaluator to live traffic, read results, or read the trend; a curator can attach one and see results", async () => {
     const ev = await evaluator(org.id, { type: "length", min: 1 });
     const denied = await org.users.reviewer.client.from("online_evaluators").insert({ org_id: org.id, evaluator_id: ev, sampling_rate: 1 });
