@@ -614,3 +614,14 @@ insert into public.score_configs (id, org_id, name, version, kind, description, 
 select public.split_dataset_version((public.new_dataset_draft(d.id)).id, 0.7, 0.15, 0.15, 'demo')
   from public.datasets d
  where d.org_id = 'aaaaaaaa-0000-4000-8000-000000000001' and d.name = 'Support answers (approved)';
+
+-- ---- online evaluation (issue 20, item 4) ------------------------------------------------------------
+-- Acme's "concise" length check runs on half of its new LLM calls, added by the curator as the app
+-- does. The seeded history above has no text and came first, so it is not sampled; the calls the worker
+-- makes on `npm start` (the first experiment's outputs, the fine-tune's evaluation, themes) and every
+-- suggestion people open or regenerate are, and the worker scores them: the results, the boards' trend
+-- and the 'online_eval' alert rule (switched on by this first online evaluator) are computed, none typed.
+insert into public.online_evaluators (org_id, evaluator_id, sampling_rate, created_by)
+select e.org_id, e.id, 0.5, 'a0000000-0000-4000-8000-000000000002'
+  from public.evaluators e
+ where e.org_id = 'aaaaaaaa-0000-4000-8000-000000000001' and e.name = 'concise' and e.version = 1;

@@ -81,10 +81,12 @@ export type Database = {
           flags: NonNullable<Json>
           function_name: string
           id: string
+          input_text: string | null
           input_tokens: number
           latency_ms: number
           model: string
           org_id: string
+          output_text: string | null
           output_tokens: number
           prompt_version_id: string | null
           status: string
@@ -98,10 +100,12 @@ export type Database = {
           flags?: NonNullable<Json>
           function_name: string
           id?: string
+          input_text?: string | null
           input_tokens?: number
           latency_ms?: number
           model: string
           org_id: string
+          output_text?: string | null
           output_tokens?: number
           prompt_version_id?: string | null
           status: string
@@ -115,10 +119,12 @@ export type Database = {
           flags?: NonNullable<Json>
           function_name?: string
           id?: string
+          input_text?: string | null
           input_tokens?: number
           latency_ms?: number
           model?: string
           org_id?: string
+          output_text?: string | null
           output_tokens?: number
           prompt_version_id?: string | null
           status?: string
@@ -1862,6 +1868,131 @@ export type Database = {
           },
         ]
       }
+      online_eval_results: {
+        Row: {
+          ai_request_id: string
+          created_at: string
+          details: NonNullable<Json>
+          evaluator_id: string
+          function_name: string
+          id: number
+          model: string
+          org_id: string
+          prompt_version_id: string | null
+          request_at: string
+          rule_id: string
+          score: number | null
+        }
+        Insert: {
+          ai_request_id: string
+          created_at?: string
+          details?: NonNullable<Json>
+          evaluator_id: string
+          function_name: string
+          id?: never
+          model: string
+          org_id: string
+          prompt_version_id?: string | null
+          request_at: string
+          rule_id: string
+          score?: number | null
+        }
+        Update: {
+          ai_request_id?: string
+          created_at?: string
+          details?: NonNullable<Json>
+          evaluator_id?: string
+          function_name?: string
+          id?: never
+          model?: string
+          org_id?: string
+          prompt_version_id?: string | null
+          request_at?: string
+          rule_id?: string
+          score?: number | null
+        }
+        Relationships: [
+          {
+            foreignKeyName: "online_eval_results_ai_request_id_fkey"
+            columns: ["ai_request_id"]
+            referencedRelation: "ai_requests"
+            referencedColumns: ["id"]
+          },
+          {
+            foreignKeyName: "online_eval_results_org_id_fkey"
+            columns: ["org_id"]
+            referencedRelation: "organizations"
+            referencedColumns: ["id"]
+          },
+          {
+            foreignKeyName: "online_eval_results_org_id_rule_id_fkey"
+            columns: ["org_id", "rule_id"]
+            referencedRelation: "online_evaluators"
+            referencedColumns: ["org_id", "id"]
+          },
+        ]
+      }
+      online_evaluators: {
+        Row: {
+          created_at: string
+          created_by: string | null
+          enabled: boolean
+          evaluator_id: string
+          function_name: string | null
+          id: string
+          model: string | null
+          org_id: string
+          prompt_version_id: string | null
+          sampling_rate: number
+          updated_at: string
+        }
+        Insert: {
+          created_at?: string
+          created_by?: string | null
+          enabled?: boolean
+          evaluator_id: string
+          function_name?: string | null
+          id?: string
+          model?: string | null
+          org_id: string
+          prompt_version_id?: string | null
+          sampling_rate: number
+          updated_at?: string
+        }
+        Update: {
+          created_at?: string
+          created_by?: string | null
+          enabled?: boolean
+          evaluator_id?: string
+          function_name?: string | null
+          id?: string
+          model?: string | null
+          org_id?: string
+          prompt_version_id?: string | null
+          sampling_rate?: number
+          updated_at?: string
+        }
+        Relationships: [
+          {
+            foreignKeyName: "online_evaluators_org_id_evaluator_id_fkey"
+            columns: ["org_id", "evaluator_id"]
+            referencedRelation: "evaluators"
+            referencedColumns: ["org_id", "id"]
+          },
+          {
+            foreignKeyName: "online_evaluators_org_id_fkey"
+            columns: ["org_id"]
+            referencedRelation: "organizations"
+            referencedColumns: ["id"]
+          },
+          {
+            foreignKeyName: "online_evaluators_org_id_prompt_version_id_fkey"
+            columns: ["org_id", "prompt_version_id"]
+            referencedRelation: "prompt_versions"
+            referencedColumns: ["org_id", "id"]
+          },
+        ]
+      }
       opt_feedback: {
         Row: {
           comments: string | null
@@ -2801,6 +2932,17 @@ export type Database = {
           model: string
           output_tokens: number
           requests: number
+        }[]
+      }
+      board_online_eval: {
+        Args: { p_bucket?: string; p_from: string; p_org: string; p_to: string }
+        Returns: {
+          bucket: string
+          evaluator_name: string
+          evaluator_version: number
+          mean_score: number
+          n: number
+          rule_id: string
         }[]
       }
       board_quality: {

@@ -92,6 +92,10 @@ export const EXPECTATIONS: Record<string, Record<Op, Actor[]> & { knownGap?: Kno
   // Written by the job trigger and the worker only.
   experiments: { select: ALL_MEMBERS, insert: NOBODY, update: NOBODY, delete: NOBODY },
   experiment_results: { select: ALL_MEMBERS, insert: NOBODY, update: NOBODY, delete: NOBODY },
+  // Online evaluation: rules are read like evaluators and edited by who saves them; results hold live
+  // outputs (evaluator editors and usage readers) and only the worker writes them.
+  online_evaluators: { select: ALL_MEMBERS, insert: holders("dataset:edit"), update: holders("dataset:edit"), delete: holders("dataset:edit") },
+  online_eval_results: { select: [...new Set([...holders("dataset:edit"), ...BOARDS])], insert: NOBODY, update: NOBODY, delete: NOBODY },
 };
 
 /*
@@ -569,4 +573,32 @@ export const FIXTURES: Record<string, Fixture> = {
     },
     patch: () => ({ value: true }),
   },
+  // Seeded and inserted disabled: the enabled ones are limited per organization (ONLINE_EVAL_LIMITS).
+  online_evaluators: {
+    key: ["id"],
+    seed: async (w) => w.row("online_evaluators", { org_id: w.orgA, evaluator_id: (await deterministicEvaluator(w)).id, sampling_rate: 0.5, enabled: false }),
+    insert: async (w) => ({ id: u(), org_id: w.orgA, evaluator_id: (await deterministicEvaluator(w)).id, sampling_rate: 1, enabled: false }),
+    patch: () => ({ sampling_rate: 0.25 }),
+  },
+  online_eval_results: {
+    key: ["id"],
+    seed: async (w) => {
+      const { rule, request } = await onlineResultParts(w);
+      return w.row("online_eval_results", { org_id: w.orgA, rule_id: rule.id, evaluator_id: rule.evaluator_id, ai_request_id: request.id, function_name: request.function_name, model: request.model, request_at: request.created_at, score: 1 });
+    },
+    insert: async (w) => {
+      const { rule, request } = await onlineResultParts(w);
+      return { org_id: w.orgA, rule_id: rule.id, evaluator_id: rule.evaluator_id, ai_request_id: request.id, function_name: request.function_name, model: request.model, request_at: request.created_at, score: 0 };
+    },
+    patch: () => ({ score: 0 }),
+  },
 };
+
+async function deterministicEvaluator(w: World) {
+  return w.row("evaluators", { org_id: w.orgA, name: slug("ev"), kind: "deterministic", config: w.db.json({ type: "length", min: 1 }) });
+}
+async function onlineResultParts(w: World) {
+  const rule = await w.row("online_evaluators", { org_id: w.orgA, evaluator_id: (await deterministicEvaluator(w)).id, sampling_rate: 0, enabled: false });
+  const request = await w.row("ai_requests", { org_id: w.orgA, function_name: "suggest-answer", model: "offline-fast-1", status: "ok" });
+  return { rule, request };
+}

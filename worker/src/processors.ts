@@ -5,6 +5,7 @@ import { runDrift } from "./features/drift/handler.ts";
 import { runExperiment } from "./features/experiment/handler.ts";
 import { evaluateAlerts } from "./features/alerts/evaluate.ts";
 import { runNotify } from "./features/notify/handler.ts";
+import { runOnlineEval } from "./features/online-eval/handler.ts";
 import { runThemes } from "./features/themes/handler.ts";
 import { runFineTune } from "./features/fine-tune/handler.ts";
 import type { Handler } from "./queue/types.ts";
@@ -22,6 +23,8 @@ export function createProcessors(deps: HandlerDeps): Record<string, Handler> {
     // Internal tasks (no jobs row): the minute's rule evaluation, and one entry per notification delivery.
     alerts_evaluate: () => evaluateAlerts(deps),
     notify: (job, ctx) => runNotify(deps, job, ctx),
+    // Internal task: one live LLM call an online evaluator sampled (queued by the ai_requests trigger).
+    online_eval: (job, ctx) => runOnlineEval(deps, job, ctx),
     // For benchmarks and queue health checks: proves claim → complete without doing work.
     noop: async () => null,
   };

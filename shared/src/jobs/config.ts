@@ -182,5 +182,12 @@ export type DocUpkeepPayload = z.infer<typeof DocUpkeepPayload>;
 export const NotifyPayload = z.object({ deliveryId: z.string().uuid() });
 export type NotifyPayload = z.infer<typeof NotifyPayload>;
 
+/**
+ * One live LLM call an online evaluator sampled (public.online_evaluators): queued by the ai_requests
+ * trigger (private.online_eval_sample), keyed by rule and request so a request is scored once per rule.
+ */
+export const OnlineEvalPayload = z.object({ ruleId: z.string().uuid(), aiRequestId: z.string().uuid() }).strict();
+export type OnlineEvalPayload = z.infer<typeof OnlineEvalPayload>;
+
 /** The minute's evaluation of every organization's alert rules: no payload. */
 export const AlertsEvaluatePayload = z.object({}).passthrough();

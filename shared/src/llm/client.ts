@@ -80,7 +80,16 @@ export type AiRequestRow = {
   error: string | null;
   trace_id: string | null;
   flags: SafetyFlag[];
+  /**
+   * The last user message and the output, for online evaluators: the database keeps them only on calls
+   * a rule samples (private.online_eval_sample), and drops them otherwise.
+   */
+  input_text: string | null;
+  output_text: string | null;
 };
+
+/** What the row carries of a call's text at most (the database's limit too: ONLINE_EVAL_LIMITS.maxTextChars). */
+const LOGGED_TEXT_CHARS = 8000;
 
 export type LangfuseConfig = { publicKey: string; secretKey: string; baseUrl: string; release?: string; environment?: string };
 
@@ -214,7 +223,7 @@ export function createLlmClient(options: LlmClientOptions): LlmClient {
     };
   }
 
-  function rowFor(req: LlmRequest, traceId: string, r: { usage?: LlmUsage; costUsd?: number | null; latencyMs: number; error?: LlmError; flags?: SafetyFlag[] }): AiRequestRow {
+  function rowFor(req: LlmRequest, traceId: string, r: { usage?: LlmUsage; costUsd?: number | null; latencyMs: number; error?: LlmError; flags?: SafetyFlag[]; text?: string }): AiRequestRow {
     const u = r.usage;
     return {
       org_id: req.context.orgId ?? null,
@@ -231,6 +240,8 @@ export function createLlmClient(options: LlmClientOptions): LlmClient {
       error: r.error ? `${r.error.code}: ${r.error.message}`.slice(0, 2000) : null,
       trace_id: langfuse ? traceId : (req.context.traceId ?? null),
       flags: r.flags ?? [],
+      input_text: req.messages.findLast((m) => m.role === "user")?.content.slice(0, LOGGED_TEXT_CHARS) ?? null,
+      output_text: r.text === undefined ? null : r.text.slice(0, LOGGED_TEXT_CHARS),
     };
   }
 

@@ -16,6 +16,7 @@ const NAV: Array<{ to: string; label: string; permission?: Permission }> = [
   { to: "prompts", label: "Prompts" },
   { to: "datasets", label: "Datasets", permission: "org:read" },
   { to: "experiments", label: "Experiments", permission: "org:read" },
+  { to: "online-eval", label: "Online eval", permission: "org:read" },
   { to: "jobs", label: "Jobs & models", permission: "org:read" },
   { to: "boards", label: "Boards", permission: "usage:read" },
   { to: "themes", label: "Themes" },

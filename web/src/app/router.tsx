@@ -24,6 +24,7 @@ const DatasetsPage = lazy(() => import("../features/datasets/index.ts").then((m)
 const DatasetDetailPage = lazy(() => import("../features/datasets/index.ts").then((m) => ({ default: m.DatasetDetailPage })));
 const ExperimentsPage = lazy(() => import("../features/datasets/index.ts").then((m) => ({ default: m.ExperimentsPage })));
 const ExperimentPage = lazy(() => import("../features/datasets/index.ts").then((m) => ({ default: m.ExperimentPage })));
+const OnlineEvaluatorsPage = lazy(() => import("../features/datasets/index.ts").then((m) => ({ default: m.OnlineEvaluatorsPage })));
 const AlertsPage = lazy(() => import("../features/alerts/index.ts").then((m) => ({ default: m.AlertsPage })));
 const ThemesPage = lazy(() => import("../features/themes/index.ts").then((m) => ({ default: m.ThemesPage })));
 
@@ -57,6 +58,7 @@ export const router = createBrowserRouter([
           { path: "datasets/:datasetId", element: <RequirePermission permission="org:read"><DatasetDetailPage /></RequirePermission> },
           { path: "experiments", element: <RequirePermission permission="org:read"><ExperimentsPage /></RequirePermission> },
           { path: "experiments/:experimentId", element: <RequirePermission permission="org:read"><ExperimentPage /></RequirePermission> },
+          { path: "online-eval", element: <RequirePermission permission="org:read"><OnlineEvaluatorsPage /></RequirePermission> },
           { path: "boards", element: <RequirePermission permission="usage:read"><BoardsPage /></RequirePermission> },
           { path: "alerts", element: <RequirePermission permission="alert:read"><AlertsPage /></RequirePermission> },
           { path: "themes", element: <ThemesPage /> },

@@ -4,6 +4,7 @@ import { Area, AreaChart, Bar, BarChart, CartesianGrid, Legend, Line, LineChart,
 import { ErrorState } from "../../components/ui/Field.tsx";
 import { pct, usd } from "../../lib/format.ts";
 import { useCurrentOrg } from "../orgs/index.ts";
+import { OnlineEvalTrend } from "./OnlineEvalTrend.tsx";
 import { costByDay, useCostBoard, useQualityBoard } from "./queries.ts";
 import { clampRange, lastDays, type DateRange } from "./range.ts";
 
@@ -82,6 +83,9 @@ export default function BoardsPage() {
           ) : null}
         </>
       )}
+
+      <h2 style={{ marginTop: 28 }}>Online evaluation</h2>
+      <OnlineEvalTrend orgId={org.org_id} range={range} />
 
       <h2 style={{ marginTop: 28 }}>Cost</h2>
       {cost.error ? <ErrorState error={cost.error} retry={() => void cost.refetch()} /> : (

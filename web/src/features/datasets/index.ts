@@ -5,3 +5,4 @@ export { default as DatasetsPage } from "./DatasetsPage.tsx";
 export { default as DatasetDetailPage } from "./DatasetDetailPage.tsx";
 export { default as ExperimentsPage } from "./ExperimentsPage.tsx";
 export { default as ExperimentPage } from "./ExperimentPage.tsx";
+export { default as OnlineEvaluatorsPage } from "./OnlineEvaluators.tsx";

@@ -1,6 +1,6 @@
 import { setMaxListeners } from "node:events";
 import { ExperimentConfig } from "@review/shared/jobs/config";
-import { parseEvaluator, runDeterministic, type Evaluator } from "@review/shared/datasets/evaluators";
+import type { Evaluator } from "@review/shared/datasets/evaluators";
 import { summarizeExperiment, type ExperimentSummary, type ResultRow } from "@review/shared/datasets/summary";
 import { isLlmError } from "@review/shared/llm/errors";
 import { tryParseModelRef } from "@review/shared/llm/providers";
@@ -10,6 +10,7 @@ import { PermanentError, type ClaimedJob, type JobContext } from "../../queue/ty
 import { loadJob, type HandlerDeps } from "../common.ts";
 import { debiasedJudgeScore } from "../ab-eval/analysis.ts";
 import { itemValues, judge, resolveVariant, sqlPromptSource, type ResolvedVariant } from "../ab-eval/handler.ts";
+import { loadEvaluators, scoreOutput, type JudgeEvaluator } from "./score.ts";
 
 type Item = { id: string; position: number; query: string; context: string | null; variables: Record<string, unknown>; expected: string | null };
 type Stored = { item_id: string; variant: number; output: string; cost_usd: number | null; latency_ms: number | null; error: string | null; scores: Record<string, number | null> };
@@ -64,17 +65,7 @@ export async function runExperiment(deps: HandlerDeps, entry: ClaimedJob, ctx: J
     select id, position, query, context, variables, expected from public.dataset_items where version_id = ${exp.dataset_version_id} order by position`;
   if (!items.length) throw new PermanentError("The dataset version has no items");
 
-  const evaluatorRows = await sql<{ id: string; name: string; version: number; kind: string; config: unknown }[]>`
-    select id, name, version, kind, config from public.evaluators where org_id = ${job.org_id} and id = any(${config.evaluatorIds}::uuid[])`;
-  const evaluators: Evaluator[] = config.evaluatorIds.map((id) => {
-    const row = evaluatorRows.find((r) => r.id === id);
-    if (!row) throw new PermanentError(`Evaluator ${id} does not exist in this organization`);
-    try {
-      return parseEvaluator(row);
-    } catch (err) {
-      throw new PermanentError(`Evaluator ${row.name} v${row.version} has an invalid configuration: ${(err as Error).message}`);
-    }
-  });
+  const evaluators: Evaluator[] = await loadEvaluators(sql, job.org_id, config.evaluatorIds);
   const variants = await Promise.all(config.variants.map((v, i) => resolveVariant(deps, job.org_id, v, `V${i + 1}`)));
   if (variants.some((v) => !v.model)) throw new PermanentError("Each variant needs a model (directly or from its prompt version)");
   const needsJudge = evaluators.some((e) => e.kind === "llm_judge");
@@ -140,7 +131,7 @@ export async function runExperiment(deps: HandlerDeps, entry: ClaimedJob, ctx: J
   const values = (item: Item) => ({ ...itemValues({ index: item.position, exampleId: null, query: item.query, reference: item.expected, badAnswer: null }), context: item.context ?? "", expected: item.expected ?? "", ...item.variables });
   const evalItem = (item: Item) => ({ index: item.position, exampleId: null, query: item.query, reference: item.expected, badAnswer: null });
 
-  async function judgeScore(e: Extract<Evaluator, { kind: "llm_judge" }>, item: Item, output: string, against: string): Promise<number> {
+  async function judgeScore(e: JudgeEvaluator, item: Item, output: string, against: string): Promise<number> {
     const model = e.config.model ?? config.judgeModel ?? judgeLive!.model;
     const l = limiterFor(model);
     // Both orders, as the A/B worker does: a judge that favours a position cancels out.
@@ -179,9 +170,11 @@ export async function runExperiment(deps: HandlerDeps, entry: ClaimedJob, ctx: J
       spent += r.costUsd ?? 0;
       const scores: Record<string, number | null> = {};
       for (const e of evaluators) {
-        if (e.kind === "deterministic") scores[e.name] = runDeterministic(e.config, { output: r.text, expected: item.expected, latencyMs: Math.round(r.latencyMs), costUsd: r.costUsd });
-        else if (e.config.mode === "reference") scores[e.name] = item.expected ? await judgeScore(e, item, r.text, item.expected) : null;
-        else scores[e.name] = vi === config.baseline ? 0 : baselineOutput === null ? null : await judgeScore(e, item, r.text, baselineOutput);
+        scores[e.name] = await scoreOutput(e, {
+          output: r.text, expected: item.expected, latencyMs: Math.round(r.latencyMs), costUsd: r.costUsd,
+          baseline: { isBaseline: vi === config.baseline, output: baselineOutput },
+          judge: (j, against) => judgeScore(j, item, r.text, against),
+        });
       }
       row = { item_id: item.id, variant: vi, output: r.text, cost_usd: r.costUsd, latency_ms: Math.round(r.latencyMs), error: null, scores };
       await sql`

@@ -1,0 +1,84 @@
+import { useEffect } from "react";
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { OnlineEvaluatorInput } from "@review/shared/datasets/online";
+import { supabase } from "../../lib/supabase.ts";
+import { unwrap } from "../../lib/errors.ts";
+import { openChannel } from "../../lib/realtime.ts";
+
+export type OnlineEvaluatorRow = {
+  id: string; evaluator_id: string; sampling_rate: number; function_name: string | null; prompt_version_id: string | null; model: string | null;
+  enabled: boolean; created_at: string; evaluators: { name: string; version: number; kind: string; config: Record<string, unknown> } | null;
+};
+export type OnlineResultRow = {
+  id: number; rule_id: string; ai_request_id: string; function_name: string; model: string; score: number | null; request_at: string; created_at: string;
+  details: { evaluator?: string; reason?: string; input?: string | null; output?: string | null; latencyMs?: number };
+};
+
+const keys = {
+  rules: (orgId: string) => ["online-evaluators", orgId] as const,
+  results: (orgId: string) => ["online-eval-results", orgId] as const,
+};
+
+export function useOnlineEvaluators(orgId: string) {
+  return useQuery({
+    queryKey: keys.rules(orgId),
+    queryFn: async () =>
+      unwrap(await supabase.from("online_evaluators").select("id, evaluator_id, sampling_rate, function_name, prompt_version_id, model, enabled, created_at, evaluators(name, version, kind, config)").eq("org_id", orgId).order("created_at")) as unknown as OnlineEvaluatorRow[],
+  });
+}
+
+/** The latest scored calls (RLS: evaluator editors and usage readers); `enabled` false for roles that cannot read them. */
+export function useOnlineResults(orgId: string, enabled: boolean) {
+  return useQuery({
+    queryKey: keys.results(orgId),
+    enabled,
+    queryFn: async () =>
+      unwrap(await supabase.from("online_eval_results").select("id, rule_id, ai_request_id, function_name, model, score, request_at, created_at, details").eq("org_id", orgId).order("id", { ascending: false }).limit(50)) as unknown as OnlineResultRow[],
+  });
+}
+
+/** Rules and results as they change: results arrive as the worker scores sampled calls. */
+export function useOnlineEvalLive(orgId: string) {
+  const qc = useQueryClient();
+  useEffect(
+    () =>
+      openChannel(`online-eval:${orgId}`, {
+        setup: (ch) => {
+          ch.on("postgres_changes", { event: "INSERT", schema: "public", table: "online_eval_results", filter: `org_id=eq.${orgId}` }, () => {
+            void qc.invalidateQueries({ queryKey: keys.results(orgId) });
+          });
+          ch.on("postgres_changes", { event: "*", schema: "public", table: "online_evaluators", filter: `org_id=eq.${orgId}` }, () => {
+            void qc.invalidateQueries({ queryKey: keys.rules(orgId) });
+          });
+        },
+        onSubscribed: (_ch, again) => {
+          if (again) void qc.invalidateQueries({ queryKey: keys.results(orgId) });
+        },
+      }),
+    [orgId, qc],
+  );
+}
+
+export function useOnlineEvaluatorMutations(orgId: string) {
+  const qc = useQueryClient();
+  const done = () => qc.invalidateQueries({ queryKey: keys.rules(orgId) });
+  const add = useMutation({
+    mutationFn: async (input: OnlineEvaluatorInput) => {
+      const v = OnlineEvaluatorInput.parse(input);
+      return unwrap(await supabase.from("online_evaluators").insert({
+        org_id: orgId, evaluator_id: v.evaluatorId, sampling_rate: v.samplingRate, function_name: v.functionName, prompt_version_id: v.promptVersionId, model: v.model,
+      }).select("id").single());
+    },
+    onSettled: done,
+  });
+  const update = useMutation({
+    mutationFn: async (args: { id: string; patch: { enabled?: boolean; sampling_rate?: number } }) =>
+      unwrap(await supabase.from("online_evaluators").update(args.patch).eq("id", args.id).select("id").single()),
+    onSettled: done,
+  });
+  const remove = useMutation({
+    mutationFn: async (id: string) => unwrap(await supabase.from("online_evaluators").delete().eq("id", id).select("id")),
+    onSettled: done,
+  });
+  return { add, update, remove };
+}
