@@ -1623,6 +1623,85 @@ export type Database = {
           },
         ]
       }
+      judge_scores: {
+        Row: {
+          cost_usd: number
+          created_at: string
+          id: number
+          input_tokens: number
+          item_id: string
+          job_id: string
+          model: string
+          org_id: string
+          output_tokens: number
+          queue_id: string
+          rationale: string
+          score_config_id: string
+          value: NonNullable<Json>
+        }
+        Insert: {
+          cost_usd?: number
+          created_at?: string
+          id?: never
+          input_tokens?: number
+          item_id: string
+          job_id: string
+          model: string
+          org_id: string
+          output_tokens?: number
+          queue_id: string
+          rationale?: string
+          score_config_id: string
+          value: NonNullable<Json>
+        }
+        Update: {
+          cost_usd?: number
+          created_at?: string
+          id?: never
+          input_tokens?: number
+          item_id?: string
+          job_id?: string
+          model?: string
+          org_id?: string
+          output_tokens?: number
+          queue_id?: string
+          rationale?: string
+          score_config_id?: string
+          value?: NonNullable<Json>
+        }
+        Relationships: [
+          {
+            foreignKeyName: "judge_scores_org_id_fkey"
+            columns: ["org_id"]
+            referencedRelation: "organizations"
+            referencedColumns: ["id"]
+          },
+          {
+            foreignKeyName: "judge_scores_org_id_item_id_fkey"
+            columns: ["org_id", "item_id"]
+            referencedRelation: "review_items"
+            referencedColumns: ["org_id", "id"]
+          },
+          {
+            foreignKeyName: "judge_scores_org_id_job_id_fkey"
+            columns: ["org_id", "job_id"]
+            referencedRelation: "jobs"
+            referencedColumns: ["org_id", "id"]
+          },
+          {
+            foreignKeyName: "judge_scores_org_id_queue_id_fkey"
+            columns: ["org_id", "queue_id"]
+            referencedRelation: "review_queues"
+            referencedColumns: ["org_id", "id"]
+          },
+          {
+            foreignKeyName: "judge_scores_org_id_score_config_id_fkey"
+            columns: ["org_id", "score_config_id"]
+            referencedRelation: "score_configs"
+            referencedColumns: ["org_id", "id"]
+          },
+        ]
+      }
       memberships: {
         Row: {
           created_at: string
@@ -2801,6 +2880,10 @@ export type Database = {
         Args: { p_from: string; p_org: string; p_to: string }
         Returns: Json
       }
+      board_review: {
+        Args: { p_from: string; p_org: string; p_to: string }
+        Returns: Json
+      }
       build_dataset_from_ai_requests: {
         Args: {
           p_function_name?: string
@@ -3412,7 +3495,13 @@ export type Database = {
       }
     }
     Enums: {
-      job_kind: "fine_tune" | "ab_eval" | "drift" | "experiment" | "themes"
+      job_kind:
+        | "fine_tune"
+        | "ab_eval"
+        | "drift"
+        | "experiment"
+        | "themes"
+        | "review_judge"
       job_status: "pending" | "running" | "completed" | "failed" | "cancelled"
       member_role: "admin" | "curator" | "reviewer" | "manager"
       opt_session_status: "pending" | "clarifying" | "ready" | "finalized"
@@ -3544,7 +3633,14 @@ export type CompositeTypes<
 export const Constants = {
   public: {
     Enums: {
-      job_kind: ["fine_tune", "ab_eval", "drift", "experiment", "themes"],
+      job_kind: [
+        "fine_tune",
+        "ab_eval",
+        "drift",
+        "experiment",
+        "themes",
+        "review_judge",
+      ],
       job_status: ["pending", "running", "completed", "failed", "cancelled"],
       member_role: ["admin", "curator", "reviewer", "manager"],
       opt_session_status: ["pending", "clarifying", "ready", "finalized"],
