@@ -12,7 +12,7 @@ import { useJobs, useJobsLive, useModels, useServeModel, type JobStatus } from "
 import { EvaluationDialog, FineTuneDialog } from "./StartJobDialogs.tsx";
 
 export const STATUS_TONE: Record<JobStatus, "neutral" | "info" | "good" | "bad" | "warn"> = { pending: "neutral", running: "info", completed: "good", failed: "bad", cancelled: "warn" };
-export const KIND_LABEL = { fine_tune: "Fine-tune", ab_eval: "A/B evaluation", drift: "Drift check", experiment: "Experiment", themes: "Feedback themes" } as const;
+export const KIND_LABEL = { fine_tune: "Fine-tune", ab_eval: "A/B evaluation", drift: "Drift check", experiment: "Experiment", themes: "Feedback themes", review_judge: "Judge vs human" } as const;
 
 export default function JobsPage() {
   const org = useCurrentOrg();

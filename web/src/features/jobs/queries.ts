@@ -9,7 +9,7 @@ import { openChannel } from "../../lib/realtime.ts";
 
 export type JobStatus = "pending" | "running" | "completed" | "failed" | "cancelled";
 export type Job = {
-  id: string; org_id: string; kind: "fine_tune" | "ab_eval" | "drift" | "experiment" | "themes"; name: string; base_model: string | null; status: JobStatus;
+  id: string; org_id: string; kind: "fine_tune" | "ab_eval" | "drift" | "experiment" | "themes" | "review_judge"; name: string; base_model: string | null; status: JobStatus;
   trained_on_tags: string[]; config: Record<string, unknown>; progress: number; result: Record<string, unknown> | null; error: string | null;
   cancel_requested: boolean; created_by: string | null; created_at: string; started_at: string | null; finished_at: string | null; duration_ms: number | null;
 };

@@ -13,6 +13,7 @@ import { messageOf } from "../../lib/errors.ts";
 import { useCurrentOrg, useMembers } from "../orgs/index.ts";
 import { useMe } from "../orgs/index.ts";
 import { optionsOf, valueForDigit, workKey, WORK_SHORTCUTS } from "./keyboard.ts";
+import { JudgeSection } from "./JudgeSection.tsx";
 import { useQueuePresence, type QueuePeer } from "./presence.ts";
 import {
   progressByReviewer, rqKeys, useAdjudicate, useAdjudications, useAssignments, useClaimNext, useItems, useQueue, useQueueLive, useRelease, useRubrics, useScores, useSubmitScores,
@@ -340,6 +341,7 @@ function ReportView({ queueId, rubrics, orgId, threshold, name }: { queueId: str
           ))}
         </tbody>
       </table>
+      <JudgeSection queueId={queueId} queueName={name} rubrics={rubrics} />
     </div>
   );
 }
