@@ -3329,6 +3329,37 @@ export type Database = {
           isSetofReturn: false
         }
       }
+      promote_prompt_version_from_review: {
+        Args: {
+          p_actor: string
+          p_evidence: Json
+          p_job_id: string
+          p_queue_id: string
+          p_version_id: string
+        }
+        Returns: {
+          author_id: string | null
+          created_at: string
+          id: string
+          model: string
+          org_id: string
+          params: NonNullable<Json>
+          parent_version_id: string | null
+          promoted_at: string | null
+          prompt_id: string
+          status: Database["public"]["Enums"]["prompt_status"]
+          system_template: string
+          template: string
+          variables: NonNullable<Json>
+          version: number
+        }
+        SetofOptions: {
+          from: "*"
+          to: "prompt_versions"
+          isOneToOne: true
+          isSetofReturn: false
+        }
+      }
       prompt_version_metrics: {
         Args: { p_prompt_id: string; p_since?: string }
         Returns: {

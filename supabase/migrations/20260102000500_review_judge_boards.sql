@@ -167,3 +167,44 @@ end $$;
 grant execute on function public.board_review(uuid, date, date) to authenticated, service_role;
 
 alter publication supabase_realtime add table public.judge_scores;
+
+-- ---- human preference as gate evidence --------------------------------------------------------------------
+-- A review queue over an A/B evaluation's items (a preference rubric) whose final preferences give B a
+-- human win rate whose CI's lower bound clears the gate's threshold (shared/src/review/preference.ts) is
+-- evidence the gate accepts: the promote-from-review function computes it from the rows the caller may
+-- read and promotes through this function, which records the promotion as kind 'human_review' with the
+-- evaluation as its evidence job and the numbers in the audit log. Service only, like the worker's gate:
+-- no caller can hand in numbers of their own.
+alter table public.prompt_promotions drop constraint prompt_promotions_kind_check;
+alter table public.prompt_promotions add constraint prompt_promotions_kind_check check (kind in ('gate', 'override', 'rollback', 'initial', 'human_review'));
+
+create or replace function public.promote_prompt_version_from_review(p_version_id uuid, p_job_id uuid, p_queue_id uuid, p_evidence jsonb, p_actor uuid)
+returns public.prompt_versions
+language plpgsql volatile security definer set search_path = '' as $$
+declare
+  v public.prompt_versions;
+begin
+  perform private.require_privileged();
+  select * into v from public.prompt_versions where id = p_version_id;
+  if not found then
+    perform private.raise_http(404, 'not_found', 'The prompt version was not found');
+  end if;
+  if v.status <> 'candidate' then
+    perform private.raise_http(409, 'not_candidate', format('Version %s is %s; only candidates are promoted', v.version, v.status));
+  end if;
+  -- The evidence must be about this version, in its organization: the queue reviews that evaluation,
+  -- whose B is this version, and the person acting may promote there.
+  if not exists (select 1 from public.review_queues q where q.id = p_queue_id and q.org_id = v.org_id and q.source_kind = 'ab_eval' and q.source ->> 'job_id' = p_job_id::text)
+     or not exists (select 1 from public.jobs j where j.id = p_job_id and j.org_id = v.org_id and j.kind = 'ab_eval' and j.config -> 'variantB' ->> 'promptVersionId' = v.id::text) then
+    perform private.raise_http(400, 'invalid_evidence', 'That review queue does not review an evaluation of this version in its organization');
+  end if;
+  if p_actor is null or not exists (
+    select 1 from public.memberships m where m.org_id = v.org_id and m.user_id = p_actor and private.role_can(m.role, 'prompt:promote')) then
+    perform private.raise_http(403, 'forbidden', 'This needs the prompt:promote permission');
+  end if;
+  perform private.audit(v.org_id, 'prompt.human_evidence', 'prompt_version', v.id::text,
+    coalesce(p_evidence, '{}'::jsonb) || jsonb_build_object('queue_id', p_queue_id, 'job_id', p_job_id), p_actor);
+  return private.apply_promotion(v.id, 'human_review', p_actor, p_job_id, left(coalesce(p_evidence ->> 'summary', 'human preference'), 2000));
+end $$;
+revoke all on function public.promote_prompt_version_from_review(uuid, uuid, uuid, jsonb, uuid) from public, anon, authenticated;
+grant execute on function public.promote_prompt_version_from_review(uuid, uuid, uuid, jsonb, uuid) to service_role;
