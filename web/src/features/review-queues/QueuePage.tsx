@@ -14,6 +14,7 @@ import { useCurrentOrg, useMembers } from "../orgs/index.ts";
 import { useMe } from "../orgs/index.ts";
 import { optionsOf, valueForDigit, workKey, WORK_SHORTCUTS } from "./keyboard.ts";
 import { JudgeSection } from "./JudgeSection.tsx";
+import { PreferenceSection } from "./PreferenceSection.tsx";
 import { useQueuePresence, type QueuePeer } from "./presence.ts";
 import {
   progressByReviewer, rqKeys, useAdjudicate, useAdjudications, useAssignments, useClaimNext, useItems, useQueue, useQueueLive, useRelease, useRubrics, useScores, useSubmitScores,
@@ -341,6 +342,7 @@ function ReportView({ queueId, rubrics, orgId, threshold, name }: { queueId: str
           ))}
         </tbody>
       </table>
+      <PreferenceSection queueId={queueId} rubrics={rubrics} />
       <JudgeSection queueId={queueId} queueName={name} rubrics={rubrics} />
     </div>
   );
