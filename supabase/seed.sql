@@ -625,3 +625,13 @@ insert into public.online_evaluators (org_id, evaluator_id, sampling_rate, creat
 select e.org_id, e.id, 0.5, 'a0000000-0000-4000-8000-000000000002'
   from public.evaluators e
  where e.org_id = 'aaaaaaaa-0000-4000-8000-000000000001' and e.name = 'concise' and e.version = 1;
+
+-- ---- judge vs human and the reviewers' board (issue 19, items 6 and 7) ----------------------------
+-- The double-review queue's first LLM judge run, queued as Carmen (a curator may run the judge): the
+-- worker `npm start` runs asks the judge-rubric prompt for every item and rubric, stores the values in
+-- judge_scores, and the report tab's "Judge vs human" compares them with the reviewers' consensus. The
+-- managers' board (public.board_review) reads throughput, agreement and the judge's cost from the same
+-- rows. The job key is the one the "Run judge" button uses, so a click while it runs joins this run.
+select private.enqueue_job('aaaaaaaa-0000-4000-8000-000000000001', 'review_judge', 'Judge vs human — Low-rated answers',
+  jsonb_build_object('queueId', 'aaaaaaaa-0000-4000-8000-0000000000d9'),
+  'a0000000-0000-4000-8000-000000000002', null, '{}', 'review-judge:aaaaaaaa-0000-4000-8000-0000000000d9');

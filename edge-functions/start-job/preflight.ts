@@ -68,4 +68,13 @@ export const PREFLIGHT: { [K in Parsed["kind"]]?: (caller: Caller, req: Extract<
     }
     if (Object.keys(fields).length) throw badRequest("Some fields point at things that do not exist", fields);
   },
+
+  async review_judge(caller, { orgId, config }) {
+    // The queue must be this organization's, and the rubrics named must be the queue's.
+    const { data: queue, error } = await caller.client.from("review_queues").select("id, score_config_ids").eq("id", config.queueId).eq("org_id", orgId).maybeSingle();
+    if (error) throw new AppError(500, "queue_lookup_failed", error.message);
+    if (!queue) throw badRequest("The review queue does not exist in this organization", { "config.queueId": ["No such review queue in this organization"] });
+    const foreign = config.scoreConfigIds.filter((id) => !(queue.score_config_ids as string[]).includes(id));
+    if (foreign.length) throw badRequest("Some rubrics are not this queue's", { "config.scoreConfigIds": [`Not rubrics of this queue: ${foreign.join(", ")}`] });
+  },
 };

@@ -1635,6 +1635,85 @@ export type Database = {
           },
         ]
       }
+      judge_scores: {
+        Row: {
+          cost_usd: number
+          created_at: string
+          id: number
+          input_tokens: number
+          item_id: string
+          job_id: string
+          model: string
+          org_id: string
+          output_tokens: number
+          queue_id: string
+          rationale: string
+          score_config_id: string
+          value: NonNullable<Json>
+        }
+        Insert: {
+          cost_usd?: number
+          created_at?: string
+          id?: never
+          input_tokens?: number
+          item_id: string
+          job_id: string
+          model: string
+          org_id: string
+          output_tokens?: number
+          queue_id: string
+          rationale?: string
+          score_config_id: string
+          value: NonNullable<Json>
+        }
+        Update: {
+          cost_usd?: number
+          created_at?: string
+          id?: never
+          input_tokens?: number
+          item_id?: string
+          job_id?: string
+          model?: string
+          org_id?: string
+          output_tokens?: number
+          queue_id?: string
+          rationale?: string
+          score_config_id?: string
+          value?: NonNullable<Json>
+        }
+        Relationships: [
+          {
+            foreignKeyName: "judge_scores_org_id_fkey"
+            columns: ["org_id"]
+            referencedRelation: "organizations"
+            referencedColumns: ["id"]
+          },
+          {
+            foreignKeyName: "judge_scores_org_id_item_id_fkey"
+            columns: ["org_id", "item_id"]
+            referencedRelation: "review_items"
+            referencedColumns: ["org_id", "id"]
+          },
+          {
+            foreignKeyName: "judge_scores_org_id_job_id_fkey"
+            columns: ["org_id", "job_id"]
+            referencedRelation: "jobs"
+            referencedColumns: ["org_id", "id"]
+          },
+          {
+            foreignKeyName: "judge_scores_org_id_queue_id_fkey"
+            columns: ["org_id", "queue_id"]
+            referencedRelation: "review_queues"
+            referencedColumns: ["org_id", "id"]
+          },
+          {
+            foreignKeyName: "judge_scores_org_id_score_config_id_fkey"
+            columns: ["org_id", "score_config_id"]
+            referencedRelation: "score_configs"
+            referencedColumns: ["org_id", "id"]
+          },
+        ]
+      }
       memberships: {
         Row: {
           created_at: string
@@ -2949,6 +3028,10 @@ export type Database = {
         Args: { p_from: string; p_org: string; p_to: string }
         Returns: Json
       }
+      board_review: {
+        Args: { p_from: string; p_org: string; p_to: string }
+        Returns: Json
+      }
       build_dataset_from_ai_requests: {
         Args: {
           p_function_name?: string
@@ -3410,6 +3493,37 @@ export type Database = {
           isSetofReturn: false
         }
       }
+      promote_prompt_version_from_review: {
+        Args: {
+          p_actor: string
+          p_evidence: Json
+          p_job_id: string
+          p_queue_id: string
+          p_version_id: string
+        }
+        Returns: {
+          author_id: string | null
+          created_at: string
+          id: string
+          model: string
+          org_id: string
+          params: NonNullable<Json>
+          parent_version_id: string | null
+          promoted_at: string | null
+          prompt_id: string
+          status: Database["public"]["Enums"]["prompt_status"]
+          system_template: string
+          template: string
+          variables: NonNullable<Json>
+          version: number
+        }
+        SetofOptions: {
+          from: "*"
+          to: "prompt_versions"
+          isOneToOne: true
+          isSetofReturn: false
+        }
+      }
       prompt_version_metrics: {
         Args: { p_prompt_id: string; p_since?: string }
         Returns: {
@@ -3590,7 +3704,13 @@ export type Database = {
       }
     }
     Enums: {
-      job_kind: "fine_tune" | "ab_eval" | "drift" | "experiment" | "themes"
+      job_kind:
+        | "fine_tune"
+        | "ab_eval"
+        | "drift"
+        | "experiment"
+        | "themes"
+        | "review_judge"
       job_status: "pending" | "running" | "completed" | "failed" | "cancelled"
       member_role: "admin" | "curator" | "reviewer" | "manager"
       opt_session_status: "pending" | "clarifying" | "ready" | "finalized"
@@ -3722,7 +3842,14 @@ export type CompositeTypes<
 export const Constants = {
   public: {
     Enums: {
-      job_kind: ["fine_tune", "ab_eval", "drift", "experiment", "themes"],
+      job_kind: [
+        "fine_tune",
+        "ab_eval",
+        "drift",
+        "experiment",
+        "themes",
+        "review_judge",
+      ],
       job_status: ["pending", "running", "completed", "failed", "cancelled"],
       member_role: ["admin", "curator", "reviewer", "manager"],
       opt_session_status: ["pending", "clarifying", "ready", "finalized"],

@@ -82,6 +82,8 @@ export const EXPECTATIONS: Record<string, Record<Op, Actor[]> & { knownGap?: Kno
   scores: { select: ["admin", "curator", "manager"], insert: NOBODY, update: NOBODY, delete: NOBODY },
   // The seeded decision is on a complete item the reviewer did not score: adjudicators and watchers see it.
   adjudications: { select: ["admin", "curator", "manager"], insert: NOBODY, update: NOBODY, delete: NOBODY },
+  // The LLM judge's values: read with a queue's report, written only by the worker's review_judge job.
+  judge_scores: { select: holders("review:report"), insert: NOBODY, update: NOBODY, delete: NOBODY },
   // Datasets: curators and admins edit drafts; versions change only through the database functions
   // (publish, new draft), and the seeded items are in a draft (a published version refuses everyone).
   datasets: { select: ALL_MEMBERS, insert: holders("dataset:edit"), update: holders("dataset:edit"), delete: holders("dataset:edit") },
@@ -202,6 +204,12 @@ async function curatorScore(w: World, status = "open") {
   const a = await w.row("review_assignments", { org_id: w.orgA, queue_id: queue.id, item_id: item.id, reviewer_id: w.people.curator.id, slot: 1, status: "submitted" });
   const s = await w.row("scores", { org_id: w.orgA, queue_id: queue.id, item_id: item.id, assignment_id: a.id, reviewer_id: w.people.curator.id, score_config_id: rubric, value: w.db.json(true) });
   return { queue, item, rubric, assignment: a, score: s };
+}
+
+async function judgeScore(w: World) {
+  const { queue, item, rubric } = await reviewItem(w);
+  const [j] = await w.db`insert into public.jobs (org_id, kind, name, config) values (${w.orgA}, 'review_judge', 'judge', ${w.db.json({ queueId: queue.id })}) returning *`;
+  return { queue, item, rubric, job: j! };
 }
 
 export const FIXTURES: Record<string, Fixture> = {
@@ -591,6 +599,18 @@ export const FIXTURES: Record<string, Fixture> = {
       return { org_id: w.orgA, rule_id: rule.id, evaluator_id: rule.evaluator_id, ai_request_id: request.id, function_name: request.function_name, model: request.model, request_at: request.created_at, score: 0 };
     },
     patch: () => ({ score: 0 }),
+  },
+  judge_scores: {
+    key: ["id"],
+    async seed(w) {
+      const { queue, item, rubric, job: j } = await judgeScore(w);
+      return w.row("judge_scores", { org_id: w.orgA, job_id: j.id, queue_id: queue.id, item_id: item.id, score_config_id: rubric, value: w.db.json(true), model: "offline-strong-1" });
+    },
+    insert: async (w) => {
+      const { queue, item, rubric, job: j } = await judgeScore(w);
+      return { org_id: w.orgA, job_id: j.id, queue_id: queue.id, item_id: item.id, score_config_id: rubric, value: false, model: "forged" };
+    },
+    patch: () => ({ value: false }),
   },
 };
 

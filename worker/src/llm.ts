@@ -38,7 +38,7 @@ export function workerLlmEnv(env: WorkerEnv): LlmEnv {
 }
 
 /** Tasks that call an LLM; a worker running none of them needs no provider. */
-export const LLM_TASKS = ["fine_tune", "ab_eval", "experiment", "themes"] as const;
+export const LLM_TASKS = ["fine_tune", "ab_eval", "experiment", "themes", "review_judge"] as const;
 
 /**
  * Why this worker must not start, or null. Against a hosted project (SUPABASE_URL, or without it

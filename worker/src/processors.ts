@@ -8,6 +8,7 @@ import { runNotify } from "./features/notify/handler.ts";
 import { runOnlineEval } from "./features/online-eval/handler.ts";
 import { runThemes } from "./features/themes/handler.ts";
 import { runFineTune } from "./features/fine-tune/handler.ts";
+import { runReviewJudge } from "./features/review-judge/handler.ts";
 import type { Handler } from "./queue/types.ts";
 
 /** Task name → thin processor; the work lives in features/<kind>/. Task names match jobs.kind. */
@@ -20,6 +21,7 @@ export function createProcessors(deps: HandlerDeps): Record<string, Handler> {
     // Internal task (no jobs row), queued by the database on every document append.
     doc_upkeep: (job, ctx) => runDocUpkeep(deps, job, ctx),
     themes: (job, ctx) => runThemes(deps, job, ctx),
+    review_judge: (job, ctx) => runReviewJudge(deps, job, ctx),
     // Internal tasks (no jobs row): the minute's rule evaluation, and one entry per notification delivery.
     alerts_evaluate: () => evaluateAlerts(deps),
     notify: (job, ctx) => runNotify(deps, job, ctx),

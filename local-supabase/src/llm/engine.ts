@@ -20,7 +20,7 @@ import {
 import { buildRetrievalIndex, searchIndex, tokenize, type RetrievalHit, type RetrievalIndex } from "@review/shared/llm/retrieval";
 import { draftFromFacts, draftFromText, factSentence, fit, register, relevantFacts, segments, styleFor, type Draft } from "./compose.ts";
 import { describeInstructions, hasInstructions, instructionsFor, type Instructions } from "./instructions.ts";
-import { judgePairwise } from "./judge.ts";
+import { judgePairwise, judgeRubric } from "./judge.ts";
 import { say, sayAll, type Language } from "./phrases.ts";
 import { capitalize, cosine, ensurePeriod, howTo, keyWords, list, overlap, sentences, subjectPhrase, topicOf, wordCount } from "./text.ts";
 
@@ -67,6 +67,8 @@ export function generate(req: EngineRequest): Generation {
       return { text: JSON.stringify(judgePairwise(req.system, lastUser)), task, source: "task" };
     case "name-theme":
       return { text: JSON.stringify(nameTheme(lastUser)), task, source: "task" };
+    case "judge-rubric":
+      return { text: JSON.stringify(judgeRubric(lastUser)), task, source: "task" };
     default:
       return { ...chat(req, lastUser), task: null };
   }

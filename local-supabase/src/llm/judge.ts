@@ -6,7 +6,7 @@
  * asks for it, and compliance with any hard constraint the rubric states in words the offline model
  * understands (a word limit, a link, a language, a tone: see instructions.ts).
  */
-import type { JudgeVerdict } from "@review/shared/llm/offline-protocol";
+import type { JudgeRubricVerdict, JudgeVerdict, RubricScale } from "@review/shared/llm/offline-protocol";
 import { readTag } from "@review/shared/llm/offline-protocol";
 import { buildRetrievalIndex, searchIndex, tokenize } from "@review/shared/llm/retrieval";
 import { countSentences } from "./compose.ts";
@@ -190,4 +190,81 @@ export function judgePairwise(system: string, user: string): JudgeVerdict {
   if (lose.words < 8) why.push("the other answer is too short to help");
   if (!why.length) why.push("it is clearer and more actionable overall");
   return { winner: w, reason: `Answer ${w}: ${why.join("; ")}.` };
+}
+
+// ---- judge-rubric ----------------------------------------------------------------------------------
+
+/** A rubric question that asks whether something is wrong ("needs escalation?"): yes for poor answers. */
+const DEFECT_QUESTION = /\b(?:escalat\w*|wrong|harm\w*|unsafe|problem\w*|fail\w*|incorrect|complain\w*|follow[ -]?up|hallucinat\w*|risk\w*|violat\w*)\b/i;
+
+/** How well one answer serves its question, in [0, 1], from the same signals the pairwise judge uses. */
+export function answerQuality(query: string, answer: string): { quality: number; relevance: number; direct: boolean; resolves: boolean; refusal: boolean; words: number } {
+  const index = buildRetrievalIndex([{ id: "x", query: "", answer }]);
+  const relevance = searchIndex(index, query, { limit: 1 })[0]?.coverage ?? 0;
+  const first = sentences(answer)[0] ?? "";
+  const direct = !PLEASANTRY.test(first) && overlap(query, first) > 0.25;
+  const resolves = ACTION.test(answer) || /\bnext step\b/i.test(answer);
+  const refusal = REFUSAL.test(answer);
+  const words = wordCount(answer);
+  let q = 0.15 + 0.45 * relevance + (direct ? 0.15 : 0) + (resolves ? 0.2 : 0);
+  if (refusal) q -= 0.3;
+  if (words < 8) q -= 0.2;
+  if (words > 400) q -= 0.1;
+  return { quality: Math.max(0, Math.min(1, q)), relevance, direct, resolves, refusal, words };
+}
+
+/**
+ * The offline rubric judge (task judge-rubric): one answer, one rubric, one value the rubric's scale
+ * allows. The answer's quality (coverage of the question, a first sentence that answers, steps, no
+ * refusal) is placed on the scale: an ordinal level or a number in proportion, a yes/no by the rubric's
+ * question (a question about a defect is answered yes for a poor answer), the category the answer
+ * mentions most. Deterministic, like every offline answer.
+ */
+export function judgeRubric(user: string): JudgeRubricVerdict {
+  const query = readTag(user, "query") ?? "";
+  const answer = readTag(user, "answer") ?? "";
+  const rubric = readTag(user, "rubric") ?? "";
+  let scale: RubricScale;
+  try {
+    scale = JSON.parse(readTag(user, "scale") ?? "") as RubricScale;
+  } catch {
+    scale = { kind: "boolean" };
+  }
+  const s = answerQuality(query, answer);
+  const pct = (n: number) => `${Math.round(n * 100)}%`;
+  const why = [`the answer covers ${pct(s.relevance)} of the question`];
+  if (s.direct) why.push("its first sentence answers it");
+  if (s.resolves) why.push("it gives concrete steps");
+  if (s.refusal) why.push("it deflects instead of answering");
+  if (s.words < 8) why.push("it is too short to help");
+  const reason = `${why.join("; ")} (overall ${pct(s.quality)}).`;
+  switch (scale.kind) {
+    case "ordinal": {
+      const levels = [...(scale.levels ?? [])].sort((a, b) => Number(a.value) - Number(b.value));
+      const level = levels[Math.round(s.quality * (levels.length - 1))] ?? levels[0];
+      return { value: level ? Number(level.value) : 0, reason: `${level ? `${level.label}: ` : ""}${reason}` };
+    }
+    case "numeric": {
+      const min = Number(scale.min ?? 0);
+      const max = Number(scale.max ?? 1);
+      const step = scale.step ? Number(scale.step) : null;
+      let v = min + s.quality * (max - min);
+      if (step) v = Math.min(max, min + Math.round((v - min) / step) * step);
+      return { value: Number(v.toFixed(6)), reason };
+    }
+    case "boolean": {
+      const defect = DEFECT_QUESTION.test(rubric);
+      const value = defect ? s.quality < 0.5 : s.quality >= 0.5;
+      return { value, reason: `${value ? "Yes" : "No"}: ${reason}` };
+    }
+    case "categorical": {
+      const cats = scale.categories ?? [];
+      const best = [...cats].map((c, i) => ({ c, i, o: overlap(c, answer) })).sort((a, b) => b.o - a.o || a.i - b.i)[0]?.c ?? cats[0] ?? "";
+      return { value: scale.multi ? [best] : best, reason: `"${best}": ${reason}` };
+    }
+    case "preference":
+      return { value: "tie", reason: "One answer alone: there is nothing to prefer it to." };
+    case "text":
+      return { value: reason, reason };
+  }
 }

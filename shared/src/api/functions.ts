@@ -21,10 +21,12 @@ import {
 } from "./optimizer.ts";
 import {
   CreatePromptRequest,
+  PromoteFromReviewRequest,
   PromotePromptRequest,
   RollbackPromptRequest,
   SavePromptVersionRequest,
   type CreatePromptResponse,
+  type PromoteFromReviewResponse,
   type PromotePromptResponse,
   type RollbackPromptResponse,
   type SavePromptVersionResponse,
@@ -46,6 +48,7 @@ export const FUNCTIONS = {
   "create-prompt": contract<typeof CreatePromptRequest, CreatePromptResponse>(CreatePromptRequest),
   "save-prompt-version": contract<typeof SavePromptVersionRequest, SavePromptVersionResponse>(SavePromptVersionRequest),
   "promote-prompt": contract<typeof PromotePromptRequest, PromotePromptResponse>(PromotePromptRequest),
+  "promote-from-review": contract<typeof PromoteFromReviewRequest, PromoteFromReviewResponse>(PromoteFromReviewRequest),
   "rollback-prompt": contract<typeof RollbackPromptRequest, RollbackPromptResponse>(RollbackPromptRequest),
   "start-optimization": contract<typeof StartOptimizationRequest, StartOptimizationResponse>(StartOptimizationRequest),
   "submit-answer": contract<typeof SubmitAnswerRequest, SubmitAnswerResponse>(SubmitAnswerRequest),

@@ -65,3 +65,20 @@ export const RollbackPromptRequest = z.object({
   reason: z.string().trim().max(500).optional(),
 });
 export type RollbackPromptResponse = { version: PromptVersionRow; previous: PromptVersionRow | null };
+
+/**
+ * Human preference as gate evidence: the final preferences of a review queue over an A/B evaluation's
+ * items (shared/src/review/preference.ts). B (a candidate prompt version) is promoted when its human win
+ * rate's CI lower bound clears 0.5 + margin / 2 over at least minSamples items.
+ */
+export const PromoteFromReviewRequest = z.object({
+  queueId: z.string().uuid(),
+  margin: z.number().min(0).max(1).optional(),
+  minSamples: z.number().int().min(2).max(5000).optional(),
+});
+export type PromoteFromReviewResponse = {
+  promoted: boolean;
+  versionId: string;
+  reasons: string[];
+  evidence: { queue_id: string; job_id: string; rubric_id: string; n: number; wins: number; losses: number; ties: number; rate: number; lower: number; upper: number; level: number; threshold: number; margin: number; min_samples: number; summary: string };
+};

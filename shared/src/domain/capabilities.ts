@@ -70,6 +70,8 @@ export const CAPABILITIES = {
   "review:manage": EDITORS,
   /** Decide an item's final score where reviewers disagree (audited). */
   "review:adjudicate": EDITORS,
+  /** Run an LLM judge with the rubric prompt over a queue's items (spends the LLM budget), to compare it with people. */
+  "review:judge": EDITORS,
   /** A queue's agreement report, adjudication list and exports. */
   "review:report": ["admin", "curator", "manager"],
   /** Read every score of every item at once, not blind (watchers: they never score). */

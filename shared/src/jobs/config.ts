@@ -169,6 +169,26 @@ export const ThemesConfig = z
   .strict();
 export type ThemesConfig = z.infer<typeof ThemesConfig>;
 
+/**
+ * An LLM judge over a review queue's items: one value per item and rubric (the rubric prompt for an
+ * item's single output; the pairwise judge in both orders for a preference rubric on A/B items), so its
+ * agreement with the human consensus can be measured where people looked (shared/src/review/judge.ts).
+ */
+export const ReviewJudgeConfig = z
+  .object({
+    queueId: uuid,
+    /** Judge model; default the model the organization's judge prompt resolves to (as the A/B judge). */
+    judgeModel: z.string().trim().min(1).max(200).optional(),
+    /** Which of the queue's rubrics; empty = every rubric the judge can answer (not free text). */
+    scoreConfigIds: z.array(uuid).max(10).default([]),
+    /** Most items judged, in the queue's order. */
+    maxItems: z.number().int().min(1).max(5000).default(500),
+    concurrency: z.number().int().min(1).max(64).default(4),
+    requestsPerMinute: z.number().int().min(1).max(100_000).optional(),
+  })
+  .strict();
+export type ReviewJudgeConfig = z.infer<typeof ReviewJudgeConfig>;
+
 export const JobPayload = z.object({ jobId: uuid });
 
 /**

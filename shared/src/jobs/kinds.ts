@@ -20,7 +20,7 @@
  */
 import { z } from "zod";
 import type { Capability } from "../domain/capabilities.ts";
-import { AbEvalConfig, AlertsEvaluatePayload, DocUpkeepPayload, DriftConfig, ExperimentConfig, FineTuneConfig, NotifyPayload, OnlineEvalPayload, ThemesConfig } from "./config.ts";
+import { AbEvalConfig, AlertsEvaluatePayload, DocUpkeepPayload, DriftConfig, ExperimentConfig, FineTuneConfig, NotifyPayload, OnlineEvalPayload, ReviewJudgeConfig, ThemesConfig } from "./config.ts";
 
 export const JOB_KINDS = {
   fine_tune: { config: FineTuneConfig, capability: "job:start", label: "Fine-tune" },
@@ -28,6 +28,7 @@ export const JOB_KINDS = {
   drift: { config: DriftConfig, capability: "job:start", label: "Drift check" },
   experiment: { config: ExperimentConfig, capability: "experiment:run", label: "Experiment" },
   themes: { config: ThemesConfig, capability: "job:start", label: "Feedback themes" },
+  review_judge: { config: ReviewJudgeConfig, capability: "review:judge", label: "Judge vs human" },
 } as const satisfies Record<string, { config: z.ZodType; capability: Capability; label: string }>;
 
 export type JobKind = keyof typeof JOB_KINDS;
@@ -47,6 +48,7 @@ export const StartJobRequest = z.discriminatedUnion("kind", [
   z.object({ kind: z.literal("drift"), config: DriftConfig.default(DriftConfig.parse({})), ...common }),
   z.object({ kind: z.literal("experiment"), config: ExperimentConfig, ...common }),
   z.object({ kind: z.literal("themes"), config: ThemesConfig.default(ThemesConfig.parse({})), ...common }),
+  z.object({ kind: z.literal("review_judge"), config: ReviewJudgeConfig, ...common }),
 ]);
 export type StartJobRequest = z.input<typeof StartJobRequest>;
 export type StartJobResponse<J = Record<string, unknown>> = { job: J; created: boolean };

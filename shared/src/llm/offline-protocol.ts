@@ -24,6 +24,8 @@
  * - final-prompt     in: prompt, selections?, memory                        out: plain-text prompt
  * - judge-pairwise   in: query, answer_a, answer_b, reference?              out: {"winner":"A"|"B"|"tie","reason"}
  * - name-theme       in: keywords, item* (low-rated feedback of one theme)   out: {"name","summary"}
+ * - judge-rubric     in: query, answer, rubric_name, rubric_description, scale (JSON: RubricScale)
+ *                    out: {"value": a valid answer to the rubric, "reason"}
  *                    (an organization's rubric, when given, is part of the system prompt)
  *
  * Instructions: everything else in the system prompt, and the template's own words around the tags, are
@@ -33,7 +35,7 @@
 import { z } from "zod";
 import { LlmError } from "./errors.ts";
 
-export const OFFLINE_TASKS = ["suggest-answer", "clarify-questions", "update-memory", "final-prompt", "judge-pairwise", "name-theme"] as const;
+export const OFFLINE_TASKS = ["suggest-answer", "clarify-questions", "update-memory", "final-prompt", "judge-pairwise", "name-theme", "judge-rubric"] as const;
 export type OfflineTask = (typeof OFFLINE_TASKS)[number];
 
 export const OFFLINE_MODELS = { fast: "offline-fast-1", strong: "offline-strong-1" } as const;
@@ -133,6 +135,90 @@ export type NameThemeOutput = z.infer<typeof NameThemeOutput>;
 
 export const JudgeVerdict = z.object({ winner: z.enum(["A", "B", "tie"]), reason: z.string().min(1) });
 export type JudgeVerdict = z.infer<typeof JudgeVerdict>;
+
+/** A rubric as the judge sees it (a score config's definition, public.score_configs). */
+export type RubricScale = {
+  kind: "numeric" | "ordinal" | "categorical" | "boolean" | "text" | "preference";
+  min?: number | null;
+  max?: number | null;
+  step?: number | null;
+  levels?: Array<{ value: number; label: string }>;
+  categories?: string[];
+  multi?: boolean;
+};
+
+export const JudgeRubricVerdict = z.object({
+  value: z.union([z.number(), z.string(), z.boolean(), z.array(z.string())]),
+  reason: z.string().min(1),
+});
+export type JudgeRubricVerdict = z.infer<typeof JudgeRubricVerdict>;
+
+/** What each kind of rubric accepts, in words, for the judge prompt. */
+export function describeScale(s: RubricScale): string {
+  switch (s.kind) {
+    case "numeric":
+      return `a number from ${s.min} to ${s.max}${s.step ? ` in steps of ${s.step}` : ""}`;
+    case "ordinal":
+      return `one of the level values ${(s.levels ?? []).map((l) => `${l.value} (${l.label})`).join(", ")}`;
+    case "categorical":
+      return s.multi ? `an array of one or more of ${(s.categories ?? []).map((c) => JSON.stringify(c)).join(", ")}` : `one of ${(s.categories ?? []).map((c) => JSON.stringify(c)).join(", ")}`;
+    case "boolean":
+      return "true or false";
+    case "preference":
+      return `"A", "B" or "tie"`;
+    case "text":
+      return "a short text";
+  }
+}
+
+/**
+ * A judge's value as a valid answer to the rubric (the same rules as private.score_value_valid), or null.
+ * Forgiving only where the meaning is unambiguous: "4" for 4, "yes"/"no" for a boolean, a single category
+ * for a multi-choice one.
+ */
+export function rubricValue(s: RubricScale, raw: unknown): number | string | boolean | string[] | null {
+  if (raw == null) return null;
+  const num = typeof raw === "number" ? raw : typeof raw === "string" && raw.trim() !== "" && Number.isFinite(Number(raw)) ? Number(raw) : null;
+  switch (s.kind) {
+    case "numeric": {
+      if (num === null || s.min == null || s.max == null || num < s.min || num > s.max) return null;
+      if (s.step && Math.abs((num - s.min) / s.step - Math.round((num - s.min) / s.step)) > 1e-9) return null;
+      return num;
+    }
+    case "ordinal":
+      return num !== null && (s.levels ?? []).some((l) => Number(l.value) === num) ? num : null;
+    case "boolean": {
+      if (typeof raw === "boolean") return raw;
+      const t = String(raw).trim().toLowerCase();
+      return t === "true" || t === "yes" ? true : t === "false" || t === "no" ? false : null;
+    }
+    case "categorical": {
+      const cats = s.categories ?? [];
+      const list = Array.isArray(raw) ? raw.map(String) : [String(raw)];
+      if (!list.length || list.some((c) => !cats.includes(c)) || new Set(list).size !== list.length) return null;
+      if (s.multi) return list;
+      return list.length === 1 ? list[0]! : null;
+    }
+    case "preference":
+      return raw === "A" || raw === "B" || raw === "tie" ? raw : null;
+    case "text":
+      return typeof raw === "string" && raw.trim().length > 0 && raw.length <= 5000 ? raw : null;
+  }
+}
+
+/** The values the judge-rubric prompt is rendered with (prompts/live.ts renders it). */
+export function judgeRubricValues(input: { query: string; answer: string; rubricName: string; rubricDescription?: string | null; scale: RubricScale }): Record<string, string> {
+  // Closing tags inside the data are defused, as tag() does, so an answer cannot end its section early.
+  const safe = (t: string) => t.replace(/<\/(query|answer|rubric|scale)>/g, "< /$1>");
+  return {
+    query: safe(input.query),
+    answer: safe(input.answer),
+    rubric_name: safe(input.rubricName),
+    rubric_description: safe(input.rubricDescription?.trim() || "(none)"),
+    scale: JSON.stringify(input.scale),
+    scale_text: describeScale(input.scale),
+  };
+}
 
 export const EMPTY_MEMORY: WorkingMemory = { facts: [], constraints: [], gaps: [], rationale: "" };
 

@@ -88,6 +88,7 @@ export const TASK_TIER: Readonly<Record<OfflineTask, ModelTier>> = {
   "final-prompt": "strong",
   "judge-pairwise": "strong",
   "name-theme": "fast",
+  "judge-rubric": "strong",
 };
 
 export function modelFor(route: ModelRoute, tierOrTask: ModelTier | OfflineTask): string {

@@ -3,10 +3,12 @@ import { useSearchParams } from "react-router";
 import { Area, AreaChart, Bar, BarChart, CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
 import { ErrorState } from "../../components/ui/Field.tsx";
 import { pct, usd } from "../../lib/format.ts";
+import { can } from "../../lib/permissions.ts";
 import { useCurrentOrg } from "../orgs/index.ts";
 import { OnlineEvalTrend } from "./OnlineEvalTrend.tsx";
 import { costByDay, useCostBoard, useQualityBoard } from "./queries.ts";
 import { clampRange, lastDays, type DateRange } from "./range.ts";
+import { ReviewBoard } from "./ReviewBoard.tsx";
 
 const COLORS = ["#4f46e5", "#16a34a", "#dc2626", "#d97706", "#0891b2", "#9333ea", "#db2777"];
 const PRESETS = [7, 30, 90];
@@ -86,6 +88,12 @@ export default function BoardsPage() {
 
       <h2 style={{ marginTop: 28 }}>Online evaluation</h2>
       <OnlineEvalTrend orgId={org.org_id} range={range} />
+      {can(org.role, "review:report") ? (
+        <>
+          <h2 style={{ marginTop: 28 }}>Reviewers</h2>
+          <ReviewBoard orgId={org.org_id} range={range} />
+        </>
+      ) : null}
 
       <h2 style={{ marginTop: 28 }}>Cost</h2>
       {cost.error ? <ErrorState error={cost.error} retry={() => void cost.refetch()} /> : (

@@ -1,6 +1,8 @@
 import { useQuery } from "@tanstack/react-query";
 import { supabase } from "../../lib/supabase.ts";
 import { unwrap } from "../../lib/errors.ts";
+import type { BoardUnit, CostDay } from "@review/shared/review/boards";
+import type { Rubric } from "@review/shared/review/report";
 import type { DateRange } from "./range.ts";
 
 export type QualityDay = { day: string; feedback: number; avg_rating: number | null; low_rating_share: number | null; ratings: number[]; cases_opened: number; cases_approved: number; cases_rejected: number };
@@ -43,4 +45,20 @@ export function costByDay(rows: CostRow[], r: DateRange): { models: string[]; po
     if (p) p[x.model] = Number(p[x.model] ?? 0) + x.cost_usd;
   }
   return { models, points: [...byDay.values()] };
+}
+
+export type ReviewBoardData = {
+  throughput: Array<{ day: string; reviewer_id: string; items: number }>;
+  agreement: { rubrics: Rubric[]; units: BoardUnit[] };
+  /** Null without usage:read (LLM cost needs it on the cost board too). */
+  cost: CostDay[] | null;
+};
+
+/** The reviewers' board (public.board_review: review:report; runs as the caller, so blind mode holds). */
+export function useReviewBoard(orgId: string, r: DateRange) {
+  return useQuery({
+    queryKey: ["board", "review", orgId, r],
+    queryFn: async () => unwrap(await supabase.rpc("board_review", { p_org: orgId, p_from: r.from, p_to: r.to })) as unknown as ReviewBoardData,
+    placeholderData: (prev) => prev,
+  });
 }

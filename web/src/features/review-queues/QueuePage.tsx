@@ -13,6 +13,8 @@ import { messageOf } from "../../lib/errors.ts";
 import { useCurrentOrg, useMembers } from "../orgs/index.ts";
 import { useMe } from "../orgs/index.ts";
 import { optionsOf, valueForDigit, workKey, WORK_SHORTCUTS } from "./keyboard.ts";
+import { JudgeSection } from "./JudgeSection.tsx";
+import { PreferenceSection } from "./PreferenceSection.tsx";
 import { useQueuePresence, type QueuePeer } from "./presence.ts";
 import HumanVsEvaluators from "./HumanVsEvaluators.tsx";
 import {
@@ -343,6 +345,8 @@ function ReportView({ queueId, rubrics, orgId, threshold, name }: { queueId: str
           ))}
         </tbody>
       </table>
+      <PreferenceSection queueId={queueId} rubrics={rubrics} />
+      <JudgeSection queueId={queueId} queueName={name} rubrics={rubrics} />
     </div>
   );
 }

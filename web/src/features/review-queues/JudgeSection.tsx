@@ -1,0 +1,123 @@
+import { useMemo } from "react";
+import { Link } from "react-router";
+import { useQuery } from "@tanstack/react-query";
+import { judgeVerdict, judgeVsHuman, type JudgeScoreRow } from "@review/shared/review/judge";
+import { Badge } from "../../components/ui/Badge.tsx";
+import { Button } from "../../components/ui/Button.tsx";
+import { EmptyState, ErrorState, ProgressBar } from "../../components/ui/Field.tsx";
+import { toast } from "../../components/ui/toast.tsx";
+import { messageOf } from "../../lib/errors.ts";
+import { allRows } from "../../lib/pages.ts";
+import { can } from "../../lib/permissions.ts";
+import { supabase } from "../../lib/supabase.ts";
+import { useJobEvents, useJobEventsLive, useJobs, useJobsLive, useStartJob } from "../jobs/index.ts";
+import { useCurrentOrg } from "../orgs/index.ts";
+import { useAdjudications, useScores, type ScoreConfig } from "./queries.ts";
+
+const fmt = (x: number | null | undefined, d = 2) => (x != null && Number.isFinite(x) ? x.toFixed(d) : "—");
+const TONE = { trust: "good", tentative: "warn", "do not trust": "bad", "too few items": "neutral" } as const;
+
+function useJudgeScores(jobId: string | null) {
+  return useQuery({
+    queryKey: ["review-judge", jobId, "scores"],
+    enabled: !!jobId,
+    queryFn: async () =>
+      allRows<JudgeScoreRow & { id: number }>((from, to) => supabase.from("judge_scores").select("id, item_id, score_config_id, value").eq("job_id", jobId!).order("id").range(from, to)),
+    staleTime: Infinity,
+  });
+}
+
+/**
+ * The report tab's "Judge vs human": the newest finished review_judge job of this queue against the human
+ * consensus of the ratings the reader may see (the rows the report above is computed from), with the
+ * same statistics; a run in progress streams its progress like any job.
+ */
+export function JudgeSection({ queueId, queueName, rubrics }: { queueId: string; queueName: string; rubrics: ScoreConfig[] }) {
+  const org = useCurrentOrg();
+  useJobsLive(org.org_id);
+  const jobs = useJobs(org.org_id);
+  const mine = (jobs.data ?? []).filter((j) => j.kind === "review_judge" && (j.config as { queueId?: string }).queueId === queueId);
+  const active = mine.find((j) => j.status === "pending" || j.status === "running") ?? null;
+  const finished = mine.find((j) => j.status === "completed") ?? null;
+  const failed = mine[0]?.status === "failed" ? mine[0] : null;
+  const start = useStartJob();
+  const mayRun = can(org.role, "review:judge");
+  const judged = useJudgeScores(finished?.id ?? null);
+  const scores = useScores(queueId);
+  const adj = useAdjudications(queueId);
+  const agreement = useMemo(
+    () => (judged.data && scores.data && adj.data ? judgeVsHuman(rubrics, scores.data, adj.data, judged.data, { seed: queueId, resamples: 300 }) : null),
+    [judged.data, scores.data, adj.data, rubrics, queueId],
+  );
+
+  async function run() {
+    try {
+      await start.mutateAsync({ kind: "review_judge", orgId: org.org_id, name: `Judge vs human — ${queueName}`.slice(0, 120), config: { queueId }, jobKey: `review-judge:${queueId}` });
+      toast.success("The judge is running", "Its values land here as it finishes.");
+    } catch (err) {
+      toast.error("Could not start the judge", messageOf(err));
+    }
+  }
+
+  const result = finished?.result as { judgeModel?: string; judged?: number; failed?: number; skipped?: string[] } | null | undefined;
+  return (
+    <section className="stack" aria-label="Judge vs human" data-testid="judge-section">
+      <div className="row">
+        <h3 className="section-title">Judge vs human</h3>
+        <span className="grow" />
+        {mayRun ? <Button variant="primary" busy={start.isPending} disabled={!!active} onClick={() => void run()} data-testid="run-judge">{finished ? "Run the judge again" : "Run judge"}</Button> : null}
+      </div>
+      <div className="muted small">
+        An LLM judge scores every item with each rubric's prompt. Where people reached a consensus, the judge and the consensus are two raters: Krippendorff's α at the rubric's level (bootstrap CI), Cohen's κ for categories and levels. Trust the judge where no human looked only when the CI's lower bound clears 0.8 (0.667 for tentative conclusions).
+      </div>
+      {active ? <JudgeProgress jobId={active.id} progress={active.progress} orgSlug={org.slug} /> : null}
+      {failed && !active ? <ErrorState error={new Error(`The last judge run failed: ${failed.error ?? "unknown error"}`)} /> : null}
+      {jobs.error ? <ErrorState error={jobs.error} /> : null}
+      {!finished && !active && !jobs.isLoading ? (
+        <EmptyState title="The judge has not run on this queue yet.">{mayRun ? "Run it to see whether its scores agree with your reviewers'." : "A curator or an admin can run it."}</EmptyState>
+      ) : null}
+      {finished && agreement ? (
+        <>
+          <div className="muted small" data-testid="judge-run">
+            {result?.judged ?? judged.data?.length ?? 0} values by {result?.judgeModel ?? "the judge"}, <Link to={`/o/${org.slug}/jobs/${finished.id}`}>finished {new Date(finished.finished_at ?? finished.created_at).toLocaleString()}</Link>
+            {result?.failed ? ` · ${result.failed} without a valid answer` : ""}{result?.skipped?.length ? ` · skipped ${result.skipped.join("; ")}` : ""}
+          </div>
+          <table className="table" aria-label="Judge agreement with the human consensus">
+            <thead><tr><th>Rubric</th><th>Level</th><th className="num">Items compared</th><th className="num">Krippendorff's α</th><th>95% CI</th><th className="num">Cohen's κ</th><th className="num">Same value</th><th>Verdict</th></tr></thead>
+            <tbody>
+              {agreement.map((a) => {
+                const r = rubrics.find((x) => x.id === a.rubricId)!;
+                const verdict = judgeVerdict(a);
+                return (
+                  <tr key={a.rubricId} data-testid={`judge-${r.name}`}>
+                    <td>{r.name} v{r.version}</td><td>{a.level}</td>
+                    <td className="num" data-testid="judge-n">{a.n} of {a.judged}</td>
+                    <td className="num" data-testid="judge-alpha">{fmt(a.alpha.estimate, 3)}</td>
+                    <td className="num">[{fmt(a.alpha.lower)}, {fmt(a.alpha.upper)}]</td>
+                    <td className="num">{a.kappa === null ? "—" : fmt(a.kappa)}</td>
+                    <td className="num">{Number.isFinite(a.exact) ? `${Math.round(100 * a.exact)}%` : "—"}</td>
+                    <td><Badge tone={TONE[verdict]}>{verdict}</Badge></td>
+                  </tr>
+                );
+              })}
+            </tbody>
+          </table>
+        </>
+      ) : null}
+      {judged.error ? <ErrorState error={judged.error} /> : null}
+    </section>
+  );
+}
+
+function JudgeProgress({ jobId, progress, orgSlug }: { jobId: string; progress: number; orgSlug: string }) {
+  useJobEventsLive(jobId);
+  const events = useJobEvents(jobId);
+  const last = events.data?.at(-1);
+  return (
+    <div className="stack" data-testid="judge-progress">
+      <div className="row"><ProgressBar value={progress} label="Judge progress" /><span className="small num">{Math.round(progress)}%</span></div>
+      <div className="muted small">{last?.message ?? "Waiting for the worker…"} · <Link to={`/o/${orgSlug}/jobs/${jobId}`}>details</Link></div>
+    </div>
+  );
+}
+

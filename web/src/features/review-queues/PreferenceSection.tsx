@@ -1,0 +1,57 @@
+import { useMemo } from "react";
+import { useMutation } from "@tanstack/react-query";
+import { humanPreference, preferenceGate } from "@review/shared/review/preference";
+import { Badge } from "../../components/ui/Badge.tsx";
+import { Button } from "../../components/ui/Button.tsx";
+import { toast } from "../../components/ui/toast.tsx";
+import { messageOf } from "../../lib/errors.ts";
+import { callFunction } from "../../lib/functions.ts";
+import { can } from "../../lib/permissions.ts";
+import { useCurrentOrg } from "../orgs/index.ts";
+import { useAdjudications, useQueue, useScores, type ScoreConfig } from "./queries.ts";
+
+const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
+
+/**
+ * For a queue over an A/B evaluation's outputs: B's human win rate from the final preferences, with its
+ * Wilson CI, against the gate's threshold; those who may promote can put B in production on this evidence
+ * (promote-from-review recomputes it on the server from the rows and records it).
+ */
+export function PreferenceSection({ queueId, rubrics }: { queueId: string; rubrics: ScoreConfig[] }) {
+  const org = useCurrentOrg();
+  const queue = useQueue(queueId);
+  const rubric = rubrics.find((r) => r.kind === "preference");
+  const scores = useScores(queueId);
+  const adj = useAdjudications(queueId);
+  const promote = useMutation({ mutationFn: () => callFunction("promote-from-review", { queueId }) });
+  const pref = useMemo(() => (rubric && scores.data && adj.data ? humanPreference(rubric, scores.data, adj.data) : null), [rubric, scores.data, adj.data]);
+  if (queue.data?.source_kind !== "ab_eval" || !rubric || !pref) return null;
+  const gate = preferenceGate(pref);
+
+  async function run() {
+    try {
+      const r = await promote.mutateAsync();
+      if (r.promoted) toast.success("B is in production", r.reasons.join("; "));
+      else toast.error("Not promoted", r.reasons.join("; "));
+    } catch (err) {
+      toast.error("Could not promote", messageOf(err));
+    }
+  }
+
+  return (
+    <section className="stack" aria-label="Human preference" data-testid="preference-section">
+      <div className="row">
+        <h3 className="section-title">Human preference (A/B evidence for the gate)</h3>
+        <span className="grow" />
+        {can(org.role, "prompt:promote") ? <Button variant="primary" busy={promote.isPending} disabled={!gate.passed} onClick={() => void run()}>Promote B on this evidence</Button> : null}
+      </div>
+      <div className="stat-row">
+        <div className="stat"><div className="stat-value" data-testid="preference-rate">{pref.n ? pct(pref.rate) : "—"}</div><div className="muted small">B preferred (ties half)</div></div>
+        <div className="stat"><div className="stat-value">[{pct(pref.lower)}, {pct(pref.upper)}]</div><div className="muted small">95% CI (Wilson)</div></div>
+        <div className="stat"><div className="stat-value">{pref.wins} / {pref.losses} / {pref.ties}</div><div className="muted small">B / A / tie over {pref.n} final preferences</div></div>
+        <div className="stat"><Badge tone={gate.passed ? "good" : "neutral"}>{gate.passed ? "Clears the gate" : "Not enough evidence"}</Badge><div className="muted small">lower bound must clear {pct(gate.threshold)}</div></div>
+      </div>
+      <div className="muted small">{gate.reasons.join("; ")}</div>
+    </section>
+  );
+}
