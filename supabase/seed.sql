@@ -601,3 +601,10 @@ select private.enqueue_alert_evaluation();
 select private.enqueue_job(o.id, 'themes', 'Feedback themes — first run', '{}'::jsonb, null, null, '{}', 'seed:first-themes')
 from public.organizations o
 where o.id in ('aaaaaaaa-0000-4000-8000-000000000001', 'bbbbbbbb-0000-4000-8000-000000000001');
+
+-- ---- review queue reports (issue 19, computed by the worker) -----------------------------------------
+-- The double-review queue's report is the worker's: the scores submitted above queued a `review_report`
+-- task (the scores trigger, one waiting entry per queue), and `npm start`'s worker computes and stores
+-- it in public.review_reports. Asked for once more here so the intent is visible; the job key makes it
+-- the same waiting entry.
+select private.enqueue_review_report(q.id, q.org_id) from public.review_queues q where q.id = 'aaaaaaaa-0000-4000-8000-0000000000d9';

@@ -5,6 +5,7 @@ import { runDrift } from "./features/drift/handler.ts";
 import { runExperiment } from "./features/experiment/handler.ts";
 import { evaluateAlerts } from "./features/alerts/evaluate.ts";
 import { runNotify } from "./features/notify/handler.ts";
+import { runReviewReport } from "./features/review-report/handler.ts";
 import { runThemes } from "./features/themes/handler.ts";
 import { runFineTune } from "./features/fine-tune/handler.ts";
 import type { Handler } from "./queue/types.ts";
@@ -22,6 +23,8 @@ export function createProcessors(deps: HandlerDeps): Record<string, Handler> {
     // Internal tasks (no jobs row): the minute's rule evaluation, and one entry per notification delivery.
     alerts_evaluate: () => evaluateAlerts(deps),
     notify: (job, ctx) => runNotify(deps, job, ctx),
+    // Internal task (no jobs row): a review queue's report, queued by the database as scores arrive.
+    review_report: (job, ctx) => runReviewReport(deps, job, ctx),
     // For benchmarks and queue health checks: proves claim → complete without doing work.
     noop: async () => null,
   };

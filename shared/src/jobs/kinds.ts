@@ -20,7 +20,7 @@
  */
 import { z } from "zod";
 import type { Capability } from "../domain/capabilities.ts";
-import { AbEvalConfig, AlertsEvaluatePayload, DocUpkeepPayload, DriftConfig, ExperimentConfig, FineTuneConfig, NotifyPayload, ThemesConfig } from "./config.ts";
+import { AbEvalConfig, AlertsEvaluatePayload, DocUpkeepPayload, DriftConfig, ExperimentConfig, FineTuneConfig, NotifyPayload, ReviewReportPayload, ThemesConfig } from "./config.ts";
 
 export const JOB_KINDS = {
   fine_tune: { config: FineTuneConfig, capability: "job:start", label: "Fine-tune" },
@@ -56,6 +56,7 @@ export const INTERNAL_TASKS = {
   doc_upkeep: { payload: DocUpkeepPayload, label: "Document upkeep" },
   alerts_evaluate: { payload: AlertsEvaluatePayload, label: "Alert rule evaluation" },
   notify: { payload: NotifyPayload, label: "Notification delivery" },
+  review_report: { payload: ReviewReportPayload, label: "Review queue report" },
 } as const satisfies Record<string, { payload: z.ZodType; label: string }>;
 export type InternalTask = keyof typeof INTERNAL_TASKS;
 
