@@ -18,7 +18,8 @@ create table public.review_reports (
   -- shared/src/review/report.ts QueueReport without `finals` (what the report and adjudication tabs show)
   report jsonb not null check (jsonb_typeof(report) = 'object'),
   -- the final value of every complete item and rubric (what exports use), apart: it grows with the queue
-  -- and is read only when someone exports, so it stays out of the live row (see the publication below)
+  -- and is read only when someone exports, so it stays out of the live change (see the publication
+  -- below), and the worker writes it just after the report's commit, not before the change goes out
   finals jsonb not null default '[]'::jsonb check (jsonb_typeof(finals) = 'array'),
   scores_count integer not null check (scores_count >= 0),
   computed_at timestamptz not null default now(),

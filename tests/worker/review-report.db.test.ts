@@ -100,7 +100,11 @@ describe("review_report task (worker)", () => {
     await ensureWorker();
     const want = await expected(queueId);
     expect(want.scores).toBe(22);
-    await waitFor(async () => (await storedRow(queueId))?.scores_count === 22 || undefined, { timeout: 20_000 });
+    // The finals land just after the report (the live change does not wait for them).
+    await waitFor(async () => {
+      const r = await storedRow(queueId);
+      return (r?.scores_count === 22 && (r.finals as unknown[]).length === 10) || undefined;
+    }, { timeout: 20_000 });
     const row = (await storedRow(queueId))!;
     expect(row.report).toEqual(want.report);
     expect(row.finals).toEqual(want.finals);
