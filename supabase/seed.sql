@@ -635,3 +635,10 @@ select e.org_id, e.id, 0.5, 'a0000000-0000-4000-8000-000000000002'
 select private.enqueue_job('aaaaaaaa-0000-4000-8000-000000000001', 'review_judge', 'Judge vs human — Low-rated answers',
   jsonb_build_object('queueId', 'aaaaaaaa-0000-4000-8000-0000000000d9'),
   'a0000000-0000-4000-8000-000000000002', null, '{}', 'review-judge:aaaaaaaa-0000-4000-8000-0000000000d9');
+
+-- ---- review queue reports (issue 19, computed by the worker) -----------------------------------------
+-- The double-review queue's report is the worker's: the scores submitted above queued a `review_report`
+-- task (the scores trigger, one waiting entry per queue), and `npm start`'s worker computes and stores
+-- it in public.review_reports. Asked for once more here so the intent is visible; the job key makes it
+-- the same waiting entry.
+select private.enqueue_review_report(q.id, q.org_id) from public.review_queues q where q.id = 'aaaaaaaa-0000-4000-8000-0000000000d9';

@@ -2712,6 +2712,46 @@ export type Database = {
           },
         ]
       }
+      review_reports: {
+        Row: {
+          computed_at: string
+          finals: NonNullable<Json>
+          org_id: string
+          queue_id: string
+          report: NonNullable<Json>
+          scores_count: number
+        }
+        Insert: {
+          computed_at?: string
+          finals?: NonNullable<Json>
+          org_id: string
+          queue_id: string
+          report: NonNullable<Json>
+          scores_count: number
+        }
+        Update: {
+          computed_at?: string
+          finals?: NonNullable<Json>
+          org_id?: string
+          queue_id?: string
+          report?: NonNullable<Json>
+          scores_count?: number
+        }
+        Relationships: [
+          {
+            foreignKeyName: "review_reports_org_id_fkey"
+            columns: ["org_id"]
+            referencedRelation: "organizations"
+            referencedColumns: ["id"]
+          },
+          {
+            foreignKeyName: "review_reports_org_id_queue_id_fkey"
+            columns: ["org_id", "queue_id"]
+            referencedRelation: "review_queues"
+            referencedColumns: ["org_id", "id"]
+          },
+        ]
+      }
       score_configs: {
         Row: {
           categories: string[]

@@ -34,7 +34,12 @@ describe("review queues (from the seeded demo)", () => {
     await ravi.page.locator(`[data-testid="queue-presence"][aria-label*="${CARMEN.name}"]`).waitFor({ timeout: 15_000 });
     await carmen.page.locator(`[data-testid="queue-presence"][aria-label*="${RAVI.name}"]`).waitFor({ timeout: 15_000 });
 
-    // The manager's report, from the seeded scores: 14 items, 28 submissions × 2 rubrics.
+    // The manager's report, from the seeded scores: 14 items, 28 submissions × 2 rubrics. The worker
+    // computed it at start (public.review_reports); her browser reads that row, never the scores.
+    const scoreReads: string[] = [];
+    mona.page.on("request", (r) => {
+      if (r.url().includes("/rest/v1/scores")) scoreReads.push(r.url());
+    });
     await mona.page.getByRole("tab", { name: "Agreement report" }).click();
     await expect.poll(async () => ratings(mona).textContent(), { timeout: 15_000 }).toBe("56");
     await mona.page.getByTestId("alpha-Answer quality").getByTestId("alpha-value").waitFor();
@@ -66,6 +71,8 @@ describe("review queues (from the seeded demo)", () => {
     await carmen.page.keyboard.press("2");
     await carmen.page.keyboard.press("Enter");
     await expect.poll(async () => ratings(mona).textContent(), { timeout: 15_000 }).toBe("60");
+
+    expect(scoreReads).toEqual([]);
 
     // Ravi's progress bar moved on Mona's progress tab too.
     await mona.page.getByRole("tab", { name: "Progress" }).click();

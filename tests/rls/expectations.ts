@@ -84,6 +84,9 @@ export const EXPECTATIONS: Record<string, Record<Op, Actor[]> & { knownGap?: Kno
   adjudications: { select: ["admin", "curator", "manager"], insert: NOBODY, update: NOBODY, delete: NOBODY },
   // The LLM judge's values: read with a queue's report, written only by the worker's review_judge job.
   judge_scores: { select: holders("review:report"), insert: NOBODY, update: NOBODY, delete: NOBODY },
+  // A queue's stored report: those who read reports (a reviewer, who scores blind, reads none); the
+  // worker writes it (review_report task).
+  review_reports: { select: holders("review:report"), insert: NOBODY, update: NOBODY, delete: NOBODY },
   // Datasets: curators and admins edit drafts; versions change only through the database functions
   // (publish, new draft), and the seeded items are in a draft (a published version refuses everyone).
   datasets: { select: ALL_MEMBERS, insert: holders("dataset:edit"), update: holders("dataset:edit"), delete: holders("dataset:edit") },
@@ -611,6 +614,15 @@ export const FIXTURES: Record<string, Fixture> = {
       return { org_id: w.orgA, job_id: j.id, queue_id: queue.id, item_id: item.id, score_config_id: rubric, value: false, model: "forged" };
     },
     patch: () => ({ value: false }),
+  },
+  review_reports: {
+    key: ["queue_id"],
+    async seed(w) {
+      const { queue } = await curatorScore(w, "complete");
+      return w.row("review_reports", { queue_id: queue.id, org_id: w.orgA, report: w.db.json({ items: 1, ratings: 1 }), scores_count: 1 });
+    },
+    insert: async (w) => ({ queue_id: (await reviewQueue(w)).id, org_id: w.orgA, report: { items: 0, ratings: 0, forged: true }, scores_count: 0 }),
+    patch: () => ({ report: { forged: true } }),
   },
 };
 

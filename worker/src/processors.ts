@@ -6,6 +6,7 @@ import { runExperiment } from "./features/experiment/handler.ts";
 import { evaluateAlerts } from "./features/alerts/evaluate.ts";
 import { runNotify } from "./features/notify/handler.ts";
 import { runOnlineEval } from "./features/online-eval/handler.ts";
+import { runReviewReport } from "./features/review-report/handler.ts";
 import { runThemes } from "./features/themes/handler.ts";
 import { runFineTune } from "./features/fine-tune/handler.ts";
 import { runReviewJudge } from "./features/review-judge/handler.ts";
@@ -27,6 +28,8 @@ export function createProcessors(deps: HandlerDeps): Record<string, Handler> {
     notify: (job, ctx) => runNotify(deps, job, ctx),
     // Internal task: one live LLM call an online evaluator sampled (queued by the ai_requests trigger).
     online_eval: (job, ctx) => runOnlineEval(deps, job, ctx),
+    // Internal task (no jobs row): a review queue's report, queued by the database as scores arrive.
+    review_report: (job, ctx) => runReviewReport(deps, job, ctx),
     // For benchmarks and queue health checks: proves claim → complete without doing work.
     noop: async () => null,
   };

@@ -198,6 +198,10 @@ export const JobPayload = z.object({ jobId: uuid });
 export const DocUpkeepPayload = z.object({ docId: z.string().min(1).max(200) }).strict();
 export type DocUpkeepPayload = z.infer<typeof DocUpkeepPayload>;
 
+/** A review queue's report to recompute (public.review_reports): queued per queue as scores arrive. */
+export const ReviewReportPayload = z.object({ queueId: z.string().uuid() }).strict();
+export type ReviewReportPayload = z.infer<typeof ReviewReportPayload>;
+
 /** One notification delivery (public.notification_deliveries): queued per delivery, retried on its own. */
 export const NotifyPayload = z.object({ deliveryId: z.string().uuid() });
 export type NotifyPayload = z.infer<typeof NotifyPayload>;

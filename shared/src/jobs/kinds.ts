@@ -20,7 +20,7 @@
  */
 import { z } from "zod";
 import type { Capability } from "../domain/capabilities.ts";
-import { AbEvalConfig, AlertsEvaluatePayload, DocUpkeepPayload, DriftConfig, ExperimentConfig, FineTuneConfig, NotifyPayload, OnlineEvalPayload, ReviewJudgeConfig, ThemesConfig } from "./config.ts";
+import { AbEvalConfig, AlertsEvaluatePayload, DocUpkeepPayload, DriftConfig, ExperimentConfig, FineTuneConfig, NotifyPayload, OnlineEvalPayload, ReviewJudgeConfig, ReviewReportPayload, ThemesConfig } from "./config.ts";
 
 export const JOB_KINDS = {
   fine_tune: { config: FineTuneConfig, capability: "job:start", label: "Fine-tune" },
@@ -59,6 +59,7 @@ export const INTERNAL_TASKS = {
   alerts_evaluate: { payload: AlertsEvaluatePayload, label: "Alert rule evaluation" },
   notify: { payload: NotifyPayload, label: "Notification delivery" },
   online_eval: { payload: OnlineEvalPayload, label: "Online evaluation of a live LLM call" },
+  review_report: { payload: ReviewReportPayload, label: "Review queue report" },
 } as const satisfies Record<string, { payload: z.ZodType; label: string }>;
 export type InternalTask = keyof typeof INTERNAL_TASKS;
 

@@ -54,3 +54,17 @@ describe("queue report", () => {
     expect(csv[1]).toBe('i1,feedback,f1,"Say ""hi"", please",Quality,2,q,4,consensus,ann bob');
   });
 });
+
+describe("queue report: per-item details for chosen items only", () => {
+  it("keeps the statistics over every rating and lists finals and disagreements of the chosen items", () => {
+    const scores = rows("q", { i1: { ann: 1, bob: 5 }, i2: { ann: 2, bob: 5 }, i3: { ann: 3, bob: 3 } });
+    const all = queueReport([quality], scores, [], { resamples: 20 });
+    const some = queueReport([quality], scores, [], { resamples: 20, detailItems: new Set(["i2", "i3"]) });
+    expect(some.rubrics).toEqual(all.rubrics);
+    expect(some.pairs).toEqual(all.pairs);
+    expect(some.perReviewer).toEqual(all.perReviewer);
+    expect(some.finals.map((f) => f.itemId)).toEqual(["i2", "i3"]);
+    expect(some.disagreements.map((d) => d.itemId)).toEqual(["i2"]);
+    expect(all.disagreements.map((d) => d.itemId)).toEqual(["i1", "i2"]);
+  });
+});

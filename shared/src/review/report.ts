@@ -8,7 +8,7 @@
  * - the items whose ratings disagree beyond the queue's threshold (the adjudication list);
  * - the final value of every item and rubric (adjudicated, else consensus): what exports use.
  */
-import { cohenKappa, itemDisagreement, krippendorffAlphaCi, type AgreementCi, type AgreementLevel, type RatingValue } from "../stats/agreement.ts";
+import { cohenKappa, itemDisagreement, krippendorffAlphaCiFlat, type AgreementCi, type AgreementLevel, type RatingValue } from "../stats/agreement.ts";
 import { seedFromString } from "../stats/rng.ts";
 
 export type RubricKind = "numeric" | "ordinal" | "categorical" | "boolean" | "text" | "preference";
@@ -64,18 +64,27 @@ function consensusOf(r: Rubric, values: RatingValue[]): RatingValue | null {
     const m = s.length >> 1;
     return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
   }
-  const counts = new Map<string, { v: RatingValue; n: number }>();
-  for (const v of values) {
-    const k = String(v);
-    const e = counts.get(k) ?? { v, n: 0 };
-    e.n++;
-    counts.set(k, e);
+  // The most frequent value (the first given among equals); a tie for the most votes has no
+  // majority: no consensus until someone adjudicates. Scratch arrays: called once per item and rubric.
+  const keys = consensusKeys;
+  const ns = consensusCounts;
+  keys.length = 0;
+  ns.length = 0;
+  let firstAt = 0;
+  for (let i = 0; i < values.length; i++) {
+    const k = String(values[i]);
+    const at = keys.indexOf(k);
+    if (at < 0) (keys.push(k), ns.push(1));
+    else ns[at]!++;
   }
-  const sorted = [...counts.values()].sort((a, b) => b.n - a.n);
-  // A tie for the most votes has no majority: no consensus until someone adjudicates.
-  if (sorted.length > 1 && sorted[0]!.n === sorted[1]!.n) return null;
-  return sorted[0]!.v;
+  let best = 0;
+  for (let i = 1; i < ns.length; i++) if (ns[i]! > ns[best]!) best = i;
+  for (let i = 0; i < ns.length; i++) if (i !== best && ns[i] === ns[best]) return null;
+  while (String(values[firstAt]) !== keys[best]) firstAt++;
+  return values[firstAt]!;
 }
+const consensusKeys: string[] = [];
+const consensusCounts: number[] = [];
 
 export type RubricAgreement = { rubric: Rubric; level: AgreementLevel; alpha: AgreementCi; items: number; ratings: number };
 export type PairKappa = { rubricId: string; a: string; b: string; items: number; kappa: number };
@@ -93,95 +102,190 @@ export type QueueReport = {
   finals: FinalScore[];
 };
 
-export type ReportOptions = { threshold?: number; resamples?: number; seed?: number | string };
+export type ReportOptions = {
+  threshold?: number;
+  resamples?: number;
+  seed?: number | string;
+  /**
+   * When given, the per-item parts (disagreements, finals) list only these items; the statistics still
+   * use every rating. The stored report (worker/src/features/review-report) passes the items that have
+   * all their ratings, so what it shows item by item is what an adjudicator may read anyway (blind mode).
+   */
+  detailItems?: ReadonlySet<string>;
+};
 
 export function queueReport(rubrics: readonly Rubric[], scores: readonly ScoreRow[], adjudications: readonly AdjudicationRow[] = [], opts: ReportOptions = {}): QueueReport {
   const threshold = opts.threshold ?? 0.34;
   const seed = typeof opts.seed === "string" ? seedFromString(opts.seed) : (opts.seed ?? 1);
-  const adj = new Map(adjudications.map((a) => [`${a.item_id}/${a.score_config_id}`, a]));
-  const reviewers = [...new Set(scores.map((s) => s.reviewer_id))].sort();
-  const report: QueueReport = { items: new Set(scores.map((s) => s.item_id)).size, ratings: scores.length, reviewers, rubrics: [], pairs: [], perReviewer: [], disagreements: [], finals: [] };
+  const detail = opts.detailItems ?? null;
+  // item → rubric → decision (a later row for the same pair wins, as in a Map built from the rows)
+  const adj = new Map<string, Map<string, AdjudicationRow>>();
+  for (const a of adjudications) {
+    let m = adj.get(a.item_id);
+    if (!m) adj.set(a.item_id, (m = new Map()));
+    m.set(a.score_config_id, a);
+  }
+  // One pass over the scores: every item and reviewer gets a number, every rubric its rows. The rest
+  // works on typed arrays of those numbers: 100,000 scores make a few allocations, not a few per score.
+  const itemIndex = new Map<string, number>();
+  const reviewerIndex = new Map<string, number>();
+  const itemOf = new Int32Array(scores.length);
+  const reviewerOf = new Int32Array(scores.length);
+  const byRubric = new Map<string, number[]>();
+  for (let i = 0; i < scores.length; i++) {
+    const s = scores[i]!;
+    let n = itemIndex.get(s.item_id);
+    if (n === undefined) itemIndex.set(s.item_id, (n = itemIndex.size));
+    itemOf[i] = n;
+    let r = reviewerIndex.get(s.reviewer_id);
+    if (r === undefined) reviewerIndex.set(s.reviewer_id, (r = reviewerIndex.size));
+    reviewerOf[i] = r;
+    const list = byRubric.get(s.score_config_id);
+    if (list) list.push(i);
+    else byRubric.set(s.score_config_id, [i]);
+  }
+  const I = itemIndex.size;
+  const R = reviewerIndex.size;
+  // Items in id order once (each rubric walks the ones it has); reviewers ranked by localeCompare
+  // once (pairs and per-reviewer rows are ordered by it).
+  const sortedItems = [...itemIndex.keys()].sort();
+  const itemRank = new Int32Array(I);
+  sortedItems.forEach((id, pos) => (itemRank[itemIndex.get(id)!] = pos));
+  const reviewerIds = [...reviewerIndex.keys()];
+  const byLocale = reviewerIds.slice().sort(collate);
+  const localeRank = new Int32Array(R);
+  byLocale.forEach((id, pos) => (localeRank[reviewerIndex.get(id)!] = pos));
+  const report: QueueReport = { items: I, ratings: scores.length, reviewers: reviewerIds.slice().sort(), rubrics: [], pairs: [], perReviewer: [], disagreements: [], finals: [] };
+
+  // Scratch reused across rubrics and items.
+  const vs: Array<RatingValue | null> = new Array(scores.length);
+  const off = new Int32Array(I + 1);
+  const end = new Int32Array(I);
+  const values: RatingValue[] = [];
+  const rated: number[] = [];
+  const tRated = new Int32Array(R);
+  const tCompared = new Int32Array(R);
+  const tAgree = new Int32Array(R);
 
   for (const rubric of rubrics) {
     const level = levelOf(rubric.kind);
-    // item → reviewer → value
-    const byItem = new Map<string, Map<string, { raw: unknown; v: RatingValue | null }>>();
-    for (const s of scores) {
-      if (s.score_config_id !== rubric.id) continue;
-      const m = byItem.get(s.item_id) ?? new Map();
-      m.set(s.reviewer_id, { raw: s.value, v: ratingOf(rubric, s.value) });
-      byItem.set(s.item_id, m);
+    const rows = byRubric.get(rubric.id) ?? [];
+    // The rubric's rows grouped by item in id order (counting sort): item at rank q owns
+    // slot[off[q] .. end[q]), in arrival order; a reviewer's second row for an item replaces the first
+    // in place (as Map.set would).
+    off.fill(0);
+    for (const i of rows) off[itemRank[itemOf[i]!]! + 1]!++;
+    for (let q = 0; q < I; q++) off[q + 1]! += off[q]!;
+    end.set(off.subarray(0, I));
+    const slot = new Int32Array(rows.length);
+    for (const i of rows) {
+      vs[i] = ratingOf(rubric, scores[i]!.value);
+      const q = itemRank[itemOf[i]!]!;
+      let j = off[q]!;
+      while (j < end[q]! && reviewerOf[slot[j]!] !== reviewerOf[i]) j++;
+      slot[j] = i;
+      if (j === end[q]) end[q]!++;
     }
-    const itemIds = [...byItem.keys()].sort();
-    for (const itemId of itemIds) {
-      const m = byItem.get(itemId)!;
-      const a = adj.get(`${itemId}/${rubric.id}`);
-      const values = [...m.values()].map((x) => x.v).filter((v): v is RatingValue => v != null);
-      const consensus = level ? consensusOf(rubric, values) : null;
-      report.finals.push({
-        itemId, rubricId: rubric.id, reviewers: [...m.keys()].sort(),
-        ...(a ? { value: a.value, source: "adjudicated" as const } : consensus != null ? { value: fromRating(rubric, consensus, [...m.values()]), source: "consensus" as const } : { value: null, source: "none" as const }),
-      });
-    }
-    if (!level) continue;
-    const units = itemIds.map((id) => [...byItem.get(id)!.values()].map((x) => x.v));
-    const ratings = units.reduce((s, u) => s + u.filter((v) => v != null).length, 0);
-    report.rubrics.push({ rubric, level, items: itemIds.length, ratings, alpha: krippendorffAlphaCi(units, level, { resamples: opts.resamples ?? 500, seed }) });
+    const flat: Array<RatingValue | null> = [];
+    const bounds: number[] = [0];
+    const pairRatings = new Map<number, { xa: RatingValue[]; xb: RatingValue[] }>();
+    tRated.fill(0);
+    tCompared.fill(0);
+    tAgree.fill(0);
+    const range = rubricRange(rubric);
+    const tolerance = rubric.step ? Number(rubric.step) / 2 : 0;
+    let items = 0;
 
-    // Pairs from each item's raters (Σ m_u² work, not reviewers² × items).
-    const pairRatings = new Map<string, { a: string; b: string; xa: RatingValue[]; xb: RatingValue[] }>();
-    for (const id of itemIds) {
-      const rated = [...byItem.get(id)!].filter(([, x]) => x.v != null).sort((x, y) => x[0].localeCompare(y[0]));
+    for (let q = 0; q < I; q++) {
+      const from = off[q]!;
+      const to = end[q]!;
+      if (from === to) continue;
+      items++;
+      const id = sortedItems[q]!;
+      const a = adj.size ? adj.get(id)?.get(rubric.id) : undefined;
+      values.length = 0;
+      for (let j = from; j < to; j++) if (vs[slot[j]!] != null) values.push(vs[slot[j]!]!);
+      const consensus = level ? consensusOf(rubric, values) : null;
+      const shown = !detail || detail.has(id);
+      if (shown) {
+        const who: string[] = [];
+        for (let j = from; j < to; j++) who.push(scores[slot[j]!]!.reviewer_id);
+        who.sort();
+        let value: unknown = null;
+        let source: FinalScore["source"] = "none";
+        if (a) (value = a.value, source = "adjudicated");
+        else if (consensus != null) {
+          source = "consensus";
+          // The consensus in the rubric's stored shape: the raw value of the first rater who gave it.
+          let hit = -1;
+          for (let j = from; j < to && hit < 0; j++) if (vs[slot[j]!] != null && String(vs[slot[j]!]) === String(consensus)) hit = slot[j]!;
+          value = hit >= 0 ? scores[hit]!.value : rubric.kind === "numeric" || rubric.kind === "ordinal" ? Number(consensus) : consensus;
+        }
+        report.finals.push({ itemId: id, rubricId: rubric.id, reviewers: who, value, source });
+      }
+      if (!level) continue;
+      for (let j = from; j < to; j++) flat.push(vs[slot[j]!]!);
+      bounds.push(flat.length);
+
+      // Pairs from each item's raters (Σ m_u² work, not reviewers² × items), in locale order.
+      rated.length = 0;
+      for (let j = from; j < to; j++) if (vs[slot[j]!] != null) rated.push(slot[j]!);
+      if (rated.length > 1) rated.sort((x, y) => localeRank[reviewerOf[x]!]! - localeRank[reviewerOf[y]!]!);
       for (let i = 0; i < rated.length; i++) {
+        const ri = localeRank[reviewerOf[rated[i]!]!]!;
         for (let j = i + 1; j < rated.length; j++) {
-          const k = `${rated[i]![0]}\u0000${rated[j]![0]}`;
-          const e = pairRatings.get(k) ?? { a: rated[i]![0], b: rated[j]![0], xa: [], xb: [] };
-          e.xa.push(rated[i]![1].v!);
-          e.xb.push(rated[j]![1].v!);
-          pairRatings.set(k, e);
+          const k = ri * R + localeRank[reviewerOf[rated[j]!]!]!;
+          let p = pairRatings.get(k);
+          if (!p) pairRatings.set(k, (p = { xa: [], xb: [] }));
+          p.xa.push(vs[rated[i]!]!);
+          p.xb.push(vs[rated[j]!]!);
         }
       }
-    }
-    for (const e of [...pairRatings.values()].sort((x, y) => x.a.localeCompare(y.a) || x.b.localeCompare(y.b))) {
-      report.pairs.push({ rubricId: rubric.id, a: e.a, b: e.b, items: e.xa.length, kappa: cohenKappa(e.xa, e.xb) });
-    }
 
-    const range = rubricRange(rubric);
-    const tally = new Map<string, { rated: number; compared: number; agree: number }>();
-    for (const id of itemIds) {
-      const m = byItem.get(id)!;
-      const values = [...m.values()].map((x) => x.v).filter((v): v is RatingValue => v != null);
-      const a = adj.get(`${id}/${rubric.id}`);
-      const consensus = a ? ratingOf(rubric, a.value) : consensusOf(rubric, values);
-      for (const [reviewerId, { v }] of m) {
-        const t = tally.get(reviewerId) ?? { rated: 0, compared: 0, agree: 0 };
-        t.rated++;
-        if (v != null && consensus != null && values.length >= 2) {
-          t.compared++;
-          const same = level === "nominal" ? String(v) === String(consensus) : Math.abs(Number(v) - Number(consensus)) <= (rubric.step ? Number(rubric.step) / 2 : 0);
-          if (same) t.agree++;
+      const target = a ? ratingOf(rubric, a.value) : consensus;
+      for (let j = from; j < to; j++) {
+        const r = reviewerOf[slot[j]!]!;
+        const v = vs[slot[j]!];
+        tRated[r]!++;
+        if (v != null && target != null && values.length >= 2) {
+          tCompared[r]!++;
+          const same = level === "nominal" ? String(v) === String(target) : Math.abs(Number(v) - Number(target)) <= tolerance;
+          if (same) tAgree[r]!++;
         }
-        tally.set(reviewerId, t);
       }
       const d = itemDisagreement(values, level, range);
-      if (values.length >= 2 && d > threshold) {
-        report.disagreements.push({ itemId: id, rubricId: rubric.id, disagreement: d, ratings: [...m].map(([reviewerId, x]) => ({ reviewerId, value: x.raw })), adjudicated: a?.value });
+      if (shown && values.length >= 2 && d > threshold) {
+        const ratings: Disagreement["ratings"] = [];
+        for (let j = from; j < to; j++) ratings.push({ reviewerId: scores[slot[j]!]!.reviewer_id, value: scores[slot[j]!]!.value });
+        report.disagreements.push({ itemId: id, rubricId: rubric.id, disagreement: d, ratings, adjudicated: a?.value });
       }
     }
-    for (const [reviewerId, t] of [...tally].sort((x, y) => x[0].localeCompare(y[0]))) {
-      report.perReviewer.push({ rubricId: rubric.id, reviewerId, rated: t.rated, compared: t.compared, agreement: t.compared ? t.agree / t.compared : Number.NaN });
+    if (!level) continue;
+    report.rubrics.push({ rubric, level, items, ratings: flatRatings(flat), alpha: krippendorffAlphaCiFlat(flat, bounds, level, { resamples: opts.resamples ?? 500, seed }) });
+    for (const k of [...pairRatings.keys()].sort((x, y) => x - y)) {
+      const e = pairRatings.get(k)!;
+      report.pairs.push({ rubricId: rubric.id, a: byLocale[Math.floor(k / R)]!, b: byLocale[k % R]!, items: e.xa.length, kappa: cohenKappa(e.xa, e.xb) });
+    }
+    for (let pos = 0; pos < R; pos++) {
+      const r = reviewerIndex.get(byLocale[pos]!)!;
+      if (!tRated[r]) continue;
+      report.perReviewer.push({ rubricId: rubric.id, reviewerId: byLocale[pos]!, rated: tRated[r]!, compared: tCompared[r]!, agreement: tCompared[r] ? tAgree[r]! / tCompared[r]! : Number.NaN });
     }
   }
-  report.disagreements.sort((a, b) => b.disagreement - a.disagreement || a.itemId.localeCompare(b.itemId));
+  report.disagreements.sort((a, b) => b.disagreement - a.disagreement || collate(a.itemId, b.itemId));
   return report;
 }
 
-/** The consensus back in the rubric's stored shape (the raw value of a rater who gave it, if any). */
-function fromRating(rubric: Rubric, consensus: RatingValue, raws: Array<{ raw: unknown; v: RatingValue | null }>): unknown {
-  const hit = raws.find((x) => x.v != null && String(x.v) === String(consensus));
-  if (hit) return hit.raw;
-  return rubric.kind === "numeric" || rubric.kind === "ordinal" ? Number(consensus) : consensus;
+// What String.prototype.localeCompare does (ECMA-402 defines it as this collator's compare), without
+// building a collator per comparison.
+const collate = new Intl.Collator().compare;
+
+function flatRatings(flat: ReadonlyArray<RatingValue | null>): number {
+  let n = 0;
+  for (const v of flat) if (v != null) n++;
+  return n;
 }
+
 
 // ---- exports --------------------------------------------------------------------------------------------
 

@@ -1,4 +1,6 @@
 import { describe, expect, it } from "vitest";
+import { quantile } from "./describe.ts";
+import { seededRng } from "./rng.ts";
 import { cohenKappa, cohenKappaCi, fleissKappa, fleissKappaCi, itemDisagreement, krippendorffAlpha, krippendorffAlphaCi, toCategoryCounts } from "./index.ts";
 
 // Krippendorff (2011), "Computing Krippendorff's Alpha-Reliability", section C: 4 observers × 12 units,
@@ -120,4 +122,31 @@ describe("item disagreement", () => {
     expect(itemDisagreement([1, 5], "interval", 4)).toBe(1);
     expect(itemDisagreement([2, 3], "ordinal", 4)).toBe(0.25);
   });
+});
+
+describe("Krippendorff's alpha bootstrap: the fast paths give the plain resampling's numbers", () => {
+  // The plain definition: draw N units with the seeded generator, alpha of the drawn units, percentiles.
+  // (It lays each resample's matrix out anew, so sums run in another order: equal to ~1e-15, not bitwise.)
+  function plainCi(units: Array<Array<number | string | null>>, level: "nominal" | "ordinal" | "interval" | "ratio", resamples: number, seed: number) {
+    const pairable = units.filter((u) => u.filter((v) => v != null).length >= 2);
+    const rng = seededRng(seed);
+    const draws: number[] = [];
+    for (let r = 0; r < resamples; r++) draws.push(krippendorffAlpha(pairable.map(() => pairable[Math.floor(rng() * pairable.length)]!), level));
+    const finite = draws.filter(Number.isFinite);
+    return { estimate: krippendorffAlpha(units, level), lower: quantile(finite, 0.025), upper: quantile(finite, 0.975), level: 0.95, resamples };
+  }
+
+  for (const raters of [2, 3, 4, 5]) {
+    it(`matches with ${raters} ratings per unit (${[2, 3, 5].includes(raters) ? "by pattern" : "unit by unit"})`, () => {
+      const rng = seededRng(raters);
+      const units = Array.from({ length: 400 }, () => Array.from({ length: raters }, () => (rng() < 0.05 ? null : 1 + Math.floor(rng() * 4))));
+      for (const level of ["nominal", "ordinal", "interval", "ratio"] as const) {
+        const fast = krippendorffAlphaCi(units, level, { resamples: 60, seed: 7 });
+        const plain = plainCi(units, level, 60, 7);
+        expect(fast.estimate).toBe(plain.estimate);
+        expect(fast.lower).toBeCloseTo(plain.lower, 12);
+        expect(fast.upper).toBeCloseTo(plain.upper, 12);
+      }
+    });
+  }
 });

@@ -1,8 +1,8 @@
-import { useEffect, useMemo, useState } from "react";
+import { useEffect, useState } from "react";
 import { Link, useParams } from "react-router";
 import { useQuery } from "@tanstack/react-query";
 import { Tabs } from "radix-ui";
-import { finalsCsv, finalsJsonl, queueReport, type QueueReport } from "@review/shared/review/report";
+import { finalsCsv, finalsJsonl } from "@review/shared/review/report";
 import { Button } from "../../components/ui/Button.tsx";
 import { AvatarStack } from "../../components/ui/Avatar.tsx";
 import { Badge } from "../../components/ui/Badge.tsx";
@@ -18,8 +18,8 @@ import { PreferenceSection } from "./PreferenceSection.tsx";
 import { useQueuePresence, type QueuePeer } from "./presence.ts";
 import HumanVsEvaluators from "./HumanVsEvaluators.tsx";
 import {
-  progressByReviewer, rqKeys, useAdjudicate, useAdjudications, useAssignments, useClaimNext, useItems, useQueue, useQueueLive, useRelease, useRubrics, useScores, useSubmitScores,
-  type Claimed, type ReviewItem, type ScoreConfig,
+  fetchFinals, progressByReviewer, rqKeys, useAdjudicate, useAssignments, useClaimNext, useItems, useQueue, useQueueLive, useRelease, useRubrics, useStoredReport, useSubmitScores,
+  type Claimed, type ReviewItem, type ScoreConfig, type StoredReport,
 } from "./queries.ts";
 
 /** The item the caller holds a slot on, as the last claim returned it (shared by the work view and presence). */
@@ -35,9 +35,9 @@ export default function QueuePage() {
   const me = useMe(org.org_id);
   const queue = useQueue(queueId);
   const rubricsQ = useRubrics(org.org_id);
-  useQueueLive(queueId);
   const canScore = can(org.role, "review:score");
   const canReport = can(org.role, "review:report");
+  useQueueLive(queueId, canReport);
   const canAdjudicate = can(org.role, "review:adjudicate");
   const viewing = useCurrent(queueId)?.item.id ?? null;
   const peers = useQueuePresence(org.org_id, queueId, me, viewing, canScore);
@@ -69,7 +69,7 @@ export default function QueuePage() {
         </Tabs.List>
         {canScore ? <Tabs.Content value="work"><WorkView queueId={queueId} rubrics={rubrics} peers={peers} /></Tabs.Content> : null}
         <Tabs.Content value="progress"><ProgressView queueId={queueId} overlap={queue.data.overlap} orgId={org.org_id} /></Tabs.Content>
-        {canReport ? <Tabs.Content value="report"><ReportView queueId={queueId} rubrics={rubrics} orgId={org.org_id} threshold={queue.data.disagreement_threshold} name={queue.data.name} /></Tabs.Content> : null}
+        {canReport ? <Tabs.Content value="report"><ReportView queueId={queueId} rubrics={rubrics} orgId={org.org_id} name={queue.data.name} /></Tabs.Content> : null}
         {canAdjudicate || canReport ? (
           <Tabs.Content value="adjudicate"><AdjudicationView queueId={queueId} rubrics={rubrics} orgId={org.org_id} threshold={queue.data.disagreement_threshold} canDecide={canAdjudicate} /></Tabs.Content>
         ) : null}
@@ -271,27 +271,30 @@ function ProgressView({ queueId, overlap, orgId }: { queueId: string; overlap: n
 
 // ---- report, adjudication, export ------------------------------------------------------------------------
 
-function useReport(queueId: string, rubrics: ScoreConfig[], threshold: number): { report: QueueReport | null; loading: boolean; error: unknown } {
-  const scores = useScores(queueId);
-  const adj = useAdjudications(queueId);
-  const report = useMemo(
-    () => (scores.data && adj.data ? queueReport(rubrics, scores.data, adj.data, { threshold, resamples: 300, seed: queueId }) : null),
-    [scores.data, adj.data, rubrics, threshold, queueId],
-  );
-  return { report, loading: scores.isLoading || adj.isLoading, error: scores.error ?? adj.error };
+/** The worker's stored report (it follows scores and decisions live: useQueueLive). */
+function useReport(queueId: string): { report: StoredReport | null; loading: boolean; error: unknown } {
+  const q = useStoredReport(queueId);
+  return { report: q.data ?? null, loading: q.isLoading, error: q.error };
 }
 
-function ReportView({ queueId, rubrics, orgId, threshold, name }: { queueId: string; rubrics: ScoreConfig[]; orgId: string; threshold: number; name: string }) {
-  const { report, error } = useReport(queueId, rubrics, threshold);
+function ReportView({ queueId, rubrics, orgId, name }: { queueId: string; rubrics: ScoreConfig[]; orgId: string; name: string }) {
+  const { report, loading, error } = useReport(queueId);
   const members = useMembers(orgId);
   const items = useItems(queueId);
   const who = (id: string) => members.byId.get(id)?.name ?? "Unknown member";
   if (error) return <ErrorState error={error} />;
-  if (!report) return <div className="muted">Computing…</div>;
+  if (!report) return <div className="muted">{loading ? "Loading…" : "Computing the first report…"}</div>;
 
-  function download(kind: "jsonl" | "csv") {
+  async function download(kind: "jsonl" | "csv") {
     const rows = (items.data ?? []).map((i) => ({ id: i.id, source_kind: i.source_kind, source_id: i.source_id, query: i.query }));
-    const text = kind === "jsonl" ? finalsJsonl(rows, rubrics, report!.finals) : finalsCsv(rows, rubrics, report!.finals);
+    let finals;
+    try {
+      finals = await fetchFinals(queueId);
+    } catch (err) {
+      toast.error("Could not export", messageOf(err));
+      return;
+    }
+    const text = kind === "jsonl" ? finalsJsonl(rows, rubrics, finals) : finalsCsv(rows, rubrics, finals);
     const a = document.createElement("a");
     a.href = URL.createObjectURL(new Blob([text + "\n"], { type: kind === "jsonl" ? "application/jsonl" : "text/csv" }));
     a.download = `${name.replace(/[^a-z0-9]+/gi, "-").toLowerCase()}-final-scores.${kind}`;
@@ -307,8 +310,11 @@ function ReportView({ queueId, rubrics, orgId, threshold, name }: { queueId: str
         <div className="stat"><div className="stat-value">{report.reviewers.length}</div><div className="muted small">reviewers</div></div>
         <div className="stat"><div className="stat-value">{report.disagreements.length}</div><div className="muted small">disagreements</div></div>
         <span className="grow" />
-        <Button onClick={() => download("jsonl")}>Export JSONL</Button>
-        <Button onClick={() => download("csv")}>Export CSV</Button>
+        <span className="muted small" data-testid="report-computed" title="Computed by the worker as scores arrive; disagreements and exports list items that have all their ratings">
+          over {report.scoresCount} scores · {new Date(report.computedAt).toLocaleTimeString()}
+        </span>
+        <Button onClick={() => void download("jsonl")}>Export JSONL</Button>
+        <Button onClick={() => void download("csv")}>Export CSV</Button>
       </div>
       <table className="table" aria-label="Agreement per rubric">
         <thead><tr><th>Rubric</th><th>Level</th><th>Krippendorff's α</th><th>95% CI (bootstrap)</th><th>Items</th><th>Ratings</th></tr></thead>
@@ -352,10 +358,10 @@ function ReportView({ queueId, rubrics, orgId, threshold, name }: { queueId: str
 }
 
 function AdjudicationView({ queueId, rubrics, orgId, threshold, canDecide }: { queueId: string; rubrics: ScoreConfig[]; orgId: string; threshold: number; canDecide: boolean }) {
-  const { report, error } = useReport(queueId, rubrics, threshold);
+  const { report, error } = useReport(queueId);
   const items = useItems(queueId);
   const members = useMembers(orgId);
-  const adjudicate = useAdjudicate(queueId);
+  const adjudicate = useAdjudicate();
   const [draft, setDraft] = useState<Record<string, { value?: unknown; reason: string }>>({});
   if (error) return <ErrorState error={error} />;
   if (!report) return <div className="muted">Computing…</div>;

@@ -1,6 +1,6 @@
 import { useEffect } from "react";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import type { Rubric, ScoreRow, AdjudicationRow } from "@review/shared/review/report";
+import type { FinalScore, QueueReport, Rubric } from "@review/shared/review/report";
 import { supabase } from "../../lib/supabase.ts";
 import { unwrap } from "../../lib/errors.ts";
 import { allRows } from "../../lib/pages.ts";
@@ -47,8 +47,7 @@ export const rqKeys = {
   queue: (queueId: string) => ["review-queue", queueId] as const,
   items: (queueId: string) => ["review-queue", queueId, "items"] as const,
   assignments: (queueId: string) => ["review-queue", queueId, "assignments"] as const,
-  scores: (queueId: string) => ["review-queue", queueId, "scores"] as const,
-  adjudications: (queueId: string) => ["review-queue", queueId, "adjudications"] as const,
+  report: (queueId: string) => ["review-queue", queueId, "report"] as const,
   current: (queueId: string) => ["review-queue", queueId, "current"] as const,
 };
 
@@ -89,30 +88,37 @@ export function useAssignments(queueId: string) {
   });
 }
 
-/** The scores the caller may read (RLS: their own, others' only for items they scored; all for watchers). */
-export function useScores(queueId: string, enabled = true) {
+/**
+ * The queue's report as the worker last stored it (public.review_reports: computed from every score by
+ * shared/src/review/report.ts; readable with review:report). NaN statistics arrive as null (JSON).
+ * Null until the first computation has landed.
+ */
+export type StoredReport = Omit<QueueReport, "finals"> & { scoresCount: number; computedAt: string };
+
+export function useStoredReport(queueId: string, enabled = true) {
   return useQuery({
-    queryKey: rqKeys.scores(queueId),
+    queryKey: rqKeys.report(queueId),
     enabled,
-    queryFn: async () =>
-      allRows<ScoreRow & { id: string }>((from, to) => supabase.from("scores").select("id, item_id, reviewer_id, score_config_id, value").eq("queue_id", queueId).order("id").range(from, to)),
+    queryFn: async () => {
+      const row = unwrap(await supabase.from("review_reports").select("report, scores_count, computed_at").eq("queue_id", queueId).maybeSingle()) as
+        { report: Omit<QueueReport, "finals">; scores_count: number; computed_at: string } | null;
+      return row ? ({ ...row.report, scoresCount: row.scores_count, computedAt: row.computed_at } as StoredReport) : null;
+    },
   });
 }
 
-export function useAdjudications(queueId: string, enabled = true) {
-  return useQuery({
-    queryKey: rqKeys.adjudications(queueId),
-    enabled,
-    queryFn: async () =>
-      allRows<AdjudicationRow & { id: string }>((from, to) => supabase.from("adjudications").select("id, item_id, score_config_id, value, reason, decided_by").eq("queue_id", queueId).order("id").range(from, to)),
-  });
+/** The final values of the queue's complete items, for an export (read when asked, never live). */
+export async function fetchFinals(queueId: string): Promise<FinalScore[]> {
+  const row = unwrap(await supabase.from("review_reports").select("finals").eq("queue_id", queueId).maybeSingle()) as { finals: FinalScore[] } | null;
+  return row?.finals ?? [];
 }
 
 /**
- * Live: slots taken and submitted (everyone's progress), items completing, decisions. Scores themselves
- * are re-read under their policy when a slot is submitted, so blind mode holds for what arrives live.
+ * Live: slots taken and submitted (everyone's progress), items completing, and, for those who read
+ * reports, the stored report's recomputations (the event carries only the row's key and time: the report
+ * is re-read under its policy).
  */
-export function useQueueLive(queueId: string) {
+export function useQueueLive(queueId: string, withReport = false) {
   const qc = useQueryClient();
   useEffect(
     () =>
@@ -128,20 +134,24 @@ export function useQueueLive(queueId: string) {
                 return i >= 0 ? old.map((a, j) => (j === i ? next : a)) : [...old, next];
               });
             }
-            if (row.status === "submitted") {
-              void qc.invalidateQueries({ queryKey: rqKeys.scores(queueId) });
-              void qc.invalidateQueries({ queryKey: rqKeys.items(queueId) });
-            }
+            if (row.status === "submitted") void qc.invalidateQueries({ queryKey: rqKeys.items(queueId) });
           });
-          ch.on("postgres_changes", { event: "*", schema: "public", table: "adjudications", filter: `queue_id=eq.${queueId}` }, () => {
-            void qc.invalidateQueries({ queryKey: rqKeys.adjudications(queueId) });
-          });
+          if (withReport) {
+            ch.on("postgres_changes", { event: "*", schema: "public", table: "review_reports", filter: `queue_id=eq.${queueId}` }, (msg) => {
+              // The worker writes a report's finals after the report itself: that change keeps its
+              // computed_at, and the report shown is already that one.
+              const at = (msg.new as { computed_at?: string } | null)?.computed_at;
+              const shown = qc.getQueryData<StoredReport | null>(rqKeys.report(queueId));
+              if (at && shown && Date.parse(at) === Date.parse(shown.computedAt)) return;
+              void qc.invalidateQueries({ queryKey: rqKeys.report(queueId) });
+            });
+          }
         },
         onSubscribed: (_ch, again) => {
           if (again) void qc.invalidateQueries({ queryKey: ["review-queue", queueId] });
         },
       }),
-    [queueId, qc],
+    [queueId, qc, withReport],
   );
 }
 
@@ -161,10 +171,7 @@ export function useSubmitScores(queueId: string) {
   return useMutation({
     mutationFn: async (v: { itemId: string; scores: Record<string, unknown> }) =>
       unwrap(await supabase.rpc("submit_scores", { p_item: v.itemId, p_scores: v.scores as never })),
-    onSuccess: () => {
-      void qc.invalidateQueries({ queryKey: rqKeys.assignments(queueId) });
-      void qc.invalidateQueries({ queryKey: rqKeys.scores(queueId) });
-    },
+    onSuccess: () => void qc.invalidateQueries({ queryKey: rqKeys.assignments(queueId) }),
   });
 }
 
@@ -179,12 +186,11 @@ export function useRelease(queueId: string) {
   });
 }
 
-export function useAdjudicate(queueId: string) {
-  const qc = useQueryClient();
+/** The stored report follows the decision: the worker recomputes it and the page hears the change. */
+export function useAdjudicate() {
   return useMutation({
     mutationFn: async (v: { itemId: string; rubricId: string; value: unknown; reason: string }) =>
       unwrap(await supabase.rpc("adjudicate", { p_item: v.itemId, p_score_config: v.rubricId, p_value: v.value as never, p_reason: v.reason })),
-    onSuccess: () => void qc.invalidateQueries({ queryKey: rqKeys.adjudications(queueId) }),
   });
 }
 
