@@ -99,7 +99,7 @@ export async function runExperiment(deps: HandlerDeps, entry: ClaimedJob, ctx: J
 
   let retries429 = 0;
   /** `call` runs once per attempt, each time through the limiter (so a retry waits its turn and its token). */
-  async function with429Retry<T>(call: () => Promise<T>): Promise<T> {
+  async function with429Retry<T>(limiter: Limiter, call: () => Promise<T>): Promise<T> {
     for (let attempt = 0; ; attempt++) {
       try {
         return await call();
@@ -107,6 +107,7 @@ export async function runExperiment(deps: HandlerDeps, entry: ClaimedJob, ctx: J
         if (!isLlmError(err) || err.code !== "llm_rate_limited" || attempt >= config.maxRetries) throw err;
         ctx.signal.throwIfAborted();
         retries429++;
+        if (err.retryAfterMs !== undefined) limiter.backOff(err.retryAfterMs);
         await sleep(backoffMs(attempt, err.retryAfterMs), ctx.signal);
       }
     }
@@ -157,8 +158,8 @@ export async function runExperiment(deps: HandlerDeps, entry: ClaimedJob, ctx: J
     const l = limiterFor(model);
     // Both orders, as the A/B worker does: a judge that favours a position cancels out.
     const [ab, ba] = await Promise.all([
-      with429Retry(() => judge(deps, l, job.org_id, model, judgeLive!, evalItem(item), against, output, "AB", ctx.signal, e.config.rubric)),
-      with429Retry(() => judge(deps, l, job.org_id, model, judgeLive!, evalItem(item), output, against, "BA", ctx.signal, e.config.rubric)),
+      with429Retry(l, () => judge(deps, l, job.org_id, model, judgeLive!, evalItem(item), against, output, "AB", ctx.signal, e.config.rubric)),
+      with429Retry(l, () => judge(deps, l, job.org_id, model, judgeLive!, evalItem(item), output, against, "BA", ctx.signal, e.config.rubric)),
     ]);
     return debiasedJudgeScore(ab.winner, ba.winner);
   }
@@ -173,8 +174,9 @@ export async function runExperiment(deps: HandlerDeps, entry: ClaimedJob, ctx: J
     const { system, user } = renderPrompt(v.parts, vals);
     let row: Stored;
     try {
-      const r = await with429Retry(() =>
-        limiterFor(v.model).run(
+      const limiter = limiterFor(v.model);
+      const r = await with429Retry(limiter, () =>
+        limiter.run(
           () =>
             deps.llm.complete({
               model: v.model,
