@@ -3255,6 +3255,41 @@ export type Database = {
         }[]
       }
       doc_may_write: { Args: { p_doc_id: string }; Returns: boolean }
+      experiment_comparison_page: {
+        Args: {
+          p_experiment_id: string
+          p_limit?: number
+          p_metric?: string
+          p_offset?: number
+          p_q?: string
+          p_regressions?: boolean
+          p_sort?: string
+          p_variant?: number
+        }
+        Returns: {
+          delta: number
+          expected: string
+          item_id: string
+          item_position: number
+          query: string
+          results: Json
+          total: number
+        }[]
+      }
+      experiment_variant_stats: {
+        Args: { p_experiment_id: string }
+        Returns: {
+          cost_usd: number
+          errors: number
+          latency_p50: number
+          latency_p90: number
+          latency_p99: number
+          metrics: Json
+          n: number
+          variant: number
+          vs_baseline: Json
+        }[]
+      }
       import_dataset_items: {
         Args: {
           p_items: Json

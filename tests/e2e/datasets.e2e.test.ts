@@ -77,5 +77,30 @@ describe("datasets and experiments", () => {
     await comparison.getByLabel("Regressions only").check();
     await comparison.getByTestId("comparison-count").getByText(new RegExp(`^${regressions} item${regressions === 1 ? "" : "s"} where`)).waitFor();
     expect(await comparison.getByTestId("comparison-row").count()).toBe(Math.min(regressions, 50));
+
+    // The database pages, searches and sorts: a word from an input finds the items whose input, expected
+    // answer or compared outputs hold it, and "biggest drop first" opens on the item that lost the most.
+    await comparison.getByLabel("Regressions only").uncheck();
+    const [{ query: sample }] = (await db`select query from public.dataset_items where version_id = ${version!.id} order by position limit 1`) as unknown as [{ query: string }];
+    const word = sample.split(/[^A-Za-z]+/).filter((w) => w.length >= 5).sort((a, b) => b.length - a.length)[0] ?? sample.slice(0, 5);
+    const [{ n: hits }] = (await db`
+      select count(*)::int as n from public.dataset_items i
+        left join public.experiment_results b on b.experiment_id = ${exp!.id} and b.item_id = i.id and b.variant = 0
+        left join public.experiment_results v on v.experiment_id = ${exp!.id} and v.item_id = i.id and v.variant = ${target}
+       where i.version_id = ${version!.id}
+         and (i.query ilike ${`%${word}%`} or i.expected ilike ${`%${word}%`} or b.output ilike ${`%${word}%`} or v.output ilike ${`%${word}%`})`) as unknown as [{ n: number }];
+    expect(hits).toBeGreaterThan(0);
+    await comparison.getByLabel("Search items").fill(word);
+    await comparison.getByTestId("comparison-count").getByText(new RegExp(`^${hits} items?$`)).waitFor();
+    await comparison.getByLabel("Search items").fill("");
+    await comparison.getByTestId("comparison-count").getByText(`${oneStar} items`).waitFor();
+    const [worst] = await db`
+      select i.query from public.dataset_items i
+        join public.experiment_results b on b.experiment_id = ${exp!.id} and b.item_id = i.id and b.variant = 0 and b.error is null
+        join public.experiment_results v on v.experiment_id = ${exp!.id} and v.item_id = i.id and v.variant = ${target} and v.error is null
+       where i.version_id = ${version!.id}
+       order by (v.scores ->> 'f1')::float8 - (b.scores ->> 'f1')::float8, i.position limit 1`;
+    await comparison.getByLabel("Sort").selectOption({ label: "Biggest drop first" });
+    await expect.poll(() => comparison.getByTestId("comparison-row").first().locator("td").first().textContent(), { timeout: 10_000 }).toBe(worst!.query);
   }, 240_000);
 });

@@ -113,6 +113,8 @@ export async function startWorker(opts: StartWorkerOptions = {}): Promise<Worker
       stopped ??= (async () => {
         for (const t of schedulers) clearInterval(t);
         await runner.stop(graceMs);
+        // A deferred ai_requests row of a call that finished is written before the pool closes.
+        await llm.flushLog?.().catch(() => {});
         await sql.end({ timeout: 5 });
         log.info(`worker ${workerId} stopped`);
       })();

@@ -4,6 +4,7 @@ import { isLocalUrl, PROVIDER_KEY_VARIABLES } from "@review/shared/llm/providers
 import { resolveModelRoute, type LlmEnv, type ModelRoute } from "@review/shared/llm/routing";
 import type { WorkerEnv } from "./env.ts";
 import type { Logger } from "./log.ts";
+import { createBatcher } from "./lib/batch.ts";
 
 /** What handlers need from an LLM; tests and the benchmark pass a simulated one. */
 export type WorkerLlm = {
@@ -13,7 +14,12 @@ export type WorkerLlm = {
    * retrieval key on purpose: the dev LLM answers base models from the org's approved answers, which
    * include the held-out references, so sending it would leak the answers being scored against.
    */
-  complete(req: LlmRequest & { logOrgId?: string | null }): Promise<LlmResult>;
+  complete(req: LlmRequest & { logOrgId?: string | null; deferLog?: boolean }): Promise<LlmResult>;
+  /**
+   * Waits until every call's ai_requests row is written. A call with `deferLog` returns before its row
+   * is (a bulk run should not hold a provider slot for a log write); its handler drains before it ends.
+   */
+  flushLog?(): Promise<void>;
 };
 
 /** The worker's environment as the LLM layer reads it. */
@@ -69,9 +75,19 @@ function safeHost(url: string): string {
 }
 
 export function createWorkerLlm(env: WorkerEnv, sql: postgres.Sql, log: Logger, route: ModelRoute = resolveModelRoute(workerLlmEnv(env))): WorkerLlm {
+  // Every call's row goes through one group-commit writer: concurrent calls share one insert (and one
+  // run of ai_requests' statement-level rollup triggers) instead of queueing on the rollup row's lock.
+  const rows = createBatcher<AiRequestRow & { org_id: string }>(async (batch) => {
+    await sql`
+      insert into public.ai_requests (org_id, user_id, function_name, prompt_version_id, model, input_tokens, output_tokens, cost_usd, latency_ms, status, error, trace_id, flags)
+      select org_id, user_id, function_name, prompt_version_id, model, input_tokens, output_tokens, cost_usd, latency_ms, status, error, trace_id, coalesce(flags, '[]')
+        from jsonb_to_recordset(${sql.json(batch as unknown as postgres.JSONValue)}) as x(
+          org_id uuid, user_id uuid, function_name text, prompt_version_id uuid, model text, input_tokens integer, output_tokens integer,
+          cost_usd numeric, latency_ms integer, status text, error text, trace_id text, flags jsonb)`;
+  });
   const clients = new Map<string, LlmClient>();
-  const clientFor = (orgId: string | null) => {
-    const key = orgId ?? "";
+  const clientFor = (orgId: string | null, defer: boolean) => {
+    const key = `${orgId ?? ""}:${defer ? "deferred" : "awaited"}`;
     let c = clients.get(key);
     if (!c) {
       c = createLlmClient({
@@ -81,7 +97,9 @@ export function createWorkerLlm(env: WorkerEnv, sql: postgres.Sql, log: Logger, 
         logRequest: async (row: AiRequestRow) => {
           const org = row.org_id ?? orgId;
           if (!org) return;
-          await sql`insert into public.ai_requests ${sql({ ...row, org_id: org, flags: sql.json(row.flags as unknown as postgres.JSONValue) } as never)}`;
+          const written = rows.add({ ...row, org_id: org });
+          if (!defer) return written;
+          written.catch((err) => log.warn("could not log an LLM call to ai_requests", { error: String(err) }));
         },
         onLogError: (err) => log.warn("could not log an LLM call to ai_requests", { error: String(err) }),
       });
@@ -91,6 +109,7 @@ export function createWorkerLlm(env: WorkerEnv, sql: postgres.Sql, log: Logger, 
   };
   return {
     route,
-    complete: ({ logOrgId, ...req }) => clientFor(logOrgId ?? null).complete(req),
+    complete: ({ logOrgId, deferLog, ...req }) => clientFor(logOrgId ?? null, deferLog === true).complete(req),
+    flushLog: () => rows.drain(),
   };
 }

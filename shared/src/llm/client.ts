@@ -327,7 +327,13 @@ export function createLlmClient(options: LlmClientOptions): LlmClient {
       const gen = startTrace(req, traceId, new Date());
       try {
         const { ref, adapter, params } = prepare(req);
-        const completion = await adapter.complete(params, req.signal);
+        const scope = callSignal(req.signal);
+        let completion: Completion;
+        try {
+          completion = await adapter.complete(params, scope?.signal);
+        } finally {
+          scope?.dispose();
+        }
         const { result, cost } = finish(req, ref, traceId, completion, performance.now() - started);
         await log(rowFor(req, traceId, result));
         endTrace(gen, { result, cost });
@@ -411,6 +417,20 @@ export function createLlmClient(options: LlmClientOptions): LlmClient {
       await langfuse?.shutdownAsync();
     },
   };
+}
+
+/**
+ * A signal for one call that follows the caller's. Both SDKs add an abort listener to the signal they
+ * are given and never remove it: a long-lived signal (a job's, over thousands of calls) would collect
+ * one per call, and each new listener costs a scan of all the others.
+ */
+function callSignal(parent: AbortSignal | undefined): { signal: AbortSignal; dispose(): void } | null {
+  if (!parent) return null;
+  const own = new AbortController();
+  if (parent.aborted) own.abort(parent.reason);
+  const onAbort = () => own.abort(parent.reason);
+  parent.addEventListener("abort", onAbort, { once: true });
+  return { signal: own.signal, dispose: () => parent.removeEventListener("abort", onAbort) };
 }
 
 function legacyProviders(o: LlmClientOptions): ProviderTable {

@@ -2,6 +2,12 @@ import { takeTokens, type BucketState, type TokenBucketConfig } from "@review/sh
 
 export type Limiter = {
   run<T>(fn: () => Promise<T>, signal?: AbortSignal): Promise<T>;
+  /**
+   * The provider answered 429 with Retry-After: its bucket is empty for that long. Ours empties too, so
+   * no call goes out before then (each would be another 429 that spent one of our tokens) and calls
+   * resume at the steady rate instead of a burst the provider would refuse again.
+   */
+  backOff(retryAfterMs: number): void;
   readonly active: number;
 };
 
@@ -43,6 +49,14 @@ export function createLimiter(opts: { concurrency: number; perMinute?: number; n
   return {
     get active() {
       return active;
+    },
+    backOff(retryAfterMs) {
+      if (!bucket || !(retryAfterMs > 0) || !Number.isFinite(retryAfterMs)) return;
+      const t = now();
+      const current = takeTokens(state, bucket, t, 0).state;
+      // One token exactly retryAfterMs from now (tokens may go below zero: that is the debt to wait out).
+      const tokens = 1 - (retryAfterMs / 1000) * bucket.refillPerSecond;
+      if (tokens < current.tokens) state = { tokens, updatedAtMs: t };
     },
     async run(fn, signal) {
       await acquireSlot();

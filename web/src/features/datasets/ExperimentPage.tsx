@@ -1,6 +1,6 @@
-import { useMemo, useState } from "react";
+import { useEffect, useMemo, useState } from "react";
 import { Link, useNavigate, useParams } from "react-router";
-import { isRegression, summarizeExperiment, type ExperimentSummary, type ResultRow } from "@review/shared/datasets/summary";
+import type { ExperimentSummary } from "@review/shared/datasets/summary";
 import { Button } from "../../components/ui/Button.tsx";
 import { Badge } from "../../components/ui/Badge.tsx";
 import { EmptyState, ProgressBar } from "../../components/ui/Field.tsx";
@@ -13,7 +13,11 @@ import { useCancelJob, useJob, useJobEvents, useJobEventsLive, useJobsLive, useS
 import { STATUS_TONE } from "./ExperimentsPage.tsx";
 import { ExperimentReview } from "./ExperimentReview.tsx";
 import { TrainingOverlapWarning } from "./Splits.tsx";
-import { useDatasetItems, useEvaluators, useExperiment, useExperimentLive, useExperimentResults, usePromptVersions, useResumeExperiment, type Experiment, type ExperimentResultRow } from "./queries.ts";
+import { liveSummary, storedOutputs } from "./comparison.ts";
+import {
+  useComparisonPage, useDatasetItems, useDatasetVersion, useEvaluators, useExperiment, useExperimentLive, usePromptVersions, useResumeExperiment, useVariantStats,
+  type ComparisonSort, type Experiment, type ItemResult,
+} from "./queries.ts";
 
 const PAGE = 50;
 const num = (x: number | null | undefined, d = 3) => (x === null || x === undefined ? "—" : x.toFixed(d));
@@ -24,8 +28,10 @@ export default function ExperimentPage() {
   const { data: exp, isLoading } = useExperiment(experimentId);
   const { data: job } = useJob(exp?.job_id ?? "");
   const { data: events = [] } = useJobEvents(exp?.job_id ?? "");
-  const results = useExperimentResults(experimentId);
-  const items = useDatasetItems(exp?.dataset_version_id ?? null);
+  const version = useDatasetVersion(exp?.dataset_version_id ?? null);
+  const final = !!exp?.summary && exp.status === "completed";
+  // The figures of the rows stored so far come from the database; a finished run has the worker's summary.
+  const stats = useVariantStats(experimentId, !!exp && !final);
   const evaluators = useEvaluators(org.org_id);
   useJobsLive(org.org_id);
   useJobEventsLive(exp?.job_id ?? "");
@@ -34,22 +40,22 @@ export default function ExperimentPage() {
   const resume = useResumeExperiment(experimentId);
 
   const metrics = useMemo(() => (exp ? exp.evaluator_ids.map((id) => evaluators.data?.find((e) => e.id === id)?.name).filter((n): n is string => !!n) : []), [exp, evaluators.data]);
-  const rows = results.data ?? [];
-  const labels = exp?.variants.map((v, i) => v.label ?? `V${i + 1}`) ?? [];
-  // While it runs, the summary is computed here from the rows so far (the same pure function the
-  // worker stores at the end), so everyone watching sees the partial statistics move.
+  const labels = useMemo(() => exp?.variants.map((v, i) => v.label ?? `V${i + 1}`) ?? [], [exp]);
+  const itemCount = version.data?.item_count ?? 0;
+  // While it runs, everyone watching sees the partial figures move (means and paired differences so far).
   const summary: ExperimentSummary | null = useMemo(() => {
     if (!exp) return null;
-    if (exp.summary && exp.status === "completed") return exp.summary;
-    if (!rows.length || !metrics.length) return null;
-    return summarizeExperiment(rows.map(toResultRow), { variants: labels, metrics, baseline: exp.baseline, items: items.data?.length ?? 0, resamples: 500 });
-  }, [exp, rows, metrics, labels, items.data]);
+    if (final) return exp.summary;
+    if (!stats.data?.length || !metrics.length) return null;
+    return liveSummary(stats.data, { labels, metrics, baseline: exp.baseline, items: itemCount });
+  }, [exp, final, stats.data, metrics, labels, itemCount]);
+  const stored = final ? exp!.summary!.variants.reduce((s, v) => s + v.n, 0) : storedOutputs(stats.data);
 
   if (isLoading) return <div className="page muted">Loading…</div>;
   if (!exp || exp.org_id !== org.org_id) return <div className="page"><EmptyState title="This experiment does not exist here." /></div>;
   const status = job?.status ?? exp.status;
   const active = status === "pending" || status === "running";
-  const total = (items.data?.length ?? 0) * exp.variants.length;
+  const total = itemCount * exp.variants.length;
 
   return (
     <div className="page" data-testid="experiment-detail">
@@ -72,15 +78,15 @@ export default function ExperimentPage() {
       </header>
       <section className="card stack">
         <div className="row"><ProgressBar value={job?.progress ?? 0} label="Experiment progress" /><strong data-testid="experiment-progress">{Math.round(job?.progress ?? 0)}%</strong></div>
-        <div className="muted small" data-testid="experiment-count">{rows.length} of {total || "…"} outputs scored</div>
+        <div className="muted small" data-testid="experiment-count">{stored} of {total || "…"} outputs scored</div>
         {job?.error ? <p className="form-error" role="alert">{job.error}</p> : null}
         {events.length ? <div className="small muted" data-testid="experiment-last-event">{events.at(-1)!.message}</div> : null}
       </section>
 
       <TrainingOverlapWarning versionId={exp.dataset_version_id} />
-      {summary ? <SummaryTable summary={summary} final={exp.status === "completed" && !!exp.summary} /> : null}
-      {exp.status === "completed" && can(org.role, "prompt:promote") ? <PromoteThroughGate exp={exp} items={items.data ?? []} /> : null}
-      <Comparison rows={rows} labels={labels} baseline={exp.baseline} metrics={metrics} items={items.data ?? []} />
+      {summary ? <SummaryTable summary={summary} final={final} /> : null}
+      {exp.status === "completed" && can(org.role, "prompt:promote") ? <PromoteThroughGate exp={exp} /> : null}
+      <Comparison experimentId={exp.id} labels={labels} baseline={exp.baseline} metrics={metrics} />
       <ExperimentReview exp={exp} labels={labels} />
     </div>
   );
@@ -91,8 +97,10 @@ export default function ExperimentPage() {
  * prompt version against the baseline's on this experiment's dataset version, promoting it if it wins.
  * The gate's job names the experiment (and its key ties one gate run to one variant of it).
  */
-function PromoteThroughGate({ exp, items }: { exp: Experiment; items: Array<{ query: string; expected: string | null }> }) {
+function PromoteThroughGate({ exp }: { exp: Experiment }) {
   const org = useCurrentOrg();
+  // The gate evaluates on every item of the version: loaded only where a gate can be started.
+  const { data: items = [] } = useDatasetItems(exp.dataset_version_id);
   const navigate = useNavigate();
   const versions = usePromptVersions(org.org_id);
   const start = useStartJob();
@@ -125,8 +133,6 @@ function PromoteThroughGate({ exp, items }: { exp: Experiment; items: Array<{ qu
   );
 }
 
-const toResultRow = (r: ExperimentResultRow): ResultRow => ({ itemId: r.item_id, variant: r.variant, scores: r.scores, costUsd: r.cost_usd === null ? null : Number(r.cost_usd), latencyMs: r.latency_ms, error: r.error });
-
 function SummaryTable({ summary, final }: { summary: ExperimentSummary; final: boolean }) {
   const base = summary.variants[summary.baseline];
   return (
@@ -152,7 +158,7 @@ function SummaryTable({ summary, final }: { summary: ExperimentSummary; final: b
                 if (!c) return <td key={`d-${m}`} className="muted">—</td>;
                 return (
                   <td key={`d-${m}`} className="num">
-                    {c.meanDiff === null ? "—" : `${c.meanDiff >= 0 ? "+" : ""}${c.meanDiff.toFixed(3)}`} <span className="muted">({num(c.lower, 2)}–{num(c.upper, 2)}, p {c.pHolm.toPrecision(2)})</span>{" "}
+                    {c.meanDiff === null ? "—" : `${c.meanDiff >= 0 ? "+" : ""}${c.meanDiff.toFixed(3)}`} <span className="muted">({num(c.lower, 2)}–{num(c.upper, 2)}, p {Number.isFinite(c.pHolm) ? c.pHolm.toPrecision(2) : "—"})</span>{" "}
                     {c.significant ? <Badge tone={(c.meanDiff ?? 0) >= 0 ? "good" : "bad"}>significant</Badge> : null}
                   </td>
                 );
@@ -169,22 +175,33 @@ function SummaryTable({ summary, final }: { summary: ExperimentSummary; final: b
   );
 }
 
-function Comparison({ rows, labels, baseline, metrics, items }: { rows: ExperimentResultRow[]; labels: string[]; baseline: number; metrics: string[]; items: Array<{ id: string; position: number; query: string; expected: string | null }> }) {
+const SORTS: Array<{ value: ComparisonSort; label: string }> = [
+  { value: "position", label: "Dataset order" },
+  { value: "delta", label: "Biggest drop first" },
+  { value: "-delta", label: "Biggest gain first" },
+  { value: "latency", label: "Slowest first" },
+  { value: "cost", label: "Most expensive first" },
+];
+
+/** The per-item comparison, a page at a time: the database filters, sorts and counts (public.experiment_comparison_page). */
+function Comparison({ experimentId, labels, baseline, metrics }: { experimentId: string; labels: string[]; baseline: number; metrics: string[] }) {
   const others = labels.map((_, i) => i).filter((i) => i !== baseline);
   const [variant, setVariant] = useState<number>(others[0] ?? baseline);
   const [metric, setMetric] = useState<string>(metrics[0] ?? "");
   const [onlyRegressions, setOnlyRegressions] = useState(false);
+  const [search, setSearch] = useState("");
+  const [sort, setSort] = useState<ComparisonSort>("position");
   const [page, setPage] = useState(0);
   const m = metric || metrics[0] || "";
-  const byKey = useMemo(() => new Map(rows.map((r) => [`${r.item_id}:${r.variant}`, toResultRow(r)])), [rows]);
-  const raw = useMemo(() => new Map(rows.map((r) => [`${r.item_id}:${r.variant}`, r])), [rows]);
-  const shown = useMemo(
-    () => items.filter((i) => !onlyRegressions || isRegression(byKey.get(`${i.id}:${baseline}`), byKey.get(`${i.id}:${variant}`), m)),
-    [items, onlyRegressions, byKey, baseline, variant, m],
-  );
-  const pageItems = shown.slice(page * PAGE, (page + 1) * PAGE);
-  const cell = (itemId: string, v: number) => {
-    const r = raw.get(`${itemId}:${v}`);
+  // Typing does not send a request per key: the query follows the text once it rests for a moment.
+  const [q, setQ] = useState("");
+  useEffect(() => {
+    const t = setTimeout(() => setQ(search), 250);
+    return () => clearTimeout(t);
+  }, [search]);
+  const { data: rows = [], isFetching } = useComparisonPage(experimentId, { variant, metric: m, regressions: onlyRegressions, q, sort, page, pageSize: PAGE }, labels.length > 0);
+  const count = rows[0]?.total ?? 0;
+  const cell = (r: ItemResult | undefined) => {
     if (!r) return <span className="muted">waiting…</span>;
     if (r.error) return <span className="form-error">{r.error}</span>;
     return (
@@ -194,37 +211,42 @@ function Comparison({ rows, labels, baseline, metrics, items }: { rows: Experime
       </>
     );
   };
+  const reset = <T,>(set: (v: T) => void) => (v: T) => { set(v); setPage(0); };
   return (
-    <section className="card" style={{ marginTop: 16 }} data-testid="comparison">
+    <section className="card" style={{ marginTop: 16 }} data-testid="comparison" aria-busy={isFetching}>
       <div className="row">
         <h3 className="section-title grow">Per item: {labels[baseline]} vs</h3>
-        <select className="input" value={variant} onChange={(e) => { setVariant(Number(e.target.value)); setPage(0); }} aria-label="Compared variant">
+        <select className="input" value={variant} onChange={(e) => reset(setVariant)(Number(e.target.value))} aria-label="Compared variant">
           {labels.map((l, i) => (i === baseline ? null : <option key={i} value={i}>{l}</option>))}
         </select>
-        <select className="input" value={m} onChange={(e) => { setMetric(e.target.value); setPage(0); }} aria-label="Metric">
+        <select className="input" value={m} onChange={(e) => reset(setMetric)(e.target.value)} aria-label="Metric">
           {metrics.map((k) => <option key={k} value={k}>{k}</option>)}
         </select>
-        <label className="row small"><input type="checkbox" checked={onlyRegressions} onChange={(e) => { setOnlyRegressions(e.target.checked); setPage(0); }} aria-label="Regressions only" /> Regressions only</label>
+        <select className="input" value={sort} onChange={(e) => reset(setSort)(e.target.value as ComparisonSort)} aria-label="Sort">
+          {SORTS.map((s) => <option key={s.value} value={s.value}>{s.label}</option>)}
+        </select>
+        <input className="input" type="search" value={search} placeholder="Search inputs and outputs" onChange={(e) => reset(setSearch)(e.target.value)} aria-label="Search items" />
+        <label className="row small"><input type="checkbox" checked={onlyRegressions} onChange={(e) => reset(setOnlyRegressions)(e.target.checked)} aria-label="Regressions only" /> Regressions only</label>
       </div>
-      <p className="muted small" data-testid="comparison-count">{shown.length} item{shown.length === 1 ? "" : "s"}{onlyRegressions ? ` where ${labels[variant]} scored lower on ${m} than ${labels[baseline]} (or failed)` : ""}</p>
+      <p className="muted small" data-testid="comparison-count">{count} item{count === 1 ? "" : "s"}{onlyRegressions ? ` where ${labels[variant]} scored lower on ${m} than ${labels[baseline]} (or failed)` : ""}</p>
       <table className="table small" aria-label="Comparison">
         <thead><tr><th style={{ width: "22%" }}>Input</th><th>Expected</th><th>{labels[baseline]}</th><th>{labels[variant]}</th></tr></thead>
         <tbody>
-          {pageItems.map((i) => (
-            <tr key={i.id} data-testid="comparison-row">
+          {rows.map((i) => (
+            <tr key={i.item_id} data-testid="comparison-row">
               <td><div className="prose">{i.query}</div></td>
               <td><div className="prose muted">{i.expected ?? "—"}</div></td>
-              <td>{cell(i.id, baseline)}</td>
-              <td>{cell(i.id, variant)}</td>
+              <td>{cell(i.results.find((r) => r.variant === baseline))}</td>
+              <td>{cell(i.results.find((r) => r.variant === variant))}</td>
             </tr>
           ))}
         </tbody>
       </table>
-      {shown.length > PAGE ? (
+      {count > PAGE ? (
         <div className="row-end">
           <Button size="sm" disabled={page === 0} onClick={() => setPage((p) => p - 1)}>Previous</Button>
-          <span className="small muted">{page + 1} / {Math.ceil(shown.length / PAGE)}</span>
-          <Button size="sm" disabled={(page + 1) * PAGE >= shown.length} onClick={() => setPage((p) => p + 1)}>Next</Button>
+          <span className="small muted">{page + 1} / {Math.ceil(count / PAGE)}</span>
+          <Button size="sm" disabled={(page + 1) * PAGE >= count} onClick={() => setPage((p) => p + 1)}>Next</Button>
         </div>
       ) : null}
     </section>

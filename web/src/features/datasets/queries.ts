@@ -1,5 +1,5 @@
 import { useEffect } from "react";
-import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { keepPreviousData, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { supabase } from "../../lib/supabase.ts";
 import { unwrap } from "../../lib/errors.ts";
 import { allRows } from "../../lib/pages.ts";
@@ -19,6 +19,16 @@ export type Experiment = {
   baseline: number; status: "pending" | "running" | "completed" | "failed" | "cancelled"; summary: ExperimentSummary | null; created_at: string;
 };
 export type ExperimentResultRow = { id: number; item_id: string; variant: number; output: string; scores: Record<string, number | null>; cost_usd: number | null; latency_ms: number | null; error: string | null };
+/** One variant's result of an item, as public.experiment_comparison_page returns it. */
+export type ItemResult = { variant: number; output: string; scores: Record<string, number | null>; cost_usd: number | null; latency_ms: number | null; error: string | null };
+export type ComparisonRow = { item_id: string; item_position: number; query: string; expected: string | null; delta: number | null; results: ItemResult[]; total: number };
+export type ComparisonSort = "position" | "delta" | "-delta" | "latency" | "cost";
+export type ComparisonQuery = { variant: number; metric: string; regressions: boolean; q: string; sort: ComparisonSort; page: number; pageSize: number };
+/** public.experiment_variant_stats: the figures of the rows stored so far. */
+export type VariantStats = {
+  variant: number; n: number; errors: number; cost_usd: number; latency_p50: number | null; latency_p90: number | null; latency_p99: number | null;
+  metrics: Record<string, { n: number; mean: number | null }>; vs_baseline: Record<string, { n: number; meanDiff: number | null }>;
+};
 
 export const datasetKeys = {
   list: (orgId: string) => ["datasets", orgId] as const,
@@ -28,6 +38,11 @@ export const datasetKeys = {
   experiments: (orgId: string) => ["experiments", orgId] as const,
   experiment: (id: string) => ["experiment", id] as const,
   results: (id: string) => ["experiment-results", id] as const,
+  /** Every page and the figures of one experiment: what a stored result makes stale. */
+  comparison: (id: string) => ["experiment-comparison", id] as const,
+  page: (id: string, q: ComparisonQuery) => ["experiment-comparison", id, "page", q] as const,
+  stats: (id: string) => ["experiment-comparison", id, "stats"] as const,
+  version: (id: string) => ["dataset-version", id] as const,
 };
 
 export function useDatasets(orgId: string) {
@@ -96,6 +111,39 @@ export function useExperiment(id: string) {
   });
 }
 
+/** One page of the comparison, filtered and sorted by the database; the previous page stays up while the next loads. */
+export function useComparisonPage(id: string, q: ComparisonQuery, enabled = true) {
+  return useQuery({
+    queryKey: datasetKeys.page(id, q),
+    enabled: enabled && !!id,
+    placeholderData: keepPreviousData,
+    queryFn: async () =>
+      unwrap(await supabase.rpc("experiment_comparison_page", {
+        p_experiment_id: id, p_variant: q.variant, p_metric: q.metric, p_regressions: q.regressions,
+        p_q: q.q.trim() || undefined, p_sort: q.sort, p_limit: q.pageSize, p_offset: q.page * q.pageSize,
+      })) as unknown as ComparisonRow[],
+  });
+}
+
+/** Per-variant figures computed by the database (for a run in progress; a finished one has its stored summary). */
+export function useVariantStats(id: string, enabled: boolean) {
+  return useQuery({
+    queryKey: datasetKeys.stats(id),
+    enabled: enabled && !!id,
+    placeholderData: keepPreviousData,
+    queryFn: async () => unwrap(await supabase.rpc("experiment_variant_stats", { p_experiment_id: id })) as unknown as VariantStats[],
+  });
+}
+
+export function useDatasetVersion(id: string | null) {
+  return useQuery({
+    queryKey: datasetKeys.version(id ?? ""),
+    enabled: !!id,
+    queryFn: async () => unwrap(await supabase.from("dataset_versions").select("id, dataset_id, version, status, source, item_count, created_at, published_at").eq("id", id!).single()) as unknown as DatasetVersion,
+  });
+}
+
+/** Every stored result row of an experiment (an export's input; the comparison view pages instead). */
 export function useExperimentResults(id: string) {
   return useQuery({
     queryKey: datasetKeys.results(id),
@@ -106,31 +154,51 @@ export function useExperimentResults(id: string) {
   });
 }
 
-/** The experiment and its per-item results, live: rows arrive as the worker stores them. */
+/**
+ * The experiment and its comparison, live: as the worker stores results, the page on screen and the
+ * figures are asked for again, at most once a second (a run stores up to hundreds a second).
+ */
 export function useExperimentLive(id: string) {
   const qc = useQueryClient();
-  useEffect(
-    () =>
-      openChannel(`experiment:${id}`, {
+  useEffect(() => {
+    let timer: ReturnType<typeof setTimeout> | null = null;
+    let last = 0;
+    const refresh = () => {
+      timer = null;
+      last = Date.now();
+      void qc.invalidateQueries({ queryKey: datasetKeys.comparison(id) });
+    };
+    const stale = () => {
+      if (timer) return;
+      timer = setTimeout(refresh, Math.max(0, last + REFRESH_MS - Date.now()));
+    };
+    const close = openChannel(`experiment:${id}`, {
         setup: (ch) => {
           ch.on("postgres_changes", { event: "INSERT", schema: "public", table: "experiment_results", filter: `experiment_id=eq.${id}` }, (msg) => {
             const row = msg.new as ExperimentResultRow;
             qc.setQueryData<ExperimentResultRow[]>(datasetKeys.results(id), (old) => (old && !old.some((r) => r.id === row.id) ? [...old, row] : old));
+            stale();
           });
           ch.on("postgres_changes", { event: "UPDATE", schema: "public", table: "experiments", filter: `id=eq.${id}` }, (msg) => {
             qc.setQueryData<Experiment | null>(datasetKeys.experiment(id), (old) => (old ? { ...old, ...(msg.new as Experiment) } : old));
+            stale();
           });
         },
         onSubscribed: (_ch, again) => {
           if (again) {
             void qc.invalidateQueries({ queryKey: datasetKeys.results(id) });
             void qc.invalidateQueries({ queryKey: datasetKeys.experiment(id) });
+            void qc.invalidateQueries({ queryKey: datasetKeys.comparison(id) });
           }
         },
-      }),
-    [id, qc],
-  );
+      });
+    return () => {
+      if (timer) clearTimeout(timer);
+      close();
+    };
+  }, [id, qc]);
 }
+const REFRESH_MS = 1000;
 
 function useInvalidateDatasets(orgId: string) {
   const qc = useQueryClient();

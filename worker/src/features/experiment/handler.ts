@@ -5,6 +5,7 @@ import { summarizeExperiment, type ExperimentSummary, type ResultRow } from "@re
 import { isLlmError } from "@review/shared/llm/errors";
 import { tryParseModelRef } from "@review/shared/llm/providers";
 import { renderPrompt, resolveLivePrompt, type LivePrompt } from "@review/shared/prompts/live";
+import { createBatcher } from "../../lib/batch.ts";
 import { createLimiter, type Limiter } from "../../lib/limiter.ts";
 import { PermanentError, type ClaimedJob, type JobContext } from "../../queue/types.ts";
 import { loadJob, type HandlerDeps } from "../common.ts";
@@ -14,6 +15,7 @@ import { loadEvaluators, scoreOutput, type JudgeEvaluator } from "./score.ts";
 
 type Item = { id: string; position: number; query: string; context: string | null; variables: Record<string, unknown>; expected: string | null };
 type Stored = { item_id: string; variant: number; output: string; cost_usd: number | null; latency_ms: number | null; error: string | null; scores: Record<string, number | null> };
+type NewRow = Stored & { input_tokens: number | null; output_tokens: number | null };
 
 export type ExperimentResult = {
   experimentId: string;
@@ -50,7 +52,9 @@ export function backoffMs(attempt: number, retryAfterMs: number | undefined, rng
  * An experiment: every variant answers every item of one published dataset version, each output is
  * scored by the experiment's evaluators, and one row per (item, variant) lands in experiment_results as
  * it finishes. That row is the checkpoint: a resumed or re-claimed run skips the pairs stored, so no
- * item is ever generated (or paid for) twice. Calls go through one limiter per provider (concurrency and
+ * item is ever generated (or paid for) twice. Rows finishing together are written by one statement
+ * (lib/batch.ts); an output counts as finished only once its row is written, and a cancel waits for the
+ * rows already finished, so nothing paid for is lost. Calls go through one limiter per provider (concurrency and
  * requests per minute); a 429 is retried with backoff through the same limiter; a cost cap stops new
  * calls. The statistics (shared/src/datasets/summary.ts) are computed from the stored rows.
  */
@@ -86,7 +90,7 @@ export async function runExperiment(deps: HandlerDeps, entry: ClaimedJob, ctx: J
 
   let retries429 = 0;
   /** `call` runs once per attempt, each time through the limiter (so a retry waits its turn and its token). */
-  async function with429Retry<T>(call: () => Promise<T>): Promise<T> {
+  async function with429Retry<T>(limiter: Limiter, call: () => Promise<T>): Promise<T> {
     for (let attempt = 0; ; attempt++) {
       try {
         return await call();
@@ -94,6 +98,7 @@ export async function runExperiment(deps: HandlerDeps, entry: ClaimedJob, ctx: J
         if (!isLlmError(err) || err.code !== "llm_rate_limited" || attempt >= config.maxRetries) throw err;
         ctx.signal.throwIfAborted();
         retries429++;
+        if (err.retryAfterMs !== undefined) limiter.backOff(err.retryAfterMs);
         await sleep(backoffMs(attempt, err.retryAfterMs), ctx.signal);
       }
     }
@@ -102,6 +107,14 @@ export async function runExperiment(deps: HandlerDeps, entry: ClaimedJob, ctx: J
   const stored = await sql<Stored[]>`
     select item_id, variant, output, cost_usd::float8 as cost_usd, latency_ms, error, scores from public.experiment_results where experiment_id = ${exp.id}`;
   const done = new Map(stored.map((r) => [`${r.item_id}:${r.variant}`, r]));
+  const results = createBatcher<NewRow>(async (batch) => {
+    await sql`
+      insert into public.experiment_results (org_id, experiment_id, item_id, variant, output, scores, cost_usd, latency_ms, input_tokens, output_tokens, error)
+      select ${job.org_id}, ${exp.id}, item_id, variant, output, scores, cost_usd, latency_ms, input_tokens, output_tokens, error
+        from jsonb_to_recordset(${sql.json(batch as never)}) as x(
+          item_id uuid, variant integer, output text, scores jsonb, cost_usd numeric, latency_ms integer, input_tokens integer, output_tokens integer, error text)
+      on conflict (experiment_id, item_id, variant) do nothing`;
+  });
   const total = items.length * variants.length;
   let spent = stored.reduce((s, r) => s + (r.cost_usd ?? 0), 0);
   let stopped = null as ExperimentResult["stopped"];
@@ -136,24 +149,25 @@ export async function runExperiment(deps: HandlerDeps, entry: ClaimedJob, ctx: J
     const l = limiterFor(model);
     // Both orders, as the A/B worker does: a judge that favours a position cancels out.
     const [ab, ba] = await Promise.all([
-      with429Retry(() => judge(deps, l, job.org_id, model, judgeLive!, evalItem(item), against, output, "AB", ctx.signal, e.config.rubric)),
-      with429Retry(() => judge(deps, l, job.org_id, model, judgeLive!, evalItem(item), output, against, "BA", ctx.signal, e.config.rubric)),
+      with429Retry(l, () => judge(deps, l, job.org_id, model, judgeLive!, evalItem(item), against, output, "AB", ctx.signal, e.config.rubric)),
+      with429Retry(l, () => judge(deps, l, job.org_id, model, judgeLive!, evalItem(item), output, against, "BA", ctx.signal, e.config.rubric)),
     ]);
     return debiasedJudgeScore(ab.winner, ba.winner);
   }
 
   /** Generates and scores one (item, variant) and stores it; returns the stored row (null: not run, the cost cap). */
-  async function produce(item: Item, vi: number, baselineOutput: string | null): Promise<Stored | null> {
+  async function produce(item: Item, vals: Record<string, unknown>, vi: number, baselineOutput: string | null): Promise<Stored | null> {
     if (config.costCapUsd !== undefined && spent >= config.costCapUsd) {
       stopped = "cost_cap";
       return null;
     }
     const v: ResolvedVariant = variants[vi]!;
-    const { system, user } = renderPrompt(v.parts, values(item));
+    const { system, user } = renderPrompt(v.parts, vals);
     let row: Stored;
     try {
-      const r = await with429Retry(() =>
-        limiterFor(v.model).run(
+      const limiter = limiterFor(v.model);
+      const r = await with429Retry(limiter, () =>
+        limiter.run(
           () =>
             deps.llm.complete({
               model: v.model,
@@ -162,6 +176,8 @@ export async function runExperiment(deps: HandlerDeps, entry: ClaimedJob, ctx: J
               maxTokens: config.maxTokens,
               context: { functionName: "worker:experiment", promptVersionId: v.promptVersionId },
               logOrgId: job.org_id,
+              // The ai_requests row is written after the slot is free; the handler drains before it ends.
+              deferLog: true,
               signal: ctx.signal,
             }),
           ctx.signal,
@@ -177,18 +193,13 @@ export async function runExperiment(deps: HandlerDeps, entry: ClaimedJob, ctx: J
         });
       }
       row = { item_id: item.id, variant: vi, output: r.text, cost_usd: r.costUsd, latency_ms: Math.round(r.latencyMs), error: null, scores };
-      await sql`
-        insert into public.experiment_results (org_id, experiment_id, item_id, variant, output, scores, cost_usd, latency_ms, input_tokens, output_tokens)
-        values (${job.org_id}, ${exp!.id}, ${item.id}, ${vi}, ${r.text}, ${sql.json(scores)}, ${r.costUsd}, ${row.latency_ms}, ${r.usage.inputTokens}, ${r.usage.outputTokens})
-        on conflict (experiment_id, item_id, variant) do nothing`;
+      await results.add({ ...row, input_tokens: r.usage.inputTokens, output_tokens: r.usage.outputTokens });
     } catch (err) {
       // A cancel, a lost lease or 429s beyond the retries: nothing stored, so a resume runs it.
       if (ctx.signal.aborted || !isLlmError(err) || err.code === "llm_rate_limited") throw err;
       // Any other LLM failure is this output's result (the comparison shows it as a regression).
       row = { item_id: item.id, variant: vi, output: "", cost_usd: null, latency_ms: null, error: `${err.code}: ${err.message}`.slice(0, 500), scores: {} };
-      await sql`
-        insert into public.experiment_results (org_id, experiment_id, item_id, variant, output, error)
-        values (${job.org_id}, ${exp!.id}, ${item.id}, ${vi}, '', ${row.error}) on conflict (experiment_id, item_id, variant) do nothing`;
+      await results.add({ ...row, input_tokens: null, output_tokens: null });
     }
     ran++;
     await report();
@@ -197,12 +208,20 @@ export async function runExperiment(deps: HandlerDeps, entry: ClaimedJob, ctx: J
 
   const runItem = async (item: Item) => {
     const key = (vi: number) => `${item.id}:${vi}`;
+    const vals = values(item);
     let base = done.get(key(config.baseline)) ?? null;
-    if (!base) base = await produce(item, config.baseline, null);
+    if (!base) base = await produce(item, vals, config.baseline, null);
     const baselineOutput = base && !base.error ? base.output : null;
-    await Promise.all(variants.map((_, vi) => (vi === config.baseline || done.has(key(vi)) ? null : produce(item, vi, baselineOutput))));
+    await Promise.all(variants.map((_, vi) => (vi === config.baseline || done.has(key(vi)) ? null : produce(item, vals, vi, baselineOutput))));
   };
-  const settled = await Promise.allSettled(items.map(runItem));
+  let settled: PromiseSettledResult<void>[];
+  try {
+    settled = await Promise.allSettled(items.map(runItem));
+  } finally {
+    // Each output awaited its own row, so this only covers a write still settling; then the calls' log rows.
+    await results.drain();
+    await deps.llm.flushLog?.();
+  }
   const failed = settled.filter((s): s is PromiseRejectedResult => s.status === "rejected");
   if (failed.length) {
     ctx.signal.throwIfAborted();
