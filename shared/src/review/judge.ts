@@ -10,7 +10,7 @@
  */
 import { cohenKappa, krippendorffAlphaCi, type AgreementCi, type AgreementLevel, type RatingValue } from "../stats/agreement.ts";
 import { seedFromString } from "../stats/rng.ts";
-import { levelOf, queueReport, ratingOf, type AdjudicationRow, type Rubric, type ScoreRow } from "./report.ts";
+import { levelOf, queueReport, ratingOf, type AdjudicationRow, type FinalScore, type Rubric, type ScoreRow } from "./report.ts";
 
 export type JudgeScoreRow = { item_id: string; score_config_id: string; value: unknown };
 
@@ -30,13 +30,17 @@ export type JudgeAgreement = {
 
 export type JudgeOptions = { resamples?: number; seed?: number | string; level?: number };
 
-/** Human consensus per item and rubric: the report's final values that have one. */
+/** Human consensus per item and rubric: the final values that have one. */
+export function consensusOf(finals: readonly FinalScore[]): Map<string, unknown> {
+  const out = new Map<string, unknown>();
+  for (const f of finals) if (f.source !== "none") out.set(`${f.itemId}/${f.rubricId}`, f.value);
+  return out;
+}
+
+/** Human consensus computed from the rows (the report's finals); the worker's path. */
 export function humanConsensus(rubrics: readonly Rubric[], scores: readonly ScoreRow[], adjudications: readonly AdjudicationRow[] = []): Map<string, unknown> {
   // Only the finals are read; the report's own bootstrap is not needed for them.
-  const report = queueReport(rubrics, scores, adjudications, { resamples: 0 });
-  const out = new Map<string, unknown>();
-  for (const f of report.finals) if (f.source !== "none") out.set(`${f.itemId}/${f.rubricId}`, f.value);
-  return out;
+  return consensusOf(queueReport(rubrics, scores, adjudications, { resamples: 0 }).finals);
 }
 
 export function judgeVsHuman(
@@ -46,7 +50,14 @@ export function judgeVsHuman(
   judge: readonly JudgeScoreRow[],
   opts: JudgeOptions = {},
 ): JudgeAgreement[] {
-  const consensus = humanConsensus(rubrics, scores, adjudications);
+  return judgeAgreement(rubrics, humanConsensus(rubrics, scores, adjudications), judge, opts);
+}
+
+/**
+ * The same statistics from a consensus already computed: the web reads the stored report's finals
+ * (review_reports, computed by the worker) rather than every score.
+ */
+export function judgeAgreement(rubrics: readonly Rubric[], consensus: ReadonlyMap<string, unknown>, judge: readonly JudgeScoreRow[], opts: JudgeOptions = {}): JudgeAgreement[] {
   const seed = typeof opts.seed === "string" ? seedFromString(opts.seed) : (opts.seed ?? 1);
   const out: JudgeAgreement[] = [];
   for (const rubric of rubrics) {

@@ -9,13 +9,20 @@
  * over at least `minSamples` items with a final preference.
  */
 import { winRate, type WinRate } from "../stats/winrate.ts";
-import { queueReport, type AdjudicationRow, type Rubric, type ScoreRow } from "./report.ts";
+import { queueReport, type AdjudicationRow, type FinalScore, type Rubric, type ScoreRow } from "./report.ts";
 
 export type HumanPreference = WinRate & { rubricId: string; items: number };
 
 export function humanPreference(rubric: Rubric, scores: readonly ScoreRow[], adjudications: readonly AdjudicationRow[] = [], level = 0.95): HumanPreference {
   if (rubric.kind !== "preference") throw new Error(`"${rubric.name}" is not a preference rubric`);
   const finals = queueReport([rubric], scores.filter((s) => s.score_config_id === rubric.id), adjudications.filter((a) => a.score_config_id === rubric.id), { resamples: 0 }).finals;
+  return preferenceOf(rubric, finals, level);
+}
+
+/** The same from final values already computed (the stored report's finals, as the web reads them). */
+export function preferenceOf(rubric: Rubric, allFinals: readonly FinalScore[], level = 0.95): HumanPreference {
+  if (rubric.kind !== "preference") throw new Error(`"${rubric.name}" is not a preference rubric`);
+  const finals = allFinals.filter((f) => f.rubricId === rubric.id);
   const prefs = finals.filter((f) => f.source !== "none").map((f) => (f.value === "B" ? 1 : f.value === "A" ? -1 : 0));
   return { ...winRate(prefs, level), rubricId: rubric.id, items: finals.length };
 }

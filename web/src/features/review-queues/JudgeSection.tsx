@@ -1,7 +1,7 @@
 import { useMemo } from "react";
 import { Link } from "react-router";
 import { useQuery } from "@tanstack/react-query";
-import { judgeVerdict, judgeVsHuman, type JudgeScoreRow } from "@review/shared/review/judge";
+import { consensusOf, judgeAgreement, judgeVerdict, type JudgeScoreRow } from "@review/shared/review/judge";
 import { Badge } from "../../components/ui/Badge.tsx";
 import { Button } from "../../components/ui/Button.tsx";
 import { EmptyState, ErrorState, ProgressBar } from "../../components/ui/Field.tsx";
@@ -12,7 +12,7 @@ import { can } from "../../lib/permissions.ts";
 import { supabase } from "../../lib/supabase.ts";
 import { useJobEvents, useJobEventsLive, useJobs, useJobsLive, useStartJob } from "../jobs/index.ts";
 import { useCurrentOrg } from "../orgs/index.ts";
-import { useAdjudications, useScores, type ScoreConfig } from "./queries.ts";
+import { useStoredFinals, type ScoreConfig } from "./queries.ts";
 
 const fmt = (x: number | null | undefined, d = 2) => (x != null && Number.isFinite(x) ? x.toFixed(d) : "—");
 const TONE = { trust: "good", tentative: "warn", "do not trust": "bad", "too few items": "neutral" } as const;
@@ -29,7 +29,7 @@ function useJudgeScores(jobId: string | null) {
 
 /**
  * The report tab's "Judge vs human": the newest finished review_judge job of this queue against the human
- * consensus of the ratings the reader may see (the rows the report above is computed from), with the
+ * consensus the worker stored with the report above (its finals: complete items), with the
  * same statistics; a run in progress streams its progress like any job.
  */
 export function JudgeSection({ queueId, queueName, rubrics }: { queueId: string; queueName: string; rubrics: ScoreConfig[] }) {
@@ -43,11 +43,10 @@ export function JudgeSection({ queueId, queueName, rubrics }: { queueId: string;
   const start = useStartJob();
   const mayRun = can(org.role, "review:judge");
   const judged = useJudgeScores(finished?.id ?? null);
-  const scores = useScores(queueId);
-  const adj = useAdjudications(queueId);
+  const finals = useStoredFinals(queueId);
   const agreement = useMemo(
-    () => (judged.data && scores.data && adj.data ? judgeVsHuman(rubrics, scores.data, adj.data, judged.data, { seed: queueId, resamples: 300 }) : null),
-    [judged.data, scores.data, adj.data, rubrics, queueId],
+    () => (judged.data && finals.data ? judgeAgreement(rubrics, consensusOf(finals.data), judged.data, { seed: queueId, resamples: 300 }) : null),
+    [judged.data, finals.data, rubrics, queueId],
   );
 
   async function run() {

@@ -1,6 +1,6 @@
 import { useMemo } from "react";
 import { useMutation } from "@tanstack/react-query";
-import { humanPreference, preferenceGate } from "@review/shared/review/preference";
+import { preferenceGate, preferenceOf } from "@review/shared/review/preference";
 import { Badge } from "../../components/ui/Badge.tsx";
 import { Button } from "../../components/ui/Button.tsx";
 import { toast } from "../../components/ui/toast.tsx";
@@ -8,7 +8,7 @@ import { messageOf } from "../../lib/errors.ts";
 import { callFunction } from "../../lib/functions.ts";
 import { can } from "../../lib/permissions.ts";
 import { useCurrentOrg } from "../orgs/index.ts";
-import { useAdjudications, useQueue, useScores, type ScoreConfig } from "./queries.ts";
+import { useQueue, useStoredFinals, type ScoreConfig } from "./queries.ts";
 
 const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
 
@@ -21,10 +21,9 @@ export function PreferenceSection({ queueId, rubrics }: { queueId: string; rubri
   const org = useCurrentOrg();
   const queue = useQueue(queueId);
   const rubric = rubrics.find((r) => r.kind === "preference");
-  const scores = useScores(queueId);
-  const adj = useAdjudications(queueId);
+  const finals = useStoredFinals(queueId, !!rubric);
   const promote = useMutation({ mutationFn: () => callFunction("promote-from-review", { queueId }) });
-  const pref = useMemo(() => (rubric && scores.data && adj.data ? humanPreference(rubric, scores.data, adj.data) : null), [rubric, scores.data, adj.data]);
+  const pref = useMemo(() => (rubric && finals.data ? preferenceOf(rubric, finals.data) : null), [rubric, finals.data]);
   if (queue.data?.source_kind !== "ab_eval" || !rubric || !pref) return null;
   const gate = preferenceGate(pref);
 

@@ -1,25 +1,24 @@
 import { useMemo } from "react";
 import { useQuery } from "@tanstack/react-query";
-import { queueReport, type FinalScore, type Rubric } from "@review/shared/review/report";
+import type { FinalScore, Rubric } from "@review/shared/review/report";
 import { supabase } from "../../lib/supabase.ts";
 import { unwrap } from "../../lib/errors.ts";
-import { rqKeys, useAdjudications, useItems, useScores, type ReviewItem, type ReviewQueue } from "./queries.ts";
+import { rqKeys, useItems, useStoredFinals, type ReviewItem, type ReviewQueue } from "./queries.ts";
 
 /**
- * A queue's final value per item and rubric (adjudicated, else consensus), computed by the same
- * shared/src/review/report.ts the queue's report and exports use, from the scores the caller may read
- * (blind mode: a reviewer sees finals only of items they scored; managers and admins see all).
+ * A queue's final value per item and rubric (adjudicated, else consensus) as the worker stored them with
+ * the queue's report (review_reports: read with review:report; complete items only, so blind scoring
+ * holds for curators too).
  */
 export function useQueueFinals(queueId: string, rubrics: readonly Rubric[]): { finals: Map<string, FinalScore>; ready: boolean } {
-  const scores = useScores(queueId, !!queueId);
-  const adj = useAdjudications(queueId, !!queueId);
+  const stored = useStoredFinals(queueId);
   return useMemo(() => {
     const finals = new Map<string, FinalScore>();
-    if (!scores.data || !adj.data) return { finals, ready: false };
-    // Finals only: the agreement statistics' bootstrap is not needed here, so it runs at its smallest.
-    for (const f of queueReport(rubrics, scores.data, adj.data, { resamples: 1, seed: queueId }).finals) finals.set(`${f.itemId}/${f.rubricId}`, f);
+    if (!stored.data) return { finals, ready: false };
+    const ids = new Set(rubrics.map((r) => r.id));
+    for (const f of stored.data) if (ids.has(f.rubricId)) finals.set(`${f.itemId}/${f.rubricId}`, f);
     return { finals, ready: true };
-  }, [scores.data, adj.data, rubrics, queueId]);
+  }, [stored.data, rubrics]);
 }
 
 /** The review queues made from an experiment's outputs (source_kind 'experiment'). */

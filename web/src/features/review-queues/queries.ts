@@ -114,6 +114,15 @@ export async function fetchFinals(queueId: string): Promise<FinalScore[]> {
 }
 
 /**
+ * The stored finals, kept live: under the report's key, so each recomputation the live channel reports
+ * (the report's commit, then its finals') refetches them. For views beside the report (judge vs human,
+ * human preference, people vs evaluators); complete items only, as the worker stores them.
+ */
+export function useStoredFinals(queueId: string, enabled = true) {
+  return useQuery({ queryKey: [...rqKeys.report(queueId), "finals"], enabled: enabled && !!queueId, queryFn: () => fetchFinals(queueId) });
+}
+
+/**
  * Live: slots taken and submitted (everyone's progress), items completing, and, for those who read
  * reports, the stored report's recomputations (the event carries only the row's key and time: the report
  * is re-read under its policy).
