@@ -7,6 +7,7 @@ import { bearerOf } from "./authenticate.ts";
 import { AuthError, notAdmin } from "./errors.ts";
 import { generateLink, validateEmail, type LinkContext } from "./links.ts";
 import { adminFactors } from "./mfa.ts";
+import { adminPasskeys } from "./passkeys.ts";
 import { checkPassword, type PasswordPolicy } from "./password-policy.ts";
 import { loadUser, toUser } from "./users.ts";
 
@@ -73,7 +74,7 @@ export async function handleAuthAdmin(
   const userId = parts[1]!;
   if (!UUID.test(userId)) throw new AuthError(404, "validation_failed", "user_id must be an UUID");
   if (parts[2] === "factors") return adminFactors(sql, userId, method, parts[3], body);
-  if (parts[2] === "passkeys") throw new AuthError(404, "passkey_disabled", "Passkeys are disabled");
+  if (parts[2] === "passkeys" && parts.length <= 4) return adminPasskeys(sql, ctx.config, userId, method, parts[3]);
   if (parts.length > 2) throw new AuthError(404, "not_found", "The requested admin endpoint does not exist");
   const existing = await loadUser(sql, userId);
   if (!existing) throw new AuthError(404, "user_not_found", "User not found");

@@ -13,6 +13,7 @@ import { withGoTrueClaims } from "./claims.ts";
 import { asGoTrueError, AuthError, fromAuthError, validationFailed } from "./errors.ts";
 import { invite, type LinkContext } from "./links.ts";
 import { handleFactors } from "./mfa.ts";
+import { handlePasskeys } from "./passkeys.ts";
 import { checkPassword, type PasswordPolicy } from "./password-policy.ts";
 import { tooManyRequests, type AuthLimits, type IpBuckets, type OtpEndpoint } from "./rate-limit.ts";
 import { issueSession, type TokenContext } from "./sessions.ts";
@@ -154,7 +155,9 @@ export function createAuthGateway(o: AuthGatewayOptions): AuthGateway {
       return invite(linkContext(req), input ?? {});
     }
     if (segments[0] === "sso") throw new AuthError(404, "saml_provider_disabled", "SAML 2.0 is disabled");
-    if (segments[0] === "passkeys") throw new AuthError(404, "passkey_disabled", "Passkeys are disabled");
+    if (segments[0] === "passkeys") {
+      return handlePasskeys({ sql, config, tokens: tokenContext(req) }, method, segments.slice(1), input, () => authenticate(sql, keys.jwtSecret, headers));
+    }
     if (segments[0] === "oauth" || (segments[0] === "user" && segments[1] === "oauth")) throw new AuthError(404, "feature_disabled", "OAuth server is disabled");
     if (segments[0] === "factors") {
       const caller = await authenticate(sql, keys.jwtSecret, headers);

@@ -14,7 +14,7 @@ import { loadUser, type GoTrueUser } from "./users.ts";
  */
 export type TokenContext = { sql: postgres.Sql; keys: ApiKeys; issuer: string; jwtExpiry: number };
 
-export type AmrMethod = "password" | "otp" | "totp" | "anonymous" | "recovery" | "invite" | "magiclink" | "email/signup" | "email_change" | "oauth" | "token_refresh";
+export type AmrMethod = "password" | "otp" | "totp" | "anonymous" | "recovery" | "invite" | "magiclink" | "email/signup" | "email_change" | "oauth" | "token_refresh" | "passkey" | "mfa/webauthn";
 
 const AAL2_METHODS = new Set(["totp", "mfa/phone", "mfa/webauthn"]);
 
