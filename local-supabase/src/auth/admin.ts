@@ -7,6 +7,7 @@ import { bearerOf } from "./authenticate.ts";
 import { AuthError, notAdmin } from "./errors.ts";
 import { generateLink, validateEmail, type LinkContext } from "./links.ts";
 import { adminFactors } from "./mfa.ts";
+import { adminOAuthClients } from "./oauth-server.ts";
 import { adminPasskeys } from "./passkeys.ts";
 import { checkPassword, type PasswordPolicy } from "./password-policy.ts";
 import { loadUser, toUser } from "./users.ts";
@@ -64,7 +65,8 @@ export async function handleAuthAdmin(
   if (parts[0] === "generate_link" && parts.length === 1 && method === "POST") return generateLink(ctx.linkContext, body);
   if (parts[0] === "audit" && parts.length === 1 && method === "GET") return auditLog(sql, query);
   if (parts[0] === "sso") throw new AuthError(404, "saml_provider_disabled", "SAML 2.0 is disabled");
-  if (parts[0] === "oauth" || parts[0] === "custom-providers") throw new AuthError(404, "feature_disabled", "OAuth server is disabled");
+  if (parts[0] === "oauth") return adminOAuthClients(sql, ctx.config, method, parts.slice(1), body);
+  if (parts[0] === "custom-providers") throw new AuthError(404, "feature_disabled", "Custom OAuth providers are disabled");
   if (parts[0] !== "users") throw new AuthError(404, "not_found", "The requested admin endpoint does not exist");
 
   if (parts.length === 1 && method === "GET") return json(await listUsers(sql, query));
