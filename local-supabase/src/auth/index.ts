@@ -13,7 +13,7 @@ import { withGoTrueClaims } from "./claims.ts";
 import { asGoTrueError, AuthError, fromAuthError, validationFailed } from "./errors.ts";
 import { invite, type LinkContext } from "./links.ts";
 import { handleFactors } from "./mfa.ts";
-import { fromOAuthProtocolError, handleOAuthServer, OAuthProtocolError, requireOAuthServer, userGrants, type OAuthServerContext } from "./oauth-server.ts";
+import { fromOAuthProtocolError, handleOAuthServer, OAuthProtocolError, refusesOAuthSession, requireOAuthServer, userGrants, type OAuthServerContext } from "./oauth-server.ts";
 import { handlePasskeys } from "./passkeys.ts";
 import { checkPassword, type PasswordPolicy } from "./password-policy.ts";
 import { tooManyRequests, type AuthLimits, type IpBuckets, type OtpEndpoint } from "./rate-limit.ts";
@@ -43,8 +43,9 @@ export type AuthGateway = {
  * invitations (links.ts), MFA (mfa.ts), anonymous sign-ins, its rate limits per client IP and per
  * project (rate-limit.ts), its answers where lite's would say whether an address has an account
  * (signup.ts), its access tokens (claims.ts, sessions.ts) and its error shape (errors.ts) on every
- * answer, lite's included. Features GoTrue has and this machine cannot offer (SMS, SAML, Web3,
- * passkeys, external ID tokens) answer GoTrue's own "disabled" errors.
+ * answer, lite's included; passkeys (passkeys.ts) and its OAuth 2.1 server (oauth-server.ts) where
+ * config.toml turns them on. Features GoTrue has and this machine cannot offer (SMS, SAML, Web3,
+ * external ID tokens) answer GoTrue's own "disabled" errors.
  *
  * Credentials are taken as Supabase's API gateway takes them: an opaque `sb_…` key stands for its
  * role's legacy key, and a user token signed with the project's asymmetric key is handed to lite
@@ -220,6 +221,7 @@ export function createAuthGateway(o: AuthGatewayOptions): AuthGateway {
       const grant = url.searchParams.get("grant_type");
       if (grant === "id_token") throw new AuthError(400, "provider_disabled", `Provider (issuer "${String(input?.provider ?? "")}") is not enabled`);
       if (grant === "web3") throw new AuthError(422, "web3_provider_disabled", "Web3 provider is disabled");
+      if (grant === "refresh_token" && typeof input?.refresh_token === "string") await refusesOAuthSession(sql, input.refresh_token);
     }
     if (path === "/verify" && (method === "POST" || method === "GET")) {
       const early = await verifyEarly(method, url, input);

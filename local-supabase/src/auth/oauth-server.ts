@@ -596,3 +596,12 @@ export async function userGrants(ctx: OAuthServerContext, caller: Caller, method
   }
   throw new AuthError(405, "method_not_allowed", "Method not allowed");
 }
+
+/**
+ * A session issued to an OAuth client continues only through that client (/oauth/token, with its
+ * credentials): GoTrue's refresh grant refuses its refresh token on /token, where no client authenticates.
+ */
+export async function refusesOAuthSession(sql: postgres.Sql, refreshToken: string): Promise<void> {
+  const [row] = await sql`select 1 from auth.refresh_tokens t join auth.sessions s on s.id = t.session_id where t.token = ${refreshToken} and s.oauth_client_id is not null`;
+  if (row) throw oauthError("invalid_client", "Client authentication required for OAuth session");
+}
