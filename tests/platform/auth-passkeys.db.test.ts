@@ -172,6 +172,18 @@ describe("passkeys", () => {
     expect(notAnId).toMatchObject({ status: 400, json: { error_code: "validation_failed" } });
   });
 
+  it("refuses an expired challenge, and keeps the credentials out of every API role's reach", async () => {
+    const start = await post("/passkeys/authentication/options", {});
+    await sql(stack)`update auth.webauthn_challenges set expires_at = now() - interval '1 second' where id = ${String(start.json.challenge_id)}`;
+    const late = await post("/passkeys/authentication/verify", { challenge_id: start.json.challenge_id, credential: new SoftwareAuthenticator(RP_ID, ORIGIN).create({ challenge: "x", user: { id: "x" } }) });
+    expect(late).toMatchObject({ status: 400, json: { error_code: "webauthn_challenge_expired" } });
+
+    const [grants] = await sql(stack)`
+      select bool_or(has_table_privilege(r, t, 'select')) as readable
+      from unnest(array['anon', 'authenticated']) r, unnest(array['auth.webauthn_credentials', 'auth.webauthn_challenges', 'auth.oauth_clients', 'auth.oauth_authorizations', 'auth.oauth_consents']) t`;
+    expect(grants!.readable).toBe(false);
+  });
+
   it("lets only the owner rename or delete a passkey; only an admin lists a user's passkeys", async () => {
     const owner = await signedIn("passkey-manage");
     const id = await register(owner.pk, new SoftwareAuthenticator(RP_ID, ORIGIN));

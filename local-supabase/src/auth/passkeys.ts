@@ -43,6 +43,14 @@ function challengeExpiry(): Date {
   return new Date(Date.now() + 5 * 60_000); // GoTrue's WEBAUTHN_CHALLENGE_EXPIRY_DURATION default
 }
 
+/**
+ * Anyone may ask for a sign-in challenge, so expired ones are swept as new ones are made, a hundred
+ * at a time (GoTrue's models.Cleanup statement for the table).
+ */
+async function sweepChallenges(sql: postgres.Sql): Promise<void> {
+  await sql`delete from auth.webauthn_challenges where id in (select id from auth.webauthn_challenges where expires_at < now() limit 100 for update skip locked)`;
+}
+
 export async function handlePasskeys(ctx: WebAuthnContext, method: string, rest: string[], input: Record<string, unknown> | null, caller: () => Promise<Caller>): Promise<Response> {
   if (!ctx.config.passkey.enabled) throw new AuthError(404, "passkey_disabled", "Passkeys are disabled");
   const route = rest.join("/");
@@ -118,6 +126,7 @@ async function registrationOptions(ctx: WebAuthnContext, caller: Caller): Promis
   });
   const expiresAt = challengeExpiry();
   const id = randomUUID();
+  await sweepChallenges(ctx.sql);
   await ctx.sql`insert into auth.webauthn_challenges (id, user_id, challenge_type, session_data, expires_at)
                 values (${id}, ${caller.user.id}, 'registration', ${ctx.sql.json({ challenge: options.challenge, rpId: rp.id, user_id: Buffer.from(caller.user.id).toString("base64url"), userVerification: "preferred" })}, ${expiresAt})`;
   return Response.json({ challenge_id: id, options, expires_at: Math.floor(expiresAt.getTime() / 1000) });
@@ -207,6 +216,7 @@ async function authenticationOptions(ctx: WebAuthnContext): Promise<Response> {
   const options = await generateAuthenticationOptions({ rpID: rp.id, userVerification: "preferred", timeout: 300_000, allowCredentials: [] });
   const expiresAt = challengeExpiry();
   const id = randomUUID();
+  await sweepChallenges(ctx.sql);
   await ctx.sql`insert into auth.webauthn_challenges (id, user_id, challenge_type, session_data, expires_at)
                 values (${id}, null, 'authentication', ${ctx.sql.json({ challenge: options.challenge, rpId: rp.id, userVerification: "preferred" })}, ${expiresAt})`;
   return Response.json({ challenge_id: id, options, expires_at: Math.floor(expiresAt.getTime() / 1000) });
