@@ -1,4 +1,4 @@
-import { createHash, randomBytes, randomUUID, timingSafeEqual } from "node:crypto";
+import { createHash, randomBytes, randomInt, randomUUID, timingSafeEqual } from "node:crypto";
 import type postgres from "postgres";
 import type { AuthConfig } from "../supabase-config.ts";
 import type { Caller } from "./authenticate.ts";
@@ -253,6 +253,14 @@ function withQuery(uri: string, params: Record<string, string | null | undefined
   return u.toString();
 }
 
+/** GoTrue's crypto.SecureAlphanumeric: the id the consent page is given, unguessable. */
+function secureAlphanumeric(length: number): string {
+  const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+  let s = "";
+  for (let i = 0; i < length; i++) s += alphabet[randomInt(alphabet.length)];
+  return s;
+}
+
 function found(location: string): Response {
   return new Response(null, { status: 302, headers: { location } });
 }
@@ -318,7 +326,7 @@ async function authorize(ctx: OAuthServerContext, url: URL): Promise<Response> {
   })();
   if (problem) return found(withQuery(redirectUri, { error: "invalid_request", error_description: problem, state }));
 
-  const authorizationId = randomBytes(24).toString("base64url").replace(/[-_]/g, "").slice(0, 32).padEnd(32, "0");
+  const authorizationId = secureAlphanumeric(32);
   await ctx.sql`
     insert into auth.oauth_authorizations (id, authorization_id, client_id, redirect_uri, scope, state, resource, code_challenge, code_challenge_method, nonce, expires_at)
     values (${randomUUID()}, ${authorizationId}, ${client.id}, ${redirectUri}, ${q.get("scope") || DEFAULT_SCOPE}, ${state || null}, ${q.get("resource") || null},
