@@ -204,6 +204,19 @@ describe("passkeys", () => {
   });
 });
 
+describe("passkey sign-in challenges", () => {
+  // After every other sign-in test: it spends this client's budget (30 per 5 minutes, GoTrue's RATE_LIMIT_PASSKEY).
+  it("are limited per client, as anyone may ask for one and each is stored", async () => {
+    let limited: { status: number; json: Record<string, unknown> } | null = null;
+    for (let i = 0; i < 40 && !limited; i++) {
+      const r = await post("/passkeys/authentication/options", {});
+      if (r.status === 429) limited = r;
+      else expect(r.status).toBe(200);
+    }
+    expect(limited).toMatchObject({ status: 429, json: { error_code: "over_request_rate_limit" } });
+  });
+});
+
 describe("WebAuthn MFA factors", () => {
   async function challenge(token: string, factorId: string) {
     return post(`/factors/${factorId}/challenge`, {}, token);

@@ -172,9 +172,17 @@ export function createAuthGateway(o: AuthGatewayOptions): AuthGateway {
     }
     if (segments[0] === "sso") throw new AuthError(404, "saml_provider_disabled", "SAML 2.0 is disabled");
     if (segments[0] === "passkeys") {
+      if (config.passkey.enabled && method === "POST" && path === "/passkeys/authentication/options") {
+        const verdict = limits.passkeyAuthentication.take(clientIp(req));
+        if (!verdict.ok) return tooManyRequests("request", verdict.retryAfterSeconds);
+      }
       return handlePasskeys({ sql, config, tokens: tokenContext(req) }, method, segments.slice(1), input, () => authenticate(sql, keys.jwtSecret, headers));
     }
     if (segments[0] === "oauth") {
+      if (config.oauthServer.enabled && config.oauthServer.allowDynamicRegistration && method === "POST" && path === "/oauth/clients/register") {
+        const verdict = limits.oauthClientRegister.take(clientIp(req));
+        if (!verdict.ok) return tooManyRequests("request", verdict.retryAfterSeconds);
+      }
       return handleOAuthServer(oauthContext(req), { method, rest: segments.slice(1), url, headers, input, rawBody: body.toString("utf8"), caller: () => authenticate(sql, keys.jwtSecret, headers) });
     }
     if (segments[0] === "user" && segments[1] === "oauth" && segments[2] === "grants" && segments.length === 3) {
