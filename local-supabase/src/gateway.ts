@@ -221,6 +221,13 @@ export function createGateway(deps: GatewayDeps) {
     }
   }
 
+  // Idle keep-alive connections stay open a minute, as behind Supabase's gateway (Kong's nginx
+  // keepalive_timeout is 60 s). Node's default of 5 s closes them while clients (undici's fetch, which
+  // keeps them 4 s, less on a busy event loop) may be about to reuse them: the request then fails with
+  // "fetch failed" (other side closed) instead of reaching the server.
+  server.keepAliveTimeout = 60_000;
+  server.headersTimeout = 65_000;
+
   return {
     server,
     runner,

@@ -62,7 +62,13 @@ export type AuthConfig = {
   signingKeysPath: string | null;
   enableAnonymousSignIns: boolean;
   enableManualLinking: boolean;
-  mfa: { maxEnrolledFactors: number; totp: { enrollEnabled: boolean; verifyEnabled: boolean } };
+  mfa: { maxEnrolledFactors: number; totp: { enrollEnabled: boolean; verifyEnabled: boolean }; webAuthn: { enrollEnabled: boolean; verifyEnabled: boolean } };
+  /** `[auth.passkey]`: passkey sign-ins (GoTrue's GOTRUE_PASSKEY_*), with the relying party of `[auth.webauthn]`. */
+  passkey: { enabled: boolean; maxPasskeysPerUser: number };
+  /** `[auth.webauthn]`: the WebAuthn relying party passkeys and WebAuthn MFA factors use (GOTRUE_WEBAUTHN_*). */
+  webauthn: { rpId: string; rpDisplayName: string; rpOrigins: string[] };
+  /** `[auth.oauth_server]`: GoTrue as an OAuth 2.1 authorization server (GOTRUE_OAUTH_SERVER_*). */
+  oauthServer: { enabled: boolean; authorizationUrlPath: string; allowDynamicRegistration: boolean };
   siteUrl: string;
   additionalRedirectUrls: string[];
   jwtExpiry: number;
@@ -85,7 +91,14 @@ const authSchema = z.object({
     .object({
       max_enrolled_factors: count.default(10),
       totp: z.object({ enroll_enabled: z.boolean().default(true), verify_enabled: z.boolean().default(true) }).prefault({}),
+      web_authn: z.object({ enroll_enabled: z.boolean().default(false), verify_enabled: z.boolean().default(false) }).prefault({}),
     })
+    .prefault({}),
+  passkey: z.object({ enabled: z.boolean().default(false), max_passkeys_per_user: z.number().int().min(1).default(10) }).prefault({}),
+  // The CLI leaves these empty; GoTrue then refuses WebAuthn ceremonies, as here (passkeys.ts).
+  webauthn: z.object({ rp_id: z.string().default(""), rp_display_name: z.string().default(""), rp_origins: z.array(z.string()).default([]) }).prefault({}),
+  oauth_server: z
+    .object({ enabled: z.boolean().default(false), authorization_url_path: z.string().default("/oauth/consent"), allow_dynamic_registration: z.boolean().default(false) })
     .prefault({}),
   site_url: z.string().url().default("http://127.0.0.1:3000"),
   additional_redirect_urls: z.array(z.string()).default([]),
@@ -132,7 +145,14 @@ export function readAuthConfig(root: string): AuthConfig {
     signingKeysPath: a.signing_keys_path ? path.resolve(root, "supabase", a.signing_keys_path) : null,
     enableAnonymousSignIns: a.enable_anonymous_sign_ins,
     enableManualLinking: a.enable_manual_linking,
-    mfa: { maxEnrolledFactors: a.mfa.max_enrolled_factors, totp: { enrollEnabled: a.mfa.totp.enroll_enabled, verifyEnabled: a.mfa.totp.verify_enabled } },
+    mfa: {
+      maxEnrolledFactors: a.mfa.max_enrolled_factors,
+      totp: { enrollEnabled: a.mfa.totp.enroll_enabled, verifyEnabled: a.mfa.totp.verify_enabled },
+      webAuthn: { enrollEnabled: a.mfa.web_authn.enroll_enabled, verifyEnabled: a.mfa.web_authn.verify_enabled },
+    },
+    passkey: { enabled: a.passkey.enabled, maxPasskeysPerUser: a.passkey.max_passkeys_per_user },
+    webauthn: { rpId: a.webauthn.rp_id, rpDisplayName: a.webauthn.rp_display_name, rpOrigins: a.webauthn.rp_origins },
+    oauthServer: { enabled: a.oauth_server.enabled, authorizationUrlPath: a.oauth_server.authorization_url_path, allowDynamicRegistration: a.oauth_server.allow_dynamic_registration },
     siteUrl: a.site_url,
     additionalRedirectUrls: a.additional_redirect_urls,
     jwtExpiry: a.jwt_expiry,

@@ -7,6 +7,8 @@ import { bearerOf } from "./authenticate.ts";
 import { AuthError, notAdmin } from "./errors.ts";
 import { generateLink, validateEmail, type LinkContext } from "./links.ts";
 import { adminFactors } from "./mfa.ts";
+import { adminOAuthClients } from "./oauth-server.ts";
+import { adminPasskeys } from "./passkeys.ts";
 import { checkPassword, type PasswordPolicy } from "./password-policy.ts";
 import { loadUser, toUser } from "./users.ts";
 
@@ -63,7 +65,8 @@ export async function handleAuthAdmin(
   if (parts[0] === "generate_link" && parts.length === 1 && method === "POST") return generateLink(ctx.linkContext, body);
   if (parts[0] === "audit" && parts.length === 1 && method === "GET") return auditLog(sql, query);
   if (parts[0] === "sso") throw new AuthError(404, "saml_provider_disabled", "SAML 2.0 is disabled");
-  if (parts[0] === "oauth" || parts[0] === "custom-providers") throw new AuthError(404, "feature_disabled", "OAuth server is disabled");
+  if (parts[0] === "oauth") return adminOAuthClients(sql, ctx.config, method, parts.slice(1), body);
+  if (parts[0] === "custom-providers") throw new AuthError(404, "feature_disabled", "Custom OAuth providers are disabled");
   if (parts[0] !== "users") throw new AuthError(404, "not_found", "The requested admin endpoint does not exist");
 
   if (parts.length === 1 && method === "GET") return json(await listUsers(sql, query));
@@ -73,7 +76,7 @@ export async function handleAuthAdmin(
   const userId = parts[1]!;
   if (!UUID.test(userId)) throw new AuthError(404, "validation_failed", "user_id must be an UUID");
   if (parts[2] === "factors") return adminFactors(sql, userId, method, parts[3], body);
-  if (parts[2] === "passkeys") throw new AuthError(404, "passkey_disabled", "Passkeys are disabled");
+  if (parts[2] === "passkeys" && parts.length <= 4) return adminPasskeys(sql, ctx.config, userId, method, parts[3]);
   if (parts.length > 2) throw new AuthError(404, "not_found", "The requested admin endpoint does not exist");
   const existing = await loadUser(sql, userId);
   if (!existing) throw new AuthError(404, "user_not_found", "User not found");

@@ -13,6 +13,8 @@ import { withGoTrueClaims } from "./claims.ts";
 import { asGoTrueError, AuthError, fromAuthError, validationFailed } from "./errors.ts";
 import { invite, type LinkContext } from "./links.ts";
 import { handleFactors } from "./mfa.ts";
+import { fromOAuthProtocolError, handleOAuthServer, OAuthProtocolError, refusesOAuthSession, requireOAuthServer, userGrants, type OAuthServerContext } from "./oauth-server.ts";
+import { handlePasskeys } from "./passkeys.ts";
 import { checkPassword, type PasswordPolicy } from "./password-policy.ts";
 import { tooManyRequests, type AuthLimits, type IpBuckets, type OtpEndpoint } from "./rate-limit.ts";
 import { issueSession, type TokenContext } from "./sessions.ts";
@@ -41,8 +43,9 @@ export type AuthGateway = {
  * invitations (links.ts), MFA (mfa.ts), anonymous sign-ins, its rate limits per client IP and per
  * project (rate-limit.ts), its answers where lite's would say whether an address has an account
  * (signup.ts), its access tokens (claims.ts, sessions.ts) and its error shape (errors.ts) on every
- * answer, lite's included. Features GoTrue has and this machine cannot offer (SMS, SAML, Web3,
- * passkeys, external ID tokens) answer GoTrue's own "disabled" errors.
+ * answer, lite's included; passkeys (passkeys.ts) and its OAuth 2.1 server (oauth-server.ts) where
+ * config.toml turns them on. Features GoTrue has and this machine cannot offer (SMS, SAML, Web3,
+ * external ID tokens) answer GoTrue's own "disabled" errors.
  *
  * Credentials are taken as Supabase's API gateway takes them: an opaque `sb_…` key stands for its
  * role's legacy key, and a user token signed with the project's asymmetric key is handed to lite
@@ -140,9 +143,23 @@ export function createAuthGateway(o: AuthGatewayOptions): AuthGateway {
     if (method === "GET" && path === "/.well-known/jwks.json") {
       return Response.json({ keys: keys.jwks.keys }, { headers: { "cache-control": "public, max-age=600" } });
     }
-    if (method === "GET" && path === "/.well-known/openid-configuration") {
+    if (method === "GET" && (path === "/.well-known/openid-configuration" || path === "/.well-known/oauth-authorization-server")) {
+      if (path === "/.well-known/oauth-authorization-server") requireOAuthServer(config);
       const issuer = tokenContext(req).issuer;
-      return Response.json({ issuer, jwks_uri: `${issuer}/.well-known/jwks.json`, authorization_endpoint: `${issuer}/authorize`, token_endpoint: `${issuer}/token`, response_types_supported: ["code"], subject_types_supported: ["public"], id_token_signing_alg_values_supported: [keys.signer.alg] }, { headers: { "cache-control": "public, max-age=600" } });
+      // With the OAuth server on, the endpoints are its own (GoTrue's WellKnownOpenID).
+      const server = config.oauthServer.enabled
+        ? {
+            authorization_endpoint: `${issuer}/oauth/authorize`,
+            token_endpoint: `${issuer}/oauth/token`,
+            userinfo_endpoint: `${issuer}/oauth/userinfo`,
+            ...(config.oauthServer.allowDynamicRegistration ? { registration_endpoint: `${issuer}/oauth/clients/register` } : {}),
+            scopes_supported: ["openid", "profile", "email", "phone", "offline_access"],
+            grant_types_supported: ["authorization_code", "refresh_token"],
+            token_endpoint_auth_methods_supported: ["client_secret_basic", "client_secret_post", "none"],
+            code_challenge_methods_supported: ["S256", "plain"],
+          }
+        : { authorization_endpoint: `${issuer}/authorize`, token_endpoint: `${issuer}/token` };
+      return Response.json({ issuer, jwks_uri: `${issuer}/.well-known/jwks.json`, ...server, response_types_supported: ["code"], subject_types_supported: ["public"], id_token_signing_alg_values_supported: [keys.signer.alg] }, { headers: { "cache-control": "public, max-age=600" } });
     }
     if (segments[0] === "admin") {
       return handleAuthAdmin({ sql, keys, policy, config, linkContext: linkContext(req) }, method, path.slice("/admin".length), headers, body.toString("utf8"), url.searchParams);
@@ -154,8 +171,25 @@ export function createAuthGateway(o: AuthGatewayOptions): AuthGateway {
       return invite(linkContext(req), input ?? {});
     }
     if (segments[0] === "sso") throw new AuthError(404, "saml_provider_disabled", "SAML 2.0 is disabled");
-    if (segments[0] === "passkeys") throw new AuthError(404, "passkey_disabled", "Passkeys are disabled");
-    if (segments[0] === "oauth" || (segments[0] === "user" && segments[1] === "oauth")) throw new AuthError(404, "feature_disabled", "OAuth server is disabled");
+    if (segments[0] === "passkeys") {
+      if (config.passkey.enabled && method === "POST" && path === "/passkeys/authentication/options") {
+        const verdict = limits.passkeyAuthentication.take(clientIp(req));
+        if (!verdict.ok) return tooManyRequests("request", verdict.retryAfterSeconds);
+      }
+      return handlePasskeys({ sql, config, tokens: tokenContext(req) }, method, segments.slice(1), input, () => authenticate(sql, keys.jwtSecret, headers));
+    }
+    if (segments[0] === "oauth") {
+      if (config.oauthServer.enabled && config.oauthServer.allowDynamicRegistration && method === "POST" && path === "/oauth/clients/register") {
+        const verdict = limits.oauthClientRegister.take(clientIp(req));
+        if (!verdict.ok) return tooManyRequests("request", verdict.retryAfterSeconds);
+      }
+      return handleOAuthServer(oauthContext(req), { method, rest: segments.slice(1), url, headers, input, rawBody: body.toString("utf8"), caller: () => authenticate(sql, keys.jwtSecret, headers) });
+    }
+    if (segments[0] === "user" && segments[1] === "oauth" && segments[2] === "grants" && segments.length === 3) {
+      const caller = await authenticate(sql, keys.jwtSecret, headers);
+      return userGrants(oauthContext(req), caller, method, url);
+    }
+    if (segments[0] === "user" && segments[1] === "oauth") throw new AuthError(404, "not_found", "The requested Auth endpoint does not exist");
     if (segments[0] === "factors") {
       const caller = await authenticate(sql, keys.jwtSecret, headers);
       return handleFactors({ sql, tokens: tokenContext(req), config, clientIp: clientIp(req) }, caller, method, segments.slice(1), input ?? {});
@@ -195,6 +229,7 @@ export function createAuthGateway(o: AuthGatewayOptions): AuthGateway {
       const grant = url.searchParams.get("grant_type");
       if (grant === "id_token") throw new AuthError(400, "provider_disabled", `Provider (issuer "${String(input?.provider ?? "")}") is not enabled`);
       if (grant === "web3") throw new AuthError(422, "web3_provider_disabled", "Web3 provider is disabled");
+      if (grant === "refresh_token" && typeof input?.refresh_token === "string") await refusesOAuthSession(sql, input.refresh_token);
     }
     if (path === "/verify" && (method === "POST" || method === "GET")) {
       const early = await verifyEarly(method, url, input);
@@ -308,6 +343,10 @@ export function createAuthGateway(o: AuthGatewayOptions): AuthGateway {
     return Response.json({});
   }
 
+  function oauthContext(req: http.IncomingMessage): OAuthServerContext {
+    return { sql, config, tokens: tokenContext(req) };
+  }
+
   function linkContext(req: http.IncomingMessage): LinkContext {
     return { sql, config, policy, authUrl: tokenContext(req).issuer, mailer: o.mailer };
   }
@@ -319,7 +358,7 @@ export function createAuthGateway(o: AuthGatewayOptions): AuthGateway {
         response = await route(req, url, body, origin);
       } catch (err) {
         if (!(err instanceof AuthError)) throw err;
-        response = fromAuthError(err);
+        response = err instanceof OAuthProtocolError ? fromOAuthProtocolError(err) : fromAuthError(err);
       }
       return versioned(req, await asGoTrueError(response));
     },

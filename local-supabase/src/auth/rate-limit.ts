@@ -113,6 +113,13 @@ export class AuthLimits {
   readonly tokenVerifications: IpBuckets;
   readonly anonymousUsers: IpBuckets;
   readonly emailSent: IntervalCounter;
+  /**
+   * GoTrue's RATE_LIMIT_PASSKEY (30) and RATE_LIMIT_OAUTH_DYNAMIC_CLIENT_REGISTER (10) per IP per 5
+   * minutes, on the two endpoints anyone may call that store a row (a sign-in challenge, a client).
+   * The CLI's config.toml has no keys for them, so neither has this one.
+   */
+  readonly passkeyAuthentication: IpBuckets;
+  readonly oauthClientRegister: IpBuckets;
 
   constructor(readonly settings: RateLimitSettings) {
     const otp = () => new IpBuckets(settings.signInSignUps, settings.windowMs);
@@ -122,6 +129,8 @@ export class AuthLimits {
     // GoTrue lets the whole hour's anonymous sign-ins go in one burst.
     this.anonymousUsers = new IpBuckets(settings.anonymousUsers, settings.longWindowMs, settings.anonymousUsers);
     this.emailSent = new IntervalCounter(settings.emailSent, settings.longWindowMs);
+    this.passkeyAuthentication = new IpBuckets(30, settings.windowMs);
+    this.oauthClientRegister = new IpBuckets(10, settings.windowMs);
   }
 }
 

@@ -14,7 +14,7 @@ import { loadUser, type GoTrueUser } from "./users.ts";
  */
 export type TokenContext = { sql: postgres.Sql; keys: ApiKeys; issuer: string; jwtExpiry: number };
 
-export type AmrMethod = "password" | "otp" | "totp" | "anonymous" | "recovery" | "invite" | "magiclink" | "email/signup" | "email_change" | "oauth" | "token_refresh";
+export type AmrMethod = "password" | "otp" | "totp" | "anonymous" | "recovery" | "invite" | "magiclink" | "email/signup" | "email_change" | "oauth" | "token_refresh" | "passkey" | "mfa/webauthn" | "oauth_provider/authorization_code";
 
 const AAL2_METHODS = new Set(["totp", "mfa/phone", "mfa/webauthn"]);
 
@@ -33,6 +33,8 @@ export async function claimsFor(ctx: TokenContext, user: GoTrueUser, sessionId: 
     select authentication_method, extract(epoch from updated_at)::bigint as ts
     from auth.mfa_amr_claims where session_id = ${sessionId} order by updated_at desc`;
   const amr = amrRows.map((r) => ({ method: r.authentication_method, timestamp: Number(r.ts) }));
+  // GoTrue's AccessTokenClaims.ClientID: which OAuth client a token was issued to, if any.
+  const [session] = await ctx.sql<Array<{ oauth_client_id: string | null }>>`select oauth_client_id from auth.sessions where id = ${sessionId}`;
   const iat = Math.floor(Date.now() / 1000);
   return {
     aud: String(user.aud || "authenticated"),
@@ -49,6 +51,7 @@ export async function claimsFor(ctx: TokenContext, user: GoTrueUser, sessionId: 
     amr,
     session_id: sessionId,
     is_anonymous: user.is_anonymous,
+    ...(session?.oauth_client_id ? { client_id: session.oauth_client_id } : {}),
   };
 }
 
@@ -66,13 +69,17 @@ export type TokenResponse = {
   user: GoTrueUser;
 };
 
-/** A new session for `userId`, signed in by `method`: GoTrue's issueRefreshToken. */
-export async function issueSession(ctx: TokenContext, userId: string, method: AmrMethod): Promise<TokenResponse> {
+/**
+ * A new session for `userId`, signed in by `method`: GoTrue's issueRefreshToken. A session issued to
+ * an OAuth client (oauth-server.ts) records the client and the scopes the user granted it.
+ */
+export async function issueSession(ctx: TokenContext, userId: string, method: AmrMethod, oauth?: { oauthClientId: string; scopes: string }): Promise<TokenResponse> {
   const sessionId = uuidv7();
   const refreshToken = uuidv7();
   await ctx.sql.begin(async (tx) => {
     await tx`update auth.users set last_sign_in_at = now(), updated_at = now() where id = ${userId}`;
-    await tx`insert into auth.sessions (id, user_id, aal, created_at, updated_at) values (${sessionId}, ${userId}, 'aal1', now(), now())`;
+    await tx`insert into auth.sessions (id, user_id, aal, oauth_client_id, scopes, created_at, updated_at)
+             values (${sessionId}, ${userId}, 'aal1', ${oauth?.oauthClientId ?? null}, ${oauth?.scopes ?? null}, now(), now())`;
     await tx`insert into auth.refresh_tokens (id, token, user_id, session_id, revoked, created_at, updated_at) values (${uuidv7()}, ${refreshToken}, ${userId}, ${sessionId}, false, now(), now())`;
   });
   await recordAmr(ctx.sql, sessionId, method);
@@ -95,6 +102,11 @@ export async function elevateSession(ctx: TokenContext, userId: string, sessionI
              values (${uuidv7()}, ${refreshToken}, ${userId}, ${sessionId}, false, now(), now())`;
   });
   await recordAmr(ctx.sql, sessionId, method);
+  return tokenResponse(ctx, userId, sessionId, refreshToken);
+}
+
+/** New tokens for a session whose refresh token the caller has just rotated to `refreshToken`. */
+export async function reissue(ctx: TokenContext, userId: string, sessionId: string, refreshToken: string): Promise<TokenResponse> {
   return tokenResponse(ctx, userId, sessionId, refreshToken);
 }
 
