@@ -79,11 +79,11 @@ export function createWorkerLlm(env: WorkerEnv, sql: postgres.Sql, log: Logger, 
   // run of ai_requests' statement-level rollup triggers) instead of queueing on the rollup row's lock.
   const rows = createBatcher<AiRequestRow & { org_id: string }>(async (batch) => {
     await sql`
-      insert into public.ai_requests (org_id, user_id, function_name, prompt_version_id, model, input_tokens, output_tokens, cost_usd, latency_ms, status, error, trace_id, flags)
-      select org_id, user_id, function_name, prompt_version_id, model, input_tokens, output_tokens, cost_usd, latency_ms, status, error, trace_id, coalesce(flags, '[]')
+      insert into public.ai_requests (org_id, user_id, function_name, prompt_version_id, model, input_tokens, output_tokens, cost_usd, latency_ms, status, error, trace_id, flags, input_text, output_text)
+      select org_id, user_id, function_name, prompt_version_id, model, input_tokens, output_tokens, cost_usd, latency_ms, status, error, trace_id, coalesce(flags, '[]'), input_text, output_text
         from jsonb_to_recordset(${sql.json(batch as unknown as postgres.JSONValue)}) as x(
           org_id uuid, user_id uuid, function_name text, prompt_version_id uuid, model text, input_tokens integer, output_tokens integer,
-          cost_usd numeric, latency_ms integer, status text, error text, trace_id text, flags jsonb)`;
+          cost_usd numeric, latency_ms integer, status text, error text, trace_id text, flags jsonb, input_text text, output_text text)`;
   });
   const clients = new Map<string, LlmClient>();
   const clientFor = (orgId: string | null, defer: boolean) => {
