@@ -75,8 +75,11 @@ export default function HumanVsEvaluators({ queue, orgId, live = false }: { queu
   }
 }
 
-/** Outside the queue's own page (which subscribes already), scores arrive live as people submit them. */
+/**
+ * Outside the queue's own page (which subscribes already), people's finals arrive live: each stored
+ * report's change (the worker recomputes it as scores arrive) refetches them.
+ */
 function Live({ queueId, children }: { queueId: string; children: ReactNode }) {
-  useQueueLive(queueId);
+  useQueueLive(queueId, true);
   return <>{children}</>;
 }

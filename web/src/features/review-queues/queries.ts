@@ -148,11 +148,12 @@ export function useQueueLive(queueId: string, withReport = false) {
           if (withReport) {
             ch.on("postgres_changes", { event: "*", schema: "public", table: "review_reports", filter: `queue_id=eq.${queueId}` }, (msg) => {
               // The worker writes a report's finals after the report itself: that change keeps its
-              // computed_at, and the report shown is already that one.
+              // computed_at, so the report shown is already that one, but the finals are new.
+              void qc.invalidateQueries({ queryKey: [...rqKeys.report(queueId), "finals"] });
               const at = (msg.new as { computed_at?: string } | null)?.computed_at;
               const shown = qc.getQueryData<StoredReport | null>(rqKeys.report(queueId));
               if (at && shown && Date.parse(at) === Date.parse(shown.computedAt)) return;
-              void qc.invalidateQueries({ queryKey: rqKeys.report(queueId) });
+              void qc.invalidateQueries({ queryKey: rqKeys.report(queueId), exact: true });
             });
           }
         },
