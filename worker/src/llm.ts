@@ -74,16 +74,35 @@ function safeHost(url: string): string {
   }
 }
 
+/**
+ * Every column of the logged row with its SQL type. `satisfies` makes a field added to AiRequestRow (the
+ * one shape every runtime logs) fail to compile here until the batched insert writes it too; the insert
+ * is built from this map, so it cannot drop a column the map names.
+ */
+const AI_REQUEST_COLUMN_TYPES = {
+  org_id: "uuid", user_id: "uuid", function_name: "text", prompt_version_id: "uuid", model: "text", input_tokens: "integer",
+  output_tokens: "integer", cost_usd: "numeric", latency_ms: "integer", status: "text", error: "text", trace_id: "text",
+  flags: "jsonb", input_text: "text", output_text: "text",
+} as const satisfies Record<keyof AiRequestRow, string>;
+
+const LOGGED_COLUMNS = (() => {
+  const names = Object.keys(AI_REQUEST_COLUMN_TYPES);
+  return {
+    names: names.join(", "),
+    // flags is not null in the table; a row without flags logs none
+    select: names.map((n) => (n === "flags" ? "coalesce(flags, '[]')" : n)).join(", "),
+    definitions: Object.entries(AI_REQUEST_COLUMN_TYPES).map(([n, t]) => `${n} ${t}`).join(", "),
+  };
+})();
+
 export function createWorkerLlm(env: WorkerEnv, sql: postgres.Sql, log: Logger, route: ModelRoute = resolveModelRoute(workerLlmEnv(env))): WorkerLlm {
   // Every call's row goes through one group-commit writer: concurrent calls share one insert (and one
   // run of ai_requests' statement-level rollup triggers) instead of queueing on the rollup row's lock.
   const rows = createBatcher<AiRequestRow & { org_id: string }>(async (batch) => {
     await sql`
-      insert into public.ai_requests (org_id, user_id, function_name, prompt_version_id, model, input_tokens, output_tokens, cost_usd, latency_ms, status, error, trace_id, flags, input_text, output_text)
-      select org_id, user_id, function_name, prompt_version_id, model, input_tokens, output_tokens, cost_usd, latency_ms, status, error, trace_id, coalesce(flags, '[]'), input_text, output_text
-        from jsonb_to_recordset(${sql.json(batch as unknown as postgres.JSONValue)}) as x(
-          org_id uuid, user_id uuid, function_name text, prompt_version_id uuid, model text, input_tokens integer, output_tokens integer,
-          cost_usd numeric, latency_ms integer, status text, error text, trace_id text, flags jsonb, input_text text, output_text text)`;
+      insert into public.ai_requests (${sql.unsafe(LOGGED_COLUMNS.names)})
+      select ${sql.unsafe(LOGGED_COLUMNS.select)}
+        from jsonb_to_recordset(${sql.json(batch as unknown as postgres.JSONValue)}) as x(${sql.unsafe(LOGGED_COLUMNS.definitions)})`;
   });
   const clients = new Map<string, LlmClient>();
   const clientFor = (orgId: string | null, defer: boolean) => {
