@@ -4,23 +4,18 @@ import { supabase } from "../../lib/supabase.ts";
 import { unwrap } from "../../lib/errors.ts";
 import { openChannel } from "../../lib/realtime.ts";
 import type { AlertMetric } from "@review/shared/alerts/state";
+import type { Row } from "../../lib/rows.ts";
 
-export type Alert = {
-  id: string; org_id: string; rule_id: string; scope_key: string; status: "firing" | "resolved"; level: "warning" | "critical";
-  metric: AlertMetric; comparator: ">" | "<"; threshold: number; value: number | null; sample: number | null; last_value: number | null;
-  link: string | null; opened_at: string; resolved_at: string | null; acknowledged_at: string | null; acknowledged_by: string | null;
-  ack_note: string | null; muted_until: string | null; clear_since: string | null; alert_rules: { name: string } | null;
+type Comparator = ">" | "<";
+type Level = "warning" | "critical";
+/** Rows as generated (`npm run gen:types`), with the text columns whose values a CHECK constrains narrowed. */
+export type Alert = Row<"alerts", { status: "firing" | "resolved"; level: Level; metric: AlertMetric; comparator: Comparator }> & {
+  alert_rules: { name: string } | null;
 };
-export type AlertRule = {
-  id: string; org_id: string; default_key: string | null; name: string; metric: AlertMetric; comparator: ">" | "<"; threshold: number;
-  level: "warning" | "critical"; window_minutes: number; min_sample: number; hysteresis_minutes: number; scope: string; scope_value: string | null; enabled: boolean;
-};
-export type Channel = { id: string; org_id: string; name: string; kind: "webhook" | "email"; target: string; enabled: boolean; created_at: string };
-export type RuleChannel = { rule_id: string; channel_id: string };
-export type Delivery = {
-  id: string; channel_id: string; alert_id: string | null; event: string; status: "pending" | "retrying" | "delivered" | "failed";
-  attempts: number; last_error: string | null; last_status_code: number | null; created_at: string; delivered_at: string | null;
-};
+export type AlertRule = Row<"alert_rules", { level: Level; metric: AlertMetric; comparator: Comparator }>;
+export type Channel = Row<"notification_channels", { kind: "webhook" | "email" }>;
+export type RuleChannel = Pick<Row<"alert_rule_channels">, "rule_id" | "channel_id">;
+export type Delivery = Row<"notification_deliveries", { status: "pending" | "retrying" | "delivered" | "failed" }>;
 
 export const alertKeys = {
   alerts: (orgId: string) => ["alerts", orgId] as const,
@@ -36,7 +31,7 @@ export function useAlerts(orgId: string, enabled = true) {
     queryKey: alertKeys.alerts(orgId),
     enabled,
     queryFn: async () =>
-      unwrap(await supabase.from("alerts").select("*, alert_rules(name)").eq("org_id", orgId).order("opened_at", { ascending: false }).limit(200)) as unknown as Alert[],
+      unwrap(await supabase.from("alerts").select("*, alert_rules(name)").eq("org_id", orgId).order("opened_at", { ascending: false }).limit(200)) as Alert[],
     staleTime: Infinity,
   });
 }
@@ -68,14 +63,14 @@ export function useAlertsLive(orgId: string, enabled = true) {
 export function useRules(orgId: string) {
   return useQuery({
     queryKey: alertKeys.rules(orgId),
-    queryFn: async () => unwrap(await supabase.from("alert_rules").select("*").eq("org_id", orgId).order("created_at").order("name")) as unknown as AlertRule[],
+    queryFn: async () => unwrap(await supabase.from("alert_rules").select("*").eq("org_id", orgId).order("created_at").order("name")) as AlertRule[],
   });
 }
 
 export function useChannels(orgId: string) {
   return useQuery({
     queryKey: alertKeys.channels(orgId),
-    queryFn: async () => unwrap(await supabase.from("notification_channels").select("*").eq("org_id", orgId).order("created_at")) as unknown as Channel[],
+    queryFn: async () => unwrap(await supabase.from("notification_channels").select("*").eq("org_id", orgId).order("created_at")) as Channel[],
   });
 }
 
@@ -107,7 +102,11 @@ export function useMute(orgId: string) {
   const qc = useQueryClient();
   return useMutation({
     mutationFn: async ({ id, hours }: { id: string; hours: number | null }) =>
-      unwrap(await supabase.rpc("mute_alert", { p_alert_id: id, p_until: hours === null ? (null as unknown as string) : new Date(Date.now() + hours * 3_600_000).toISOString() })),
+      unwrap(await supabase.rpc("mute_alert", {
+        p_alert_id: id,
+        // null unmutes; the generated Args cannot say that a parameter takes null.
+        p_until: hours === null ? (null as unknown as string) : new Date(Date.now() + hours * 3_600_000).toISOString(),
+      })),
     onSettled: () => qc.invalidateQueries({ queryKey: alertKeys.alerts(orgId) }),
   });
 }

@@ -58,7 +58,7 @@ export type ReviewBoardData = {
 export function useReviewBoard(orgId: string, r: DateRange) {
   return useQuery({
     queryKey: ["board", "review", orgId, r],
-    queryFn: async () => unwrap(await supabase.rpc("board_review", { p_org: orgId, p_from: r.from, p_to: r.to })) as unknown as ReviewBoardData,
+    queryFn: async () => unwrap(await supabase.rpc("board_review", { p_org: orgId, p_from: r.from, p_to: r.to })) as ReviewBoardData,
     placeholderData: (prev) => prev,
   });
 }

@@ -23,10 +23,10 @@ export function useAddFeedback(orgId: string) {
       const res = await supabase.from("feedback").insert({ id, ...toInsert(orgId, value) }).select(LIST_COLUMNS).single();
       if (res.error?.code === UNIQUE_VIOLATION) {
         const stored = unwrap(await supabase.from("feedback").select(LIST_COLUMNS).eq("id", id).eq("org_id", orgId).maybeSingle());
-        if (stored) return stored as unknown as FeedbackRow;
+        if (stored) return stored as FeedbackRow;
       }
       if (res.error?.code === NOT_ALLOWED) throw new AppError("forbidden", "Your role in this organization does not allow adding feedback.", res.status);
-      return unwrap(res) as unknown as FeedbackRow;
+      return unwrap(res) as FeedbackRow;
     },
     onSuccess: (row) => {
       writeRowToCaches(qc, orgId, row);

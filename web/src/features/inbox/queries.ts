@@ -32,7 +32,7 @@ export function useInbox(orgId: string, filters: InboxFilters, enabled = true) {
         .order("id", { ascending: false })
         .range(pageParam, pageParam + PAGE_SIZE - 1)
         .abortSignal(signal);
-      return { rows: unwrap(res) as unknown as FeedbackRow[], count: res.count ?? null };
+      return { rows: unwrap(res) as FeedbackRow[], count: res.count ?? null };
     },
     getNextPageParam: (last, pages) => (last.rows.length < PAGE_SIZE ? undefined : pages.length * PAGE_SIZE),
     // Live events keep the cache current; a refetch happens only after a reconnect.
