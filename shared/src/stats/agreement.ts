@@ -166,6 +166,8 @@ function prepareFlat(values: ReadonlyArray<RatingValue | null | undefined>, unit
   const keys: Array<string | number> = [];
   const flat: number[] = [];
   const bounds: number[] = [0];
+  // A unit of m values has at most m² cells: the typed arrays below are sized once from this.
+  let maxCells = 0;
   for (let u = 0; u + 1 < unitBounds.length; u++) {
     const from = unitBounds[u]!;
     const to = unitBounds[u + 1]!;
@@ -184,6 +186,7 @@ function prepareFlat(values: ReadonlyArray<RatingValue | null | undefined>, unit
       }
       flat.push(i);
     }
+    maxCells += m * m;
     bounds.push(flat.length);
   }
   const V = keys.length;
@@ -194,8 +197,9 @@ function prepareFlat(values: ReadonlyArray<RatingValue | null | undefined>, unit
   order.forEach((orig, pos) => (rank[orig] = pos));
   const N = bounds.length - 1;
   const start = new Int32Array(N + 1);
-  const cells: number[] = [];
-  const weights: number[] = [];
+  const cells = new Int32Array(maxCells);
+  const weights = new Float64Array(maxCells);
+  let used = 0;
   const distinct: number[] = [];
   const counts: number[] = [];
   for (let u = 0; u < N; u++) {
@@ -216,14 +220,14 @@ function prepareFlat(values: ReadonlyArray<RatingValue | null | undefined>, unit
       for (let y = 0; y < distinct.length; y++) {
         const k = distinct[y]!;
         const w = (nc * (counts[y]! - (c === k ? 1 : 0))) / (m - 1);
-        if (w) (cells.push(c * V + k), weights.push(w));
+        if (w) (cells[used] = c * V + k, weights[used++] = w);
       }
     }
-    start[u + 1] = cells.length;
+    start[u + 1] = used;
   }
   return {
     level, values: numeric ? order.map((i) => Number(keys[i])) : keys.map((_, i) => i), V, N, start,
-    cells: Int32Array.from(cells), weights: Float64Array.from(weights),
+    cells: cells.slice(0, used), weights: weights.slice(0, used),
   };
 }
 

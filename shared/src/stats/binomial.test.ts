@@ -86,7 +86,7 @@ describe("multinomial", () => {
       for (let r = 0; r < R; r++) {
         multinomial(n, probs, rng, out, order);
         expect(out.reduce((s, c) => s + c, 0)).toBe(n);
-        for (let i = 0; i < probs.length; i++) (sums[i] += out[i]!, (squares[i] += out[i]! ** 2));
+        for (let i = 0; i < probs.length; i++) (sums[i]! += out[i]!, (squares[i]! += out[i]! ** 2));
       }
       probs.forEach((p, i) => {
         const mean = sums[i]! / R;
