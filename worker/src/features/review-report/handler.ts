@@ -34,40 +34,24 @@ export type QueueRows = {
 
 /**
  * A queue's rows with the worker's rights (nothing hidden from the statistics by the policies a person
- * reads under). The scores come as one row: a JSON array of [item, reviewer, rubric, value] in id
- * order (as the page read them: which rater's raw value stands for a consensus follows it), instead
- * of 100,000 result rows each parsed field by field and each value's JSON on its own; the ids then
- * repeat as the same string objects (one per distinct id), so queueReport's lookups hash each id once.
- * Null when the queue is gone.
+ * reads under), the scores in id order (as the page read them: which rater's raw value stands for a
+ * consensus follows it). Null when the queue is gone. (Reading the scores as one json_agg row instead
+ * was measured 2.5× slower: Postgres's per-row JSON building costs more than the result rows' parsing;
+ * see bench/README-review-report.md.)
  */
 export async function readQueueRows(sql: postgres.Sql | postgres.TransactionSql, queueId: string): Promise<QueueRows | null> {
   const [queue] = await sql<{ org_id: string; score_config_ids: string[]; disagreement_threshold: number }[]>`
     select org_id, score_config_ids, disagreement_threshold from public.review_queues where id = ${queueId}`;
   if (!queue) return null;
-  const [configs, [packed], adjudications, [complete]] = await Promise.all([
+  const [configs, scores, adjudications, [complete]] = await Promise.all([
     sql<Rubric[]>`select * from public.score_configs where id = any (${queue.score_config_ids}::uuid[])`,
-    sql<{ rows: string }[]>`
-      select coalesce(json_agg(json_build_array(item_id, reviewer_id, score_config_id, value) order by id), '[]')::text as rows
-        from public.scores where queue_id = ${queueId}`,
+    sql<ScoreRow[]>`select item_id, reviewer_id, score_config_id, value from public.scores where queue_id = ${queueId} order by id`,
     sql<AdjudicationRow[]>`select item_id, score_config_id, value from public.adjudications where queue_id = ${queueId} order by id`,
     sql<{ ids: string[] }[]>`select coalesce(array_agg(id), '{}')::text[] as ids from public.review_items where queue_id = ${queueId} and status = 'complete'`,
   ]);
-  const raw = JSON.parse(packed!.rows) as Array<[string, string, string, unknown]>;
-  const ids = new Map<string, string>();
-  const once = (id: string) => {
-    const seen = ids.get(id);
-    if (seen !== undefined) return seen;
-    ids.set(id, id);
-    return id;
-  };
-  const scores = new Array<ScoreRow>(raw.length);
-  for (let i = 0; i < raw.length; i++) {
-    const [item_id, reviewer_id, score_config_id, value] = raw[i]!;
-    scores[i] = { item_id: once(item_id), reviewer_id: once(reviewer_id), score_config_id: once(score_config_id), value };
-  }
   // The queue's order of rubrics (the page lists them so).
   const rubrics = queue.score_config_ids.map((id) => configs.find((c) => c.id === id)).filter((r): r is Rubric & postgres.Row => !!r);
-  return { orgId: queue.org_id, threshold: Number(queue.disagreement_threshold), rubrics, scores, adjudications, complete: complete!.ids };
+  return { orgId: queue.org_id, threshold: Number(queue.disagreement_threshold), rubrics, scores: [...scores], adjudications: [...adjudications], complete: complete!.ids };
 }
 
 /** The report of a queue's rows, as public.review_reports stores it. */
