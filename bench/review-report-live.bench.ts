@@ -1,11 +1,17 @@
 /**
  * The review queue report live, over a 100,000-score queue (20 reviewers, 3 rubrics, 2 per item), on a
  * private embedded stack with the worker:
+ *   (r)  reading the rows, side by side, interleaved: as the worker reads them (readQueueRows: 100,000
+ *        result rows) and as one json_agg row (tried and measured slower; kept here to show it);
  *   (b0) the worker's recomputation alone (storeQueueReport: read every row, queueReport with the
- *        report's 300 resamples, write the row), called directly, n = BENCH_RECOMPUTES;
+ *        report's 300 resamples, write the row, then the finals if they changed), called directly,
+ *        n = BENCH_RECOMPUTES, with the finals unchanged (skipped) and changed (the stored digest
+ *        cleared first, as when an item completes);
  *   (b)  a reviewer submits one item's scores → the manager's supabase-js client receives the
  *        postgres_changes event of the stored report (review_reports) that includes them: trigger →
  *        review_report task → worker → row → Realtime;
+ *   (b') the same, for the submission that completes its item (a second reviewer's: the finals change
+ *        and are rewritten after the report's change went out);
  *   (c)  the same submission → another reviewer's client receives the progress change (the
  *        review_assignments UPDATE to 'submitted' the progress bars follow), the issue's
  *        "scoring an item → the other reviewers' progress bars update, p95 < 300 ms".
@@ -19,7 +25,7 @@ import os from "node:os";
 import path from "node:path";
 import postgres from "postgres";
 import { freePort, createLogger, startStack } from "@review/local-supabase";
-import { storeQueueReport } from "../worker/src/features/review-report/handler.ts";
+import { readQueueRows, storeQueueReport } from "../worker/src/features/review-report/handler.ts";
 import { startWorker } from "../worker/src/index.ts";
 import { createOrg } from "../tests/helpers/org.ts";
 import { createUser } from "../tests/helpers/stack.ts";
@@ -28,7 +34,7 @@ const SCORES = Number(process.env.BENCH_SCORES ?? 100_000);
 const ITERATIONS = Number(process.env.BENCH_LIVE_ITERATIONS ?? 20);
 const RECOMPUTES = Number(process.env.BENCH_RECOMPUTES ?? 5);
 const ITEMS = Math.ceil(SCORES / 6);
-const LIVE_ITEMS = ITERATIONS + 5;
+const LIVE_ITEMS = 2 * ITERATIONS + 5;
 
 const root = path.resolve(import.meta.dirname, "..");
 const dataDir = path.join(root, ".data", "bench-review-report");
@@ -88,20 +94,41 @@ try {
   console.log("| what | p50 | p95 | max |");
   console.log("| --- | ---: | ---: | ---: |");
 
-  // (b0) the recomputation alone
-  const recompute: number[] = [];
-  const parts = { readMs: [] as number[], computeMs: [] as number[], writeMs: [] as number[], finalsMs: [] as number[] };
+  // (r) reading the rows: as result rows (the previous read) and as one JSON row, interleaved.
+  const readRows: number[] = [];
+  const readPacked: number[] = [];
   for (let i = 0; i < RECOMPUTES + 1; i++) {
-    const r = await storeQueueReport(db, queueId);
+    const t1 = performance.now();
+    await readQueueRows(db, queueId);
+    const t2 = performance.now();
+    await packedRead(db, queueId);
+    const t3 = performance.now();
     if (i === 0) continue;
-    recompute.push(r.ms);
-    for (const k of ["readMs", "computeMs", "writeMs", "finalsMs"] as const) parts[k].push(r.parts[k]);
+    readRows.push(t2 - t1);
+    readPacked.push(t3 - t2);
   }
-  console.log(`${row("(b0) worker recomputation: read rows + queueReport (300 resamples) + write", recompute)} load ${load()}`);
-  console.log(`${row("  of which reading the rows", parts.readMs)}`);
-  console.log(`${row("  of which queueReport", parts.computeMs)}`);
-  console.log(`${row("  of which writing the report (then it commits: the live change)", parts.writeMs)}`);
-  console.log(`${row("  then writing the finals (exports), after the change went out", parts.finalsMs)}`);
+  console.log(`${row("(r) reading the rows as 100k result rows (readQueueRows)", readRows)} load ${load()}`);
+  console.log(`${row("(r) reading the scores as one json_agg row (not used)", readPacked)}`);
+
+  // (b0) the recomputation alone, finals unchanged (the write skipped) and changed (digest cleared).
+  for (const changed of [false, true]) {
+    const recompute: number[] = [];
+    const parts = { readMs: [] as number[], computeMs: [] as number[], writeMs: [] as number[], finalsMs: [] as number[] };
+    for (let i = 0; i < RECOMPUTES + 1; i++) {
+      if (changed) await db`update public.review_reports set finals_digest = null where queue_id = ${queueId}`;
+      const r = await storeQueueReport(db, queueId);
+      if (r.finalsWritten !== (changed || i === 0)) throw new Error(`finals written: ${r.finalsWritten}, expected ${changed}`);
+      if (i === 0) continue;
+      recompute.push(r.ms);
+      for (const k of ["readMs", "computeMs", "writeMs", "finalsMs"] as const) parts[k].push(r.parts[k]);
+    }
+    const what = changed ? "finals changed: rewritten" : "finals unchanged: not rewritten";
+    console.log(`${row(`(b0) worker recomputation, ${what}`, recompute)} load ${load()}`);
+    console.log(`${row("  of which reading the rows", parts.readMs)}`);
+    console.log(`${row("  of which queueReport", parts.computeMs)}`);
+    console.log(`${row("  of which writing the report (then it commits: the live change)", parts.writeMs)}`);
+    console.log(`${row("  then the finals (digest; write if changed), after the change went out", parts.finalsMs)}`);
+  }
 
   const worker = await startWorker({ env: { DATABASE_URL: stack.dbUrl, SUPABASE_URL: stack.apiUrl, SUPABASE_SERVICE_ROLE_KEY: stack.serviceRoleKey, WORKER_SCHEDULER: "false", WORKER_TASKS: "review_report", LOG_LEVEL: "warn" } });
   stopWorker = () => worker.stop(5000);
@@ -126,11 +153,13 @@ try {
     });
   await Promise.all([subscribed(reportCh), subscribed(slotsCh)]);
 
-  const reviewer = org.users.reviewer.client;
   const toReport: number[] = [];
+  const toReportCompleting: number[] = [];
   const toProgress: number[] = [];
   let count = n;
-  for (let i = 0; i < ITERATIONS; i++) {
+  for (let i = 0; i < 2 * ITERATIONS; i++) {
+    // The reviewer's submission leaves its item open (1 of 2); the admin's then completes it.
+    const reviewer = i % 2 === 0 ? org.users.reviewer.client : org.users.admin.client;
     const claimed = await reviewer.rpc("claim_next_review_item", { p_queue: queueId });
     if (claimed.error || !claimed.data) throw claimed.error ?? new Error("nothing to claim");
     const { assignment, item } = claimed.data as { assignment: { id: string }; item: { id: string } };
@@ -141,10 +170,12 @@ try {
     const sub = await reviewer.rpc("submit_scores", { p_item: item.id, p_scores: { [rubricIds[0]!]: 1 + (i % 5), [rubricIds[1]!]: i % 2 === 0, [rubricIds[2]!]: i % 11 } });
     if (sub.error) throw sub.error;
     const [p, r] = await Promise.all([progressSeen, reportSeen]);
+    const [{ status }] = (await db`select status from public.review_items where id = ${item.id}`) as unknown as [{ status: string }];
     toProgress.push(p - start);
-    toReport.push(r - start);
+    (status === "complete" ? toReportCompleting : toReport).push(r - start);
   }
-  console.log(`${row("(b) submit one item's 3 scores → the manager receives the recomputed report's change", toReport)} load ${load()}`);
+  console.log(`${row("(b) submit one item's 3 scores, item stays open → the manager receives the recomputed report's change", toReport)} load ${load()}`);
+  console.log(`${row("(b') submit, item completes (finals change) → the manager receives the report's change", toReportCompleting)} load ${load()}`);
   console.log(`${row("(c) submit → another reviewer receives the progress change (review_assignments)", toProgress)} load ${load()}`);
   await Promise.all([org.users.manager.client.removeAllChannels(), org.users.curator.client.removeAllChannels()]);
 } finally {
@@ -152,4 +183,12 @@ try {
   await db.end({ timeout: 5 });
   await stack.stop();
   process.exit(0);
+}
+
+/** The scores as one row of JSON ([item, reviewer, rubric, value] in id order), parsed: the read tried, for (r). */
+async function packedRead(sql: postgres.Sql, queueId: string) {
+  const [packed] = await sql<{ rows: string }[]>`
+    select coalesce(json_agg(json_build_array(item_id, reviewer_id, score_config_id, value) order by id), '[]')::text as rows
+      from public.scores where queue_id = ${queueId}`;
+  return (JSON.parse(packed!.rows) as Array<[string, string, string, unknown]>).map(([item_id, reviewer_id, score_config_id, value]) => ({ item_id, reviewer_id, score_config_id, value }));
 }

@@ -2716,6 +2716,7 @@ export type Database = {
         Row: {
           computed_at: string
           finals: NonNullable<Json>
+          finals_digest: string | null
           org_id: string
           queue_id: string
           report: NonNullable<Json>
@@ -2724,6 +2725,7 @@ export type Database = {
         Insert: {
           computed_at?: string
           finals?: NonNullable<Json>
+          finals_digest?: string | null
           org_id: string
           queue_id: string
           report: NonNullable<Json>
@@ -2732,6 +2734,7 @@ export type Database = {
         Update: {
           computed_at?: string
           finals?: NonNullable<Json>
+          finals_digest?: string | null
           org_id?: string
           queue_id?: string
           report?: NonNullable<Json>

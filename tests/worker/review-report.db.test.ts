@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import postgres from "postgres";
 import type { StackInfo } from "@review/local-supabase";
 import { startWorker, type WorkerHandle } from "@review/worker";
-import { REPORT_RESAMPLES } from "@review/worker/features/review-report/handler";
+import { REPORT_RESAMPLES, storeQueueReport } from "@review/worker/features/review-report/handler";
 import { silentLogger } from "@review/worker/log";
 import { queueReport, type AdjudicationRow, type Rubric, type ScoreRow } from "@review/shared/review/report";
 import { addFeedback, createOrg, type TestOrg } from "../helpers/org.ts";
@@ -122,6 +122,22 @@ describe("review_report task (worker)", () => {
     }, { timeout: 20_000 });
     const after = await expected(queueId);
     expect((await storedRow(queueId))!.report).toEqual(after.report);
+
+    // Recomputed with nothing new: the report's change goes out, the same finals are not rewritten.
+    await waitFor(async () => ((await storedRow(queueId))!.finals as Array<{ source: string }>).some((f) => f.source === "adjudicated") || undefined, { timeout: 20_000 });
+    const again = await storeQueueReport(owner, queueId);
+    expect(again.finalsWritten).toBe(false);
+    expect((await storedRow(queueId))!.finals).toEqual(after.finals);
+    // A changed item (one more decision): the finals are rewritten with it.
+    const second = (await storedRow(queueId))!.finals as Array<{ itemId: string; rubricId: string }>;
+    const target = second.find((f) => f.rubricId === escalate.id)!;
+        const decided = await org.users.curator.client.rpc("adjudicate", { p_item: target.itemId, p_score_config: escalate.id, p_value: true, p_reason: "Escalate" });
+    expect(decided.error).toBeNull();
+    await waitFor(async () => {
+      const f = ((await storedRow(queueId))!.finals as Array<{ itemId: string; rubricId: string; source: string }>).find((x) => x.itemId === target.itemId && x.rubricId === escalate.id);
+      return f?.source === "adjudicated" || undefined;
+    }, { timeout: 20_000 });
+    expect((await storedRow(queueId))!.finals).toEqual((await expected(queueId)).finals);
   });
 
   it("as the attack: a reviewer (scoring blind) reads no report, nor does another organization's admin; managers and curators read theirs", async () => {

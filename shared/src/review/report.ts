@@ -60,30 +60,31 @@ export function ratingOf(r: Rubric, value: unknown): RatingValue | null {
 function consensusOf(r: Rubric, values: RatingValue[]): RatingValue | null {
   if (!values.length) return null;
   if (r.kind === "numeric") {
+    // The median (two values, the common case, without an array and a sort).
+    if (values.length === 1) return Number(values[0]);
+    if (values.length === 2) return (Number(values[0]) + Number(values[1])) / 2;
     const s = values.map(Number).sort((a, b) => a - b);
     const m = s.length >> 1;
     return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
   }
   // The most frequent value (the first given among equals); a tie for the most votes has no
   // majority: no consensus until someone adjudicates. Scratch arrays: called once per item and rubric.
-  const keys = consensusKeys;
+  const firsts = consensusFirsts;
   const ns = consensusCounts;
-  keys.length = 0;
+  firsts.length = 0;
   ns.length = 0;
-  let firstAt = 0;
   for (let i = 0; i < values.length; i++) {
-    const k = String(values[i]);
-    const at = keys.indexOf(k);
-    if (at < 0) (keys.push(k), ns.push(1));
+    let at = 0;
+    while (at < firsts.length && !sameRating(firsts[at]!, values[i]!)) at++;
+    if (at === firsts.length) (firsts.push(values[i]!), ns.push(1));
     else ns[at]!++;
   }
   let best = 0;
   for (let i = 1; i < ns.length; i++) if (ns[i]! > ns[best]!) best = i;
   for (let i = 0; i < ns.length; i++) if (i !== best && ns[i] === ns[best]) return null;
-  while (String(values[firstAt]) !== keys[best]) firstAt++;
-  return values[firstAt]!;
+  return firsts[best]!;
 }
-const consensusKeys: string[] = [];
+const consensusFirsts: RatingValue[] = [];
 const consensusCounts: number[] = [];
 
 export type RubricAgreement = { rubric: Rubric; level: AgreementLevel; alpha: AgreementCi; items: number; ratings: number };
@@ -155,6 +156,7 @@ export function queueReport(rubrics: readonly Rubric[], scores: readonly ScoreRo
   const byLocale = reviewerIds.slice().sort(collate);
   const localeRank = new Int32Array(R);
   byLocale.forEach((id, pos) => (localeRank[reviewerIndex.get(id)!] = pos));
+  const byLocaleRank = (x: number, y: number) => localeRank[reviewerOf[x]!]! - localeRank[reviewerOf[y]!]!;
   const report: QueueReport = { items: I, ratings: scores.length, reviewers: reviewerIds.slice().sort(), rubrics: [], pairs: [], perReviewer: [], disagreements: [], finals: [] };
 
   // Scratch reused across rubrics and items.
@@ -208,9 +210,9 @@ export function queueReport(rubrics: readonly Rubric[], scores: readonly ScoreRo
       const consensus = level ? consensusOf(rubric, values) : null;
       const shown = !detail || detail.has(id);
       if (shown) {
-        const who: string[] = [];
-        for (let j = from; j < to; j++) who.push(scores[slot[j]!]!.reviewer_id);
-        who.sort();
+        const who = new Array<string>(to - from);
+        for (let j = from; j < to; j++) who[j - from] = scores[slot[j]!]!.reviewer_id;
+        insertionSort(who, (x, y) => (x < y ? -1 : x > y ? 1 : 0));
         let value: unknown = null;
         let source: FinalScore["source"] = "none";
         if (a) (value = a.value, source = "adjudicated");
@@ -218,7 +220,7 @@ export function queueReport(rubrics: readonly Rubric[], scores: readonly ScoreRo
           source = "consensus";
           // The consensus in the rubric's stored shape: the raw value of the first rater who gave it.
           let hit = -1;
-          for (let j = from; j < to && hit < 0; j++) if (vs[slot[j]!] != null && String(vs[slot[j]!]) === String(consensus)) hit = slot[j]!;
+          for (let j = from; j < to && hit < 0; j++) if (vs[slot[j]!] != null && sameRating(vs[slot[j]!]!, consensus)) hit = slot[j]!;
           value = hit >= 0 ? scores[hit]!.value : rubric.kind === "numeric" || rubric.kind === "ordinal" ? Number(consensus) : consensus;
         }
         report.finals.push({ itemId: id, rubricId: rubric.id, reviewers: who, value, source });
@@ -230,7 +232,7 @@ export function queueReport(rubrics: readonly Rubric[], scores: readonly ScoreRo
       // Pairs from each item's raters (Σ m_u² work, not reviewers² × items), in locale order.
       rated.length = 0;
       for (let j = from; j < to; j++) if (vs[slot[j]!] != null) rated.push(slot[j]!);
-      if (rated.length > 1) rated.sort((x, y) => localeRank[reviewerOf[x]!]! - localeRank[reviewerOf[y]!]!);
+      if (rated.length > 1) insertionSort(rated, byLocaleRank);
       for (let i = 0; i < rated.length; i++) {
         const ri = localeRank[reviewerOf[rated[i]!]!]!;
         for (let j = i + 1; j < rated.length; j++) {
@@ -249,7 +251,7 @@ export function queueReport(rubrics: readonly Rubric[], scores: readonly ScoreRo
         tRated[r]!++;
         if (v != null && target != null && values.length >= 2) {
           tCompared[r]!++;
-          const same = level === "nominal" ? String(v) === String(target) : Math.abs(Number(v) - Number(target)) <= tolerance;
+          const same = level === "nominal" ? sameRating(v, target) : Math.abs(Number(v) - Number(target)) <= tolerance;
           if (same) tAgree[r]!++;
         }
       }
@@ -274,6 +276,24 @@ export function queueReport(rubrics: readonly Rubric[], scores: readonly ScoreRo
   }
   report.disagreements.sort((a, b) => b.disagreement - a.disagreement || collate(a.itemId, b.itemId));
   return report;
+}
+
+/** String(a) === String(b), without building the strings when both are already of one type. */
+function sameRating(a: RatingValue, b: RatingValue): boolean {
+  return typeof a === typeof b ? a === b || (a !== a && b !== b) : String(a) === String(b);
+}
+
+/**
+ * Array.prototype.sort's order for the few entries of one item (stable, like it): a sort call per item
+ * and rubric costs more than the sorting itself.
+ */
+function insertionSort<T>(xs: T[], cmp: (a: T, b: T) => number): void {
+  for (let i = 1; i < xs.length; i++) {
+    const x = xs[i]!;
+    let j = i - 1;
+    while (j >= 0 && cmp(xs[j]!, x) > 0) (xs[j + 1] = xs[j]!, j--);
+    xs[j + 1] = x;
+  }
 }
 
 // What String.prototype.localeCompare does (ECMA-402 defines it as this collator's compare), without

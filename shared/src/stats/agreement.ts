@@ -13,6 +13,7 @@
  * - Cohen, J. (1960); the textbook 50-item yes/no example (Wikipedia "Cohen's kappa": κ = 0.4).
  */
 import { quantile } from "./describe.ts";
+import { multinomial } from "./binomial.ts";
 import { seededRng, type Rng } from "./rng.ts";
 
 export type AgreementLevel = "nominal" | "ordinal" | "interval" | "ratio";
@@ -160,10 +161,13 @@ function prepareFlat(values: ReadonlyArray<RatingValue | null | undefined>, unit
   const numeric = level !== "nominal";
   // Value keys in order of first appearance over the pairable units (then sorted when numeric): the
   // order fixes the matrix's layout, and so the order of alpha's sums.
-  const idx = new Map<string, number>();
-  const keys: string[] = [];
+  // Numbers are their own keys (a Map keys them by SameValueZero, which is String(Number(v))'s equality).
+  const idx = new Map<string | number, number>();
+  const keys: Array<string | number> = [];
   const flat: number[] = [];
   const bounds: number[] = [0];
+  // A unit of m values has at most m² cells: the typed arrays below are sized once from this.
+  let maxCells = 0;
   for (let u = 0; u + 1 < unitBounds.length; u++) {
     const from = unitBounds[u]!;
     const to = unitBounds[u + 1]!;
@@ -173,7 +177,7 @@ function prepareFlat(values: ReadonlyArray<RatingValue | null | undefined>, unit
     for (let j = from; j < to; j++) {
       const v = values[j];
       if (v == null) continue;
-      const k = numeric ? String(Number(v)) : String(v);
+      const k = numeric ? Number(v) : String(v);
       let i = idx.get(k);
       if (i === undefined) {
         i = keys.length;
@@ -182,6 +186,7 @@ function prepareFlat(values: ReadonlyArray<RatingValue | null | undefined>, unit
       }
       flat.push(i);
     }
+    maxCells += m * m;
     bounds.push(flat.length);
   }
   const V = keys.length;
@@ -192,8 +197,9 @@ function prepareFlat(values: ReadonlyArray<RatingValue | null | undefined>, unit
   order.forEach((orig, pos) => (rank[orig] = pos));
   const N = bounds.length - 1;
   const start = new Int32Array(N + 1);
-  const cells: number[] = [];
-  const weights: number[] = [];
+  const cells = new Int32Array(maxCells);
+  const weights = new Float64Array(maxCells);
+  let used = 0;
   const distinct: number[] = [];
   const counts: number[] = [];
   for (let u = 0; u < N; u++) {
@@ -214,14 +220,14 @@ function prepareFlat(values: ReadonlyArray<RatingValue | null | undefined>, unit
       for (let y = 0; y < distinct.length; y++) {
         const k = distinct[y]!;
         const w = (nc * (counts[y]! - (c === k ? 1 : 0))) / (m - 1);
-        if (w) (cells.push(c * V + k), weights.push(w));
+        if (w) (cells[used] = c * V + k, weights[used++] = w);
       }
     }
-    start[u + 1] = cells.length;
+    start[u + 1] = used;
   }
   return {
     level, values: numeric ? order.map((i) => Number(keys[i])) : keys.map((_, i) => i), V, N, start,
-    cells: Int32Array.from(cells), weights: Float64Array.from(weights),
+    cells: cells.slice(0, used), weights: weights.slice(0, used),
   };
 }
 
@@ -295,38 +301,44 @@ export function krippendorffAlpha(units: readonly (readonly (RatingValue | null 
 
 /**
  * Units whose contributions are identical are interchangeable in a resample: with a handful of raters
- * and values, tens of thousands of units fall into a few dozen patterns. A resample then counts how
- * often it drew each pattern and adds count × contribution, instead of summing every drawn unit. The
- * result is bit-for-bit the unit-by-unit sum when every weight is a multiple of 2⁻¹⁰ (m − 1 a power of
- * two: 2, 3, 5 or 9 values per unit; every partial sum is then exact); otherwise null, and the caller
- * sums unit by unit.
+ * and values, tens of thousands of units fall into a few dozen patterns. A resample is then fully
+ * described by how often it drew each pattern, and those counts are Multinomial(N, pattern shares)
+ * (drawing N units with replacement and counting them by pattern is exactly such a draw), so a resample
+ * draws the counts directly (shared/src/stats/binomial.ts) and adds count × contribution: O(patterns)
+ * per resample instead of O(N). The same bootstrap distribution; only the random stream differs from
+ * drawing unit by unit. Null when the patterns are not few (continuous values, many raters): then
+ * the caller draws unit by unit, which is as cheap there.
  */
-function patternsOf(p: Coincidences): { of: Int32Array; start: Int32Array; cells: Int32Array; weights: Float64Array } | null {
-  for (let j = 0; j < p.weights.length; j++) if (!Number.isInteger(p.weights[j]! * 1024)) return null;
-  // 2⁵³ / 2¹⁰: a resample's sums stay exact while below it (each unit adds at most m ≤ 2¹⁰ per cell).
-  if (p.N * 1024 >= 2 ** 43) return null;
+function patternsOf(p: Coincidences): { sizes: Float64Array; order: Int32Array; start: Int32Array; cells: Int32Array; weights: Float64Array } | null {
   const ids = new Map<string, number>();
-  const of = new Int32Array(p.N);
+  const sizes: number[] = [];
   const start: number[] = [0];
   const cells: number[] = [];
   const weights: number[] = [];
+  // Beyond N / 8 patterns a resample's binomials cost about what N unit draws do.
+  const few = Math.max(1, p.N >> 3);
   for (let u = 0; u < p.N; u++) {
     let key = "";
     for (let j = p.start[u]!; j < p.start[u + 1]!; j++) key += `${p.cells[j]}:${p.weights[j]},`;
     let id = ids.get(key);
     if (id === undefined) {
+      if (ids.size >= few) return null;
       ids.set(key, (id = ids.size));
+      sizes.push(0);
       for (let j = p.start[u]!; j < p.start[u + 1]!; j++) (cells.push(p.cells[j]!), weights.push(p.weights[j]!));
       start.push(cells.length);
     }
-    of[u] = id;
+    sizes[id]!++;
   }
-  return { of, start: Int32Array.from(start), cells: Int32Array.from(cells), weights: Float64Array.from(weights) };
+  // Largest first: the conditional binomials of the many small patterns then mostly meet few trials.
+  const order = Int32Array.from(sizes.keys()).sort((a, b) => sizes[b]! - sizes[a]! || a - b);
+  return { sizes: Float64Array.from(sizes), order, start: Int32Array.from(start), cells: Int32Array.from(cells), weights: Float64Array.from(weights) };
 }
 
 /**
  * Alpha with a percentile bootstrap over the pairable units (seeded). Each resample draws N units and
- * sums their prepared coincidences (by pattern when that is exact, see patternsOf), so 1,000 resamples
+ * sums their prepared coincidences (as per-pattern counts when the units fall into few patterns, see
+ * patternsOf), so 1,000 resamples
  * over tens of thousands of units take milliseconds, not minutes (what a live report over a large queue
  * needs).
  */
@@ -350,10 +362,9 @@ export function krippendorffAlphaCiFlat(values: ReadonlyArray<RatingValue | null
   if (patterns) {
     const P = patterns.start.length - 1;
     const drawn = new Int32Array(P);
-    const { of, start, cells, weights } = patterns;
+    const { sizes, order, start, cells, weights } = patterns;
     for (let r = 0; r < resamples; r++) {
-      drawn.fill(0);
-      for (let i = 0; i < N; i++) drawn[of[Math.floor(rng() * N)]!]!++;
+      multinomial(N, sizes, rng, drawn, order);
       o.fill(0);
       for (let q = 0; q < P; q++) {
         const c = drawn[q]!;

@@ -6,3 +6,4 @@ export * from "./psi.ts";
 export * from "./text.ts";
 export * from "./winrate.ts";
 export * from "./agreement.ts";
+export * from "./binomial.ts";
