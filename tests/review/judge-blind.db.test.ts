@@ -62,7 +62,10 @@ describe("judge_scores under blind mode", () => {
     // Nobody has scored anything: the curator may still score every item, so reads no judge value.
     expect(await judgeOf(org.users.curator)).toEqual([]);
     expect(await judgeOf(other.users.admin)).toEqual([]);
-    expect(await judgeOf({ client: client(stack) })).toEqual([]);
+    // Anonymous callers hold no grant on the table at all.
+    const anon = await client(stack).from("judge_scores").select("item_id").eq("queue_id", queueId);
+    expect(anon.data).toBeNull();
+    expect(anon.error?.code).toBe("42501");
 
     // The reviewer scores item 1: reviewers never read the judge (no review:report), even after scoring.
     expect(await scoreNext(org.users.reviewer, true)).toBe(items[0]);
