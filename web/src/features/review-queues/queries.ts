@@ -173,11 +173,15 @@ export function useRelease(queueId: string) {
   });
 }
 
-/** The stored report follows the decision: the worker recomputes it and the page hears the change. */
+/**
+ * The stored report follows the decision: the worker recomputes it and the page hears the change.
+ * The value travels as its JSON text, which adjudicate unwraps (private.jsonb_arg) on hosted PostgREST and
+ * the local emulator alike; a bare string value ("A", a category) would be read as JSON text and refused.
+ */
 export function useAdjudicate() {
   return useMutation({
     mutationFn: async (v: { itemId: string; rubricId: string; value: unknown; reason: string }) =>
-      unwrap(await supabase.rpc("adjudicate", { p_item: v.itemId, p_score_config: v.rubricId, p_value: v.value as never, p_reason: v.reason })),
+      unwrap(await supabase.rpc("adjudicate", { p_item: v.itemId, p_score_config: v.rubricId, p_value: JSON.stringify(v.value), p_reason: v.reason })),
   });
 }
 
