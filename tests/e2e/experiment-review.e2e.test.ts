@@ -38,7 +38,9 @@ describe("experiment outputs go to people", () => {
     await table.waitFor({ timeout: 15_000 });
 
     // The queue holds one pairwise item per dataset item both variants answered.
-    const [queue] = await db`select id from public.review_queues where org_id = ${DEMO.org.id} and name = ${name}`;
+    // The section may already show another queue of this experiment (other scenarios on the same demo
+    // make some): wait for this one's row rather than for the table.
+    const queue = await waitFor(async () => (await db`select id from public.review_queues where org_id = ${DEMO.org.id} and name = ${name}`)[0] ?? null, { timeout: 15_000, message: "the queue was created" });
     const [{ n }] = (await db`
       select count(*)::int as n from public.experiment_results a join public.experiment_results r on r.item_id = a.item_id and r.experiment_id = a.experiment_id and r.variant = ${b}
       where a.experiment_id = ${exp.id} and a.variant = 0 and a.error is null and r.error is null`) as unknown as [{ n: number }];

@@ -82,8 +82,10 @@ export const EXPECTATIONS: Record<string, Record<Op, Actor[]> & { knownGap?: Kno
   scores: { select: ["admin", "curator", "manager"], insert: NOBODY, update: NOBODY, delete: NOBODY },
   // The seeded decision is on a complete item the reviewer did not score: adjudicators and watchers see it.
   adjudications: { select: ["admin", "curator", "manager"], insert: NOBODY, update: NOBODY, delete: NOBODY },
-  // The LLM judge's values: read with a queue's report, written only by the worker's review_judge job.
-  judge_scores: { select: holders("review:report"), insert: NOBODY, update: NOBODY, delete: NOBODY },
+  // The LLM judge's values: read with a queue's report under the blind rule of scores (the seeded value
+  // is on an open item nobody has scored: a curator, who may still score it, reads nothing; admins and
+  // managers read all), written only by the worker's review_judge job.
+  judge_scores: { select: holders("review:read_all"), insert: NOBODY, update: NOBODY, delete: NOBODY },
   // A queue's stored report: those who read reports (a reviewer, who scores blind, reads none); the
   // worker writes it (review_report task).
   review_reports: { select: holders("review:report"), insert: NOBODY, update: NOBODY, delete: NOBODY },

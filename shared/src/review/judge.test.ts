@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { cohenKappa, krippendorffAlpha } from "../stats/agreement.ts";
-import { humanConsensus, judgeVerdict, judgeVsHuman, type JudgeScoreRow } from "./judge.ts";
-import type { Rubric, ScoreRow } from "./report.ts";
+import { humanConsensus, judgeAgreement, judgeItems, judgeVerdict, judgeVsHuman, type JudgeScoreRow } from "./judge.ts";
+import { queueReport, type Rubric, type ScoreRow } from "./report.ts";
 
 const quality: Rubric = { id: "q", name: "Quality", version: 1, kind: "ordinal", levels: [1, 2, 3, 4, 5].map((v) => ({ value: v, label: `L${v}` })) };
 const escalate: Rubric = { id: "e", name: "Escalate", version: 1, kind: "boolean" };
@@ -85,5 +85,31 @@ describe("judge vs human", () => {
     expect(judgeVerdict({ n: 40, alpha: ci(0.85, 0.7) })).toBe("tentative");
     expect(judgeVerdict({ n: 40, alpha: ci(0.85, 0.5) })).toBe("do not trust");
     expect(judgeVerdict({ n: 5, alpha: ci(1, 1) })).toBe("too few items");
+  });
+
+  it("lists, per item, the judge next to the people's final and flags the items where they differ, exactly the pairs `exact` counts as different", () => {
+    const judge = [
+      ...judged("q", { i1: 4, i2: 4, i3: 2, i4: 1, i5: 3, i9: 5 }),
+      ...judged("e", { i1: true, i2: false, i3: true, i4: true }),
+      ...judged("n", { i1: "a note" }),
+    ];
+    const finals = queueReport([quality, escalate, note], scores, adjudications, { resamples: 0 }).finals;
+    const items = judgeItems([quality, escalate, note], finals, judge);
+    // Every judged item, free text left out (it has no agreement to compare).
+    expect([...items.keys()].sort()).toEqual(["i1", "i2", "i3", "i4", "i5", "i9"]);
+    expect(items.get("i1")!.cells.map((c) => c.rubricId)).toEqual(["q", "e"]);
+    // i2: the judge says 4, the adjudicated final is 4; i3: 2 against a majority of 3, and escalation differs too.
+    expect(items.get("i2")!.cells[0]).toEqual({ rubricId: "q", judge: 4, human: 4, humanSource: "adjudicated", disagrees: false });
+    expect(items.get("i3")!.cells.map((c) => [c.judge, c.human, c.humanSource, c.disagrees])).toEqual([[2, 3, "consensus", true], [true, false, "consensus", true]]);
+    // i5: a tie nobody decided has no final, i9 no people at all, so neither can disagree; i5 has no escalation value.
+    expect(items.get("i5")!.cells.map((c) => [c.judge, c.human, c.disagrees])).toEqual([[3, undefined, false], [undefined, undefined, false]]);
+    expect(items.get("i9")!.disagrees).toBe(false);
+    expect([...items.values()].filter((i) => i.disagrees).map((i) => i.itemId)).toEqual(["i3"]);
+    // The same comparison as the statistics: per rubric, the flagged cells are the compared pairs that differ.
+    const consensus = new Map(finals.filter((f) => f.source !== "none").map((f) => [`${f.itemId}/${f.rubricId}`, f.value]));
+    for (const a of judgeAgreement([quality, escalate], consensus, judge, { resamples: 10 })) {
+      const cells = [...items.values()].flatMap((i) => i.cells.filter((c) => c.rubricId === a.rubricId));
+      expect(cells.filter((c) => c.disagrees).length).toBe(Math.round(a.n * (1 - a.exact)));
+    }
   });
 });

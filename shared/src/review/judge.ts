@@ -95,3 +95,45 @@ export function judgeVerdict(a: Pick<JudgeAgreement, "n" | "alpha">): "too few i
   if (a.alpha.lower >= 0.667) return "tentative";
   return "do not trust";
 }
+
+/** One rubric of one item: the judge's value next to the people's final, and whether they differ. */
+export type JudgeItemCell = {
+  rubricId: string;
+  /** Undefined where the judge has no value the reader may see. */
+  judge: unknown;
+  /** The people's final (adjudicated, else consensus); undefined while the item has none. */
+  human: unknown;
+  humanSource: "adjudicated" | "consensus" | undefined;
+  /** Both exist and differ as the statistics see them (the complement of JudgeAgreement.exact). */
+  disagrees: boolean;
+};
+export type JudgeItem = { itemId: string; cells: JudgeItemCell[]; disagrees: boolean };
+
+/**
+ * Per item, the judge next to the people: every item the judge has a value for (of the rows given,
+ * i.e. those the reader may see), with each rubric the statistics cover (free text has no agreement).
+ * An item disagrees when the judge differs from the people's final on any rubric; items without a
+ * final yet never do. Same comparison as judgeAgreement, so the items flagged here are exactly the
+ * pairs its `exact` share counts as different.
+ */
+export function judgeItems(rubrics: readonly Rubric[], finals: readonly FinalScore[], judge: readonly JudgeScoreRow[]): Map<string, JudgeItem> {
+  const scored = rubrics.filter((r) => levelOf(r.kind));
+  const human = new Map<string, FinalScore>();
+  for (const f of finals) if (f.source !== "none") human.set(`${f.itemId}/${f.rubricId}`, f);
+  const values = new Map<string, unknown>();
+  for (const j of judge) values.set(`${j.item_id}/${j.score_config_id}`, j.value);
+  const out = new Map<string, JudgeItem>();
+  for (const j of judge) {
+    if (out.has(j.item_id) || !scored.some((r) => r.id === j.score_config_id)) continue;
+    const cells = scored.map((r): JudgeItemCell => {
+      const key = `${j.item_id}/${r.id}`;
+      const jv = values.has(key) ? values.get(key) : undefined;
+      const f = human.get(key);
+      const a = jv === undefined ? null : ratingOf(r, jv);
+      const b = f === undefined ? null : ratingOf(r, f.value);
+      return { rubricId: r.id, judge: jv, human: f?.value, humanSource: f?.source as JudgeItemCell["humanSource"], disagrees: a != null && b != null && String(a) !== String(b) };
+    });
+    out.set(j.item_id, { itemId: j.item_id, cells, disagrees: cells.some((c) => c.disagrees) });
+  }
+  return out;
+}

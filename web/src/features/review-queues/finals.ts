@@ -3,6 +3,7 @@ import { useQuery } from "@tanstack/react-query";
 import type { FinalScore, Rubric } from "@review/shared/review/report";
 import { supabase } from "../../lib/supabase.ts";
 import { unwrap } from "../../lib/errors.ts";
+import type { Row } from "../../lib/rows.ts";
 import { rqKeys, useItems, useStoredFinals, type ReviewItem, type ReviewQueue } from "./queries.ts";
 
 /**
@@ -36,7 +37,10 @@ export { useItems as useQueueItems, type ReviewItem };
 
 /** What an experiment review item keeps of its origin (the queue trigger writes it). */
 export type ExperimentItemContext = { experiment_id: string; item_id: string; item_position: number; expected: string | null; variant_ids: number[]; result_ids: number[]; variant_labels: string[] };
-export const experimentContext = (i: ReviewItem) => i.context as unknown as ExperimentItemContext;
+export const experimentContext = (i: ReviewItem) => i.context as ExperimentItemContext;
+
+/** scores: each evaluator's score of the output by name, as the experiment worker writes them. */
+type ResultScores = Pick<Row<"experiment_results", { scores: Record<string, number | null> }>, "id" | "variant" | "scores">;
 
 /** The experiment_results rows behind a queue's items: their evaluator scores. */
 export function useResultScores(resultIds: readonly number[]) {
@@ -48,7 +52,7 @@ export function useResultScores(resultIds: readonly number[]) {
       const out = new Map<number, { variant: number; scores: Record<string, number | null> }>();
       // Chunks keep the URL short however many items a queue has.
       for (let k = 0; k < ids.length; k += 200) {
-        const rows = unwrap(await supabase.from("experiment_results").select("id, variant, scores").in("id", ids.slice(k, k + 200))) as Array<{ id: number; variant: number; scores: Record<string, number | null> }>;
+        const rows = unwrap(await supabase.from("experiment_results").select("id, variant, scores").in("id", ids.slice(k, k + 200))) as ResultScores[];
         for (const r of rows) out.set(Number(r.id), { variant: r.variant, scores: r.scores });
       }
       return out;
@@ -56,10 +60,16 @@ export function useResultScores(resultIds: readonly number[]) {
   });
 }
 
-/** A final value as a person reads it (a preference names the side). */
+/** A stored value as a person reads it (a preference names the side, with the variants' labels when known). */
+export function showValue(rubric: Rubric, value: unknown, labels: readonly string[] = []): string {
+  if (value === null || value === undefined) return "—";
+  if (rubric.kind === "preference") return value === "tie" ? "tie" : `${value === "A" ? labels[0] ?? "A" : labels[1] ?? "B"} preferred`;
+  if (rubric.kind === "boolean") return value ? "yes" : "no";
+  return Array.isArray(value) ? value.join(", ") : String(value);
+}
+
+/** A final value as a person reads it. */
 export function showFinal(rubric: Rubric, f: FinalScore | undefined, labels: readonly string[] = []): string {
   if (!f || f.source === "none" || f.value === null || f.value === undefined) return "not scored yet";
-  if (rubric.kind === "preference") return f.value === "tie" ? "tie" : `${f.value === "A" ? labels[0] ?? "A" : labels[1] ?? "B"} preferred`;
-  if (rubric.kind === "boolean") return f.value ? "yes" : "no";
-  return Array.isArray(f.value) ? f.value.join(", ") : String(f.value);
+  return showValue(rubric, f.value, labels);
 }

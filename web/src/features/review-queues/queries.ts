@@ -5,40 +5,17 @@ import { supabase } from "../../lib/supabase.ts";
 import { unwrap } from "../../lib/errors.ts";
 import { allRows } from "../../lib/pages.ts";
 import { openChannel } from "../../lib/realtime.ts";
+import type { Row } from "../../lib/rows.ts";
 
-export type ScoreConfig = Rubric & { org_id: string; description: string; frozen_at: string | null; created_at: string };
-export type ReviewQueue = {
-  id: string;
-  org_id: string;
-  name: string;
-  description: string;
-  source_kind: string;
-  source: Record<string, unknown>;
-  score_config_ids: string[];
-  overlap: number;
-  assignment_mode: string;
-  lease_seconds: number;
-  disagreement_threshold: number;
-  status: string;
-  created_at: string;
-};
-export type ReviewItem = {
-  id: string;
-  queue_id: string;
-  position: number;
-  source_kind: string;
-  source_id: string;
-  query: string;
-  response: string;
-  output_a: string | null;
-  output_b: string | null;
-  is_pairwise: boolean | null;
-  context: Record<string, unknown>;
-  status: "open" | "complete";
-  submitted_count: number;
-};
-export type Assignment = { id: string; item_id: string; reviewer_id: string; slot: number; status: string; lease_expires_at: string | null; submitted_at: string | null };
-export type Claimed = { assignment: Assignment; item: ReviewItem } | null;
+/** A rubric version: kind is the table's check, levels the ordinal scale's jsonb. */
+export type ScoreConfig = Row<"score_configs", { kind: Rubric["kind"]; levels: Array<{ value: number; label: string }> }>;
+/** source: what the queue's items were drawn from (its shape depends on source_kind; the queue trigger reads it). */
+export type ReviewQueue = Row<"review_queues", { source: Record<string, unknown> }>;
+/** context: what the item keeps of its origin (a rating, an experiment's result ids, ...), written by the queue trigger. */
+export type ReviewItem = Row<"review_items", { context: Record<string, unknown>; status: "open" | "complete" }>;
+export type Assignment = Pick<Row<"review_assignments">, "id" | "item_id" | "reviewer_id" | "slot" | "status" | "lease_expires_at" | "submitted_at">;
+/** What claim_next_review_item returns (jsonb of the two rows): the slot the caller now holds and its item, or null when nothing is left for them. */
+export type Claimed = { assignment: Row<"review_assignments">; item: ReviewItem } | null;
 
 export const rqKeys = {
   all: (orgId: string) => ["review-queues", orgId] as const,
@@ -76,7 +53,7 @@ export function useItems(queueId: string) {
   return useQuery({
     queryKey: rqKeys.items(queueId),
     queryFn: async () =>
-      (await allRows((from, to) => supabase.from("review_items").select("*").eq("queue_id", queueId).order("position").range(from, to))) as unknown as ReviewItem[],
+      (await allRows((from, to) => supabase.from("review_items").select("*").eq("queue_id", queueId).order("position").range(from, to))) as ReviewItem[],
   });
 }
 
@@ -168,7 +145,7 @@ export function useQueueLive(queueId: string, withReport = false) {
 export function useClaimNext(queueId: string) {
   const qc = useQueryClient();
   return useMutation({
-    mutationFn: async () => unwrap(await supabase.rpc("claim_next_review_item", { p_queue: queueId })) as unknown as Claimed,
+    mutationFn: async () => unwrap(await supabase.rpc("claim_next_review_item", { p_queue: queueId })) as Claimed,
     onSuccess: (claimed) => {
       qc.setQueryData(rqKeys.current(queueId), claimed);
       void qc.invalidateQueries({ queryKey: rqKeys.assignments(queueId) });
@@ -196,11 +173,15 @@ export function useRelease(queueId: string) {
   });
 }
 
-/** The stored report follows the decision: the worker recomputes it and the page hears the change. */
+/**
+ * The stored report follows the decision: the worker recomputes it and the page hears the change.
+ * The value travels as its JSON text, which adjudicate unwraps (private.jsonb_arg) on hosted PostgREST and
+ * the local emulator alike; a bare string value ("A", a category) would be read as JSON text and refused.
+ */
 export function useAdjudicate() {
   return useMutation({
     mutationFn: async (v: { itemId: string; rubricId: string; value: unknown; reason: string }) =>
-      unwrap(await supabase.rpc("adjudicate", { p_item: v.itemId, p_score_config: v.rubricId, p_value: v.value as never, p_reason: v.reason })),
+      unwrap(await supabase.rpc("adjudicate", { p_item: v.itemId, p_score_config: v.rubricId, p_value: JSON.stringify(v.value), p_reason: v.reason })),
   });
 }
 
@@ -249,4 +230,29 @@ export function useThroughput(orgId: string, days: number, enabled: boolean) {
     enabled,
     queryFn: async () => unwrap(await supabase.rpc("review_throughput", { p_org: orgId, p_days: days })) as ThroughputRow[],
   });
+}
+
+/** A finished experiment whose outputs can become a queue's items; variants as the experiment job's config gave them. */
+export type ExperimentSource = Pick<Row<"experiments", { variants: Array<{ label?: string }> }>, "id" | "name" | "variants" | "baseline" | "created_at">;
+
+/** The organization's finished experiments, newest first (only a finished run has every output to review). */
+export function useFinishedExperiments(orgId: string, enabled: boolean) {
+  return useQuery({
+    queryKey: [...rqKeys.all(orgId), "experiments"],
+    enabled,
+    queryFn: async () =>
+      unwrap(await supabase.from("experiments").select("id, name, variants, baseline, created_at").eq("org_id", orgId).eq("status", "completed").order("created_at", { ascending: false }).limit(200)) as ExperimentSource[],
+  });
+}
+
+/** A variant as people read it: its label, else its number. */
+export const variantLabel = (e: Pick<ExperimentSource, "variants">, i: number) => e.variants[i]?.label ?? `V${i + 1}`;
+
+/**
+ * The source of a queue over an experiment's outputs: one variant's outputs, or two variants' side by
+ * side (variant_ids [A, B]); the database's queue trigger (private.on_review_queue_from_experiment)
+ * draws the items from it, whichever page creates the queue.
+ */
+export function experimentSource(experimentId: string, variantIds: readonly number[], limit?: number): Record<string, unknown> {
+  return { experiment_id: experimentId, variant_ids: [...variantIds], ...(limit ? { limit } : {}) };
 }
