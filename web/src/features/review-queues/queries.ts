@@ -68,7 +68,7 @@ export function useRubrics(orgId: string) {
 export function useQueue(queueId: string) {
   return useQuery({
     queryKey: rqKeys.queue(queueId),
-    queryFn: async () => unwrap(await supabase.from("review_queues").select("*").eq("id", queueId).single()) as ReviewQueue,
+    queryFn: async () => unwrap(await supabase.from("review_queues").select("*").eq("id", queueId).maybeSingle()) as ReviewQueue | null,
   });
 }
 
