@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Browser, Locator, Page } from "playwright-core";
 import { can, type Capability, type Role } from "@review/shared/domain/capabilities";
 import { DEMO, demoUser, getStack, launchBrowser, sql, webUrl, type SignInUser } from "./support.ts";
+import { waitFor } from "../helpers/stack.ts";
 
 /**
  * A newcomer's tour of the seeded demo: every role signs in and clicks through every route of
@@ -81,7 +82,13 @@ let browser: Browser;
 const visited: string[] = [];
 beforeAll(async () => {
   browser = await launchBrowser();
-});
+  // The newcomer's demo once `npm start`'s first runs are done (fine-tune, experiment, themes, judge):
+  // every page then has the same content on every run.
+  const db = sql(await getStack());
+  const t0 = Date.now();
+  await waitFor(async () => (await db`select count(*)::int as n from public.jobs where status in ('pending', 'running')`)[0]!.n === 0, { timeout: 150_000, interval: 500, message: "the seeded jobs finished" });
+  if (process.env.TOUR_TRACE) console.log(`seeded jobs done after ${Date.now() - t0} ms`);
+}, 180_000);
 afterAll(async () => {
   if (process.env.TOUR_TRACE) console.log(visited.join("\n"));
   await browser?.close();
@@ -191,6 +198,14 @@ async function tour(name: string, user: SignInUser, role: Role, slug: string): P
   const { page } = w;
   const base = `${webUrl()}/o/${slug}`;
   const acme = slug === DEMO.org.slug;
+  // Each tab of a detail page, as a newcomer clicks through them.
+  const everyTab = async (label: string) => {
+    const tabs = main(page).getByRole("tab");
+    const names = (await tabs.allInnerTexts()).map((t) => t.trim());
+    for (const [i, tab] of names.entries()) {
+      await judge(w, problems, `${label}, tab "${tab}"`, () => tabs.nth(i).click(), { page: (pg) => main(pg).getByRole("tabpanel") });
+    }
+  };
 
   // The nav offers exactly the pages the role may use.
   await page.getByRole("navigation", { name: "Main" }).getByRole("link").first().waitFor();
@@ -219,6 +234,7 @@ async function tour(name: string, user: SignInUser, role: Role, slug: string): P
         return;
       }
       await judge(w, problems, `${name} a ${what}`, () => clickTo(page, link, new RegExp(`/o/${slug}/${href}/[^/]+$`)), { page: ready });
+      await everyTab(`${name} a ${what}`);
     };
     if (p.path === "inbox") {
       const row = page.locator("[data-feedback-id]").first();
@@ -236,6 +252,7 @@ async function tour(name: string, user: SignInUser, role: Role, slug: string): P
       const promptUrl = page.url();
       const version = main(page).locator('a[href*="/versions/"]');
       await judge(w, problems, `${name} a prompt version`, () => clickTo(page, version, /\/versions\/[^/]+$/), { page: (pg) => h1(pg, /^Version \d+/) });
+      await everyTab(`${name} a prompt version`);
       if (can(role, "prompt:edit")) {
         await page.goto(promptUrl);
         await judge(w, problems, `${name} the optimizer`, () => clickTo(page, main(page).getByRole("link", { name: "Optimizer" }), /\/optimize$/), { page: (pg) => h1(pg, "Optimize this prompt") });
@@ -250,6 +267,7 @@ async function tour(name: string, user: SignInUser, role: Role, slug: string): P
     const [c] = await sql(await getStack())`select feedback_id from public.improvement_cases where id = ${ACME_CASE}`;
     await page.goto(`${base}/inbox/${c!.feedback_id}`);
     await judge(w, problems, `${name} a case room`, () => clickTo(page, page.getByRole("link", { name: "Open case room" }), /\/cases\/[^/]+$/), { page: (pg) => pg.locator("h1.case-title") });
+    await everyTab(`${name} a case room`);
   }
   await page.context().close();
   return problems;
