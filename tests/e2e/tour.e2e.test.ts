@@ -309,7 +309,10 @@ describe("a newcomer's tour of the seeded demo", () => {
       `/o/${slug}/jobs/${ids!.job}`,
     ];
     // Acme's own slug: not a member. Globex's slug with Acme's ids: nothing of Acme's exists there.
-    for (const path of [`/o/${DEMO.org.slug}`, `/o/${DEMO.org.slug}/training`, ...paths(DEMO.org.slug), ...paths(DEMO.otherOrg.slug)]) {
+    // And ids that are no ids at all (a mangled link): the same not-found page, not a database error.
+    const mangled = ["inbox", "cases", "review-queues", "prompts", "datasets", "experiments", "jobs"].map((p) => `/o/${DEMO.otherOrg.slug}/${p}/not-an-id`)
+      .concat(`/o/${DEMO.otherOrg.slug}/prompts/bbbbbbbb-0000-4000-8000-0000000000b1/versions/not-an-id`);
+    for (const path of [`/o/${DEMO.org.slug}`, `/o/${DEMO.org.slug}/training`, ...paths(DEMO.org.slug), ...paths(DEMO.otherOrg.slug), ...mangled]) {
       await judge(w, problems, `globex admin at ${path}`, () => page.goto(`${webUrl()}${path}`), { refusal: true });
       const dom = await page.innerText("body");
       for (const m of [...ACME_MARKERS, ...acmeIds]) if (dom.includes(m)) problems.push(`globex admin at ${path}: the page shows Acme's "${m}"`);
