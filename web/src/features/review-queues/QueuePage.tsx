@@ -43,6 +43,7 @@ export default function QueuePage() {
   const peers = useQueuePresence(org.org_id, queueId, me, viewing, canScore);
 
   if (queue.error) return <div className="page"><ErrorState error={queue.error} /></div>;
+  if (queue.data === null || (queue.data && queue.data.org_id !== org.org_id)) return <div className="page"><EmptyState title="This review queue does not exist here.">It may belong to another organization.</EmptyState></div>;
   if (!queue.data || !rubricsQ.data) return <div className="page muted">Loading…</div>;
   const rubrics = queue.data.score_config_ids.map((id) => rubricsQ.data.find((r) => r.id === id)).filter((r): r is ScoreConfig => !!r);
 
