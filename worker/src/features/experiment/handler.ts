@@ -1,6 +1,7 @@
 import { setMaxListeners } from "node:events";
 import { ExperimentConfig } from "@review/shared/jobs/config";
-import type { Evaluator } from "@review/shared/datasets/evaluators";
+import type { Evaluator, RubricJudgeConfig } from "@review/shared/datasets/evaluators";
+import { judgeWithRubric } from "@review/shared/datasets/rubric-judge";
 import { summarizeExperiment, type ExperimentSummary, type ResultRow } from "@review/shared/datasets/summary";
 import { isLlmError } from "@review/shared/llm/errors";
 import { tryParseModelRef } from "@review/shared/llm/providers";
@@ -72,8 +73,10 @@ export async function runExperiment(deps: HandlerDeps, entry: ClaimedJob, ctx: J
   const evaluators: Evaluator[] = await loadEvaluators(sql, job.org_id, config.evaluatorIds);
   const variants = await Promise.all(config.variants.map((v, i) => resolveVariant(deps, job.org_id, v, `V${i + 1}`)));
   if (variants.some((v) => !v.model)) throw new PermanentError("Each variant needs a model (directly or from its prompt version)");
-  const needsJudge = evaluators.some((e) => e.kind === "llm_judge");
+  const needsJudge = evaluators.some((e) => e.kind === "llm_judge" && e.config.mode !== "rubric");
   const judgeLive: LivePrompt | null = needsJudge ? await resolveLivePrompt(sqlPromptSource(sql), job.org_id, "judge-pairwise", deps.llm.route) : null;
+  const needsRubric = evaluators.some((e) => e.kind === "llm_judge" && e.config.mode === "rubric");
+  const rubricLive: LivePrompt | null = needsRubric ? await resolveLivePrompt(sqlPromptSource(sql), job.org_id, "judge-rubric", deps.llm.route) : null;
 
   // One limiter per provider: a slow or strict provider does not hold back the others.
   const limiters = new Map<string, Limiter>();
@@ -155,6 +158,26 @@ export async function runExperiment(deps: HandlerDeps, entry: ClaimedJob, ctx: J
     return debiasedJudgeScore(ab.winner, ba.winner);
   }
 
+  /** A rubric judge on one output (rubric-judge.ts, the review judge's prompt); null when its answer stays off the scale. */
+  async function rubricScore(e: JudgeEvaluator, item: Item, output: string): Promise<number | null> {
+    const model = e.config.model ?? config.judgeModel ?? rubricLive!.model;
+    const l = limiterFor(model);
+    try {
+      const j = await judgeWithRubric(
+        (r) => with429Retry(l, () => l.run(() => deps.llm.complete({
+          model, system: r.system || undefined, messages: [{ role: "user", content: r.user }], maxTokens: r.maxTokens,
+          context: { functionName: "worker:experiment-judge", promptVersionId: rubricLive!.versionId, traceName: "experiment-judge", metadata: { experimentJobId: job.id, itemId: item.id, evaluator: e.name } },
+          logOrgId: job.org_id, deferLog: true, signal: ctx.signal,
+        }), ctx.signal)),
+        rubricLive!, e.name, e.config as RubricJudgeConfig, { query: item.query, output, expected: item.expected },
+      );
+      return j.score;
+    } catch (err) {
+      if (isLlmError(err) && err.code === "llm_bad_output") return null;
+      throw err;
+    }
+  }
+
   /** Generates and scores one (item, variant) and stores it; returns the stored row (null: not run, the cost cap). */
   async function produce(item: Item, vals: Record<string, unknown>, vi: number, baselineOutput: string | null): Promise<Stored | null> {
     if (config.costCapUsd !== undefined && spent >= config.costCapUsd) {
@@ -190,6 +213,7 @@ export async function runExperiment(deps: HandlerDeps, entry: ClaimedJob, ctx: J
           output: r.text, expected: item.expected, latencyMs: Math.round(r.latencyMs), costUsd: r.costUsd,
           baseline: { isBaseline: vi === config.baseline, output: baselineOutput },
           judge: (j, against) => judgeScore(j, item, r.text, against),
+          rubricJudge: (j) => rubricScore(j, item, r.text),
         });
       }
       row = { item_id: item.id, variant: vi, output: r.text, cost_usd: r.costUsd, latency_ms: Math.round(r.latencyMs), error: null, scores };
