@@ -2019,6 +2019,7 @@ export type Database = {
           evaluator_id: string
           function_name: string | null
           id: string
+          judge_calls_per_day: number
           model: string | null
           org_id: string
           prompt_version_id: string | null
@@ -2032,6 +2033,7 @@ export type Database = {
           evaluator_id: string
           function_name?: string | null
           id?: string
+          judge_calls_per_day?: number
           model?: string | null
           org_id: string
           prompt_version_id?: string | null
@@ -2045,6 +2047,7 @@ export type Database = {
           evaluator_id?: string
           function_name?: string | null
           id?: string
+          judge_calls_per_day?: number
           model?: string | null
           org_id?: string
           prompt_version_id?: string | null
@@ -3397,6 +3400,15 @@ export type Database = {
       notification_channel_secret: {
         Args: { p_channel_id: string }
         Returns: string
+      }
+      online_judge_usage: {
+        Args: { p_org: string }
+        Returns: {
+          calls: number
+          cap: number
+          cost_usd: number
+          rule_id: string
+        }[]
       }
       open_improvement_case: {
         Args: {
