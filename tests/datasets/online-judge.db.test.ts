@@ -5,6 +5,7 @@ import type { StackInfo } from "@review/local-supabase";
 import { ONLINE_JUDGE_FUNCTION } from "@review/shared/datasets/online";
 import { parseWorkerEnv } from "@review/worker";
 import type { HandlerDeps } from "@review/worker/features/common";
+import { runExperiment } from "@review/worker/features/experiment/handler";
 import { runOnlineEval } from "@review/worker/features/online-eval/handler";
 import { createWorkerLlm } from "@review/worker/llm";
 import { silentLogger } from "@review/worker/log";
@@ -181,6 +182,42 @@ describe("a rubric judge on live traffic", () => {
     expect(skipped).toHaveLength(9);
     expect(skipped[0]!.details.reason).toMatch(/daily cap on judge calls/);
     expect(skipped.every((x) => x.score === null)).toBe(true);
+  });
+});
+
+describe("a rubric judge in an experiment", () => {
+  it("the worker scores each output on the scale, normalized, through the same provider client; an answer off the scale scores null", async () => {
+    const o = await createOrg(stack, "oj-exp");
+    const ev = await evaluator(o.id, { ...RUBRIC, scale: { min: 0, max: 10, labels: [] } });
+    const [d] = await db`insert into public.datasets (org_id, name) values (${o.id}, 'judge me') returning id`;
+    const [v] = await db`insert into public.dataset_versions (org_id, dataset_id, version) values (${o.id}, ${d!.id}, 1) returning id`;
+    await db`insert into public.dataset_items (org_id, version_id, position, query, expected) values
+      (${o.id}, ${v!.id}, 0, 'How do I reset my password?', 'Forgot password on the sign-in page.'),
+      (${o.id}, ${v!.id}, 1, 'Can I get a refund?', null),
+      (${o.id}, ${v!.id}, 2, 'Where is my invoice?', null)`;
+    await db`update public.dataset_versions set status = 'published', item_count = 3 where id = ${v!.id}`;
+    const [job] = await db`
+      insert into public.jobs (org_id, kind, name, status, config) values (${o.id}, 'experiment', 'judge exp', 'running', ${db.json({
+        datasetVersionId: v!.id, variants: [{ model: "claude-haiku-4-5", label: "claude" }], evaluatorIds: [ev], baseline: 0,
+      })}) returning id`;
+    judgeReplies.length = 0;
+    judgeReplies.push(valid(7), valid(10), valid(42), valid(43));
+    const before = judgeCalls.length;
+    const ctx = { signal: new AbortController().signal, progress: async () => {}, saveCheckpoint: async () => {}, checkpoint: null, attempt: 1, log: silentLogger } as never;
+    await runExperiment(deps, { ...entry({ id: "1", payload: { jobId: job!.id } }), task: "experiment", jobId: job!.id }, ctx);
+    const rows = await db`
+      select i.position, r.scores from public.experiment_results r join public.dataset_items i on i.id = r.item_id
+       where r.experiment_id = (select id from public.experiments where job_id = ${job!.id}) order by i.position`;
+    const name = (await db`select name from public.evaluators where id = ${ev}`)[0]!.name as string;
+    const got = rows.map((r) => r.scores[name]).sort();
+    // Three outputs, judged concurrently: 7 and 10 on a 0–10 scale, and one asked twice off the scale.
+    expect(got).toEqual([0.7, 1, null].sort());
+    expect(judgeCalls.length - before).toBe(4);
+    // The item with an expected answer was judged with it.
+    expect(judgeCalls.slice(before).some((c) => c.json.messages.at(-1).content.includes("Forgot password on the sign-in page."))).toBe(true);
+    await deps.llm.flushLog?.();
+    const [logged] = await db`select count(*)::int as n from public.ai_requests where org_id = ${o.id} and function_name = 'worker:experiment-judge'`;
+    expect(logged!.n).toBe(4);
   });
 });
 
