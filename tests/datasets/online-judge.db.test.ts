@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { StackInfo } from "@review/local-supabase";
-import { ONLINE_JUDGE_FUNCTION } from "@review/shared/datasets/online";
+import { ONLINE_EVAL_LIMITS, ONLINE_JUDGE_FUNCTION } from "@review/shared/datasets/online";
 import { parseWorkerEnv } from "@review/worker";
 import type { HandlerDeps } from "@review/worker/features/common";
 import { runExperiment } from "@review/worker/features/experiment/handler";
@@ -182,6 +182,20 @@ describe("a rubric judge on live traffic", () => {
     expect(skipped).toHaveLength(9);
     expect(skipped[0]!.details.reason).toMatch(/daily cap on judge calls/);
     expect(skipped.every((x) => x.score === null)).toBe(true);
+  });
+  it("the daily cost cap stops judging too, with its own reason", async () => {
+    const o = await createOrg(stack, "oj-cost");
+    const ev = await evaluator(o.id, RUBRIC);
+    const r = await rule(o.id, ev, 1);
+    await liveCall(o.id);
+    await drain(r);
+    // Today's spend reaches the limit shared/ declares (as if earlier judge calls had cost that much).
+    await db`update private.online_judge_calls set cost_usd = ${ONLINE_EVAL_LIMITS.maxJudgeCostUsdPerRuleDay} where rule_id = ${r}`;
+    const before = judgeCalls.length;
+    await liveCall(o.id);
+    const [res] = await drain(r);
+    expect(res).toMatchObject({ stored: true, score: null, skipped: "daily_cost_cap" });
+    expect(judgeCalls.length).toBe(before);
   });
 });
 
