@@ -946,6 +946,7 @@ export type Database = {
           org_id: string
           output: string
           output_tokens: number | null
+          score_details: NonNullable<Json>
           scores: NonNullable<Json>
           variant: number
         }
@@ -961,6 +962,7 @@ export type Database = {
           org_id: string
           output?: string
           output_tokens?: number | null
+          score_details?: NonNullable<Json>
           scores?: NonNullable<Json>
           variant: number
         }
@@ -976,6 +978,7 @@ export type Database = {
           org_id?: string
           output?: string
           output_tokens?: number | null
+          score_details?: NonNullable<Json>
           scores?: NonNullable<Json>
           variant?: number
         }

@@ -123,3 +123,9 @@ end $$;
 revoke all on function private.online_judge_claim(uuid, uuid) from public, anon, authenticated;
 revoke all on function public.online_judge_usage(uuid) from public, anon;
 grant execute on function public.online_judge_usage(uuid) to authenticated, service_role;
+
+-- ---- a rubric judge's raw values in experiments ------------------------------------------------------------
+-- scores holds each evaluator's score (a rubric judge's normalized to [0, 1]); this holds, per rubric judge,
+-- the value it gave on its scale, the label and its reason ({"<evaluator name>": {raw, label, reason, …}}).
+alter table public.experiment_results
+  add column score_details jsonb not null default '{}'::jsonb check (jsonb_typeof(score_details) = 'object');

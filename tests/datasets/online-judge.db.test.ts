@@ -220,10 +220,16 @@ describe("a rubric judge in an experiment", () => {
     const ctx = { signal: new AbortController().signal, progress: async () => {}, saveCheckpoint: async () => {}, checkpoint: null, attempt: 1, log: silentLogger } as never;
     await runExperiment(deps, { ...entry({ id: "1", payload: { jobId: job!.id } }), task: "experiment", jobId: job!.id }, ctx);
     const rows = await db`
-      select i.position, r.scores from public.experiment_results r join public.dataset_items i on i.id = r.item_id
+      select i.position, r.scores, r.score_details from public.experiment_results r join public.dataset_items i on i.id = r.item_id
        where r.experiment_id = (select id from public.experiments where job_id = ${job!.id}) order by i.position`;
     const name = (await db`select name from public.evaluators where id = ${ev}`)[0]!.name as string;
     const got = rows.map((r) => r.scores[name]).sort();
+    // The raw value is kept next to the normalized score; the malformed one keeps the reason.
+    for (const r of rows) {
+      const d = r.score_details[name];
+      if (r.scores[name] === null) expect(d.reason).toMatch(/no valid answer/);
+      else expect(r.scores[name]).toBeCloseTo(d.raw / 10, 9);
+    }
     // Three outputs, judged concurrently: 7 and 10 on a 0–10 scale, and one asked twice off the scale.
     expect(got).toEqual([0.7, 1, null].sort());
     expect(judgeCalls.length - before).toBe(4);

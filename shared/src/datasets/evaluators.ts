@@ -9,7 +9,7 @@
  * (no expected answer, an error, a judge answer that is not on the scale).
  * A rubric judge's score is its value on the scale normalized to [0, 1]: (value - min) / (max - min), so
  * it averages, trends and alerts like a deterministic check; the raw value, its label and the judge's
- * reason are kept next to it (online_eval_results.details, the try-out's items).
+ * reason are kept next to it (online_eval_results.details, experiment_results.score_details, the try-out's items).
  */
 import { z } from "zod";
 import { rougeL, tokenF1 } from "../stats/text.ts";

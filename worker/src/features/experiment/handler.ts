@@ -16,7 +16,8 @@ import { loadEvaluators, scoreOutput, type JudgeEvaluator } from "./score.ts";
 
 type Item = { id: string; position: number; query: string; context: string | null; variables: Record<string, unknown>; expected: string | null };
 type Stored = { item_id: string; variant: number; output: string; cost_usd: number | null; latency_ms: number | null; error: string | null; scores: Record<string, number | null> };
-type NewRow = Stored & { input_tokens: number | null; output_tokens: number | null };
+/** score_details: per rubric judge, its raw value on the scale, label and reason (the score is it normalized). */
+type NewRow = Stored & { input_tokens: number | null; output_tokens: number | null; score_details?: Record<string, unknown> | null };
 
 export type ExperimentResult = {
   experimentId: string;
@@ -112,10 +113,10 @@ export async function runExperiment(deps: HandlerDeps, entry: ClaimedJob, ctx: J
   const done = new Map(stored.map((r) => [`${r.item_id}:${r.variant}`, r]));
   const results = createBatcher<NewRow>(async (batch) => {
     await sql`
-      insert into public.experiment_results (org_id, experiment_id, item_id, variant, output, scores, cost_usd, latency_ms, input_tokens, output_tokens, error)
-      select ${job.org_id}, ${exp.id}, item_id, variant, output, scores, cost_usd, latency_ms, input_tokens, output_tokens, error
+      insert into public.experiment_results (org_id, experiment_id, item_id, variant, output, scores, cost_usd, latency_ms, input_tokens, output_tokens, error, score_details)
+      select ${job.org_id}, ${exp.id}, item_id, variant, output, scores, cost_usd, latency_ms, input_tokens, output_tokens, error, coalesce(score_details, '{}'::jsonb)
         from jsonb_to_recordset(${sql.json(batch as never)}) as x(
-          item_id uuid, variant integer, output text, scores jsonb, cost_usd numeric, latency_ms integer, input_tokens integer, output_tokens integer, error text)
+          item_id uuid, variant integer, output text, scores jsonb, cost_usd numeric, latency_ms integer, input_tokens integer, output_tokens integer, error text, score_details jsonb)
       on conflict (experiment_id, item_id, variant) do nothing`;
   });
   const total = items.length * variants.length;
@@ -159,7 +160,7 @@ export async function runExperiment(deps: HandlerDeps, entry: ClaimedJob, ctx: J
   }
 
   /** A rubric judge on one output (rubric-judge.ts, the review judge's prompt); null when its answer stays off the scale. */
-  async function rubricScore(e: JudgeEvaluator, item: Item, output: string): Promise<number | null> {
+  async function rubricScore(e: JudgeEvaluator, item: Item, output: string, details: Record<string, unknown>): Promise<number | null> {
     const model = e.config.model ?? config.judgeModel ?? rubricLive!.model;
     const l = limiterFor(model);
     try {
@@ -171,9 +172,13 @@ export async function runExperiment(deps: HandlerDeps, entry: ClaimedJob, ctx: J
         }), ctx.signal)),
         rubricLive!, e.name, e.config as RubricJudgeConfig, { query: item.query, output, expected: item.expected },
       );
+      details[e.name] = { raw: j.raw, label: j.label, reason: j.reason, usedReference: j.usedReference, model };
       return j.score;
     } catch (err) {
-      if (isLlmError(err) && err.code === "llm_bad_output") return null;
+      if (isLlmError(err) && err.code === "llm_bad_output") {
+        details[e.name] = { reason: `the judge gave no valid answer: ${err.message}`.slice(0, 500), model };
+        return null;
+      }
       throw err;
     }
   }
@@ -208,16 +213,17 @@ export async function runExperiment(deps: HandlerDeps, entry: ClaimedJob, ctx: J
       );
       spent += r.costUsd ?? 0;
       const scores: Record<string, number | null> = {};
+      const details: Record<string, unknown> = {};
       for (const e of evaluators) {
         scores[e.name] = await scoreOutput(e, {
           output: r.text, expected: item.expected, latencyMs: Math.round(r.latencyMs), costUsd: r.costUsd,
           baseline: { isBaseline: vi === config.baseline, output: baselineOutput },
           judge: (j, against) => judgeScore(j, item, r.text, against),
-          rubricJudge: (j) => rubricScore(j, item, r.text),
+          rubricJudge: (j) => rubricScore(j, item, r.text, details),
         });
       }
       row = { item_id: item.id, variant: vi, output: r.text, cost_usd: r.costUsd, latency_ms: Math.round(r.latencyMs), error: null, scores };
-      await results.add({ ...row, input_tokens: r.usage.inputTokens, output_tokens: r.usage.outputTokens });
+      await results.add({ ...row, input_tokens: r.usage.inputTokens, output_tokens: r.usage.outputTokens, score_details: Object.keys(details).length ? details : null });
     } catch (err) {
       // A cancel, a lost lease or 429s beyond the retries: nothing stored, so a resume runs it.
       if (ctx.signal.aborted || !isLlmError(err) || err.code === "llm_rate_limited") throw err;
