@@ -642,3 +642,21 @@ select private.enqueue_job('aaaaaaaa-0000-4000-8000-000000000001', 'review_judge
 -- it in public.review_reports. Asked for once more here so the intent is visible; the job key makes it
 -- the same waiting entry.
 select private.enqueue_review_report(q.id, q.org_id) from public.review_queues q where q.id = 'aaaaaaaa-0000-4000-8000-0000000000d9';
+
+-- online rubric judge ------------------------------------------------------------------------------------
+-- (issue 20, items 2 and 4) Acme's "helpfulness" rubric judge (pointwise, 1–5 with labels, the offline
+-- strong model) runs on a quarter of its new LLM calls, attached by the curator with a daily cap of 100
+-- judge calls. Like the "concise" rule above, it samples the calls the worker makes on `npm start` and
+-- every suggestion people open or regenerate; the worker asks the judge (logged as
+-- worker:online-eval:judge, never sampled itself) and stores the normalized score with the judge's value
+-- and reason, so the online evaluation page and the boards' trend show judge scores, none typed here.
+insert into public.evaluators (org_id, name, version, kind, config, created_by) values
+  ('aaaaaaaa-0000-4000-8000-000000000001', 'helpfulness', 1, 'llm_judge',
+   '{"mode": "rubric", "model": "offline-strong-1", "rubric": "Does the answer resolve the customer''s question directly, with the concrete next step?",
+     "scale": {"min": 1, "max": 5, "labels": [{"value": 1, "label": "unhelpful"}, {"value": 2, "label": "vague"}, {"value": 3, "label": "partial"},
+                                               {"value": 4, "label": "helpful"}, {"value": 5, "label": "resolves it"}]}}',
+   'a0000000-0000-4000-8000-000000000002');
+insert into public.online_evaluators (org_id, evaluator_id, sampling_rate, judge_calls_per_day, created_by)
+select e.org_id, e.id, 0.25, 100, 'a0000000-0000-4000-8000-000000000002'
+  from public.evaluators e
+ where e.org_id = 'aaaaaaaa-0000-4000-8000-000000000001' and e.name = 'helpfulness' and e.version = 1;

@@ -1,5 +1,6 @@
 import { TryEvaluatorRequest, type TryEvaluatorItem, type TryEvaluatorResponse } from "../../shared/src/api/datasets.ts";
-import { runDeterministic } from "../../shared/src/datasets/evaluators.ts";
+import { runDeterministic, type RubricJudgeConfig } from "../../shared/src/datasets/evaluators.ts";
+import { judgeWithRubric } from "../../shared/src/datasets/rubric-judge.ts";
 import { debiasedJudgeScore, judgeRequestParts } from "../../shared/src/datasets/judge.ts";
 import { JudgeVerdict, parseJsonOutput } from "../../shared/src/llm/offline-protocol.ts";
 import { LlmError } from "../../shared/src/llm/index.ts";
@@ -71,6 +72,43 @@ Deno.serve(handler(async (req) => {
       if (!o) return { ...base, output: null, score: null, note: missing };
       return { ...base, output: o.output, score: runDeterministic(ev.config, { output: o.output, expected: i.expected, latencyMs: o.latencyMs, costUsd: o.costUsd }) };
     });
+  } else if (ev.config.mode === "rubric") {
+    // Pointwise: each output alone on the scale, with the review judge's prompt (the worker's code path).
+    await enforceLlmRateLimit(caller.client, version.org_id, "llm");
+    const ai = llm(serviceClient());
+    try {
+      const live = await resolveLivePrompt(promptSource(caller.client), version.org_id, "judge-rubric", ai.route);
+      const model = ev.config.model ?? live.model;
+      const config = ev.config as RubricJudgeConfig;
+      results = [];
+      for (const [k, i] of items.entries()) {
+        const o = outputs[k];
+        const base = { itemId: i.id, position: i.position, query: i.query, expected: i.expected, against: null };
+        if (!o) {
+          results.push({ ...base, output: null, score: null, note: missing });
+          continue;
+        }
+        try {
+          const j = await judgeWithRubric(
+            (r) => ai.client.complete({
+              model, system: r.system, messages: [{ role: "user", content: r.user }], maxTokens: r.maxTokens,
+              context: { functionName: "try-evaluator:judge", orgId: version.org_id, userId: caller.userId, promptVersionId: live.versionId, traceName: "try-evaluator" },
+            }),
+            live, "try-out", config, { query: i.query, output: o.output, expected: i.expected },
+          );
+          results.push({ ...base, output: o.output, score: j.score, judgement: { raw: j.raw, label: j.label, reason: j.reason, usedReference: j.usedReference } });
+        } catch (err) {
+          if (!(err instanceof LlmError) || err.code !== "llm_bad_output") throw err;
+          results.push({ ...base, output: o.output, score: null, note: `The judge gave no valid answer: ${err.message}` });
+        }
+      }
+    } catch (err) {
+      if (err instanceof AppError) throw err;
+      const e = err instanceof LlmError ? err : null;
+      throw new AppError(e?.code === "llm_rate_limited" || e?.code === "llm_not_configured" ? e.status : 502, e?.code ?? "llm_failed", `The judge could not score: ${e?.message ?? String(err)}`);
+    } finally {
+      await ai.client.flush();
+    }
   } else {
     await enforceLlmRateLimit(caller.client, version.org_id, "llm");
     const ai = llm(serviceClient());

@@ -946,6 +946,7 @@ export type Database = {
           org_id: string
           output: string
           output_tokens: number | null
+          score_details: NonNullable<Json>
           scores: NonNullable<Json>
           variant: number
         }
@@ -961,6 +962,7 @@ export type Database = {
           org_id: string
           output?: string
           output_tokens?: number | null
+          score_details?: NonNullable<Json>
           scores?: NonNullable<Json>
           variant: number
         }
@@ -976,6 +978,7 @@ export type Database = {
           org_id?: string
           output?: string
           output_tokens?: number | null
+          score_details?: NonNullable<Json>
           scores?: NonNullable<Json>
           variant?: number
         }
@@ -2019,6 +2022,7 @@ export type Database = {
           evaluator_id: string
           function_name: string | null
           id: string
+          judge_calls_per_day: number
           model: string | null
           org_id: string
           prompt_version_id: string | null
@@ -2032,6 +2036,7 @@ export type Database = {
           evaluator_id: string
           function_name?: string | null
           id?: string
+          judge_calls_per_day?: number
           model?: string | null
           org_id: string
           prompt_version_id?: string | null
@@ -2045,6 +2050,7 @@ export type Database = {
           evaluator_id?: string
           function_name?: string | null
           id?: string
+          judge_calls_per_day?: number
           model?: string | null
           org_id?: string
           prompt_version_id?: string | null
@@ -3400,6 +3406,15 @@ export type Database = {
       notification_channel_secret: {
         Args: { p_channel_id: string }
         Returns: string
+      }
+      online_judge_usage: {
+        Args: { p_org: string }
+        Returns: {
+          calls: number
+          cap: number
+          cost_usd: number
+          rule_id: string
+        }[]
       }
       open_improvement_case: {
         Args: {

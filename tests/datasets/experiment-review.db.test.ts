@@ -183,6 +183,27 @@ describe("try-evaluator", () => {
     expect(n).toBeGreaterThanOrEqual(4);
   });
 
+  it("a rubric judge scores each output alone on its scale (normalized, raw value and label shown), with the expected answer when there is one", async () => {
+    const fx = await experimentFixture(org);
+    const config = { mode: "rubric", rubric: "Does the answer give the concrete next step?", scale: { min: 1, max: 5, labels: [{ value: 1, label: "no" }, { value: 3, label: "partly" }, { value: 5, label: "yes" }] } };
+    const r = await callFunction(stack, "try-evaluator", { datasetVersionId: fx.versionId, evaluator: { kind: "llm_judge", config }, experimentId: fx.experimentId, variant: 1, limit: 3 }, org.users.curator.accessToken);
+    expect(r.status, JSON.stringify(r.body)).toBe(200);
+    expect(r.body.items).toHaveLength(3);
+    for (const it of r.body.items) {
+      if (it.output === null) continue;
+      expect([1, 3, 5]).toContain(it.judgement.raw);
+      expect(it.score).toBe((it.judgement.raw - 1) / 4);
+      expect(it.judgement.label).toBe({ 1: "no", 3: "partly", 5: "yes" }[it.judgement.raw as 1 | 3 | 5]);
+      expect(it.judgement.usedReference).toBe(it.expected !== null);
+      expect(it.verdicts).toBeUndefined();
+    }
+    const [{ n }] = (await db`select count(*)::int as n from public.ai_requests where org_id = ${org.id} and function_name = 'try-evaluator:judge'`) as unknown as [{ n: number }];
+    expect(n).toBeGreaterThanOrEqual(2);
+    // A rubric judge without its scale is refused by the shared schema, before any call.
+    const bad = await callFunction(stack, "try-evaluator", { datasetVersionId: fx.versionId, evaluator: { kind: "llm_judge", config: { mode: "rubric", rubric: "x" } } }, org.users.curator.accessToken);
+    expect(bad.status).toBe(400);
+  });
+
   it("attack: a reviewer is refused; another tenant's version is not found; more items than the limit and bad bytes are 400 JSON", async () => {
     const fx = await experimentFixture(org);
     const body = { datasetVersionId: fx.versionId, evaluator: { kind: "deterministic", config: { type: "rouge_l" } } };

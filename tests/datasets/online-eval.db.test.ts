@@ -103,10 +103,10 @@ describe("limits", () => {
     expect(Object.fromEntries(rows.map((r) => [r.name, r.excluded]))).toEqual(Object.fromEntries(names.map((n) => [n, isExcludedFromOnlineEval(n)])));
   });
 
-  it("an LLM judge cannot run on live traffic (no expected answer, no baseline)", async () => {
+  it("a pairwise LLM judge cannot run on live traffic (no baseline there)", async () => {
     const o = await newOrg("oe-judge");
     const judge = await evaluator(o, { mode: "pairwise" }, "llm_judge");
-    await expect(rule(o, judge, 1)).rejects.toThrow(/Only deterministic evaluators/);
+    await expect(rule(o, judge, 1)).rejects.toThrow(/A pairwise judge cannot run on live traffic: it needs a baseline output/);
   });
 });
 

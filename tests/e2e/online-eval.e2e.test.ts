@@ -42,7 +42,8 @@ describe("online evaluation", () => {
 
     // The worker scores it; the result arrives on the online evaluation page.
     await carmen.page.goto(carmen.page.url().replace(/\/cases\/.*$/, "/online-eval"));
-    const result = carmen.page.getByTestId("online-result-row").filter({ hasText: "regenerate-suggestion" }).first();
+    // Acme's seeded rubric judge may sample the same call: this is the "concise" check's row.
+    const result = carmen.page.getByTestId("online-result-row").filter({ hasText: "regenerate-suggestion" }).filter({ hasText: "concise v1" }).first();
     await result.waitFor({ timeout: 30_000 });
     const [stored] = await db`select score from public.online_eval_results where rule_id = ${rule!.id}`;
     expect(stored).toBeDefined();

@@ -33,8 +33,10 @@ export type TryEvaluatorItem = {
   output: string | null;
   /** What a judge compared the output with (the baseline's output, or the expected answer). */
   against: string | null;
-  /** As the experiment worker would store it: [0, 1], a judge's [-1, 1], null when it cannot be scored. */
+  /** As the experiment worker would store it: [0, 1] (a rubric judge's normalized), a pairwise/reference judge's [-1, 1], null when it cannot be scored. */
   score: number | null;
+  /** A rubric judge's value on its scale (score = (raw - min) / (max - min)), its label and reason. */
+  judgement?: { raw: number; label: string | null; reason: string; usedReference: boolean };
   /** A judge's two verdicts (A/B, then swapped). */
   verdicts?: Array<{ order: "AB" | "BA"; winner: "A" | "B" | "tie"; reason: string }>;
   note?: string;

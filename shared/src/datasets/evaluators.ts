@@ -1,10 +1,15 @@
 /**
  * Evaluators: what public.evaluators.config holds, and the deterministic ones themselves (pure). An
- * LLM judge is run by the worker (worker/src/features/experiment), through the A/B worker's pairwise
- * judge, in both orders.
+ * LLM judge is run by the worker (worker/src/features/experiment, online-eval) and by try-evaluator:
+ * pairwise and reference judges through the A/B worker's pairwise judge, in both orders; a rubric judge
+ * through the review queues' judge-rubric prompt (rubric-judge.ts), once per output.
  *
- * Every score is a number in [0, 1] (1 = passes / as good as the reference), except a judge's, which is
- * a de-biased preference in [-1, 1]; null means "cannot be scored here" (no expected answer, an error).
+ * Every score is a number in [0, 1] (1 = passes / as good as the reference), except a pairwise or
+ * reference judge's, which is a de-biased preference in [-1, 1]; null means "cannot be scored here"
+ * (no expected answer, an error, a judge answer that is not on the scale).
+ * A rubric judge's score is its value on the scale normalized to [0, 1]: (value - min) / (max - min), so
+ * it averages, trends and alerts like a deterministic check; the raw value, its label and the judge's
+ * reason are kept next to it (online_eval_results.details, experiment_results.score_details, the try-out's items).
  */
 import { z } from "zod";
 import { rougeL, tokenF1 } from "../stats/text.ts";
@@ -29,19 +34,77 @@ export const DeterministicCheck = z.discriminatedUnion("type", [
 export type DeterministicCheck = z.infer<typeof DeterministicCheck>;
 export const DETERMINISTIC_TYPES = ["exact_match", "contains", "regex", "json_valid", "token_f1", "rouge_l", "length", "latency", "cost"] as const;
 
+/** Bounds of a rubric judge's scale: a handful of points a judge can tell apart, as people rate. */
+export const RUBRIC_SCALE_LIMITS = { minValue: -100, maxValue: 100, maxLabels: 21 } as const;
+
+/**
+ * A rubric judge's scale: a value from min to max (in steps of `step`, default 1). With labels, the judge
+ * picks one of the labelled points (an ordinal scale, e.g. 1 "wrong" … 5 "complete"); min and max still
+ * bound it and are what the score is normalized by.
+ */
+export const RubricJudgeScale = z
+  .object({
+    min: z.number().int().min(RUBRIC_SCALE_LIMITS.minValue).max(RUBRIC_SCALE_LIMITS.maxValue),
+    max: z.number().int().min(RUBRIC_SCALE_LIMITS.minValue).max(RUBRIC_SCALE_LIMITS.maxValue),
+    step: z.number().positive().max(200).optional(),
+    labels: z
+      .array(z.object({ value: z.number().finite(), label: z.string().trim().min(1).max(200) }).strict())
+      .max(RUBRIC_SCALE_LIMITS.maxLabels)
+      .default([]),
+  })
+  .strict()
+  .superRefine((s, ctx) => {
+    if (s.max <= s.min) ctx.addIssue({ code: z.ZodIssueCode.custom, message: "max must be greater than min", path: ["max"] });
+    if (s.step !== undefined && s.step > s.max - s.min) ctx.addIssue({ code: z.ZodIssueCode.custom, message: "step is larger than the scale", path: ["step"] });
+    const seen = new Set<number>();
+    s.labels.forEach((l, i) => {
+      if (l.value < s.min || l.value > s.max) ctx.addIssue({ code: z.ZodIssueCode.custom, message: `label value ${l.value} is outside ${s.min}..${s.max}`, path: ["labels", i, "value"] });
+      if (seen.has(l.value)) ctx.addIssue({ code: z.ZodIssueCode.custom, message: `two labels for ${l.value}`, path: ["labels", i, "value"] });
+      seen.add(l.value);
+    });
+    if (s.labels.length === 1) ctx.addIssue({ code: z.ZodIssueCode.custom, message: "label at least two points, or none", path: ["labels"] });
+  });
+export type RubricJudgeScale = z.infer<typeof RubricJudgeScale>;
+
+export const LLM_JUDGE_MODES = ["pairwise", "reference", "rubric"] as const;
+
 export const LlmJudgeConfig = z
   .object({
     /**
      * pairwise: the variant's answer against the baseline variant's (the baseline scores 0);
-     * reference: the variant's answer against the item's expected answer.
+     * reference: the variant's answer against the item's expected answer;
+     * rubric: the answer alone, scored on `scale` by the rubric (pointwise; needs neither, so it also
+     * runs on live traffic).
      */
-    mode: z.enum(["pairwise", "reference"]).default("pairwise"),
+    mode: z.enum(LLM_JUDGE_MODES).default("pairwise"),
+    /** What to judge, in the judge's words; required for a rubric judge. */
     rubric: z.string().max(4000).default(""),
     /** Default: the experiment's judgeModel, else the route's strong model. */
     model: z.string().trim().min(1).max(200).optional(),
+    /** A rubric judge's scale (rubric mode only). */
+    scale: RubricJudgeScale.optional(),
+    /** A rubric judge also sees the item's expected answer when it has one (live traffic has none). */
+    useReference: z.boolean().default(true),
   })
-  .strict();
+  .strict()
+  .superRefine((c, ctx) => {
+    if (c.mode === "rubric") {
+      if (!c.rubric.trim()) ctx.addIssue({ code: z.ZodIssueCode.custom, message: "a rubric judge needs the rubric text", path: ["rubric"] });
+      if (!c.scale) ctx.addIssue({ code: z.ZodIssueCode.custom, message: "a rubric judge needs a scale (min, max, optional labels)", path: ["scale"] });
+    } else if (c.scale) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, message: "a scale is for rubric judges only", path: ["scale"] });
+    }
+  });
 export type LlmJudgeConfig = z.infer<typeof LlmJudgeConfig>;
+export type RubricJudgeConfig = LlmJudgeConfig & { mode: "rubric"; scale: RubricJudgeScale };
+
+/** Whether an evaluator can score live traffic (no expected answer, no baseline there). */
+export function runsOnLiveTraffic(e: { kind: string; config: unknown }): boolean {
+  if (e.kind === "deterministic") return true;
+  if (e.kind !== "llm_judge") return false;
+  const c = LlmJudgeConfig.safeParse(e.config ?? {});
+  return c.success && c.data.mode === "rubric";
+}
 
 export const EVALUATOR_KINDS = ["deterministic", "llm_judge"] as const;
 export type EvaluatorKind = (typeof EVALUATOR_KINDS)[number];
@@ -115,7 +178,12 @@ export function runDeterministic(check: DeterministicCheck, x: Scored): number |
 export function describeEvaluator(e: { kind: string; config: unknown }): string {
   if (e.kind === "llm_judge") {
     const c = LlmJudgeConfig.safeParse(e.config ?? {});
-    return c.success ? `LLM judge (${c.data.mode === "pairwise" ? "vs baseline" : "vs expected"}, both orders)` : "LLM judge";
+    if (!c.success) return "LLM judge";
+    if (c.data.mode === "rubric") {
+      const sc = c.data.scale!;
+      return `LLM rubric judge (${sc.min}–${sc.max}${sc.labels.length ? `, ${sc.labels.length} labels` : ""}${c.data.useReference ? ", uses expected when present" : ""})`;
+    }
+    return `LLM judge (${c.data.mode === "pairwise" ? "vs baseline" : "vs expected"}, both orders)`;
   }
   const c = DeterministicCheck.safeParse(e.config);
   if (!c.success) return "invalid configuration";

@@ -9,7 +9,8 @@ describe("online evaluation rules", () => {
 
   it("a rule's input: a rate within the limit, empty filters mean any", () => {
     const evaluatorId = "aaaaaaaa-0000-4000-8000-000000000001";
-    expect(OnlineEvaluatorInput.parse({ evaluatorId, samplingRate: 0.25 })).toEqual({ evaluatorId, samplingRate: 0.25, functionName: null, promptVersionId: null, model: null });
+    expect(OnlineEvaluatorInput.parse({ evaluatorId, samplingRate: 0.25 })).toEqual({ evaluatorId, samplingRate: 0.25, functionName: null, promptVersionId: null, model: null, judgeCallsPerDay: ONLINE_EVAL_LIMITS.defaultJudgeCallsPerRuleDay });
+    expect(OnlineEvaluatorInput.safeParse({ evaluatorId, samplingRate: 1, judgeCallsPerDay: ONLINE_EVAL_LIMITS.maxJudgeCallsPerRuleDay + 1 }).success).toBe(false);
     expect(OnlineEvaluatorInput.safeParse({ evaluatorId, samplingRate: ONLINE_EVAL_LIMITS.maxSamplingRate + 0.1 }).success).toBe(false);
     expect(OnlineEvaluatorInput.safeParse({ evaluatorId, samplingRate: -0.1 }).success).toBe(false);
   });

@@ -12,6 +12,15 @@ export const ONLINE_EVAL_LIMITS = {
   maxEnabledRulesPerOrg: 10,
   /** Characters of a sampled call's input and output kept for the evaluator. */
   maxTextChars: 8000,
+  /**
+   * The spend guard of an LLM judge on live traffic, per rule and UTC day: a rule's own cap on judge
+   * calls (online_evaluators.judge_calls_per_day) defaults to and is at most these many calls, and no
+   * rule spends more than maxJudgeCostUsdPerRuleDay. Samples past either are stored unscored with the
+   * reason (online_eval_results.details.skipped), never judged and never silently dropped.
+   */
+  defaultJudgeCallsPerRuleDay: 200,
+  maxJudgeCallsPerRuleDay: 2000,
+  maxJudgeCostUsdPerRuleDay: 5,
 } as const;
 
 /**
@@ -19,6 +28,9 @@ export const ONLINE_EVAL_LIMITS = {
  * them) and the online evaluation task itself, so scoring never feeds on its own traffic. The trigger's
  * copy is private.online_eval_excluded().
  */
+/** The function name the online evaluation's judge calls are logged under (excluded, twice over). */
+export const ONLINE_JUDGE_FUNCTION = "worker:online-eval:judge";
+
 export function isExcludedFromOnlineEval(functionName: string): boolean {
   return functionName.includes("judge") || functionName.startsWith("worker:online-eval");
 }
@@ -30,6 +42,8 @@ export const OnlineEvaluatorInput = z
     functionName: z.string().trim().min(1).max(200).nullable().default(null),
     promptVersionId: z.string().uuid().nullable().default(null),
     model: z.string().trim().min(1).max(200).nullable().default(null),
+    /** LLM judges only: the rule's daily cap on judge calls (the spend guard). */
+    judgeCallsPerDay: z.number().int().min(1).max(ONLINE_EVAL_LIMITS.maxJudgeCallsPerRuleDay).default(ONLINE_EVAL_LIMITS.defaultJudgeCallsPerRuleDay),
   })
   .strict();
 export type OnlineEvaluatorInput = z.input<typeof OnlineEvaluatorInput>;

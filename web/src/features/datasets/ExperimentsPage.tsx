@@ -163,6 +163,17 @@ function NewExperimentDialog({ open, onClose, initialVersion }: { open: boolean;
   );
 }
 
+/** A starting configuration per judge mode; the rubric judge's scale is 1–5 with labels. */
+const JUDGE_EXAMPLES: Record<string, Record<string, unknown>> = {
+  pairwise: { mode: "pairwise", rubric: "" },
+  reference: { mode: "reference", rubric: "" },
+  rubric: {
+    mode: "rubric",
+    rubric: "Does the answer resolve the customer's question directly, with the concrete next step?",
+    scale: { min: 1, max: 5, labels: [{ value: 1, label: "unhelpful" }, { value: 3, label: "partial" }, { value: 5, label: "resolves it" }] },
+  },
+};
+
 const EXAMPLE_CONFIG: Record<string, Record<string, unknown>> = {
   exact_match: { type: "exact_match" }, contains: { type: "contains" }, regex: { type: "regex", pattern: "\\d+" }, json_valid: { type: "json_valid" },
   token_f1: { type: "token_f1" }, rouge_l: { type: "rouge_l" }, length: { type: "length", min: 1, max: 800 }, latency: { type: "latency", maxMs: 2000 }, cost: { type: "cost", maxUsd: 0.01 },
@@ -192,7 +203,7 @@ function NewEvaluatorDialog({ open, onClose }: { open: boolean; onClose(): void 
     save.mutate({ name: name.trim(), kind, config: parsed as Record<string, unknown>, version }, { onSuccess: () => { toast.success("Evaluator saved", `${name} v${version}`); onClose(); } });
   };
   return (
-    <Dialog open={open} onOpenChange={(o) => !o && onClose()} title="New evaluator" description="Deterministic checks or an LLM judge (pairwise against the baseline or against the expected answer, both orders).">
+    <Dialog open={open} onOpenChange={(o) => !o && onClose()} title="New evaluator" description="Deterministic checks or an LLM judge: pairwise against the baseline or against the expected answer (both orders), or a rubric judge scoring each answer on a scale (normalized to 0–1; it can also run on live traffic).">
       <form className="stack" onSubmit={submit}>
         <Field label="Name" hint="lower-case, e.g. f1 or judge"><input className="input" value={name} onChange={(e) => setName(e.target.value)} pattern="[a-z0-9][a-z0-9_\-]{0,62}" required /></Field>
         <Field label="Kind">
@@ -203,7 +214,9 @@ function NewEvaluatorDialog({ open, onClose }: { open: boolean; onClose(): void 
         </Field>
         {kind === "deterministic" ? (
           <div className="tag-cloud">{DETERMINISTIC_TYPES.map((t) => <button type="button" key={t} className="chip" onClick={() => setConfig(JSON.stringify(EXAMPLE_CONFIG[t]))}>{t}</button>)}</div>
-        ) : null}
+        ) : (
+          <div className="tag-cloud" aria-label="Judge modes">{Object.keys(JUDGE_EXAMPLES).map((m) => <button type="button" key={m} className="chip" onClick={() => setConfig(JSON.stringify(JUDGE_EXAMPLES[m], null, 1))}>{m}</button>)}</div>
+        )}
         <Field label="Configuration (JSON)" error={error}><textarea className="input" rows={4} value={config} onChange={(e) => setConfig(e.target.value)} /></Field>
         <TryEvaluator kind={kind} configText={config} />
         {save.error ? <div className="form-error" role="alert">{messageOf(save.error)}</div> : null}

@@ -64,7 +64,7 @@ export function TryEvaluator({ kind, configText }: { kind: "deterministic" | "ll
               {run.data.items.map((i) => (
                 <tr key={i.itemId} data-testid="try-result">
                   <td><div className="prose">{i.query}</div></td>
-                  <td><div className="prose">{i.output ?? <span className="muted">{i.note}</span>}</div>{i.verdicts ? <div className="muted small">{i.verdicts.map((v) => `${v.order}: ${v.winner} — ${v.reason}`).join(" · ")}</div> : null}</td>
+                  <td><div className="prose">{i.output ?? <span className="muted">{i.note}</span>}</div>{i.verdicts ? <div className="muted small">{i.verdicts.map((v) => `${v.order}: ${v.winner} — ${v.reason}`).join(" · ")}</div> : null}{i.judgement ? <div className="muted small" data-testid="try-judgement">judge {i.judgement.raw}{i.judgement.label ? ` (${i.judgement.label})` : ""}{i.judgement.usedReference ? ", with the expected answer" : ""} — {i.judgement.reason}</div> : null}</td>
                   <td className="num" data-testid="try-score">{num(i.score)}{i.output !== null && i.note ? <div className="muted small">{i.note}</div> : null}</td>
                 </tr>
               ))}

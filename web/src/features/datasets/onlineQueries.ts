@@ -7,11 +7,17 @@ import { openChannel } from "../../lib/realtime.ts";
 
 export type OnlineEvaluatorRow = {
   id: string; evaluator_id: string; sampling_rate: number; function_name: string | null; prompt_version_id: string | null; model: string | null;
-  enabled: boolean; created_at: string; evaluators: { name: string; version: number; kind: string; config: Record<string, unknown> } | null;
+  enabled: boolean; judge_calls_per_day: number; created_at: string; evaluators: { name: string; version: number; kind: string; config: Record<string, unknown> } | null;
 };
 export type OnlineResultRow = {
   id: number; rule_id: string; ai_request_id: string; function_name: string; model: string; score: number | null; request_at: string; created_at: string;
-  details: { evaluator?: string; reason?: string; input?: string | null; output?: string | null; latencyMs?: number };
+  details: {
+    evaluator?: string; reason?: string; input?: string | null; output?: string | null; latencyMs?: number;
+    /** A rubric judge's value on its scale, label and reason (the score is it normalized to [0, 1]). */
+    raw?: number; label?: string | null; judgeReason?: string; judgeModel?: string;
+    /** Why a sample was not judged: the rule's daily judge budget was spent. */
+    skipped?: "daily_call_cap" | "daily_cost_cap" | string;
+  };
 };
 
 const keys = {
@@ -23,7 +29,7 @@ export function useOnlineEvaluators(orgId: string) {
   return useQuery({
     queryKey: keys.rules(orgId),
     queryFn: async () =>
-      unwrap(await supabase.from("online_evaluators").select("id, evaluator_id, sampling_rate, function_name, prompt_version_id, model, enabled, created_at, evaluators(name, version, kind, config)").eq("org_id", orgId).order("created_at")) as unknown as OnlineEvaluatorRow[],
+      unwrap(await supabase.from("online_evaluators").select("id, evaluator_id, sampling_rate, function_name, prompt_version_id, model, enabled, judge_calls_per_day, created_at, evaluators(name, version, kind, config)").eq("org_id", orgId).order("created_at")) as unknown as OnlineEvaluatorRow[],
   });
 }
 
@@ -37,6 +43,15 @@ export function useOnlineResults(orgId: string, enabled: boolean) {
   });
 }
 
+/** Today's judge calls and spend per rule (the spend guard), for those who read the results. */
+export function useOnlineJudgeUsage(orgId: string, enabled: boolean) {
+  return useQuery({
+    queryKey: ["online-judge-usage", orgId] as const,
+    enabled,
+    queryFn: async () => unwrap(await supabase.rpc("online_judge_usage", { p_org: orgId })) as Array<{ rule_id: string; calls: number; cost_usd: number; cap: number }>,
+  });
+}
+
 /** Rules and results as they change: results arrive as the worker scores sampled calls. */
 export function useOnlineEvalLive(orgId: string) {
   const qc = useQueryClient();
@@ -46,6 +61,7 @@ export function useOnlineEvalLive(orgId: string) {
         setup: (ch) => {
           ch.on("postgres_changes", { event: "INSERT", schema: "public", table: "online_eval_results", filter: `org_id=eq.${orgId}` }, () => {
             void qc.invalidateQueries({ queryKey: keys.results(orgId) });
+            void qc.invalidateQueries({ queryKey: ["online-judge-usage", orgId] });
           });
           ch.on("postgres_changes", { event: "*", schema: "public", table: "online_evaluators", filter: `org_id=eq.${orgId}` }, () => {
             void qc.invalidateQueries({ queryKey: keys.rules(orgId) });
@@ -67,6 +83,7 @@ export function useOnlineEvaluatorMutations(orgId: string) {
       const v = OnlineEvaluatorInput.parse(input);
       return unwrap(await supabase.from("online_evaluators").insert({
         org_id: orgId, evaluator_id: v.evaluatorId, sampling_rate: v.samplingRate, function_name: v.functionName, prompt_version_id: v.promptVersionId, model: v.model,
+        judge_calls_per_day: v.judgeCallsPerDay,
       }).select("id").single());
     },
     onSettled: done,

@@ -1,6 +1,7 @@
 import { setMaxListeners } from "node:events";
 import { ExperimentConfig } from "@review/shared/jobs/config";
-import type { Evaluator } from "@review/shared/datasets/evaluators";
+import type { Evaluator, RubricJudgeConfig } from "@review/shared/datasets/evaluators";
+import { judgeWithRubric } from "@review/shared/datasets/rubric-judge";
 import { summarizeExperiment, type ExperimentSummary, type ResultRow } from "@review/shared/datasets/summary";
 import { isLlmError } from "@review/shared/llm/errors";
 import { tryParseModelRef } from "@review/shared/llm/providers";
@@ -15,7 +16,8 @@ import { loadEvaluators, scoreOutput, type JudgeEvaluator } from "./score.ts";
 
 type Item = { id: string; position: number; query: string; context: string | null; variables: Record<string, unknown>; expected: string | null };
 type Stored = { item_id: string; variant: number; output: string; cost_usd: number | null; latency_ms: number | null; error: string | null; scores: Record<string, number | null> };
-type NewRow = Stored & { input_tokens: number | null; output_tokens: number | null };
+/** score_details: per rubric judge, its raw value on the scale, label and reason (the score is it normalized). */
+type NewRow = Stored & { input_tokens: number | null; output_tokens: number | null; score_details?: Record<string, unknown> | null };
 
 export type ExperimentResult = {
   experimentId: string;
@@ -72,8 +74,10 @@ export async function runExperiment(deps: HandlerDeps, entry: ClaimedJob, ctx: J
   const evaluators: Evaluator[] = await loadEvaluators(sql, job.org_id, config.evaluatorIds);
   const variants = await Promise.all(config.variants.map((v, i) => resolveVariant(deps, job.org_id, v, `V${i + 1}`)));
   if (variants.some((v) => !v.model)) throw new PermanentError("Each variant needs a model (directly or from its prompt version)");
-  const needsJudge = evaluators.some((e) => e.kind === "llm_judge");
+  const needsJudge = evaluators.some((e) => e.kind === "llm_judge" && e.config.mode !== "rubric");
   const judgeLive: LivePrompt | null = needsJudge ? await resolveLivePrompt(sqlPromptSource(sql), job.org_id, "judge-pairwise", deps.llm.route) : null;
+  const needsRubric = evaluators.some((e) => e.kind === "llm_judge" && e.config.mode === "rubric");
+  const rubricLive: LivePrompt | null = needsRubric ? await resolveLivePrompt(sqlPromptSource(sql), job.org_id, "judge-rubric", deps.llm.route) : null;
 
   // One limiter per provider: a slow or strict provider does not hold back the others.
   const limiters = new Map<string, Limiter>();
@@ -109,10 +113,10 @@ export async function runExperiment(deps: HandlerDeps, entry: ClaimedJob, ctx: J
   const done = new Map(stored.map((r) => [`${r.item_id}:${r.variant}`, r]));
   const results = createBatcher<NewRow>(async (batch) => {
     await sql`
-      insert into public.experiment_results (org_id, experiment_id, item_id, variant, output, scores, cost_usd, latency_ms, input_tokens, output_tokens, error)
-      select ${job.org_id}, ${exp.id}, item_id, variant, output, scores, cost_usd, latency_ms, input_tokens, output_tokens, error
+      insert into public.experiment_results (org_id, experiment_id, item_id, variant, output, scores, cost_usd, latency_ms, input_tokens, output_tokens, error, score_details)
+      select ${job.org_id}, ${exp.id}, item_id, variant, output, scores, cost_usd, latency_ms, input_tokens, output_tokens, error, coalesce(score_details, '{}'::jsonb)
         from jsonb_to_recordset(${sql.json(batch as never)}) as x(
-          item_id uuid, variant integer, output text, scores jsonb, cost_usd numeric, latency_ms integer, input_tokens integer, output_tokens integer, error text)
+          item_id uuid, variant integer, output text, scores jsonb, cost_usd numeric, latency_ms integer, input_tokens integer, output_tokens integer, error text, score_details jsonb)
       on conflict (experiment_id, item_id, variant) do nothing`;
   });
   const total = items.length * variants.length;
@@ -155,6 +159,30 @@ export async function runExperiment(deps: HandlerDeps, entry: ClaimedJob, ctx: J
     return debiasedJudgeScore(ab.winner, ba.winner);
   }
 
+  /** A rubric judge on one output (rubric-judge.ts, the review judge's prompt); null when its answer stays off the scale. */
+  async function rubricScore(e: JudgeEvaluator, item: Item, output: string, details: Record<string, unknown>): Promise<number | null> {
+    const model = e.config.model ?? config.judgeModel ?? rubricLive!.model;
+    const l = limiterFor(model);
+    try {
+      const j = await judgeWithRubric(
+        (r) => with429Retry(l, () => l.run(() => deps.llm.complete({
+          model, system: r.system || undefined, messages: [{ role: "user", content: r.user }], maxTokens: r.maxTokens,
+          context: { functionName: "worker:experiment-judge", promptVersionId: rubricLive!.versionId, traceName: "experiment-judge", metadata: { experimentJobId: job.id, itemId: item.id, evaluator: e.name } },
+          logOrgId: job.org_id, deferLog: true, signal: ctx.signal,
+        }), ctx.signal)),
+        rubricLive!, e.name, e.config as RubricJudgeConfig, { query: item.query, output, expected: item.expected },
+      );
+      details[e.name] = { raw: j.raw, label: j.label, reason: j.reason, usedReference: j.usedReference, model };
+      return j.score;
+    } catch (err) {
+      if (isLlmError(err) && err.code === "llm_bad_output") {
+        details[e.name] = { reason: `the judge gave no valid answer: ${err.message}`.slice(0, 500), model };
+        return null;
+      }
+      throw err;
+    }
+  }
+
   /** Generates and scores one (item, variant) and stores it; returns the stored row (null: not run, the cost cap). */
   async function produce(item: Item, vals: Record<string, unknown>, vi: number, baselineOutput: string | null): Promise<Stored | null> {
     if (config.costCapUsd !== undefined && spent >= config.costCapUsd) {
@@ -185,15 +213,17 @@ export async function runExperiment(deps: HandlerDeps, entry: ClaimedJob, ctx: J
       );
       spent += r.costUsd ?? 0;
       const scores: Record<string, number | null> = {};
+      const details: Record<string, unknown> = {};
       for (const e of evaluators) {
         scores[e.name] = await scoreOutput(e, {
           output: r.text, expected: item.expected, latencyMs: Math.round(r.latencyMs), costUsd: r.costUsd,
           baseline: { isBaseline: vi === config.baseline, output: baselineOutput },
           judge: (j, against) => judgeScore(j, item, r.text, against),
+          rubricJudge: (j) => rubricScore(j, item, r.text, details),
         });
       }
       row = { item_id: item.id, variant: vi, output: r.text, cost_usd: r.costUsd, latency_ms: Math.round(r.latencyMs), error: null, scores };
-      await results.add({ ...row, input_tokens: r.usage.inputTokens, output_tokens: r.usage.outputTokens });
+      await results.add({ ...row, input_tokens: r.usage.inputTokens, output_tokens: r.usage.outputTokens, score_details: Object.keys(details).length ? details : null });
     } catch (err) {
       // A cancel, a lost lease or 429s beyond the retries: nothing stored, so a resume runs it.
       if (ctx.signal.aborted || !isLlmError(err) || err.code === "llm_rate_limited") throw err;

@@ -12,11 +12,14 @@ export type JudgeEvaluator = Extract<Evaluator, { kind: "llm_judge" }>;
 export type ScoreInput = Scored & {
   baseline: { isBaseline: boolean; output: string | null } | null;
   judge: ((e: JudgeEvaluator, against: string) => Promise<number>) | null;
+  /** Runs a rubric judge (pointwise, rubric-judge.ts) on the output: its normalized score, null when its answer stayed off the scale. */
+  rubricJudge?: ((e: JudgeEvaluator) => Promise<number | null>) | null;
 };
 
 /** One evaluator on one output: the experiments' and the online evaluation's one scoring path. */
 export async function scoreOutput(e: Evaluator, x: ScoreInput): Promise<number | null> {
   if (e.kind === "deterministic") return runDeterministic(e.config, x);
+  if (e.config.mode === "rubric") return x.rubricJudge ? x.rubricJudge(e) : null;
   if (!x.judge) return null;
   if (e.config.mode === "reference") return x.expected ? x.judge(e, x.expected) : null;
   if (!x.baseline) return null;
