@@ -579,6 +579,9 @@ export type Database = {
           created_at: string
           created_by: string | null
           dataset_id: string
+          doc_problems: string[]
+          doc_seq: number
+          doc_stored_seq: number
           id: string
           item_count: number
           org_id: string
@@ -593,6 +596,9 @@ export type Database = {
           created_at?: string
           created_by?: string | null
           dataset_id: string
+          doc_problems?: string[]
+          doc_seq?: number
+          doc_stored_seq?: number
           id?: string
           item_count?: number
           org_id: string
@@ -607,6 +613,9 @@ export type Database = {
           created_at?: string
           created_by?: string | null
           dataset_id?: string
+          doc_problems?: string[]
+          doc_seq?: number
+          doc_stored_seq?: number
           id?: string
           item_count?: number
           org_id?: string
@@ -3084,6 +3093,9 @@ export type Database = {
           created_at: string
           created_by: string | null
           dataset_id: string
+          doc_problems: string[]
+          doc_seq: number
+          doc_stored_seq: number
           id: string
           item_count: number
           org_id: string
@@ -3113,6 +3125,9 @@ export type Database = {
           created_at: string
           created_by: string | null
           dataset_id: string
+          doc_problems: string[]
+          doc_seq: number
+          doc_stored_seq: number
           id: string
           item_count: number
           org_id: string
@@ -3141,6 +3156,9 @@ export type Database = {
           created_at: string
           created_by: string | null
           dataset_id: string
+          doc_problems: string[]
+          doc_seq: number
+          doc_stored_seq: number
           id: string
           item_count: number
           org_id: string
@@ -3301,6 +3319,9 @@ export type Database = {
           created_at: string
           created_by: string | null
           dataset_id: string
+          doc_problems: string[]
+          doc_seq: number
+          doc_stored_seq: number
           id: string
           item_count: number
           org_id: string
@@ -3377,6 +3398,9 @@ export type Database = {
           created_at: string
           created_by: string | null
           dataset_id: string
+          doc_problems: string[]
+          doc_seq: number
+          doc_stored_seq: number
           id: string
           item_count: number
           org_id: string
@@ -3654,6 +3678,9 @@ export type Database = {
           created_at: string
           created_by: string | null
           dataset_id: string
+          doc_problems: string[]
+          doc_seq: number
+          doc_stored_seq: number
           id: string
           item_count: number
           org_id: string

@@ -4,15 +4,16 @@ import { OnlineEvaluatorInput } from "@review/shared/datasets/online";
 import { supabase } from "../../lib/supabase.ts";
 import { unwrap } from "../../lib/errors.ts";
 import { openChannel } from "../../lib/realtime.ts";
+import type { Row } from "../../lib/rows.ts";
 
-export type OnlineEvaluatorRow = {
-  id: string; evaluator_id: string; sampling_rate: number; function_name: string | null; prompt_version_id: string | null; model: string | null;
-  enabled: boolean; created_at: string; evaluators: { name: string; version: number; kind: string; config: Record<string, unknown> } | null;
+export type OnlineEvaluatorRow = Pick<Row<"online_evaluators">, "id" | "evaluator_id" | "sampling_rate" | "function_name" | "prompt_version_id" | "model" | "enabled" | "created_at"> & {
+  evaluators: Pick<Row<"evaluators", { config: Record<string, unknown> }>, "name" | "version" | "kind" | "config"> | null;
 };
-export type OnlineResultRow = {
-  id: number; rule_id: string; ai_request_id: string; function_name: string; model: string; score: number | null; request_at: string; created_at: string;
-  details: { evaluator?: string; reason?: string; input?: string | null; output?: string | null; latencyMs?: number };
-};
+/** details: what the worker stored with the score (shared/src/datasets/online.ts). */
+export type OnlineResultRow = Pick<
+  Row<"online_eval_results", { details: { evaluator?: string; reason?: string; input?: string | null; output?: string | null; latencyMs?: number } }>,
+  "id" | "rule_id" | "ai_request_id" | "function_name" | "model" | "score" | "request_at" | "created_at" | "details"
+>;
 
 const keys = {
   rules: (orgId: string) => ["online-evaluators", orgId] as const,
@@ -23,7 +24,7 @@ export function useOnlineEvaluators(orgId: string) {
   return useQuery({
     queryKey: keys.rules(orgId),
     queryFn: async () =>
-      unwrap(await supabase.from("online_evaluators").select("id, evaluator_id, sampling_rate, function_name, prompt_version_id, model, enabled, created_at, evaluators(name, version, kind, config)").eq("org_id", orgId).order("created_at")) as unknown as OnlineEvaluatorRow[],
+      unwrap(await supabase.from("online_evaluators").select("id, evaluator_id, sampling_rate, function_name, prompt_version_id, model, enabled, created_at, evaluators(name, version, kind, config)").eq("org_id", orgId).order("created_at")) as OnlineEvaluatorRow[],
   });
 }
 
@@ -33,7 +34,7 @@ export function useOnlineResults(orgId: string, enabled: boolean) {
     queryKey: keys.results(orgId),
     enabled,
     queryFn: async () =>
-      unwrap(await supabase.from("online_eval_results").select("id, rule_id, ai_request_id, function_name, model, score, request_at, created_at, details").eq("org_id", orgId).order("id", { ascending: false }).limit(50)) as unknown as OnlineResultRow[],
+      unwrap(await supabase.from("online_eval_results").select("id, rule_id, ai_request_id, function_name, model, score, request_at, created_at, details").eq("org_id", orgId).order("id", { ascending: false }).limit(50)) as OnlineResultRow[],
   });
 }
 
