@@ -50,7 +50,7 @@ function useDocChanges(doc: Y.Doc | undefined): number {
  */
 export async function storeEverythingSeen(room: CollabRoom): Promise<void> {
   await room.provider.whenPersisted();
-  const persistence = rpcPersistence(supabase);
+  const persistence = rpcPersistence(supabase as never);
   const docId = room.provider.options.id;
   const stored = new Y.Doc();
   try {
@@ -141,7 +141,7 @@ export function DraftItems({ version, items, editable, roomRef }: { version: Dat
       // The field's first text is its row's, read now (not the list loaded earlier).
       try {
         const row = unwrap(await supabase.from("dataset_items").select("query, context, expected").eq("id", item.id).single());
-        const text = row[field] ?? "";
+        const text = row?.[field] ?? "";
         if (!hasDatasetField(session.doc, item.id, field) && text) {
           Y.applyUpdate(session.doc, seedUpdate(docId, datasetFieldName(item.id, field), text), "seed");
         }

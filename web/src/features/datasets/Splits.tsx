@@ -44,7 +44,7 @@ function useSplit(versionId: string) {
   const qc = useQueryClient();
   return useMutation({
     mutationFn: async (v: { train: number; validation: number; test: number; seed: string }) =>
-      unwrap(await supabase.rpc("split_dataset_version", { p_version_id: versionId, p_train: v.train, p_validation: v.validation, p_test: v.test, p_seed: v.seed }))
+      unwrap(await supabase.rpc("split_dataset_version", { p_version_id: versionId, p_train: v.train, p_validation: v.validation, p_test: v.test, p_seed: v.seed })),
     onSuccess: () => {
       void qc.invalidateQueries({ queryKey: splitKeys.counts(versionId) });
       void qc.invalidateQueries({ queryKey: splitKeys.overlap(versionId) });
@@ -88,7 +88,7 @@ export function SplitsPanel({ version, editable }: { version: DatasetVersion; ed
         <form className="row" onSubmit={(e) => {
           e.preventDefault();
           split.mutate({ train: train / 100, validation: validation / 100, test: test / 100, seed }, {
-            onSuccess: (r) => toast.success("Split", r.map((x) => `${x.split} ${x.items}`).join(" · ")),
+            onSuccess: (r) => toast.success("Split", (r ?? []).map((x) => `${x.split} ${x.items}`).join(" · ")),
             onError: (err) => toast.error("Could not split", messageOf(err)),
           });
         }}>
