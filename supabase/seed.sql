@@ -660,3 +660,17 @@ insert into public.online_evaluators (org_id, evaluator_id, sampling_rate, judge
 select e.org_id, e.id, 0.25, 100, 'a0000000-0000-4000-8000-000000000002'
   from public.evaluators e
  where e.org_id = 'aaaaaaaa-0000-4000-8000-000000000001' and e.name = 'helpfulness' and e.version = 1;
+
+-- dataset draft co-editing ------------------------------------------------------------------------------
+-- ---- a draft to co-edit live (issue 20: "a draft can be co-edited live like a prompt candidate") ------
+-- Inputs only: a small draft of refund questions with the answers the team has so far, imported as a
+-- curator imports a file (the same database function the app calls). Curators and admins open it under
+-- Datasets and edit its items' texts together (presence, cursors, authorship); reviewers and managers
+-- watch. Nothing here writes its document: the first editor to open a field starts it from the row, the
+-- worker copies what the editors write back into the items, and publishing freezes that copy.
+select public.import_dataset_items('aaaaaaaa-0000-4000-8000-000000000001', 'Refund answers (co-edited draft)', '[
+  {"query": "How long does a refund take?", "expected": "Refunds are processed within 5 business days.", "metadata": {"topic": "refunds"}},
+  {"query": "Can I get a refund for a subscription I forgot to cancel?", "expected": "Contact support within 14 days of the charge.", "metadata": {"topic": "refunds"}},
+  {"query": "Why was my refund smaller than what I paid?", "metadata": {"topic": "refunds"}},
+  {"query": "Do you refund shipping costs?", "context": "Policy: shipping is refunded only when the item arrived damaged.", "expected": "Only when the item arrived damaged.", "metadata": {"topic": "refunds"}}
+]'::jsonb, '{"fileName": "refund-answers.jsonl"}'::jsonb);

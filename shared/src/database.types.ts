@@ -579,6 +579,9 @@ export type Database = {
           created_at: string
           created_by: string | null
           dataset_id: string
+          doc_problems: string[]
+          doc_seq: number
+          doc_stored_seq: number
           id: string
           item_count: number
           org_id: string
@@ -593,6 +596,9 @@ export type Database = {
           created_at?: string
           created_by?: string | null
           dataset_id: string
+          doc_problems?: string[]
+          doc_seq?: number
+          doc_stored_seq?: number
           id?: string
           item_count?: number
           org_id: string
@@ -607,6 +613,9 @@ export type Database = {
           created_at?: string
           created_by?: string | null
           dataset_id?: string
+          doc_problems?: string[]
+          doc_seq?: number
+          doc_stored_seq?: number
           id?: string
           item_count?: number
           org_id?: string
@@ -3093,6 +3102,9 @@ export type Database = {
           created_at: string
           created_by: string | null
           dataset_id: string
+          doc_problems: string[]
+          doc_seq: number
+          doc_stored_seq: number
           id: string
           item_count: number
           org_id: string
@@ -3122,6 +3134,9 @@ export type Database = {
           created_at: string
           created_by: string | null
           dataset_id: string
+          doc_problems: string[]
+          doc_seq: number
+          doc_stored_seq: number
           id: string
           item_count: number
           org_id: string
@@ -3150,6 +3165,9 @@ export type Database = {
           created_at: string
           created_by: string | null
           dataset_id: string
+          doc_problems: string[]
+          doc_seq: number
+          doc_stored_seq: number
           id: string
           item_count: number
           org_id: string
@@ -3310,6 +3328,9 @@ export type Database = {
           created_at: string
           created_by: string | null
           dataset_id: string
+          doc_problems: string[]
+          doc_seq: number
+          doc_stored_seq: number
           id: string
           item_count: number
           org_id: string
@@ -3386,6 +3407,9 @@ export type Database = {
           created_at: string
           created_by: string | null
           dataset_id: string
+          doc_problems: string[]
+          doc_seq: number
+          doc_stored_seq: number
           id: string
           item_count: number
           org_id: string
@@ -3672,6 +3696,9 @@ export type Database = {
           created_at: string
           created_by: string | null
           dataset_id: string
+          doc_problems: string[]
+          doc_seq: number
+          doc_stored_seq: number
           id: string
           item_count: number
           org_id: string

@@ -6,3 +6,7 @@ export {
 export { localStorageUnsent, type UnsentStore } from "./unsent.ts";
 export { Throttle } from "./throttle.ts";
 export { WIRE_VERSION } from "./wire.ts";
+export {
+  DATASET_ITEM_FIELDS, datasetDocId, datasetDocVersion, datasetFieldName, parseDatasetFieldName, hasDatasetField, datasetFieldText, datasetDocFields,
+  type DatasetItemField, type DatasetDocField,
+} from "./dataset.ts";

@@ -116,7 +116,8 @@ export function tailExceeds(loaded: LoadedDoc, bounds: CompactionBounds): boolea
 
 /**
  * Which shared Y.Text of a document holds its text, by the document's kind (`case:<id>` answers,
- * `prompt:<version id>` templates): the editors bind to it, and the server reads it.
+ * `prompt:<version id>` templates): the editors bind to it, and the server reads it. A dataset draft
+ * (`dataset:<version id>`) holds one text per item and field instead: see dataset.ts.
  */
 export const DOC_TEXT_FIELDS = { case: "answer", prompt: "template" } as const;
 

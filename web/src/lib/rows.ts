@@ -13,3 +13,13 @@ export type Row<T extends keyof PublicTables, Narrowed extends { [K in keyof Pub
   Omit<PublicTables[T]["Row"], keyof Narrowed> & Narrowed;
 
 export type Enum<E extends keyof PublicEnums> = PublicEnums[E];
+
+type PublicFunctions = Database["public"]["Functions"];
+type ElementOf<R> = R extends ReadonlyArray<infer E> ? E : R;
+
+/**
+ * What a database function returns (one row of a set-returning function), as the generated types have
+ * it, with its jsonb columns and text domains narrowed like Row<>.
+ */
+export type FnRow<F extends keyof PublicFunctions, Narrowed extends { [K in keyof ElementOf<PublicFunctions[F]["Returns"]>]?: unknown } = {}> =
+  Omit<ElementOf<PublicFunctions[F]["Returns"]>, keyof Narrowed> & Narrowed;

@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState } from "react";
+import { useEffect, useMemo, useRef, useState } from "react";
 import * as Y from "yjs";
 import { Awareness } from "y-protocols/awareness";
 import { DEFAULT_SEND_WINDOW_MS, SupabaseYjsProvider, localStorageUnsent, type ProviderStatus } from "@review/shared/yjs/index";
@@ -11,7 +11,8 @@ import { seedUpdate } from "./seed.ts";
 export type Participant = { clientId: number; userId: string; name: string; color: string; isMe: boolean };
 export type CollabUser = { userId: string; name: string; color: string };
 /** `awareness` is what the editor draws cursors from: peers named from their profiles (displayAwareness). */
-export type CollabSession = { doc: Y.Doc; ytext: Y.Text; awareness: Awareness; provider: SupabaseYjsProvider };
+export type CollabRoom = { doc: Y.Doc; awareness: Awareness; provider: SupabaseYjsProvider };
+export type CollabSession = CollabRoom & { ytext: Y.Text };
 
 type Options = {
   /** Document id in doc_updates (`case:<id>`, `prompt:<id>`); its private Realtime topic is `doc:<id>`. */
@@ -38,10 +39,10 @@ export function coeditSendWindowMs(raw: unknown = import.meta.env.VITE_COEDIT_SE
  * A Y.Doc synced over the document's private channel. Who is here, and whose cursor is whose, comes from
  * Realtime presence: each client is present under its user's id (the server admits no other key) with
  * its Yjs client id, and names and colours are that user's profile. Reports unsaved local edits to the
- * connection badge.
+ * connection badge. useCollabDoc binds one text of it; a dataset draft's page binds many.
  */
-export function useCollabDoc({ docId, field, me, initialText, editable }: Options) {
-  const [session, setSession] = useState<CollabSession | null>(null);
+export function useCollabRoom({ docId, me }: { docId: string; me: CollabUser }) {
+  const [session, setSession] = useState<CollabRoom | null>(null);
   const [status, setStatus] = useState<ProviderStatus>("connecting");
   const [synced, setSynced] = useState(false);
   const [participants, setParticipants] = useState<Participant[]>([]);
@@ -64,7 +65,6 @@ export function useCollabDoc({ docId, field, me, initialText, editable }: Option
       ...(unsent ? { unsent } : {}),
       ...(me.userId ? { userId: me.userId } : {}),
     });
-    const ytext = doc.getText(field);
     const person = (clientId: number) => {
       const userId = provider.userOf(clientId);
       const m = userId ? membersRef.current.get(userId) : undefined;
@@ -96,7 +96,7 @@ export function useCollabDoc({ docId, field, me, initialText, editable }: Option
     provider.on("peers", onPeers);
     doc.on("update", onUpdate);
     awareness.on("change", onPeople);
-    setSession({ doc, ytext, awareness: display.awareness, provider });
+    setSession({ doc, awareness: display.awareness, provider });
     provider.connect();
     // The page may go without unmounting us: send what waits for the send window, and keep what is not stored.
     const onHide = () => provider.flush();
@@ -119,10 +119,18 @@ export function useCollabDoc({ docId, field, me, initialText, editable }: Option
         doc.destroy();
       });
     };
-  }, [docId, field, setPending, me.userId]);
+  }, [docId, setPending, me.userId]);
 
   // Profiles arrived or changed: rename the people and cursors already shown.
   useEffect(() => refreshNames.current(), [members]);
+
+  return { session, status, synced, participants };
+}
+
+/** A Y.Doc synced over the document's private channel (useCollabRoom), with its one text `field`. */
+export function useCollabDoc({ docId, field, me, initialText, editable }: Options) {
+  const { session: room, status, synced, participants } = useCollabRoom({ docId, me });
+  const session = useMemo<CollabSession | null>(() => (room ? { ...room, ytext: room.doc.getText(field) } : null), [room, field]);
 
   // A document nobody has edited yet starts from the case's stored answer. An editor seeds it for
   // everyone (stored and sent); a reader alone in the room shows the same seed locally, marked as the

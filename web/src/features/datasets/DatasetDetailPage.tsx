@@ -1,4 +1,4 @@
-import { useState, type FormEvent } from "react";
+import { useRef, useState } from "react";
 import { Link, useNavigate, useParams, useSearchParams } from "react-router";
 import { exportDataset, type DatasetFormat } from "@review/shared/datasets/import";
 import { diffVersions } from "@review/shared/datasets/diff";
@@ -11,8 +11,10 @@ import { dateTime } from "../../lib/format.ts";
 import { messageOf } from "../../lib/errors.ts";
 import { useCurrentOrg } from "../orgs/index.ts";
 import { describeFilter } from "./filter.ts";
+import type { CollabRoom } from "../collab/index.ts";
+import { DraftItems, storeEverythingSeen } from "./DraftItems.tsx";
 import { SplitsPanel } from "./Splits.tsx";
-import { useDatasetItems, useDatasets, useDatasetVersions, useItemMutations, useNewDraft, usePublish, useTrainingOverlap, type DatasetItem, type DatasetVersion } from "./queries.ts";
+import { useDatasetItems, useDatasets, useDatasetVersions, useNewDraft, usePublish, useTrainingOverlap, type DatasetItem, type DatasetVersion } from "./queries.ts";
 
 export default function DatasetDetailPage() {
   const { datasetId = "" } = useParams();
@@ -28,7 +30,11 @@ export default function DatasetDetailPage() {
   const previous = selected ? mine.find((v) => v.version < selected.version) ?? null : null;
   const previousItems = useDatasetItems(previous?.id ?? null);
   const overlap = useTrainingOverlap(selected?.id ?? null);
-  const publish = usePublish(org.org_id);
+  // The open draft's co-editing room (DraftItems): publishing first stores what this browser holds.
+  const room = useRef<CollabRoom | null>(null);
+  const publish = usePublish(org.org_id, async () => {
+    if (room.current) await storeEverythingSeen(room.current);
+  });
   const newDraft = useNewDraft(org.org_id);
   const editor = can(org.role, "dataset:edit");
   if (datasets.isLoading || versions.isLoading) return <div className="page muted">Loading…</div>;
@@ -92,8 +98,11 @@ export default function DatasetDetailPage() {
       ) : null}
       {selected ? <SplitsPanel version={selected} editable={editor && draft} /> : null}
       {previous && items.data && previousItems.data ? <VersionDiffLine before={previous.version} diff={diffVersions(previousItems.data, items.data)} /> : null}
-      {items.error ? <ErrorState error={items.error} retry={() => void items.refetch()} /> : (
-        <ItemsTable items={items.data ?? []} editable={editor && draft} versionId={selected?.id ?? ""} />
+      {items.error ? <ErrorState error={items.error} retry={() => void items.refetch()} /> : selected && draft ? (
+        // Keyed by version: another draft is another document.
+        <DraftItems key={selected.id} version={selected} items={items.data ?? []} editable={editor && !publish.isPending} roomRef={room} />
+      ) : (
+        <ItemsTable items={items.data ?? []} />
       )}
     </div>
   );
@@ -131,46 +140,23 @@ function sourceLine(v: DatasetVersion): string {
   }
 }
 
-function ItemsTable({ items, editable, versionId }: { items: DatasetItem[]; editable: boolean; versionId: string }) {
-  const org = useCurrentOrg();
-  const { update, remove, add } = useItemMutations(org.org_id, versionId);
-  const [query, setQuery] = useState("");
-  const [expected, setExpected] = useState("");
-  const submit = (e: FormEvent) => {
-    e.preventDefault();
-    add.mutate({ position: (items.at(-1)?.position ?? -1) + 1, query: query.trim(), expected: expected.trim() || null }, {
-      onSuccess: () => { setQuery(""); setExpected(""); },
-      onError: (err) => toast.error("Could not add the item", messageOf(err)),
-    });
-  };
+/** A published version's items, as frozen. */
+function ItemsTable({ items }: { items: DatasetItem[] }) {
   return (
     <>
       <table className="table" aria-label="Items" data-testid="dataset-items">
-        <thead><tr><th style={{ width: 40 }}>#</th><th style={{ width: "40%" }}>Input</th><th>Expected answer</th>{editable ? <th /> : null}</tr></thead>
+        <thead><tr><th style={{ width: 40 }}>#</th><th style={{ width: "40%" }}>Input</th><th>Expected answer</th></tr></thead>
         <tbody>
           {items.map((i) => (
             <tr key={i.id} data-testid="dataset-item">
               <td className="num muted">{i.position + 1}</td>
               <td><div className="prose">{i.query}</div>{i.context ? <div className="muted small">Context: {i.context}</div> : null}</td>
-              <td>
-                {editable ? (
-                  <textarea className="input" defaultValue={i.expected ?? ""} aria-label={`Expected answer ${i.position + 1}`} rows={2}
-                    onBlur={(e) => e.target.value !== (i.expected ?? "") && update.mutate({ id: i.id, patch: { expected: e.target.value || null } }, { onError: (err) => toast.error("Not saved", messageOf(err)) })} />
-                ) : <div className="prose">{i.expected ?? <span className="muted">—</span>}</div>}
-              </td>
-              {editable ? <td><Button size="sm" variant="danger" onClick={() => remove.mutate(i.id)} aria-label={`Remove item ${i.position + 1}`}>Remove</Button></td> : null}
+              <td data-testid="item-expected"><div className="prose">{i.expected ?? <span className="muted">—</span>}</div></td>
             </tr>
           ))}
         </tbody>
       </table>
       {items.length === 0 ? <EmptyState title="No items in this version." /> : null}
-      {editable ? (
-        <form className="row card" onSubmit={submit} style={{ marginTop: 12 }}>
-          <input className="input" placeholder="New item: the input" value={query} onChange={(e) => setQuery(e.target.value)} aria-label="New item input" />
-          <input className="input" placeholder="Expected answer (optional)" value={expected} onChange={(e) => setExpected(e.target.value)} aria-label="New item expected answer" />
-          <Button type="submit" busy={add.isPending} disabled={!query.trim()}>Add item</Button>
-        </form>
-      ) : null}
     </>
   );
 }

@@ -6,11 +6,11 @@ import { toast } from "../../components/ui/toast.tsx";
 import { supabase } from "../../lib/supabase.ts";
 import { unwrap, messageOf } from "../../lib/errors.ts";
 import { allRows } from "../../lib/pages.ts";
-import { useTrainingOverlap, type DatasetVersion } from "./queries.ts";
+import type { FnRow } from "../../lib/rows.ts";
+import { useTrainingOverlap, type DatasetVersion, type StoredSplits } from "./queries.ts";
 
 export type SplitName = "train" | "validation" | "test" | "unsplit";
-type StoredSplits = { train: number; validation: number; test: number; seed: string };
-type SplitOverlap = { model_id: string; model_name: string; served_model: string | null; split: SplitName; overlapping: number; items: number };
+type SplitOverlap = FnRow<"dataset_split_overlap", { served_model: string | null; split: SplitName }>;
 
 const splitKeys = {
   counts: (versionId: string) => ["dataset-splits", versionId] as const,
@@ -36,7 +36,7 @@ function useSplitOverlap(versionId: string) {
   return useQuery({
     queryKey: splitKeys.overlap(versionId),
     enabled: !!versionId,
-    queryFn: async () => unwrap(await supabase.rpc("dataset_split_overlap", { p_version_id: versionId })) as unknown as SplitOverlap[],
+    queryFn: async () => unwrap(await supabase.rpc("dataset_split_overlap", { p_version_id: versionId })) as SplitOverlap[],
   });
 }
 
@@ -44,7 +44,7 @@ function useSplit(versionId: string) {
   const qc = useQueryClient();
   return useMutation({
     mutationFn: async (v: { train: number; validation: number; test: number; seed: string }) =>
-      unwrap(await supabase.rpc("split_dataset_version", { p_version_id: versionId, p_train: v.train, p_validation: v.validation, p_test: v.test, p_seed: v.seed })) as unknown as Array<{ split: string; items: number }>,
+      unwrap(await supabase.rpc("split_dataset_version", { p_version_id: versionId, p_train: v.train, p_validation: v.validation, p_test: v.test, p_seed: v.seed })),
     onSuccess: () => {
       void qc.invalidateQueries({ queryKey: splitKeys.counts(versionId) });
       void qc.invalidateQueries({ queryKey: splitKeys.overlap(versionId) });
@@ -88,7 +88,7 @@ export function SplitsPanel({ version, editable }: { version: DatasetVersion; ed
         <form className="row" onSubmit={(e) => {
           e.preventDefault();
           split.mutate({ train: train / 100, validation: validation / 100, test: test / 100, seed }, {
-            onSuccess: (r) => toast.success("Split", r.map((x) => `${x.split} ${x.items}`).join(" · ")),
+            onSuccess: (r) => toast.success("Split", (r ?? []).map((x) => `${x.split} ${x.items}`).join(" · ")),
             onError: (err) => toast.error("Could not split", messageOf(err)),
           });
         }}>

@@ -4,21 +4,24 @@ import { OnlineEvaluatorInput } from "@review/shared/datasets/online";
 import { supabase } from "../../lib/supabase.ts";
 import { unwrap } from "../../lib/errors.ts";
 import { openChannel } from "../../lib/realtime.ts";
+import type { Row } from "../../lib/rows.ts";
 
-export type OnlineEvaluatorRow = {
-  id: string; evaluator_id: string; sampling_rate: number; function_name: string | null; prompt_version_id: string | null; model: string | null;
-  enabled: boolean; judge_calls_per_day: number; created_at: string; evaluators: { name: string; version: number; kind: string; config: Record<string, unknown> } | null;
+export type OnlineEvaluatorRow = Pick<Row<"online_evaluators">, "id" | "evaluator_id" | "sampling_rate" | "function_name" | "prompt_version_id" | "model" | "enabled" | "judge_calls_per_day" | "created_at"> & {
+  evaluators: Pick<Row<"evaluators", { config: Record<string, unknown> }>, "name" | "version" | "kind" | "config"> | null;
 };
-export type OnlineResultRow = {
-  id: number; rule_id: string; ai_request_id: string; function_name: string; model: string; score: number | null; request_at: string; created_at: string;
-  details: {
-    evaluator?: string; reason?: string; input?: string | null; output?: string | null; latencyMs?: number;
-    /** A rubric judge's value on its scale, label and reason (the score is it normalized to [0, 1]). */
-    raw?: number; label?: string | null; judgeReason?: string; judgeModel?: string;
-    /** Why a sample was not judged: the rule's daily judge budget was spent. */
-    skipped?: "daily_call_cap" | "daily_cost_cap" | string;
-  };
-};
+/** details: what the worker stored with the score (shared/src/datasets/online.ts). */
+export type OnlineResultRow = Pick<
+  Row<"online_eval_results", {
+    details: {
+      evaluator?: string; reason?: string; input?: string | null; output?: string | null; latencyMs?: number;
+      /** A rubric judge's value on its scale, label and reason (the score is it normalized to [0, 1]). */
+      raw?: number; label?: string | null; judgeReason?: string; judgeModel?: string;
+      /** Why a sample was not judged: the rule's daily judge budget was spent. */
+      skipped?: "daily_call_cap" | "daily_cost_cap" | string;
+    };
+  }>,
+  "id" | "rule_id" | "ai_request_id" | "function_name" | "model" | "score" | "request_at" | "created_at" | "details"
+>;
 
 const keys = {
   rules: (orgId: string) => ["online-evaluators", orgId] as const,
@@ -29,7 +32,7 @@ export function useOnlineEvaluators(orgId: string) {
   return useQuery({
     queryKey: keys.rules(orgId),
     queryFn: async () =>
-      unwrap(await supabase.from("online_evaluators").select("id, evaluator_id, sampling_rate, function_name, prompt_version_id, model, enabled, judge_calls_per_day, created_at, evaluators(name, version, kind, config)").eq("org_id", orgId).order("created_at")) as unknown as OnlineEvaluatorRow[],
+      unwrap(await supabase.from("online_evaluators").select("id, evaluator_id, sampling_rate, function_name, prompt_version_id, model, enabled, judge_calls_per_day, created_at, evaluators(name, version, kind, config)").eq("org_id", orgId).order("created_at")) as OnlineEvaluatorRow[],
   });
 }
 
@@ -39,7 +42,7 @@ export function useOnlineResults(orgId: string, enabled: boolean) {
     queryKey: keys.results(orgId),
     enabled,
     queryFn: async () =>
-      unwrap(await supabase.from("online_eval_results").select("id, rule_id, ai_request_id, function_name, model, score, request_at, created_at, details").eq("org_id", orgId).order("id", { ascending: false }).limit(50)) as unknown as OnlineResultRow[],
+      unwrap(await supabase.from("online_eval_results").select("id, rule_id, ai_request_id, function_name, model, score, request_at, created_at, details").eq("org_id", orgId).order("id", { ascending: false }).limit(50)) as OnlineResultRow[],
   });
 }
 

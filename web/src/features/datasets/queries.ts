@@ -8,27 +8,44 @@ import { openChannel } from "../../lib/realtime.ts";
 import type { DatasetItemInput } from "@review/shared/datasets/import";
 import type { ExperimentSummary } from "@review/shared/datasets/summary";
 import type { ExperimentConfig } from "@review/shared/jobs/config";
+import type { Enum, FnRow, Row } from "../../lib/rows.ts";
 
-export type Dataset = { id: string; org_id: string; name: string; description: string; created_at: string; updated_at: string };
-export type DatasetVersion = { id: string; dataset_id: string; version: number; status: "draft" | "published"; source: Record<string, unknown>; item_count: number; created_at: string; published_at: string | null };
-export type DatasetItem = { id: string; version_id: string; position: number; query: string; context: string | null; variables: Record<string, unknown>; expected: string | null; metadata: Record<string, unknown> };
-export type Evaluator = { id: string; name: string; version: number; kind: "llm_judge" | "deterministic"; config: Record<string, unknown>; created_at: string };
+/** The proportions and seed a version's items were split with (public.split_dataset_version). */
+export type StoredSplits = { train: number; validation: number; test: number; seed: string };
+export type Dataset = Pick<Row<"datasets">, "id" | "org_id" | "name" | "description" | "created_at" | "updated_at">;
+/** source: where the items came from ({kind: "inbox_filter", filter} | {kind: "import", fileName} | …). */
+export type DatasetVersion = Pick<
+  Row<"dataset_versions", { status: "draft" | "published"; source: Record<string, unknown>; splits: StoredSplits | null }>,
+  "id" | "dataset_id" | "version" | "status" | "source" | "item_count" | "created_at" | "published_at" | "doc_problems"
+>;
+const VERSION_COLUMNS = "id, dataset_id, version, status, source, item_count, created_at, published_at, doc_problems";
+export type DatasetItem = Pick<
+  Row<"dataset_items", { variables: Record<string, unknown>; metadata: Record<string, unknown> }>,
+  "id" | "version_id" | "position" | "query" | "context" | "variables" | "expected" | "metadata"
+>;
+export type Evaluator = Pick<Row<"evaluators", { kind: "llm_judge" | "deterministic"; config: Record<string, unknown> }>, "id" | "name" | "version" | "kind" | "config" | "created_at">;
 export type ExperimentVariant = { promptVersionId?: string; model?: string; live?: string; label?: string };
-export type Experiment = {
-  id: string; org_id: string; job_id: string; name: string; dataset_version_id: string; variants: ExperimentVariant[]; evaluator_ids: string[];
-  baseline: number; status: "pending" | "running" | "completed" | "failed" | "cancelled"; summary: ExperimentSummary | null; created_at: string;
-};
-export type ExperimentResultRow = { id: number; item_id: string; variant: number; output: string; scores: Record<string, number | null>; cost_usd: number | null; latency_ms: number | null; error: string | null };
+/** variants: the job config's matrix (ExperimentConfig); summary: the worker's ExperimentSummary once finished. */
+export type Experiment = Pick<
+  Row<"experiments", { variants: ExperimentVariant[]; status: Enum<"job_status">; summary: ExperimentSummary | null }>,
+  "id" | "org_id" | "job_id" | "name" | "dataset_version_id" | "variants" | "evaluator_ids" | "baseline" | "status" | "summary" | "created_at"
+>;
+/** scores: {"<evaluator name>": score | null}. */
+export type ExperimentResultRow = Pick<
+  Row<"experiment_results", { scores: Record<string, number | null> }>,
+  "id" | "item_id" | "variant" | "output" | "scores" | "cost_usd" | "latency_ms" | "error"
+>;
 /** One variant's result of an item, as public.experiment_comparison_page returns it. */
-export type ItemResult = { variant: number; output: string; scores: Record<string, number | null>; cost_usd: number | null; latency_ms: number | null; error: string | null };
-export type ComparisonRow = { item_id: string; item_position: number; query: string; expected: string | null; delta: number | null; results: ItemResult[]; total: number };
+export type ItemResult = Pick<ExperimentResultRow, "variant" | "output" | "scores" | "cost_usd" | "latency_ms" | "error">;
+/** One row of public.experiment_comparison_page: an item with the compared results (delta null when not comparable). */
+export type ComparisonRow = FnRow<"experiment_comparison_page", { expected: string | null; delta: number | null; results: ItemResult[] }>;
 export type ComparisonSort = "position" | "delta" | "-delta" | "latency" | "cost";
 export type ComparisonQuery = { variant: number; metric: string; regressions: boolean; q: string; sort: ComparisonSort; page: number; pageSize: number };
 /** public.experiment_variant_stats: the figures of the rows stored so far. */
-export type VariantStats = {
-  variant: number; n: number; errors: number; cost_usd: number; latency_p50: number | null; latency_p90: number | null; latency_p99: number | null;
+export type VariantStats = FnRow<"experiment_variant_stats", {
+  latency_p50: number | null; latency_p90: number | null; latency_p99: number | null;
   metrics: Record<string, { n: number; mean: number | null }>; vs_baseline: Record<string, { n: number; meanDiff: number | null }>;
-};
+}>;
 
 export const datasetKeys = {
   list: (orgId: string) => ["datasets", orgId] as const,
@@ -57,7 +74,7 @@ export function useDatasetVersions(orgId: string) {
   return useQuery({
     queryKey: datasetKeys.versions(orgId),
     queryFn: async () =>
-      unwrap(await supabase.from("dataset_versions").select("id, dataset_id, version, status, source, item_count, created_at, published_at").eq("org_id", orgId).order("version", { ascending: false })) as unknown as DatasetVersion[],
+      unwrap(await supabase.from("dataset_versions").select(VERSION_COLUMNS).eq("org_id", orgId).order("version", { ascending: false })) as DatasetVersion[],
   });
 }
 
@@ -66,14 +83,14 @@ export function useDatasetItems(versionId: string | null) {
     queryKey: datasetKeys.items(versionId ?? ""),
     enabled: !!versionId,
     queryFn: async () =>
-      (await allRows((from, to) => supabase.from("dataset_items").select("id, version_id, position, query, context, variables, expected, metadata").eq("version_id", versionId!).order("position").range(from, to))) as unknown as DatasetItem[],
+      (await allRows((from, to) => supabase.from("dataset_items").select("id, version_id, position, query, context, variables, expected, metadata").eq("version_id", versionId!).order("position").range(from, to))) as DatasetItem[],
   });
 }
 
 export function useEvaluators(orgId: string) {
   return useQuery({
     queryKey: datasetKeys.evaluators(orgId),
-    queryFn: async () => unwrap(await supabase.from("evaluators").select("id, name, version, kind, config, created_at").eq("org_id", orgId).order("name").order("version", { ascending: false })) as unknown as Evaluator[],
+    queryFn: async () => unwrap(await supabase.from("evaluators").select("id, name, version, kind, config, created_at").eq("org_id", orgId).order("name").order("version", { ascending: false })) as Evaluator[],
   });
 }
 
@@ -82,7 +99,7 @@ const EXPERIMENT_COLUMNS = "id, org_id, job_id, name, dataset_version_id, varian
 export function useExperiments(orgId: string) {
   return useQuery({
     queryKey: datasetKeys.experiments(orgId),
-    queryFn: async () => unwrap(await supabase.from("experiments").select(EXPERIMENT_COLUMNS).eq("org_id", orgId).order("created_at", { ascending: false }).limit(200)) as unknown as Experiment[],
+    queryFn: async () => unwrap(await supabase.from("experiments").select(EXPERIMENT_COLUMNS).eq("org_id", orgId).order("created_at", { ascending: false }).limit(200)) as Experiment[],
   });
 }
 
@@ -107,7 +124,7 @@ export function useExperimentsLive(orgId: string) {
 export function useExperiment(id: string) {
   return useQuery({
     queryKey: datasetKeys.experiment(id),
-    queryFn: async () => unwrap(await supabase.from("experiments").select(EXPERIMENT_COLUMNS).eq("id", id).maybeSingle()) as unknown as Experiment | null,
+    queryFn: async () => unwrap(await supabase.from("experiments").select(EXPERIMENT_COLUMNS).eq("id", id).maybeSingle()) as Experiment | null,
   });
 }
 
@@ -121,7 +138,7 @@ export function useComparisonPage(id: string, q: ComparisonQuery, enabled = true
       unwrap(await supabase.rpc("experiment_comparison_page", {
         p_experiment_id: id, p_variant: q.variant, p_metric: q.metric, p_regressions: q.regressions,
         p_q: q.q.trim() || undefined, p_sort: q.sort, p_limit: q.pageSize, p_offset: q.page * q.pageSize,
-      })) as unknown as ComparisonRow[],
+      })) as ComparisonRow[],
   });
 }
 
@@ -131,7 +148,7 @@ export function useVariantStats(id: string, enabled: boolean) {
     queryKey: datasetKeys.stats(id),
     enabled: enabled && !!id,
     placeholderData: keepPreviousData,
-    queryFn: async () => unwrap(await supabase.rpc("experiment_variant_stats", { p_experiment_id: id })) as unknown as VariantStats[],
+    queryFn: async () => unwrap(await supabase.rpc("experiment_variant_stats", { p_experiment_id: id })) as VariantStats[],
   });
 }
 
@@ -139,7 +156,7 @@ export function useDatasetVersion(id: string | null) {
   return useQuery({
     queryKey: datasetKeys.version(id ?? ""),
     enabled: !!id,
-    queryFn: async () => unwrap(await supabase.from("dataset_versions").select("id, dataset_id, version, status, source, item_count, created_at, published_at").eq("id", id!).single()) as unknown as DatasetVersion,
+    queryFn: async () => unwrap(await supabase.from("dataset_versions").select(VERSION_COLUMNS).eq("id", id!).single()) as DatasetVersion,
   });
 }
 
@@ -150,7 +167,7 @@ export function useExperimentResults(id: string) {
     queryFn: async () =>
       (await allRows((from, to) =>
         supabase.from("experiment_results").select("id, item_id, variant, output, scores, cost_usd, latency_ms, error").eq("experiment_id", id).order("id").range(from, to),
-      )) as unknown as ExperimentResultRow[],
+      )) as ExperimentResultRow[],
   });
 }
 
@@ -209,7 +226,7 @@ export function useBuildFromFilter(orgId: string) {
   const done = useInvalidateDatasets(orgId);
   return useMutation({
     mutationFn: async (args: { name: string; filter: Record<string, unknown> }) =>
-      unwrap(await supabase.rpc("build_dataset_from_feedback", { p_org_id: orgId, p_name: args.name, p_filter: args.filter as never })) as unknown as DatasetVersion,
+      unwrap(await supabase.rpc("build_dataset_from_feedback", { p_org_id: orgId, p_name: args.name, p_filter: args.filter as never })) as DatasetVersion,
     onSettled: done,
   });
 }
@@ -218,7 +235,7 @@ export function useBuildFromExamples(orgId: string) {
   const done = useInvalidateDatasets(orgId);
   return useMutation({
     mutationFn: async (args: { name: string; tags: string[]; onlyCases: boolean }) =>
-      unwrap(await supabase.rpc("build_dataset_from_examples", { p_org_id: orgId, p_name: args.name, p_tags: args.tags, p_only_cases: args.onlyCases })) as unknown as DatasetVersion,
+      unwrap(await supabase.rpc("build_dataset_from_examples", { p_org_id: orgId, p_name: args.name, p_tags: args.tags, p_only_cases: args.onlyCases })) as DatasetVersion,
     onSettled: done,
   });
 }
@@ -227,23 +244,42 @@ export function useImportItems(orgId: string) {
   const done = useInvalidateDatasets(orgId);
   return useMutation({
     mutationFn: async (args: { name: string; items: DatasetItemInput[]; fileName: string }) =>
-      unwrap(await supabase.rpc("import_dataset_items", { p_org_id: orgId, p_name: args.name, p_items: args.items as never, p_source: { fileName: args.fileName } as never })) as unknown as DatasetVersion,
+      unwrap(await supabase.rpc("import_dataset_items", { p_org_id: orgId, p_name: args.name, p_items: args.items as never, p_source: { fileName: args.fileName } as never })) as DatasetVersion,
     onSettled: done,
   });
 }
 
-export function usePublish(orgId: string) {
+/**
+ * Publishes a version. A co-edited draft first stores this browser's own edits (`beforePublish`: the
+ * provider's whenPersisted), then asks until the worker has copied every stored edit into the items
+ * (`edits_pending`: the database refuses to freeze rows that are behind the document; the worker's
+ * upkeep runs about two seconds after the last edit), so what is frozen is what the editors saw.
+ */
+export function usePublish(orgId: string, beforePublish?: () => Promise<void>) {
+  const qc = useQueryClient();
   const done = useInvalidateDatasets(orgId);
   return useMutation({
-    mutationFn: async (versionId: string) => unwrap(await supabase.rpc("publish_dataset_version", { p_version_id: versionId })) as unknown as DatasetVersion,
-    onSettled: done,
+    mutationFn: async (versionId: string) => {
+      await beforePublish?.();
+      for (let attempt = 0; ; attempt++) {
+        const r = await supabase.rpc("publish_dataset_version", { p_version_id: versionId });
+        if (r.error?.code === "edits_pending" && attempt < PUBLISH_ATTEMPTS) {
+          await new Promise((resolve) => setTimeout(resolve, Math.min(1000, 200 * 2 ** attempt)));
+          continue;
+        }
+        return unwrap(r) as DatasetVersion;
+      }
+    },
+    onSettled: (_v, _e, versionId) => Promise.all([done(), qc.invalidateQueries({ queryKey: datasetKeys.items(versionId) })]),
   });
 }
+/** About half a minute of waiting for the worker's copy before giving up (the worker is down). */
+const PUBLISH_ATTEMPTS = 35;
 
 export function useNewDraft(orgId: string) {
   const done = useInvalidateDatasets(orgId);
   return useMutation({
-    mutationFn: async (datasetId: string) => unwrap(await supabase.rpc("new_dataset_draft", { p_dataset_id: datasetId })) as unknown as DatasetVersion,
+    mutationFn: async (datasetId: string) => unwrap(await supabase.rpc("new_dataset_draft", { p_dataset_id: datasetId })) as DatasetVersion,
     onSettled: done,
   });
 }
@@ -291,22 +327,24 @@ export function useResumeExperiment(id: string) {
   return useMutation({ mutationFn: async () => unwrap(await supabase.rpc("resume_experiment", { p_experiment_id: id })) as string });
 }
 
+type PromptVersionOption = Pick<Row<"prompt_versions">, "id" | "version" | "status" | "model"> & { prompts: Pick<Row<"prompts">, "slug"> | null };
+
 /** Prompt versions to put in a matrix (any status: experiments try candidates). */
 export function usePromptVersions(orgId: string) {
   return useQuery({
     queryKey: ["experiment-prompt-versions", orgId],
     queryFn: async () =>
-      unwrap(await supabase.from("prompt_versions").select("id, version, status, model, prompts(slug)").eq("org_id", orgId).order("created_at", { ascending: false }).limit(200)) as unknown as Array<{ id: string; version: number; status: string; model: string; prompts: { slug: string } | null }>,
+      unwrap(await supabase.from("prompt_versions").select("id, version, status, model, prompts(slug)").eq("org_id", orgId).order("created_at", { ascending: false }).limit(200)) as PromptVersionOption[],
   });
 }
 
-export type Overlap = { model_id: string; model_name: string; served_model: string; overlapping: number; items: number };
+export type Overlap = FnRow<"dataset_training_overlap">;
 
 /** Fine-tuned models trained on this version's items (public.dataset_training_overlap). */
 export function useTrainingOverlap(versionId: string | null) {
   return useQuery({
     queryKey: ["dataset-overlap", versionId ?? ""],
     enabled: !!versionId,
-    queryFn: async () => unwrap(await supabase.rpc("dataset_training_overlap", { p_version_id: versionId! })) as unknown as Overlap[],
+    queryFn: async () => unwrap(await supabase.rpc("dataset_training_overlap", { p_version_id: versionId! })) as Overlap[],
   });
 }

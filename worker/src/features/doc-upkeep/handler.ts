@@ -4,6 +4,7 @@ import {
   compactLoaded, docFromLoaded, docTextField, parseLoadRows, tailExceeds, tailOf, toBase64,
   type CompactionBounds, type DocPersistence,
 } from "@review/shared/yjs/persistence";
+import { datasetDocFields, datasetDocVersion } from "@review/shared/yjs/dataset";
 import { PermanentError, type ClaimedJob, type JobContext } from "../../queue/types.ts";
 import { formatIssues, type HandlerDeps } from "../common.ts";
 
@@ -14,6 +15,8 @@ export type DocUpkeepResult = {
   merged: number;
   /** Whether the plain-text copy changed (false when it was already current or the kind has none). */
   textStored: boolean;
+  /** A dataset draft's document: how many item fields it holds (copied into dataset_items), else null. */
+  datasetFields: number | null;
   /** Stored rows that are not Yjs updates: left in place, and the log is then not compacted. */
   skipped: number[];
 };
@@ -40,7 +43,8 @@ export function sqlDocPersistence(sql: postgres.Sql | postgres.TransactionSql): 
 
 /**
  * One document's upkeep (what Hocuspocus's onStoreDocument does): fold the update log into a snapshot
- * once its tail passes the bounds, and write the plain-text copy where the document's kind has one.
+ * once its tail passes the bounds, and write the plain-text copy where the document's kind has one (a
+ * case's answer; a dataset draft's item texts, into dataset_items).
  * Runs in one transaction under a per-document lock, so two runs for one document (one still running
  * when the next was queued) end in order and the copy is never older than the log the last run read.
  * Appends are never blocked: compaction deletes only the rows it merged (doc_compact), so an update
@@ -56,6 +60,15 @@ export async function upkeepDoc(
   return (await sql.begin(async (tx) => {
     await tx`select pg_advisory_xact_lock(hashtextextended(${`doc_upkeep:${docId}`}, 0))`;
     const persistence = opts.persistence?.(tx) ?? sqlDocPersistence(tx);
+    // A dataset draft's append count, read before the log: every append it counts committed before this
+    // statement, so the load below sees it (publishing compares this count with the log's, see the
+    // dataset_collab migration). Appends after it make the copy behind, and queue the next run.
+    const versionId = datasetDocVersion(docId);
+    let seq: string | null = null;
+    if (versionId) {
+      const [v] = await tx<{ doc_seq: string }[]>`select doc_seq::text from public.dataset_versions where id = ${versionId}`;
+      seq = v?.doc_seq ?? null;
+    }
     const loaded = await persistence.load(docId);
     const { doc, skipped } = docFromLoaded(loaded);
     try {
@@ -69,7 +82,15 @@ export async function upkeepDoc(
         const [r] = await tx<{ stored: boolean }[]>`select private.store_doc_text(${docId}, ${doc.getText(field).toString()}) as stored`;
         textStored = Boolean(r?.stored);
       }
-      return { docId, tail, ...compaction, textStored, skipped };
+      let datasetFields: number | null = null;
+      // Only from a log read whole: a row skipped as undecodable may hold edits the copy would miss.
+      if (versionId && seq !== null && skipped.length === 0) {
+        const fields = datasetDocFields(doc);
+        const [r] = await tx<{ stored: boolean }[]>`select private.store_dataset_doc(${docId}, ${tx.json(fields)}, ${seq}::bigint) as stored`;
+        textStored = Boolean(r?.stored);
+        datasetFields = fields.length;
+      }
+      return { docId, tail, ...compaction, textStored, datasetFields, skipped };
     } finally {
       doc.destroy();
     }

@@ -1,0 +1,80 @@
+import fs from "node:fs";
+import { describe, expect, it } from "vitest";
+import { parseJsonl } from "@review/shared/datasets/import";
+import { DEMO, demoUser, editorText, getStack, sql, useBrowser } from "./support.ts";
+
+const browser = useBrowser();
+
+// The seeded demo's co-edited draft (supabase/seed.sql, "dataset draft co-editing"): Ada (admin) and
+// Carmen (curator) edit it together, Ravi (reviewer) watches, and publishing freezes what they wrote.
+describe("a dataset draft co-edited live", () => {
+  it("two editors see each other and each other's edits; the reviewer watches read-only; publishing freezes the co-edited text, which the export reads", async () => {
+    const stack = await getStack();
+    const db = sql(stack);
+    const [draft] = await db`
+      select v.id::text, v.dataset_id::text, v.version from public.dataset_versions v join public.datasets d on d.id = v.dataset_id
+       where d.org_id = ${DEMO.org.id} and d.name = 'Refund answers (co-edited draft)' and v.status = 'draft'`;
+    expect(draft).toBeDefined();
+    const path = `/o/${DEMO.org.slug}/datasets/${draft!.dataset_id}?version=${draft!.id}`;
+    const ada = await browser.open("ada (admin)", demoUser("admin"), path);
+    const carmen = await browser.open("carmen (curator)", demoUser("curator"), path);
+
+    // Each sees the other in the draft.
+    await ada.page.getByTestId("room-participants").locator('[data-name="Carmen Curator"]').waitFor({ timeout: 15_000 });
+    await carmen.page.getByTestId("room-participants").locator('[data-name="Ada Admin"]').waitFor({ timeout: 15_000 });
+
+    // Carmen opens item 1's expected answer and adds a sentence.
+    await carmen.page.getByRole("button", { name: "Edit expected answer 1" }).click();
+    await carmen.page.getByTestId("answer-editor").click();
+    await carmen.page.keyboard.press("Control+End");
+    await carmen.page.keyboard.type(" Card refunds can take 3 more days to appear.", { delay: 30 });
+
+    // Ada sees that Carmen is in that field, and her sentence as she types it.
+    const adaFirst = ada.page.getByTestId("dataset-item").first().getByTestId("item-expected");
+    await adaFirst.getByTestId("field-presence").getByText(/Carmen Curator/).waitFor({ timeout: 10_000 });
+    await expect
+      .poll(() => adaFirst.getByTestId("field-text").textContent(), { timeout: 15_000 })
+      .toBe("Refunds are processed within 5 business days. Card refunds can take 3 more days to appear.");
+
+    // Ada joins the same field and writes at its start; Carmen's editor shows it.
+    await ada.page.getByRole("button", { name: "Edit expected answer 1" }).click();
+    await ada.page.getByTestId("answer-editor").click();
+    await ada.page.keyboard.press("Control+Home");
+    await ada.page.keyboard.type("Good news: ", { delay: 30 });
+    const final = "Good news: Refunds are processed within 5 business days. Card refunds can take 3 more days to appear.";
+    await expect.poll(() => editorText(carmen.page), { timeout: 15_000 }).toBe(final);
+    await expect.poll(() => editorText(ada.page), { timeout: 15_000 }).toBe(final);
+
+    // Ravi (reviewer) watches: the live text, nothing to edit, nothing to publish.
+    const ravi = await browser.open("ravi (reviewer)", demoUser("reviewer"), path);
+    await expect
+      .poll(() => ravi.page.getByTestId("dataset-item").first().getByTestId("item-expected").getByTestId("field-text").textContent(), { timeout: 15_000 })
+      .toBe(final);
+    await ravi.page.getByTestId("room-participants").locator('[data-name="Ada Admin"]').waitFor({ timeout: 15_000 });
+    expect(await ravi.page.getByRole("button", { name: /^Edit / }).count()).toBe(0);
+    expect(await ravi.page.getByRole("button", { name: /^Publish/ }).count()).toBe(0);
+    expect(await ravi.page.getByTestId("answer-editor").count()).toBe(0);
+
+    // Carmen publishes right away: her and Ada's last keystrokes are stored and copied first.
+    await carmen.page.getByRole("button", { name: `Publish v${draft!.version}` }).click();
+    await carmen.page.getByText(`v${draft!.version} · published`).first().waitFor({ timeout: 30_000 });
+    const [row] = await db`select expected from public.dataset_items where version_id = ${draft!.id} and position = 0`;
+    expect(row!.expected).toBe(final);
+    await expect
+      .poll(() => carmen.page.getByTestId("dataset-item").first().getByTestId("item-expected").textContent(), { timeout: 10_000 })
+      .toBe(final);
+    // Frozen: nobody is offered an editor any more, and the document refuses appends.
+    expect(await carmen.page.getByRole("button", { name: /^Edit / }).count()).toBe(0);
+    expect(await carmen.page.getByTestId("answer-editor").count()).toBe(0);
+
+    // The export of the published version carries the co-edited text.
+    const [download] = await Promise.all([
+      carmen.page.waitForEvent("download"),
+      carmen.page.getByRole("button", { name: "Export JSONL" }).click(),
+    ]);
+    const parsed = parseJsonl(fs.readFileSync((await download.path())!, "utf8"));
+    if (!parsed.ok) throw new Error(JSON.stringify(parsed.errors));
+    expect(parsed.items[0]!.expected).toBe(final);
+    expect(parsed.items).toHaveLength(4);
+  }, 180_000);
+});
