@@ -121,7 +121,8 @@ Deno.serve(handler(async (req) => {
         for (let attempt = 1; ; attempt++) {
           const r = await ai.client.complete({
             model, system: p.system, messages: p.messages, maxTokens: p.maxTokens,
-            context: { functionName: "try-evaluator", orgId: version.org_id, userId: caller.userId, promptVersionId: live.versionId, traceName: "try-evaluator" },
+            // ":judge" keeps a try-out's judge calls out of online evaluation samples (isExcludedFromOnlineEval).
+            context: { functionName: "try-evaluator:judge", orgId: version.org_id, userId: caller.userId, promptVersionId: live.versionId, traceName: "try-evaluator" },
           });
           try {
             const v = parseJsonOutput(JudgeVerdict, r.text);

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { StackInfo } from "@review/local-supabase";
 import { TRY_EVALUATOR_MAX_ITEMS } from "@review/shared/api/datasets";
 import { runDeterministic } from "@review/shared/datasets/evaluators";
+import { isExcludedFromOnlineEval } from "@review/shared/datasets/online";
 import { parseWorkerEnv, startWorker, type WorkerHandle } from "@review/worker";
 import type { HandlerDeps } from "@review/worker/features/common";
 import { runFineTune } from "@review/worker/features/fine-tune/handler";
@@ -179,8 +180,10 @@ describe("try-evaluator", () => {
       expect(it.score).toBeLessThanOrEqual(1);
       expect(it.against).toBe(ITEMS[it.position]!.expected);
     }
-    const [{ n }] = (await db`select count(*)::int as n from public.ai_requests where org_id = ${org.id} and function_name = 'try-evaluator'`) as unknown as [{ n: number }];
+    // Logged under a judge's name, so an online rule on all traffic never samples a try-out's judge calls.
+    const [{ n }] = (await db`select count(*)::int as n from public.ai_requests where org_id = ${org.id} and function_name = 'try-evaluator:judge'`) as unknown as [{ n: number }];
     expect(n).toBeGreaterThanOrEqual(4);
+    expect(isExcludedFromOnlineEval("try-evaluator:judge")).toBe(true);
   });
 
   it("a rubric judge scores each output alone on its scale (normalized, raw value and label shown), with the expected answer when there is one", async () => {

@@ -3,7 +3,7 @@ import { Link, useNavigate, useParams } from "react-router";
 import type { ExperimentSummary } from "@review/shared/datasets/summary";
 import { Button } from "../../components/ui/Button.tsx";
 import { Badge } from "../../components/ui/Badge.tsx";
-import { EmptyState, ProgressBar } from "../../components/ui/Field.tsx";
+import { EmptyState, ErrorState, ProgressBar } from "../../components/ui/Field.tsx";
 import { toast } from "../../components/ui/toast.tsx";
 import { can } from "../../lib/permissions.ts";
 import { usd } from "../../lib/format.ts";
@@ -25,7 +25,7 @@ const num = (x: number | null | undefined, d = 3) => (x === null || x === undefi
 export default function ExperimentPage() {
   const { experimentId = "" } = useParams();
   const org = useCurrentOrg();
-  const { data: exp, isLoading } = useExperiment(experimentId);
+  const { data: exp, isLoading, error, refetch } = useExperiment(experimentId);
   const { data: job } = useJob(exp?.job_id ?? "");
   const { data: events = [] } = useJobEvents(exp?.job_id ?? "");
   const version = useDatasetVersion(exp?.dataset_version_id ?? null);
@@ -52,6 +52,8 @@ export default function ExperimentPage() {
   const stored = final ? exp!.summary!.variants.reduce((s, v) => s + v.n, 0) : storedOutputs(stats.data);
 
   if (isLoading) return <div className="page muted">Loading…</div>;
+  // A failed read is not a missing experiment: say what failed and offer a retry.
+  if (error) return <div className="page"><ErrorState error={error} retry={() => void refetch()} /></div>;
   if (!exp || exp.org_id !== org.org_id) return <div className="page"><EmptyState title="This experiment does not exist here." /></div>;
   const status = job?.status ?? exp.status;
   const active = status === "pending" || status === "running";

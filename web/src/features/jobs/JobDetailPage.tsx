@@ -3,7 +3,7 @@ import { Link, useParams } from "react-router";
 import { Area, CartesianGrid, ComposedChart, Legend, Line, LineChart, ReferenceLine, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
 import { Button } from "../../components/ui/Button.tsx";
 import { Badge } from "../../components/ui/Badge.tsx";
-import { EmptyState, ProgressBar } from "../../components/ui/Field.tsx";
+import { EmptyState, ErrorState, ProgressBar } from "../../components/ui/Field.tsx";
 import { toast } from "../../components/ui/toast.tsx";
 import { can } from "../../lib/permissions.ts";
 import { dateTime, pct } from "../../lib/format.ts";
@@ -19,13 +19,15 @@ const pctTick = (v: number) => `${Math.round(v * 100)}%`;
 export default function JobDetailPage() {
   const { jobId = "" } = useParams();
   const org = useCurrentOrg();
-  const { data: job, isLoading } = useJob(jobId);
+  const { data: job, isLoading, error, refetch } = useJob(jobId);
   const { data: events = [] } = useJobEvents(jobId);
   useJobsLive(org.org_id);
   useJobEventsLive(jobId);
   const cancel = useCancelJob();
   const curve = useMemo(() => trainingCurve(events), [events]);
   if (isLoading) return <div className="page muted">Loading…</div>;
+  // A failed read is not a missing job: say what failed and offer a retry.
+  if (error) return <div className="page"><ErrorState error={error} retry={() => void refetch()} /></div>;
   if (!job || job.org_id !== org.org_id) return <div className="page"><EmptyState title="This job does not exist here." /></div>;
   const active = job.status === "pending" || job.status === "running";
 
