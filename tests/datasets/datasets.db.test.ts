@@ -98,6 +98,16 @@ describe("versions", () => {
     expect((await curator.client.from("dataset_items").update({ query: "b, reworded" }).eq("version_id", v2.id).eq("query", "b").select("id")).data).toHaveLength(1);
     expect((await db`select query from public.dataset_items where version_id = ${v1.id} order by position`).map((r) => r.query)).toEqual(["a", "b"]);
 
+    // Adding or removing an item on the page moves the draft's count at once (the co-editors follow that
+    // row live and refetch the items); a removal the published version refuses leaves its count alone.
+    const itemCount = async (id: string) => Number((await db`select item_count from public.dataset_versions where id = ${id}`)[0]!.item_count);
+    const added = await curator.client.from("dataset_items").insert([{ org_id: org.id, version_id: v2.id, position: 5, query: "c" }, { org_id: org.id, version_id: v2.id, position: 6, query: "d" }]).select("id");
+    expect(added.error).toBeNull();
+    expect(await itemCount(v2.id)).toBe(4);
+    expect((await curator.client.from("dataset_items").delete().eq("version_id", v2.id).eq("query", "d").select("id")).data).toHaveLength(1);
+    expect(await itemCount(v2.id)).toBe(3);
+    expect(await itemCount(v1.id)).toBe(2);
+
     // A draft cannot run an experiment; a published one can, and is then pinned for good.
     const exp = (p_config: unknown) => admin.client.rpc("start_job", { p_org_id: org.id, p_kind: "experiment", p_name: "pin", p_config });
     const onDraft = await exp({ datasetVersionId: v2.id, variants: [{ model: "offline-fast-1" }] });

@@ -45,6 +45,13 @@ describe("a dataset draft co-edited live", () => {
     await expect.poll(() => editorText(carmen.page), { timeout: 15_000 }).toBe(final);
     await expect.poll(() => editorText(ada.page), { timeout: 15_000 }).toBe(final);
 
+    // Ada adds an item; Carmen's list grows without a reload (the draft's count moves, her page refetches).
+    const before = await carmen.page.getByTestId("dataset-item").count();
+    await ada.page.getByLabel("New item input").fill("Is a refund possible after 30 days?");
+    await ada.page.getByRole("button", { name: "Add item" }).click();
+    await expect.poll(() => carmen.page.getByTestId("dataset-item").count(), { timeout: 15_000 }).toBe(before + 1);
+    await carmen.page.getByText("Is a refund possible after 30 days?").waitFor({ timeout: 15_000 });
+
     // Ravi (reviewer) watches: the live text, nothing to edit, nothing to publish.
     const ravi = await browser.open("ravi (reviewer)", demoUser("reviewer"), path);
     await expect
@@ -75,6 +82,7 @@ describe("a dataset draft co-edited live", () => {
     const parsed = parseJsonl(fs.readFileSync((await download.path())!, "utf8"));
     if (!parsed.ok) throw new Error(JSON.stringify(parsed.errors));
     expect(parsed.items[0]!.expected).toBe(final);
-    expect(parsed.items).toHaveLength(4);
+    expect(parsed.items).toHaveLength(before + 1);
+    expect(parsed.items.at(-1)!.query).toBe("Is a refund possible after 30 days?");
   }, 180_000);
 });
