@@ -1,6 +1,6 @@
 import { useMemo, useState, type FormEvent } from "react";
 import { Link, useNavigate, useSearchParams } from "react-router";
-import { DETERMINISTIC_TYPES, DeterministicCheck, describeEvaluator, LlmJudgeConfig } from "@review/shared/datasets/evaluators";
+import { describeEvaluator } from "@review/shared/datasets/evaluators";
 import { Button } from "../../components/ui/Button.tsx";
 import { Badge } from "../../components/ui/Badge.tsx";
 import { Dialog } from "../../components/ui/Dialog.tsx";
@@ -12,6 +12,8 @@ import { messageOf } from "../../lib/errors.ts";
 import { useCurrentOrg } from "../orgs/index.ts";
 import { useJobs, useJobsLive } from "../jobs/index.ts";
 import { TryEvaluator } from "./TryEvaluator.tsx";
+import { EvaluatorForm } from "./EvaluatorForm.tsx";
+import { editorResult, initialEditorState, switchKind } from "./evaluatorForm.ts";
 import { useDatasets, useDatasetVersions, useEvaluators, useExperiments, useExperimentsLive, usePromptVersions, useSaveEvaluator, useStartExperiment, type ExperimentVariant } from "./queries.ts";
 
 export const STATUS_TONE = { pending: "neutral", running: "info", completed: "good", failed: "bad", cancelled: "warn" } as const;
@@ -163,63 +165,38 @@ function NewExperimentDialog({ open, onClose, initialVersion }: { open: boolean;
   );
 }
 
-/** A starting configuration per judge mode; the rubric judge's scale is 1–5 with labels. */
-const JUDGE_EXAMPLES: Record<string, Record<string, unknown>> = {
-  pairwise: { mode: "pairwise", rubric: "" },
-  reference: { mode: "reference", rubric: "" },
-  rubric: {
-    mode: "rubric",
-    rubric: "Does the answer resolve the customer's question directly, with the concrete next step?",
-    scale: { min: 1, max: 5, labels: [{ value: 1, label: "unhelpful" }, { value: 3, label: "partial" }, { value: 5, label: "resolves it" }] },
-  },
-};
-
-const EXAMPLE_CONFIG: Record<string, Record<string, unknown>> = {
-  exact_match: { type: "exact_match" }, contains: { type: "contains" }, regex: { type: "regex", pattern: "\\d+" }, json_valid: { type: "json_valid" },
-  token_f1: { type: "token_f1" }, rouge_l: { type: "rouge_l" }, length: { type: "length", min: 1, max: 800 }, latency: { type: "latency", maxMs: 2000 }, cost: { type: "cost", maxUsd: 0.01 },
-};
-
 function NewEvaluatorDialog({ open, onClose }: { open: boolean; onClose(): void }) {
   const org = useCurrentOrg();
   const evaluators = useEvaluators(org.org_id);
   const save = useSaveEvaluator(org.org_id);
   const [name, setName] = useState("");
   const [kind, setKind] = useState<"deterministic" | "llm_judge">("deterministic");
-  const [config, setConfig] = useState(JSON.stringify(EXAMPLE_CONFIG.token_f1));
-  const [error, setError] = useState<string | null>(null);
+  const [editor, setEditor] = useState(() => initialEditorState("deterministic"));
+  const [tried, setTried] = useState(false);
   const submit = (e: FormEvent) => {
     e.preventDefault();
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(config);
-    } catch {
-      return setError("The configuration is not JSON");
-    }
-    const checked = kind === "deterministic" ? DeterministicCheck.safeParse(parsed) : LlmJudgeConfig.safeParse(parsed);
-    if (!checked.success) return setError(checked.error.issues.map((i) => `${i.path.join(".") || "config"}: ${i.message}`).join("; "));
-    setError(null);
+    setTried(true);
+    const { config } = editorResult(kind, editor);
+    if (!config) return;
     // Saving a name that exists saves its next version; the old one stays for the experiments that used it.
     const version = Math.max(0, ...(evaluators.data ?? []).filter((x) => x.name === name.trim()).map((x) => x.version)) + 1;
-    save.mutate({ name: name.trim(), kind, config: parsed as Record<string, unknown>, version }, { onSuccess: () => { toast.success("Evaluator saved", `${name} v${version}`); onClose(); } });
+    save.mutate({ name: name.trim(), kind, config, version }, { onSuccess: () => { toast.success("Evaluator saved", `${name} v${version}`); onClose(); } });
   };
+  const invalid = editorResult(kind, editor).config === null;
   return (
-    <Dialog open={open} onOpenChange={(o) => !o && onClose()} title="New evaluator" description="Deterministic checks or an LLM judge: pairwise against the baseline or against the expected answer (both orders), or a rubric judge scoring each answer on a scale (normalized to 0–1; it can also run on live traffic).">
+    <Dialog open={open} onOpenChange={(o) => !o && onClose()} title="New evaluator" description="Deterministic checks or an LLM judge: pairwise against the baseline or against the expected answer (both orders), or a rubric judge scoring each answer on a scale (normalized to 0–1; it can also run on live traffic)." wide>
       <form className="stack" onSubmit={submit}>
         <Field label="Name" hint="lower-case, e.g. f1 or judge"><input className="input" value={name} onChange={(e) => setName(e.target.value)} pattern="[a-z0-9][a-z0-9_\-]{0,62}" required /></Field>
         <Field label="Kind">
-          <select className="input" value={kind} onChange={(e) => { const k = e.target.value as typeof kind; setKind(k); setConfig(JSON.stringify(k === "llm_judge" ? { mode: "pairwise", rubric: "" } : EXAMPLE_CONFIG.token_f1)); }}>
+          <select className="input" value={kind} onChange={(e) => { const k = e.target.value as typeof kind; setKind(k); setEditor((s) => switchKind(s, k)); }}>
             <option value="deterministic">Deterministic</option>
             <option value="llm_judge">LLM judge</option>
           </select>
         </Field>
-        {kind === "deterministic" ? (
-          <div className="tag-cloud">{DETERMINISTIC_TYPES.map((t) => <button type="button" key={t} className="chip" onClick={() => setConfig(JSON.stringify(EXAMPLE_CONFIG[t]))}>{t}</button>)}</div>
-        ) : (
-          <div className="tag-cloud" aria-label="Judge modes">{Object.keys(JUDGE_EXAMPLES).map((m) => <button type="button" key={m} className="chip" onClick={() => setConfig(JSON.stringify(JUDGE_EXAMPLES[m], null, 1))}>{m}</button>)}</div>
-        )}
-        <Field label="Configuration (JSON)" error={error}><textarea className="input" rows={4} value={config} onChange={(e) => setConfig(e.target.value)} /></Field>
-        <TryEvaluator kind={kind} configText={config} />
+        <EvaluatorForm kind={kind} state={editor} onChange={setEditor} />
+        <TryEvaluator kind={kind} configText={editor.text} />
         {save.error ? <div className="form-error" role="alert">{messageOf(save.error)}</div> : null}
+        {tried && invalid ? <div className="form-error" role="alert">Fix the configuration above before saving.</div> : null}
         <div className="row-end"><Button type="button" onClick={onClose}>Cancel</Button><Button variant="primary" type="submit" busy={save.isPending} disabled={!name.trim()}>Save evaluator</Button></div>
       </form>
     </Dialog>
