@@ -81,7 +81,8 @@ describe("experiment outputs go to people", () => {
     const name = `mentions-refund-${Date.now() % 100000}`;
     await dialog.getByLabel("Name").fill(name);
     const config = { type: "contains" as const, value: "refund", caseSensitive: false };
-    await dialog.getByLabel("Configuration (JSON)").fill(JSON.stringify(config));
+    await dialog.getByLabel("Check type").selectOption("contains");
+    await dialog.getByLabel("Text to find").fill("refund");
     await dialog.getByLabel("Try on dataset version").selectOption(exp.dataset_version_id as string);
     await dialog.getByLabel("Outputs from").selectOption(exp.id as string);
     await dialog.getByRole("button", { name: "Try on 5 items" }).click();

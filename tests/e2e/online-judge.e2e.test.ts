@@ -28,28 +28,43 @@ describe("a rubric LLM judge, tried, saved and put on live traffic", () => {
     const name = `steps-judge-${Date.now() % 100000}`;
     await dialog.getByLabel("Name").fill(name);
     await dialog.getByLabel("Kind").selectOption("llm_judge");
-    await dialog.getByRole("button", { name: "rubric", exact: true }).click();
+    // The rubric judge is configured through the form: choosing the mode starts from a labelled 1–5 example.
+    await dialog.getByLabel("Judge mode", { exact: true }).selectOption("rubric");
+    await dialog.getByLabel("Rubric", { exact: true }).fill("Does the answer give the customer a concrete next step?");
+    await dialog.getByLabel("Judge model", { exact: true }).fill("offline-strong-1");
+    await dialog.getByLabel("Scale min").fill("1");
+    await dialog.getByLabel("Scale max").fill("5");
+    await dialog.getByRole("button", { name: "Remove point 2" }).click();
+    await dialog.getByLabel("Point 1 value").fill("1");
+    await dialog.getByLabel("Point 1 label").fill("no next step");
+    await dialog.getByLabel("Point 2 value").fill("5");
+    await dialog.getByLabel("Point 2 label").fill("clear next step");
     const config = {
-      mode: "rubric", model: "offline-strong-1", rubric: "Does the answer give the customer a concrete next step?",
-      scale: { min: 0, max: 10, labels: [{ value: 0, label: "none" }, { value: 5, label: "some" }, { value: 10, label: "clear steps" }] },
+      mode: "rubric", rubric: "Does the answer give the customer a concrete next step?", model: "offline-strong-1",
+      scale: { min: 1, max: 5, labels: [{ value: 1, label: "no next step" }, { value: 5, label: "clear next step" }] }, useReference: true,
     };
-    await dialog.getByLabel("Configuration (JSON)").fill(JSON.stringify(config));
+    expect(await dialog.getByTestId("config-issues").count()).toBe(0);
+    // The JSON under "Edit as JSON" is the configuration the form built.
+    await dialog.getByText("Edit as JSON").click();
+    expect(JSON.parse(await dialog.getByLabel("Configuration (JSON)").inputValue())).toEqual(config);
     await dialog.getByLabel("Try on dataset version").selectOption(exp.dataset_version_id as string);
     await dialog.getByLabel("Outputs from").selectOption(exp.id as string);
     await dialog.getByRole("button", { name: "Try on 5 items" }).click();
     await expect.poll(() => dialog.getByTestId("try-result").count(), { timeout: 30_000 }).toBe(5);
-    // Each judged output shows the label the judge picked and its score normalized from 0–10.
+    // Each judged output shows the labelled point the judge picked and its score normalized from 1–5.
     const judgements = await dialog.getByTestId("try-judgement").allTextContents();
     expect(judgements.length).toBeGreaterThan(0);
     const scores = await dialog.getByTestId("try-score").allTextContents();
     for (const [k, j] of judgements.entries()) {
       const raw = Number(/^judge (\d+)/.exec(j)![1]);
-      expect([0, 5, 10]).toContain(raw);
-      expect(scores[k]!.startsWith((raw / 10).toFixed(2))).toBe(true);
+      expect([1, 5]).toContain(raw);
+      expect(scores[k]!.startsWith(((raw - 1) / 4).toFixed(2))).toBe(true);
     }
     expect((await db`select 1 from public.evaluators where org_id = ${DEMO.org.id} and name = ${name}`).length).toBe(0);
     await dialog.getByRole("button", { name: "Save evaluator" }).click();
     await dialog.waitFor({ state: "detached", timeout: 10_000 });
+    const [saved] = await db`select kind::text, config from public.evaluators where org_id = ${DEMO.org.id} and name = ${name}`;
+    expect(saved).toEqual({ kind: "llm_judge", config });
 
     // Online: on every regenerated suggestion, at most 50 judge calls a day.
     await ada.page.goto(ada.page.url().replace(/\/experiments$/, "/online-eval"));
@@ -80,7 +95,7 @@ describe("a rubric LLM judge, tried, saved and put on live traffic", () => {
     await result.getByTestId("judge-raw").waitFor({ timeout: 60_000 });
     const [stored] = await db`select score, details from public.online_eval_results where rule_id = ${rule!.id} order by id limit 1`;
     expect(await result.getByTestId("online-result-score").textContent()).toContain(Number(stored!.score).toFixed(2));
-    expect(Number(stored!.score)).toBeCloseTo(Number(stored!.details.raw) / 10, 9);
+    expect(Number(stored!.score)).toBeCloseTo((Number(stored!.details.raw) - 1) / 4, 9);
     await mine.getByTestId("judge-usage").getByText("1 / 50").waitFor({ timeout: 10_000 });
     // The judge's own call was logged and not sampled by any rule.
     const judged = await db`select r.id from public.ai_requests r where r.org_id = ${DEMO.org.id} and r.function_name = 'worker:online-eval:judge' and r.created_at > now() - interval '5 minutes'`;

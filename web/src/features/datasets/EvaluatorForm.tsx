@@ -32,26 +32,26 @@ export function EvaluatorForm({ kind, state, onChange }: { kind: EvaluatorKindIn
       {kind === "deterministic" ? (
         <>
           <Field label="Check type">
-            <select className="input" value={d.type} onChange={(e) => setDet({ type: e.target.value as DeterministicType })}>
+            <select aria-label="Check type" className="input" value={d.type} onChange={(e) => setDet({ type: e.target.value as DeterministicType })}>
               {DETERMINISTIC_TYPES.map((t) => <option key={t} value={t}>{TYPE_LABELS[t]}</option>)}
             </select>
           </Field>
-          {d.type === "contains" ? <Field label="Text to find" hint="Empty: the item's expected answer"><input className="input" value={d.value} onChange={(e) => setDet({ value: e.target.value })} /></Field> : null}
+          {d.type === "contains" ? <Field label="Text to find" hint="Empty: the item's expected answer"><input aria-label="Text to find" className="input" value={d.value} onChange={(e) => setDet({ value: e.target.value })} /></Field> : null}
           {d.type === "regex" ? (
             <div className="row">
-              <Field label="Pattern"><input className="input" value={d.pattern} onChange={(e) => setDet({ pattern: e.target.value })} /></Field>
-              <Field label="Flags" hint="any of i m s u"><input className="input" value={d.flags} onChange={(e) => setDet({ flags: e.target.value })} size={4} /></Field>
+              <Field label="Pattern"><input aria-label="Pattern" className="input" value={d.pattern} onChange={(e) => setDet({ pattern: e.target.value })} /></Field>
+              <Field label="Flags" hint="any of i m s u"><input aria-label="Flags" className="input" value={d.flags} onChange={(e) => setDet({ flags: e.target.value })} size={4} /></Field>
             </div>
           ) : null}
-          {d.type === "json_valid" ? <Field label="Required keys" hint="comma-separated; empty: any JSON"><input className="input" value={d.requiredKeys} onChange={(e) => setDet({ requiredKeys: e.target.value })} /></Field> : null}
+          {d.type === "json_valid" ? <Field label="Required keys" hint="comma-separated; empty: any JSON"><input aria-label="Required keys" className="input" value={d.requiredKeys} onChange={(e) => setDet({ requiredKeys: e.target.value })} /></Field> : null}
           {d.type === "length" ? (
             <div className="row">
-              <Field label="Min characters"><input className="input" type="number" min="0" step="1" value={d.min} onChange={(e) => setDet({ min: e.target.value })} /></Field>
-              <Field label="Max characters" hint="empty: no limit"><input className="input" type="number" min="1" step="1" value={d.max} onChange={(e) => setDet({ max: e.target.value })} /></Field>
+              <Field label="Min characters"><input aria-label="Min characters" className="input" type="number" min="0" step="1" value={d.min} onChange={(e) => setDet({ min: e.target.value })} /></Field>
+              <Field label="Max characters" hint="empty: no limit"><input aria-label="Max characters" className="input" type="number" min="1" step="1" value={d.max} onChange={(e) => setDet({ max: e.target.value })} /></Field>
             </div>
           ) : null}
-          {d.type === "latency" ? <Field label="Max latency (ms)"><input className="input" type="number" min="1" step="1" value={d.maxMs} onChange={(e) => setDet({ maxMs: e.target.value })} /></Field> : null}
-          {d.type === "cost" ? <Field label="Max cost (USD)"><input className="input" type="number" min="0" step="any" value={d.maxUsd} onChange={(e) => setDet({ maxUsd: e.target.value })} /></Field> : null}
+          {d.type === "latency" ? <Field label="Max latency (ms)"><input aria-label="Max latency (ms)" className="input" type="number" min="1" step="1" value={d.maxMs} onChange={(e) => setDet({ maxMs: e.target.value })} /></Field> : null}
+          {d.type === "cost" ? <Field label="Max cost (USD)"><input aria-label="Max cost (USD)" className="input" type="number" min="0" step="any" value={d.maxUsd} onChange={(e) => setDet({ maxUsd: e.target.value })} /></Field> : null}
           {d.type === "exact_match" || d.type === "contains" ? (
             <label className="row small"><input type="checkbox" checked={d.caseSensitive} onChange={(e) => setDet({ caseSensitive: e.target.checked })} /> Case sensitive</label>
           ) : null}
@@ -59,7 +59,7 @@ export function EvaluatorForm({ kind, state, onChange }: { kind: EvaluatorKindIn
       ) : (
         <>
           <Field label="Judge mode">
-            <select
+            <select aria-label="Judge mode"
               className="input"
               value={j.mode}
               onChange={(e) => {
@@ -72,18 +72,18 @@ export function EvaluatorForm({ kind, state, onChange }: { kind: EvaluatorKindIn
             </select>
           </Field>
           <Field label="Rubric" hint={j.mode === "rubric" ? "What the judge scores, in its words" : "Optional guidance for the judge"}>
-            <textarea className="input" rows={3} value={j.rubric} onChange={(e) => setJudge({ rubric: e.target.value })} />
+            <textarea aria-label="Rubric" className="input" rows={3} value={j.rubric} onChange={(e) => setJudge({ rubric: e.target.value })} />
           </Field>
           <Field label="Judge model" hint="Empty: the experiment's judge model, else the route's strong model">
-            <input className="input" value={j.model} onChange={(e) => setJudge({ model: e.target.value })} placeholder="e.g. offline-strong-1" />
+            <input aria-label="Judge model" className="input" value={j.model} onChange={(e) => setJudge({ model: e.target.value })} placeholder="e.g. offline-strong-1" />
           </Field>
           {j.mode === "rubric" ? (
             <fieldset className="fieldset stack">
               <legend className="field-label">Scale</legend>
               <div className="row">
-                <Field label="Scale min"><input className="input" type="number" step="1" value={j.min} onChange={(e) => setJudge({ min: e.target.value })} /></Field>
-                <Field label="Scale max"><input className="input" type="number" step="1" value={j.max} onChange={(e) => setJudge({ max: e.target.value })} /></Field>
-                <Field label="Step" hint="empty: 1"><input className="input" type="number" min="0" step="any" value={j.step} onChange={(e) => setJudge({ step: e.target.value })} /></Field>
+                <Field label="Scale min"><input aria-label="Scale min" className="input" type="number" step="1" value={j.min} onChange={(e) => setJudge({ min: e.target.value })} /></Field>
+                <Field label="Scale max"><input aria-label="Scale max" className="input" type="number" step="1" value={j.max} onChange={(e) => setJudge({ max: e.target.value })} /></Field>
+                <Field label="Step" hint="empty: 1"><input aria-label="Step" className="input" type="number" min="0" step="any" value={j.step} onChange={(e) => setJudge({ step: e.target.value })} /></Field>
               </div>
               <div className="stack" aria-label="Labelled points" role="group">
                 {j.labels.map((l, i) => (
@@ -107,7 +107,7 @@ export function EvaluatorForm({ kind, state, onChange }: { kind: EvaluatorKindIn
       ) : null}
       <details>
         <summary className="small">Edit as JSON</summary>
-        <Field label="Configuration (JSON)"><textarea className="input" rows={6} value={state.text} onChange={(e) => onText(e.target.value)} spellCheck={false} /></Field>
+        <Field label="Configuration (JSON)"><textarea aria-label="Configuration (JSON)" className="input" rows={6} value={state.text} onChange={(e) => onText(e.target.value)} spellCheck={false} /></Field>
       </details>
     </div>
   );
