@@ -46,6 +46,8 @@ describe("datasets and experiments", () => {
     await setup.getByRole("button", { name: /^suggest-answer v3 · / }).click();
     await setup.getByLabel("Models").fill("offline-fast-1, offline-strong-1");
     await setup.getByRole("button", { name: "f1 v1" }).click();
+    // The seeded rubric judge too (offline, 1–5 with labels): the comparison shows its value on the scale.
+    await setup.getByRole("button", { name: "helpfulness v1" }).click();
     await setup.getByTestId("matrix-size").getByText(/^4 variants/).waitFor();
     await setup.getByRole("button", { name: "Start experiment" }).click();
     await ada.page.getByTestId("experiment-detail").waitFor();
@@ -95,12 +97,20 @@ describe("datasets and experiments", () => {
     await comparison.getByLabel("Search items").fill("");
     await comparison.getByTestId("comparison-count").getByText(`${oneStar} items`).waitFor();
     const [worst] = await db`
-      select i.query from public.dataset_items i
+      select i.id, i.query from public.dataset_items i
         join public.experiment_results b on b.experiment_id = ${exp!.id} and b.item_id = i.id and b.variant = 0 and b.error is null
         join public.experiment_results v on v.experiment_id = ${exp!.id} and v.item_id = i.id and v.variant = ${target} and v.error is null
        where i.version_id = ${version!.id}
        order by (v.scores ->> 'f1')::float8 - (b.scores ->> 'f1')::float8, i.position limit 1`;
     await comparison.getByLabel("Sort").selectOption({ label: "Biggest drop first" });
     await expect.poll(() => comparison.getByTestId("comparison-row").first().locator("td").first().textContent(), { timeout: 10_000 }).toBe(worst!.query);
+
+    // Next to the judge's normalized score: its value on the 1–5 scale and label, with its reason on hover.
+    const [judged] = await db`select score_details -> 'helpfulness' as d from public.experiment_results where experiment_id = ${exp!.id} and item_id = ${worst!.id} and variant = ${target}`;
+    const d = judged!.d as { raw: number; label?: string | null; reason: string };
+    expect(typeof d.raw).toBe("number");
+    const detail = comparison.getByTestId("comparison-row").first().locator("td").nth(3).getByTestId("judge-detail");
+    await expect.poll(() => detail.textContent(), { timeout: 10_000 }).toBe(`(${d.raw}/5${d.label ? ` · ${d.label}` : ""})`);
+    expect(await detail.getAttribute("title")).toBe(d.reason);
   }, 240_000);
 });

@@ -1,6 +1,7 @@
 import { useEffect, useMemo, useState } from "react";
 import { Link, useNavigate, useParams } from "react-router";
 import type { ExperimentSummary } from "@review/shared/datasets/summary";
+import { LlmJudgeConfig } from "@review/shared/datasets/evaluators";
 import { Button } from "../../components/ui/Button.tsx";
 import { Badge } from "../../components/ui/Badge.tsx";
 import { EmptyState, ErrorState, ProgressBar } from "../../components/ui/Field.tsx";
@@ -13,9 +14,9 @@ import { useCancelJob, useJob, useJobEvents, useJobEventsLive, useJobsLive, useS
 import { STATUS_TONE } from "./ExperimentsPage.tsx";
 import { ExperimentReview } from "./ExperimentReview.tsx";
 import { TrainingOverlapWarning } from "./Splits.tsx";
-import { liveSummary, storedOutputs } from "./comparison.ts";
+import { judgeDetailText, liveSummary, storedOutputs } from "./comparison.ts";
 import {
-  useComparisonPage, useDatasetItems, useDatasetVersion, useEvaluators, useExperiment, useExperimentLive, usePromptVersions, useResumeExperiment, useVariantStats,
+  useComparisonPage, useDatasetItems, useDatasetVersion, useEvaluators, useExperiment, useExperimentLive, usePromptVersions, useResumeExperiment, useScoreDetails, useVariantStats,
   type ComparisonSort, type Experiment, type ItemResult,
 } from "./queries.ts";
 
@@ -40,6 +41,16 @@ export default function ExperimentPage() {
   const resume = useResumeExperiment(experimentId);
 
   const metrics = useMemo(() => (exp ? exp.evaluator_ids.map((id) => evaluators.data?.find((e) => e.id === id)?.name).filter((n): n is string => !!n) : []), [exp, evaluators.data]);
+  // The top of each rubric judge's scale, so its raw value reads "4/5".
+  const scaleMax = useMemo(() => {
+    const out: Record<string, number> = {};
+    for (const id of exp?.evaluator_ids ?? []) {
+      const e = evaluators.data?.find((x) => x.id === id);
+      const c = e?.kind === "llm_judge" ? LlmJudgeConfig.safeParse(e.config ?? {}) : null;
+      if (e && c?.success && c.data.scale) out[e.name] = c.data.scale.max;
+    }
+    return out;
+  }, [exp, evaluators.data]);
   const labels = useMemo(() => exp?.variants.map((v, i) => v.label ?? `V${i + 1}`) ?? [], [exp]);
   const itemCount = version.data?.item_count ?? 0;
   // While it runs, everyone watching sees the partial figures move (means and paired differences so far).
@@ -88,7 +99,7 @@ export default function ExperimentPage() {
       <TrainingOverlapWarning versionId={exp.dataset_version_id} />
       {summary ? <SummaryTable summary={summary} final={final} /> : null}
       {exp.status === "completed" && can(org.role, "prompt:promote") ? <PromoteThroughGate exp={exp} /> : null}
-      <Comparison experimentId={exp.id} labels={labels} baseline={exp.baseline} metrics={metrics} />
+      <Comparison experimentId={exp.id} labels={labels} baseline={exp.baseline} metrics={metrics} scaleMax={scaleMax} />
       <ExperimentReview exp={exp} labels={labels} />
     </div>
   );
@@ -186,7 +197,7 @@ const SORTS: Array<{ value: ComparisonSort; label: string }> = [
 ];
 
 /** The per-item comparison, a page at a time: the database filters, sorts and counts (public.experiment_comparison_page). */
-function Comparison({ experimentId, labels, baseline, metrics }: { experimentId: string; labels: string[]; baseline: number; metrics: string[] }) {
+function Comparison({ experimentId, labels, baseline, metrics, scaleMax }: { experimentId: string; labels: string[]; baseline: number; metrics: string[]; scaleMax: Record<string, number> }) {
   const others = labels.map((_, i) => i).filter((i) => i !== baseline);
   const [variant, setVariant] = useState<number>(others[0] ?? baseline);
   const [metric, setMetric] = useState<string>(metrics[0] ?? "");
@@ -203,13 +214,27 @@ function Comparison({ experimentId, labels, baseline, metrics }: { experimentId:
   }, [search]);
   const { data: rows = [], isFetching } = useComparisonPage(experimentId, { variant, metric: m, regressions: onlyRegressions, q, sort, page, pageSize: PAGE }, labels.length > 0);
   const count = rows[0]?.total ?? 0;
-  const cell = (r: ItemResult | undefined) => {
+  const hasJudge = metrics.some((k) => k in scaleMax);
+  const { data: details } = useScoreDetails(experimentId, useMemo(() => rows.map((r) => r.item_id), [rows]), hasJudge);
+  const cell = (itemId: string, r: ItemResult | undefined) => {
     if (!r) return <span className="muted">waiting…</span>;
     if (r.error) return <span className="form-error">{r.error}</span>;
+    const mine = details?.get(`${itemId}:${r.variant}`);
     return (
       <>
         <div className="prose">{r.output}</div>
-        <div className="small muted">{metrics.map((k) => `${k} ${num(r.scores[k] ?? null, 2)}`).join(" · ")} · {r.latency_ms ?? "—"} ms · {r.cost_usd === null ? "—" : usd(Number(r.cost_usd), 6)}</div>
+        <div className="small muted">
+          {metrics.map((k, n) => {
+            const j = judgeDetailText(mine?.[k], scaleMax[k]);
+            return (
+              <span key={k}>
+                {n ? " · " : ""}{k} {num(r.scores[k] ?? null, 2)}
+                {j ? <> <span title={j.reason} data-testid="judge-detail">({j.text})</span></> : null}
+              </span>
+            );
+          })}
+          {" · "}{r.latency_ms ?? "—"} ms · {r.cost_usd === null ? "—" : usd(Number(r.cost_usd), 6)}
+        </div>
       </>
     );
   };
@@ -238,8 +263,8 @@ function Comparison({ experimentId, labels, baseline, metrics }: { experimentId:
             <tr key={i.item_id} data-testid="comparison-row">
               <td><div className="prose">{i.query}</div></td>
               <td><div className="prose muted">{i.expected ?? "—"}</div></td>
-              <td>{cell(i.results.find((r) => r.variant === baseline))}</td>
-              <td>{cell(i.results.find((r) => r.variant === variant))}</td>
+              <td>{cell(i.item_id, i.results.find((r) => r.variant === baseline))}</td>
+              <td>{cell(i.item_id, i.results.find((r) => r.variant === variant))}</td>
             </tr>
           ))}
         </tbody>

@@ -44,3 +44,16 @@ export function liveSummary(stats: readonly VariantStats[], opts: { labels: read
 
 /** How many outputs are stored, from the same figures. */
 export const storedOutputs = (stats: readonly VariantStats[] | undefined) => (stats ?? []).reduce((s, v) => s + v.n, 0);
+
+/**
+ * A rubric judge's value as the comparison shows it next to the normalized score: "4/5 · helpful", with
+ * the judge's reason for a tooltip. `detail` is one evaluator's entry of experiment_results.score_details;
+ * `max` the top of its scale (from the evaluator's config). Null when the judge gave no value.
+ */
+export function judgeDetailText(detail: unknown, max?: number): { text: string; reason: string } | null {
+  if (!detail || typeof detail !== "object") return null;
+  const d = detail as { raw?: unknown; label?: unknown; reason?: unknown };
+  if (typeof d.raw !== "number") return null;
+  const label = typeof d.label === "string" && d.label ? ` · ${d.label}` : "";
+  return { text: `${d.raw}${max === undefined ? "" : `/${max}`}${label}`, reason: typeof d.reason === "string" ? d.reason : "" };
+}

@@ -143,6 +143,23 @@ export function useComparisonPage(id: string, q: ComparisonQuery, enabled = true
   });
 }
 
+/**
+ * The rubric judges' raw values of a page's results (experiment_results.score_details), keyed
+ * "<item id>:<variant>". public.experiment_comparison_page does not return them, so the page's rows are
+ * read once more, under the same RLS; keyed under the comparison so a stored result refreshes it.
+ */
+export function useScoreDetails(id: string, itemIds: string[], enabled: boolean) {
+  return useQuery({
+    queryKey: [...datasetKeys.comparison(id), "details", itemIds] as const,
+    enabled: enabled && !!id && itemIds.length > 0,
+    placeholderData: keepPreviousData,
+    queryFn: async () => {
+      const rows = unwrap(await supabase.from("experiment_results").select("item_id, variant, score_details").eq("experiment_id", id).in("item_id", itemIds)) as Array<{ item_id: string; variant: number; score_details: unknown }>;
+      return new Map(rows.map((r) => [`${r.item_id}:${r.variant}`, (r.score_details ?? {}) as Record<string, unknown>]));
+    },
+  });
+}
+
 /** Per-variant figures computed by the database (for a run in progress; a finished one has its stored summary). */
 export function useVariantStats(id: string, enabled: boolean) {
   return useQuery({
