@@ -251,6 +251,23 @@ describe("alerts", () => {
     expect(fired).toHaveLength(1);
     expect({ ...fired[0], sample: Number(fired[0]!.sample) }).toMatchObject({ status: "firing", value: 0.5, sample: 24 });
   });
+
+  it("the default rule is per evaluator: a failing check fires under its own name while a passing one cannot hide it", async () => {
+    const o = await newOrg("oe-alert-split");
+    const [passing, failing] = [await evaluator(o, { type: "length", min: 1 }), await evaluator(o, { type: "contains", value: "refund" })];
+    const [rp, rf] = [await rule(o, passing, 1), await rule(o, failing, 1)];
+    // 30 calls, each scored by both: the length check passes all, "refund" 6 of 30 (0.2). Averaged
+    // together they would read 0.6 — and with one more passing check 0.73, silent.
+    await calls(o, 6, { output_text: "Your refund is on its way." });
+    await calls(o, 24, { output_text: "Please contact support." });
+    await score(rp);
+    await score(rf);
+    await evaluateAlerts({ sql: db }, new Date());
+    const names = Object.fromEntries((await db`select id, name from public.evaluators where org_id = ${o}`).map((e) => [e.id, e.name]));
+    const open = await db`select a.scope_key, a.value, a.sample from public.alerts a join public.alert_rules r on r.id = a.rule_id
+                          where a.org_id = ${o} and r.default_key = 'online_eval' and a.status = 'firing'`;
+    expect(open.map((a) => ({ scope_key: a.scope_key, value: a.value, sample: Number(a.sample) }))).toEqual([{ scope_key: names[failing], value: 0.2, sample: 30 }]);
+  });
 });
 
 describe("attacks", () => {

@@ -68,5 +68,23 @@ describe("alert centre", () => {
     // The critical alert also went to Acme's on-call mailbox (the seeded email channel, over SMTP).
     const mail = await waitForMail(stack, "oncall@acme.example.com");
     expect(mail.Subject).toBe("CRITICAL: LLM error rate above 5%");
+
+    // The online-evaluation floor is one alert per evaluator (a passing length check must not hide a
+    // failing judge); Ada narrows it to the seeded "helpfulness" judge, and the queue depth offers no split.
+    const oeRule = ada.page.locator('tr[data-rule="online_eval"]');
+    await oeRule.getByText("for each evaluator").waitFor();
+    await oeRule.getByRole("button", { name: "Edit" }).click();
+    const edit = ada.page.getByRole("dialog", { name: "Edit “Online evaluation score below 0.7”" });
+    const split = edit.getByRole("combobox", { name: /^One alert for/ });
+    expect(await split.locator("option").allTextContents()).toEqual(["the whole organization", "each function", "each model", "each prompt version", "each evaluator"]);
+    expect(await split.inputValue()).toBe("evaluator");
+    await edit.getByRole("textbox", { name: /^Only/ }).fill("helpfulness");
+    await edit.getByRole("button", { name: "Save" }).click();
+    await oeRule.getByText("only evaluator helpfulness").waitFor();
+    expect((await db`select scope, scope_value from public.alert_rules where org_id = ${ACME} and default_key = 'online_eval'`)[0]).toEqual({ scope: "evaluator", scope_value: "helpfulness" });
+    await ada.page.locator('tr[data-rule="queue_depth"]').getByRole("button", { name: "Edit" }).click();
+    const queueEdit = ada.page.getByRole("dialog", { name: "Edit “More than 100 jobs waiting”" });
+    await queueEdit.getByRole("button", { name: "Save" }).waitFor();
+    expect(await queueEdit.getByRole("combobox", { name: /^One alert for/ }).count()).toBe(0);
   });
 });

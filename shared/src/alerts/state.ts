@@ -32,6 +32,38 @@ export const METRIC_INFO: Record<AlertMetric, { label: string; unit: string; for
   online_eval_score: { label: "Online evaluation score", unit: "", format: (v) => v.toFixed(2), board: "boards" },
 };
 
+/**
+ * What a rule can be split by: one alert for the whole organization, or one per function, model, prompt
+ * version or (online evaluation only) evaluator. A scope value narrows the rule to one of them. Each
+ * metric's rollup keeps only some of these keys, so METRIC_SCOPES says which splits mean something; the
+ * database's alert_rules checks refuse the rest (tests/alerts/scopes.db.test.ts keeps the two equal).
+ */
+export const ALERT_SCOPES = ["org", "function", "model", "prompt_version", "evaluator"] as const;
+export type AlertScope = (typeof ALERT_SCOPES)[number];
+
+export const SCOPE_LABELS: Record<AlertScope, string> = {
+  org: "the whole organization",
+  function: "each function",
+  model: "each model",
+  prompt_version: "each prompt version",
+  evaluator: "each evaluator",
+};
+
+const CALL_SCOPES = ["org", "function", "model", "prompt_version"] as const satisfies readonly AlertScope[];
+export const METRIC_SCOPES: Record<AlertMetric, readonly AlertScope[]> = {
+  llm_latency_p95_ms: CALL_SCOPES,
+  llm_error_rate: CALL_SCOPES,
+  tokens_per_day: CALL_SCOPES,
+  cost_per_day_usd: CALL_SCOPES,
+  // Ratings and drift checks are kept per model and prompt version, not per function.
+  feedback_score: ["org", "model", "prompt_version"],
+  drift_psi: ["org", "model", "prompt_version"],
+  queue_depth: ["org"],
+  // A length check and an LLM judge score on different footing: averaging them lets a passing check hide a
+  // failing judge, which is why the default online-evaluation rule is per evaluator.
+  online_eval_score: [...CALL_SCOPES, "evaluator"],
+};
+
 export type Comparator = ">" | "<";
 
 export type RuleSpec = {

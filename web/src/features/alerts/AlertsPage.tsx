@@ -1,6 +1,6 @@
 import { useState } from "react";
 import { Link } from "react-router";
-import { METRIC_INFO, type AlertMetric } from "@review/shared/alerts/state";
+import { METRIC_INFO, METRIC_SCOPES, SCOPE_LABELS, type AlertMetric, type AlertScope } from "@review/shared/alerts/state";
 import { Badge } from "../../components/ui/Badge.tsx";
 import { Button } from "../../components/ui/Button.tsx";
 import { Dialog } from "../../components/ui/Dialog.tsx";
@@ -132,7 +132,7 @@ function RulesSection({ orgId, canManage }: { orgId: string; canManage: boolean 
         <tbody>
           {rules.data?.map((r) => (
             <tr key={r.id} data-rule={r.default_key ?? r.id}>
-              <td>{r.name}{r.scope !== "org" ? <div className="muted small">per {r.scope.replace("_", " ")}{r.scope_value ? `: ${r.scope_value}` : ""}</div> : null}</td>
+              <td>{r.name}{r.scope !== "org" ? <div className="muted small">{r.scope_value ? `only ${SCOPE_LABELS[r.scope].replace(/^each /, "")} ${r.scope_value}` : `for ${SCOPE_LABELS[r.scope]}`}</div> : null}</td>
               <td className="small">{METRIC_INFO[r.metric].label} {r.comparator} {fmt(r.metric, r.threshold)}</td>
               <td><Badge tone={r.level === "critical" ? "bad" : "warn"}>{r.level}</Badge></td>
               <td className="num small">{minutes(r.window_minutes)}</td>
@@ -156,7 +156,8 @@ function RuleDialog({ rule, orgId, onClose }: { rule: AlertRule; orgId: string; 
   const channels = useChannels(orgId);
   const routes = useRoutes(orgId);
   const routed = new Set(routes.data?.filter((r) => r.rule_id === rule.id).map((r) => r.channel_id));
-  const [form, setForm] = useState({ threshold: String(rule.threshold), level: rule.level, window: String(rule.window_minutes), min: String(rule.min_sample), hyst: String(rule.hysteresis_minutes), enabled: rule.enabled });
+  const [form, setForm] = useState({ threshold: String(rule.threshold), level: rule.level, window: String(rule.window_minutes), min: String(rule.min_sample), hyst: String(rule.hysteresis_minutes), enabled: rule.enabled, scope: rule.scope, only: rule.scope_value ?? "" });
+  const scopes = METRIC_SCOPES[rule.metric];
   const [picked, setPicked] = useState<Set<string> | null>(null);
   const selected = picked ?? routed;
   return (
@@ -166,7 +167,7 @@ function RuleDialog({ rule, orgId, onClose }: { rule: AlertRule; orgId: string; 
         const add = [...selected].filter((c) => !routed.has(c));
         const remove = [...routed].filter((c) => !selected.has(c));
         update.mutate(
-          { id: rule.id, patch: { threshold: Number(form.threshold), level: form.level, window_minutes: Number(form.window), min_sample: Number(form.min), hysteresis_minutes: Number(form.hyst), enabled: form.enabled }, channels: { add, remove } },
+          { id: rule.id, patch: { threshold: Number(form.threshold), level: form.level, window_minutes: Number(form.window), min_sample: Number(form.min), hysteresis_minutes: Number(form.hyst), enabled: form.enabled, scope: form.scope, scope_value: form.scope === "org" ? null : form.only.trim() || null }, channels: { add, remove } },
           { onSuccess: () => { toast.success("Rule saved"); onClose(); }, onError: (err) => toast.error("Could not save the rule", messageOf(err)) },
         );
       }}>
@@ -179,6 +180,20 @@ function RuleDialog({ rule, orgId, onClose }: { rule: AlertRule; orgId: string; 
           <Field label="Minimum sample"><input className="input" type="number" min={0} value={form.min} onChange={(e) => setForm({ ...form, min: e.target.value })} /></Field>
           <Field label="Resolve after (minutes back)"><input className="input" type="number" min={0} value={form.hyst} onChange={(e) => setForm({ ...form, hyst: e.target.value })} /></Field>
         </div>
+        {scopes.length > 1 ? (
+          <div className="row">
+            <Field label="One alert for" hint="Split, each part fires and resolves on its own">
+              <select className="input" value={form.scope} onChange={(e) => setForm({ ...form, scope: e.target.value as AlertScope })}>
+                {scopes.map((s) => <option key={s} value={s}>{SCOPE_LABELS[s]}</option>)}
+              </select>
+            </Field>
+            {form.scope !== "org" ? (
+              <Field label="Only" hint={`One ${SCOPE_LABELS[form.scope].replace(/^each /, "")} by name or id; empty for all`}>
+                <input className="input" value={form.only} maxLength={200} onChange={(e) => setForm({ ...form, only: e.target.value })} />
+              </Field>
+            ) : null}
+          </div>
+        ) : null}
         <label className="row"><input type="checkbox" checked={form.enabled} onChange={(e) => setForm({ ...form, enabled: e.target.checked })} /> Enabled</label>
         <fieldset className="fieldset">
           <legend className="field-label">Notify</legend>

@@ -3,7 +3,7 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { supabase } from "../../lib/supabase.ts";
 import { unwrap } from "../../lib/errors.ts";
 import { openChannel } from "../../lib/realtime.ts";
-import type { AlertMetric } from "@review/shared/alerts/state";
+import type { AlertMetric, AlertScope } from "@review/shared/alerts/state";
 import type { Row } from "../../lib/rows.ts";
 
 type Comparator = ">" | "<";
@@ -12,7 +12,7 @@ type Level = "warning" | "critical";
 export type Alert = Row<"alerts", { status: "firing" | "resolved"; level: Level; metric: AlertMetric; comparator: Comparator }> & {
   alert_rules: { name: string } | null;
 };
-export type AlertRule = Row<"alert_rules", { level: Level; metric: AlertMetric; comparator: Comparator }>;
+export type AlertRule = Row<"alert_rules", { level: Level; metric: AlertMetric; comparator: Comparator; scope: AlertScope }>;
 export type Channel = Row<"notification_channels", { kind: "webhook" | "email" }>;
 export type RuleChannel = Pick<Row<"alert_rule_channels">, "rule_id" | "channel_id">;
 export type Delivery = Row<"notification_deliveries", { status: "pending" | "retrying" | "delivered" | "failed" }>;
@@ -114,7 +114,7 @@ export function useMute(orgId: string) {
 export function useUpdateRule(orgId: string) {
   const qc = useQueryClient();
   return useMutation({
-    mutationFn: async ({ id, patch, channels }: { id: string; patch: Partial<Pick<AlertRule, "threshold" | "enabled" | "level" | "window_minutes" | "min_sample" | "hysteresis_minutes">>; channels?: { add: string[]; remove: string[] } }) => {
+    mutationFn: async ({ id, patch, channels }: { id: string; patch: Partial<Pick<AlertRule, "threshold" | "enabled" | "level" | "window_minutes" | "min_sample" | "hysteresis_minutes" | "scope" | "scope_value">>; channels?: { add: string[]; remove: string[] } }) => {
       unwrap(await supabase.from("alert_rules").update(patch).eq("id", id).select("id").single());
       if (channels?.add.length) unwrap(await supabase.from("alert_rule_channels").insert(channels.add.map((c) => ({ org_id: orgId, rule_id: id, channel_id: c }))));
       if (channels?.remove.length) unwrap(await supabase.from("alert_rule_channels").delete().eq("rule_id", id).in("channel_id", channels.remove));
