@@ -188,7 +188,7 @@ function RuleDialog({ rule, orgId, onClose }: { rule: AlertRule; orgId: string; 
               </select>
             </Field>
             {form.scope !== "org" ? (
-              <Field label="Only" hint={`One ${SCOPE_LABELS[form.scope].replace(/^each /, "")} by name or id; empty for all`}>
+              <Field label="Only" hint={`One ${SCOPE_LABELS[form.scope].replace(/^each /, "")} by ${form.scope === "prompt_version" ? "id" : "name"}; empty for all`}>
                 <input className="input" value={form.only} maxLength={200} onChange={(e) => setForm({ ...form, only: e.target.value })} />
               </Field>
             ) : null}
