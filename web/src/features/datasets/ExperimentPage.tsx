@@ -21,7 +21,16 @@ import {
 } from "./queries.ts";
 
 const PAGE = 50;
-const num = (x: number | null | undefined, d = 3) => (x === null || x === undefined ? "—" : x.toFixed(d));
+/** Fixed decimals, without the "-0.000" a tiny negative difference rounds to. */
+const num = (x: number | null | undefined, d = 3) => {
+  if (x === null || x === undefined) return "—";
+  const s = x.toFixed(d);
+  return Number(s) === 0 ? (0).toFixed(d) : s;
+};
+const signed = (x: number) => {
+  const s = num(x);
+  return Number(s) > 0 ? `+${s}` : s;
+};
 
 export default function ExperimentPage() {
   const { experimentId = "" } = useParams();
@@ -171,7 +180,7 @@ function SummaryTable({ summary, final }: { summary: ExperimentSummary; final: b
                 if (!c) return <td key={`d-${m}`} className="muted">—</td>;
                 return (
                   <td key={`d-${m}`} className="num">
-                    {c.meanDiff === null ? "—" : `${c.meanDiff >= 0 ? "+" : ""}${c.meanDiff.toFixed(3)}`} <span className="muted">({num(c.lower, 2)}–{num(c.upper, 2)}, p {Number.isFinite(c.pHolm) ? c.pHolm.toPrecision(2) : "—"})</span>{" "}
+                    {c.meanDiff === null ? "—" : signed(c.meanDiff)} <span className="muted">({num(c.lower, 2)}–{num(c.upper, 2)}, p {Number.isFinite(c.pHolm) ? c.pHolm.toPrecision(2) : "—"})</span>{" "}
                     {c.significant ? <Badge tone={(c.meanDiff ?? 0) >= 0 ? "good" : "bad"}>significant</Badge> : null}
                   </td>
                 );
