@@ -21,6 +21,8 @@ describe("connection summary", () => {
   it("says what is going on", () => {
     expect(summarize(true, "connected", 0).label).toBe("Live");
     expect(summarize(true, "connecting", 1).label).toBe("Reconnecting… · edits pending in 1 document");
+    // Before the socket was ever up, a page that just loaded is connecting, not reconnecting.
+    expect(summarize(true, "connecting", 0, false).label).toBe("Connecting…");
     expect(summarize(false, "disconnected", 2)).toMatchObject({ tone: "bad", label: "Offline · edits pending in 2 documents" });
   });
 });

@@ -5,8 +5,8 @@ import { startConnectionMonitor } from "./monitor.ts";
 
 export function ConnectionBadge() {
   useEffect(startConnectionMonitor, []);
-  const { online, socket, pending } = useConnection();
-  const s = summarize(online, socket, Object.keys(pending).length);
+  const { online, socket, pending, connectedOnce } = useConnection();
+  const s = summarize(online, socket, Object.keys(pending).length, connectedOnce);
   return (
     <Tooltip.Root delayDuration={200}>
       <Tooltip.Trigger asChild>

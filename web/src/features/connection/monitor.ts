@@ -18,7 +18,9 @@ export function startConnectionMonitor(): void {
     if (supabase.realtime.getChannels().length === 0) socket = "connected"; // nothing live to keep up with
     else if (supabase.realtime.isConnected()) socket = "connected";
     else socket = supabase.realtime.connectionState() === "connecting" ? "connecting" : "disconnected";
-    if (useConnection.getState().socket !== socket) useConnection.setState({ socket });
+    const state = useConnection.getState();
+    if (state.socket !== socket) useConnection.setState({ socket });
+    if (!state.connectedOnce && supabase.realtime.isConnected()) useConnection.setState({ connectedOnce: true });
   };
   tick();
   setInterval(tick, 1000);
