@@ -1,5 +1,6 @@
 import { Suspense } from "react";
-import { NavLink, Outlet, useNavigate } from "react-router";
+import { NavLink, useNavigate } from "react-router";
+import { ValidIdsOutlet } from "./guards.tsx";
 import { DropdownMenu } from "radix-ui";
 import { supabase } from "../lib/supabase.ts";
 import { can, type Permission } from "../lib/permissions.ts";
@@ -63,7 +64,7 @@ export function Shell() {
       <InvitationsBanner />
       <main className="content">
         <Suspense fallback={<div className="page muted">Loading…</div>}>
-          <Outlet />
+          <ValidIdsOutlet />
         </Suspense>
       </main>
     </div>

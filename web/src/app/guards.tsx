@@ -5,6 +5,7 @@ import { useMyOrganizations } from "../features/orgs/index.ts";
 import { can, type Permission } from "../lib/permissions.ts";
 import { EmptyState } from "../components/ui/Field.tsx";
 import { messageOf } from "../lib/errors.ts";
+import { isUuid } from "../lib/ids.ts";
 
 function Splash() {
   return <div className="splash" aria-busy>Loading…</div>;
@@ -45,6 +46,18 @@ export function RequirePermission({ permission, children }: { permission: Permis
   const role = data?.find((o) => o.slug === slug)?.role;
   if (!can(role, permission)) return <div className="page"><EmptyState title="Your role does not include this page." /></div>;
   return <>{children}</>;
+}
+
+/**
+ * The organization's pages, once their URL's ids can name a row: a mangled link (`/cases/not-an-id`) is a
+ * page that does not exist, said here once for every route, instead of each query sending the database an
+ * id it refuses with "invalid input syntax for type uuid".
+ */
+export function ValidIdsOutlet() {
+  const params = useParams();
+  const bad = Object.entries(params).some(([name, value]) => name.endsWith("Id") && value !== undefined && !isUuid(value));
+  if (bad) return <div className="page"><EmptyState title="This page does not exist here.">The link's id is not one this workspace uses.</EmptyState></div>;
+  return <Outlet />;
 }
 
 export function RouteError() {

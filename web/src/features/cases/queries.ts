@@ -2,7 +2,6 @@ import { useEffect } from "react";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { supabase } from "../../lib/supabase.ts";
 import { unwrap } from "../../lib/errors.ts";
-import { isUuid } from "../../lib/ids.ts";
 import { callFunction } from "../../lib/functions.ts";
 import { openChannel } from "../../lib/realtime.ts";
 import type { CaseWithFeedback, Comment, ImprovementCase } from "./types.ts";
@@ -18,7 +17,7 @@ export function useCase(caseId: string) {
     queryKey: caseKeys.detail(caseId),
     // The case → feedback reference is a composite (org_id, id) foreign key; the hint names it.
     queryFn: async () =>
-      !isUuid(caseId) ? null : unwrap(
+      unwrap(
         await supabase.from("improvement_cases").select("*, feedback:feedback!improvement_cases_org_id_feedback_id_fkey(rating, comment, labels, model)").eq("id", caseId).maybeSingle(),
       ) as CaseWithFeedback | null,
     staleTime: Infinity,

@@ -2,7 +2,6 @@ import { useEffect } from "react";
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { supabase } from "../../lib/supabase.ts";
 import { unwrap } from "../../lib/errors.ts";
-import { isUuid } from "../../lib/ids.ts";
 import { allRows } from "../../lib/pages.ts";
 import { callFunction } from "../../lib/functions.ts";
 import { openChannel } from "../../lib/realtime.ts";
@@ -125,7 +124,7 @@ export function useExperimentsLive(orgId: string) {
 export function useExperiment(id: string) {
   return useQuery({
     queryKey: datasetKeys.experiment(id),
-    queryFn: async () => (isUuid(id) ? unwrap(await supabase.from("experiments").select(EXPERIMENT_COLUMNS).eq("id", id).maybeSingle()) : null) as Experiment | null,
+    queryFn: async () => unwrap(await supabase.from("experiments").select(EXPERIMENT_COLUMNS).eq("id", id).maybeSingle()) as Experiment | null,
   });
 }
 

@@ -2,7 +2,6 @@ import { useEffect } from "react";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { supabase } from "../../lib/supabase.ts";
 import { unwrap } from "../../lib/errors.ts";
-import { isUuid } from "../../lib/ids.ts";
 import { allRows } from "../../lib/pages.ts";
 import { callFunction } from "../../lib/functions.ts";
 import type { StartJobRequest } from "@review/shared/jobs/kinds";
@@ -41,7 +40,7 @@ export function useJobs(orgId: string) {
 }
 
 export function useJob(id: string) {
-  return useQuery({ queryKey: jobKeys.detail(id), enabled: !!id, queryFn: async () => (isUuid(id) ? unwrap(await supabase.from("jobs").select(JOB_COLUMNS).eq("id", id).maybeSingle()) : null) as Job | null, staleTime: Infinity });
+  return useQuery({ queryKey: jobKeys.detail(id), enabled: !!id, queryFn: async () => unwrap(await supabase.from("jobs").select(JOB_COLUMNS).eq("id", id).maybeSingle()) as Job | null, staleTime: Infinity });
 }
 
 export function useJobEvents(id: string) {

@@ -2,7 +2,6 @@ import { useEffect } from "react";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { supabase } from "../../lib/supabase.ts";
 import { unwrap } from "../../lib/errors.ts";
-import { isUuid } from "../../lib/ids.ts";
 import { callFunction } from "../../lib/functions.ts";
 import { openChannel } from "../../lib/realtime.ts";
 import type { OptSession, Prompt, PromptVariable, PromptVersion, VersionMetrics } from "./types.ts";
@@ -22,7 +21,7 @@ export function usePrompts(orgId: string) {
 }
 
 export function usePrompt(id: string) {
-  return useQuery({ queryKey: promptKeys.detail(id), queryFn: async () => (isUuid(id) ? unwrap(await supabase.from("prompts").select("*").eq("id", id).maybeSingle()) : null) as Prompt | null });
+  return useQuery({ queryKey: promptKeys.detail(id), queryFn: async () => unwrap(await supabase.from("prompts").select("*").eq("id", id).maybeSingle()) as Prompt | null });
 }
 
 /**
@@ -48,14 +47,14 @@ export function useVersions(promptId: string) {
   );
   return useQuery({
     queryKey: promptKeys.versions(promptId),
-    queryFn: async () => (isUuid(promptId) ? unwrap(await supabase.from("prompt_versions").select("*").eq("prompt_id", promptId).order("version", { ascending: false })) : []) as PromptVersion[],
+    queryFn: async () => unwrap(await supabase.from("prompt_versions").select("*").eq("prompt_id", promptId).order("version", { ascending: false })) as PromptVersion[],
   });
 }
 
 export function useMetrics(promptId: string) {
   return useQuery({
     queryKey: promptKeys.metrics(promptId),
-    queryFn: async () => (isUuid(promptId) ? unwrap(await supabase.rpc("prompt_version_metrics", { p_prompt_id: promptId })) : []) as VersionMetrics[],
+    queryFn: async () => unwrap(await supabase.rpc("prompt_version_metrics", { p_prompt_id: promptId })) as VersionMetrics[],
   });
 }
 

@@ -3,7 +3,6 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import type { FinalScore, QueueReport, Rubric } from "@review/shared/review/report";
 import { supabase } from "../../lib/supabase.ts";
 import { unwrap } from "../../lib/errors.ts";
-import { isUuid } from "../../lib/ids.ts";
 import { allRows } from "../../lib/pages.ts";
 import { openChannel } from "../../lib/realtime.ts";
 import type { Row } from "../../lib/rows.ts";
@@ -46,7 +45,7 @@ export function useRubrics(orgId: string) {
 export function useQueue(queueId: string) {
   return useQuery({
     queryKey: rqKeys.queue(queueId),
-    queryFn: async () => (isUuid(queueId) ? unwrap(await supabase.from("review_queues").select("*").eq("id", queueId).maybeSingle()) : null) as ReviewQueue | null,
+    queryFn: async () => unwrap(await supabase.from("review_queues").select("*").eq("id", queueId).maybeSingle()) as ReviewQueue | null,
   });
 }
 
