@@ -3,15 +3,13 @@ import { Link, useParams } from "react-router";
 import { Tabs } from "radix-ui";
 import { DOC_TEXT_FIELDS } from "@review/shared/yjs/persistence";
 import { Button } from "../../components/ui/Button.tsx";
-import { Avatar } from "../../components/ui/Avatar.tsx";
 import { EmptyState, ErrorState } from "../../components/ui/Field.tsx";
 import { toast } from "../../components/ui/toast.tsx";
 import { can } from "../../lib/permissions.ts";
 import { dateTime } from "../../lib/format.ts";
 import { messageOf } from "../../lib/errors.ts";
 import { useCurrentOrg, useMembers, useMe } from "../orgs/index.ts";
-import { useConnection } from "../connection/index.ts";
-import { AnswerEditor, AuthorshipLegend, AuthorshipToggle, DiffView, replaceText, useAuthorship, useCollabDoc, useShowAuthorship, useYText, type Participant } from "../collab/index.ts";
+import { AnswerEditor, AuthorshipLegend, AuthorshipToggle, DiffView, replaceText, RoomPresence, useAuthorship, useCollabDoc, useShowAuthorship, useYText } from "../collab/index.ts";
 import { Comments } from "./Comments.tsx";
 import { ApproveDialog, RejectDialog } from "./DecisionDialogs.tsx";
 import { useCase, useCaseLive, useDecide } from "./queries.ts";
@@ -81,7 +79,7 @@ function CaseRoom({ c }: { c: CaseWithFeedback }) {
           <h1 className="case-title">{c.query}</h1>
         </div>
         <span className="grow" />
-        <Presence participants={participants} status={status} />
+        <RoomPresence participants={participants} status={status} label="In this room" />
         {mayDecide ? (
           <div className="row">
             <Button variant="danger" onClick={() => setRejectOpen(true)}>Reject</Button>
@@ -146,20 +144,6 @@ function CaseRoom({ c }: { c: CaseWithFeedback }) {
         busy={decide.reject.isPending}
         error={decide.reject.error ? messageOf(decide.reject.error) : null}
       />
-    </div>
-  );
-}
-
-function Presence({ participants, status }: { participants: Participant[]; status: string }) {
-  // Without a network the provider keeps retrying ("connecting"); the person should read that they are offline.
-  const online = useConnection((s) => s.online);
-  const label = status === "connected" ? "Live" : !online || status !== "connecting" ? "Offline — edits kept" : "Connecting…";
-  return (
-    <div className="room-presence" aria-label="In this room">
-      <span className={`conn conn-${status === "connected" ? "good" : "warn"}`} data-testid="doc-status"><span className="conn-dot" />{label}</span>
-      <span className="avatar-stack" data-testid="room-participants">
-        {participants.map((p) => <Avatar key={p.clientId} name={p.name} color={p.color} size={24} title={p.isMe ? `${p.name} (you)` : p.name} />)}
-      </span>
     </div>
   );
 }

@@ -6,6 +6,7 @@
 export { AnswerEditor } from "./AnswerEditor.tsx";
 export { AuthorshipLegend, AuthorshipToggle, useShowAuthorship } from "./AuthorshipLegend.tsx";
 export { DiffView } from "./DiffView.tsx";
+export { RoomPresence } from "./RoomPresence.tsx";
 export { replaceText, seedUpdate } from "./seed.ts";
 export { useAuthorship } from "./useAuthorship.ts";
 export { useCollabDoc, useCollabRoom, type CollabRoom, type Participant } from "./useCollabDoc.ts";

@@ -23,6 +23,14 @@ describe("case document seeding", () => {
     expect(a.getText("answer").toString().length).toBe(6);
   });
 
+  it("two fields of one document seeded with the same text each keep it (a dataset draft's repeated contexts)", () => {
+    const d = new Y.Doc();
+    Y.applyUpdate(d, seedUpdate("dataset:1", "item:a:context", "Policy: refunds within 14 days."));
+    Y.applyUpdate(d, seedUpdate("dataset:1", "item:b:context", "Policy: refunds within 14 days."));
+    expect(d.getText("item:a:context").toString()).toBe("Policy: refunds within 14 days.");
+    expect(d.getText("item:b:context").toString()).toBe("Policy: refunds within 14 days.");
+  });
+
   it("replaces the whole text in one transaction", () => {
     const d = new Y.Doc();
     const t = d.getText("answer");

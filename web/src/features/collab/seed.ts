@@ -11,14 +11,16 @@ export function hash32(s: string): number {
 }
 
 /**
- * The first content of a case's answer document, as a Yjs update with a client id derived from the
- * document and the text. Two curators who open an empty document at the same moment both seed it;
- * their updates are byte-identical (same client, same clock), so Yjs keeps the text once instead of
- * twice. A different text gets a different client id, so no two seeds ever share item ids.
+ * The first content of a text of a document (a case's answer, a dataset draft's item field), as a Yjs
+ * update with a client id derived from the document, the field and the text. Two curators who open an
+ * empty field at the same moment both seed it; their updates are byte-identical (same client, same
+ * clock), so Yjs keeps the text once instead of twice. A different field or text gets a different client
+ * id, so no two seeds share item ids: Yjs drops an item whose id it already holds, so two fields of one
+ * document seeded with the same text under one client id would leave the second one empty.
  */
 export function seedUpdate(docId: string, field: string, text: string): Uint8Array {
   const d = new Y.Doc();
-  d.clientID = hash32(`${docId}\u0000${text}`);
+  d.clientID = hash32(`${docId}\u0000${field}\u0000${text}`);
   d.getText(field).insert(0, text);
   const update = Y.encodeStateAsUpdate(d);
   d.destroy();

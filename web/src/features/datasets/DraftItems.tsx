@@ -10,8 +10,7 @@ import { toast } from "../../components/ui/toast.tsx";
 import { supabase } from "../../lib/supabase.ts";
 import { openChannel } from "../../lib/realtime.ts";
 import { messageOf, unwrap } from "../../lib/errors.ts";
-import { useConnection } from "../connection/index.ts";
-import { AnswerEditor, AuthorshipLegend, AuthorshipToggle, seedUpdate, useAuthorship, useCollabRoom, useShowAuthorship, type CollabRoom, type Participant } from "../collab/index.ts";
+import { AnswerEditor, AuthorshipLegend, AuthorshipToggle, RoomPresence, seedUpdate, useAuthorship, useCollabRoom, useShowAuthorship, type CollabRoom, type Participant } from "../collab/index.ts";
 import { useCurrentOrg, useMe, useMembers } from "../orgs/index.ts";
 import { datasetKeys, useItemMutations, type DatasetItem, type DatasetVersion } from "./queries.ts";
 
@@ -193,7 +192,7 @@ export function DraftItems({ version, items, editable, roomRef }: { version: Dat
   return (
     <>
       <div className="row" style={{ marginBottom: 8 }} aria-label="Co-editing this draft">
-        <DraftPresence participants={participants} status={status} />
+        <RoomPresence participants={participants} status={status} label="In this draft" />
         <span className="muted small">{editable ? "Co-edited live: open a field to edit it with your team." : "Being edited live by the dataset's editors; you are watching."}</span>
         <span className="grow" />
         {editable ? <AuthorshipToggle on={showAuthorship} onChange={setShowAuthorship} /> : null}
@@ -220,19 +219,6 @@ export function DraftItems({ version, items, editable, roomRef }: { version: Dat
       {items.length === 0 ? <EmptyState title="No items in this version." /> : null}
       {editable ? <AddItem orgId={org.org_id} versionId={version.id} nextPosition={(items.at(-1)?.position ?? -1) + 1} /> : null}
     </>
-  );
-}
-
-function DraftPresence({ participants, status }: { participants: Participant[]; status: string }) {
-  const online = useConnection((s) => s.online);
-  const label = status === "connected" ? "Live" : !online || status !== "connecting" ? "Offline — edits kept" : "Connecting…";
-  return (
-    <div className="room-presence" aria-label="In this draft">
-      <span className={`conn conn-${status === "connected" ? "good" : "warn"}`} data-testid="doc-status"><span className="conn-dot" />{label}</span>
-      <span className="avatar-stack" data-testid="room-participants">
-        {participants.map((p) => <Avatar key={p.clientId} name={p.name} color={p.color} size={24} title={p.isMe ? `${p.name} (you)` : p.name} />)}
-      </span>
-    </div>
   );
 }
 

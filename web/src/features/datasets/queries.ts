@@ -301,20 +301,17 @@ export function useNewDraft(orgId: string) {
   });
 }
 
+/** Adding and removing a draft's items; their texts change through the draft's document (DraftItems). */
 export function useItemMutations(orgId: string, versionId: string) {
   const qc = useQueryClient();
   const done = () => Promise.all([qc.invalidateQueries({ queryKey: datasetKeys.items(versionId) }), qc.invalidateQueries({ queryKey: datasetKeys.versions(orgId) })]);
-  const update = useMutation({
-    mutationFn: async (args: { id: string; patch: Partial<Pick<DatasetItem, "query" | "expected" | "context">> }) => unwrap(await supabase.from("dataset_items").update(args.patch).eq("id", args.id).select("id")),
-    onSettled: done,
-  });
   const remove = useMutation({ mutationFn: async (id: string) => unwrap(await supabase.from("dataset_items").delete().eq("id", id).select("id")), onSettled: done });
   const add = useMutation({
     mutationFn: async (args: { position: number; query: string; expected: string | null }) =>
       unwrap(await supabase.from("dataset_items").insert({ org_id: orgId, version_id: versionId, position: args.position, query: args.query, expected: args.expected }).select("id")),
     onSettled: done,
   });
-  return { update, remove, add };
+  return { remove, add };
 }
 
 export function useSaveEvaluator(orgId: string) {
