@@ -150,6 +150,9 @@ describe("a rubric judge on live traffic", () => {
     expect(await runOnlineEval(deps, entry(bad!))).toMatchObject({ stored: true, score: null });
     const [b] = await db`select score, details from public.online_eval_results where rule_id = ${r} and ai_request_id = ${bad!.payload.aiRequestId}`;
     expect(b!.details.reason).toMatch(/the judge gave no valid answer/);
+    // Both answered calls cost money, scored or not: they are on the rule's budget for today.
+    const [spent] = await db`select cost_usd::float8 as cost from private.online_judge_calls where rule_id = ${r} and ai_request_id = ${bad!.payload.aiRequestId}`;
+    expect(spent!.cost).toBeGreaterThan(0);
 
     judgeReplies.push(() => anthropicError(529, "overloaded_error", "overloaded"));
     await expect(runOnlineEval(deps, entry(flaky!))).rejects.toMatchObject({ name: "LlmError" });
