@@ -74,7 +74,9 @@ create index online_judge_calls_day_idx on private.online_judge_calls (rule_id, 
 alter table private.online_judge_calls enable row level security;
 
 -- A slot for judging one sample, or why not: null = judge it; 'daily_call_cap' / 'daily_cost_cap' =
--- the rule's budget for today is spent. Serialized per rule, so a burst of samples cannot overshoot.
+-- the rule's budget for today is spent; 'rule_removed'. Serialized per rule, so a burst of samples cannot
+-- overshoot the call cap. The cost cap counts the cost of the calls that have answered (the worker adds
+-- it to the slot afterwards), so it can be passed by what the calls still in flight cost.
 create or replace function private.online_judge_claim(p_rule uuid, p_request uuid) returns text
 language plpgsql security definer set search_path = '' as $$
 declare
