@@ -72,97 +72,83 @@ Deno.serve(handler(async (req) => {
       if (!o) return { ...base, output: null, score: null, note: missing };
       return { ...base, output: o.output, score: runDeterministic(ev.config, { output: o.output, expected: i.expected, latencyMs: o.latencyMs, costUsd: o.costUsd }) };
     });
-  } else if (ev.config.mode === "rubric") {
-    // Pointwise: each output alone on the scale, with the review judge's prompt (the worker's code path).
-    await enforceLlmRateLimit(caller.client, version.org_id, "llm");
-    const ai = llm(serviceClient());
-    try {
-      const live = await resolveLivePrompt(promptSource(caller.client), version.org_id, "judge-rubric", ai.route);
-      const model = ev.config.model ?? live.model;
-      const config = ev.config as RubricJudgeConfig;
-      results = [];
-      for (const [k, i] of items.entries()) {
-        const o = outputs[k];
-        const base = { itemId: i.id, position: i.position, query: i.query, expected: i.expected, against: null };
-        if (!o) {
-          results.push({ ...base, output: null, score: null, note: missing });
-          continue;
-        }
-        try {
-          const j = await judgeWithRubric(
-            (r) => ai.client.complete({
-              model, system: r.system, messages: [{ role: "user", content: r.user }], maxTokens: r.maxTokens,
-              context: { functionName: "try-evaluator:judge", orgId: version.org_id, userId: caller.userId, promptVersionId: live.versionId, traceName: "try-evaluator" },
-            }),
-            live, "try-out", config, { query: i.query, output: o.output, expected: i.expected },
-          );
-          results.push({ ...base, output: o.output, score: j.score, judgement: { raw: j.raw, label: j.label, reason: j.reason, usedReference: j.usedReference } });
-        } catch (err) {
-          if (!(err instanceof LlmError) || err.code !== "llm_bad_output") throw err;
-          results.push({ ...base, output: o.output, score: null, note: `The judge gave no valid answer: ${err.message}` });
-        }
-      }
-    } catch (err) {
-      if (err instanceof AppError) throw err;
-      const e = err instanceof LlmError ? err : null;
-      throw new AppError(e?.code === "llm_rate_limited" || e?.code === "llm_not_configured" ? e.status : 502, e?.code ?? "llm_failed", `The judge could not score: ${e?.message ?? String(err)}`);
-    } finally {
-      await ai.client.flush();
-    }
   } else {
+    // A judge, through the organization's live judge prompt and the functions' LLM client.
     await enforceLlmRateLimit(caller.client, version.org_id, "llm");
     const ai = llm(serviceClient());
     try {
-      const live = await resolveLivePrompt(promptSource(caller.client), version.org_id, "judge-pairwise", ai.route);
+      const rubric = ev.config.mode === "rubric";
+      const live = await resolveLivePrompt(promptSource(caller.client), version.org_id, rubric ? "judge-rubric" : "judge-pairwise", ai.route);
       const model = ev.config.model ?? live.model;
-      const call = async (item: { query: string; reference: string | null }, first: string, second: string, order: "AB" | "BA") => {
-        const p = judgeRequestParts(live, item, first, second, ev.config.rubric);
-        // A judge answer that is not the JSON asked for is asked once more, as the worker does.
-        for (let attempt = 1; ; attempt++) {
-          const r = await ai.client.complete({
-            model, system: p.system, messages: p.messages, maxTokens: p.maxTokens,
-            // ":judge" keeps a try-out's judge calls out of online evaluation samples (isExcludedFromOnlineEval).
-            context: { functionName: "try-evaluator:judge", orgId: version.org_id, userId: caller.userId, promptVersionId: live.versionId, traceName: "try-evaluator" },
-          });
+      // ":judge" keeps a try-out's judge calls out of online evaluation samples (isExcludedFromOnlineEval).
+      const context = { functionName: "try-evaluator:judge", orgId: version.org_id, userId: caller.userId, promptVersionId: live.versionId, traceName: "try-evaluator" };
+      results = [];
+      if (rubric) {
+        // Pointwise: each output alone on the scale, with the review judge's prompt (the worker's code path).
+        const config = ev.config as RubricJudgeConfig;
+        for (const [k, i] of items.entries()) {
+          const o = outputs[k];
+          const base = { itemId: i.id, position: i.position, query: i.query, expected: i.expected, against: null };
+          if (!o) {
+            results.push({ ...base, output: null, score: null, note: missing });
+            continue;
+          }
           try {
-            const v = parseJsonOutput(JudgeVerdict, r.text);
-            return { order, winner: v.winner, reason: v.reason };
+            const j = await judgeWithRubric(
+              (r) => ai.client.complete({ model, system: r.system, messages: [{ role: "user", content: r.user }], maxTokens: r.maxTokens, context }),
+              live, "try-out", config, { query: i.query, output: o.output, expected: i.expected },
+            );
+            results.push({ ...base, output: o.output, score: j.score, judgement: { raw: j.raw, label: j.label, reason: j.reason, usedReference: j.usedReference } });
           } catch (err) {
-            if (attempt >= 2 || !(err instanceof LlmError)) throw err;
+            if (!(err instanceof LlmError) || err.code !== "llm_bad_output") throw err;
+            results.push({ ...base, output: o.output, score: null, note: `The judge gave no valid answer: ${err.message}` });
           }
         }
-      };
-      results = [];
-      for (const [k, i] of items.entries()) {
-        const o = outputs[k];
-        const base = { itemId: i.id, position: i.position, query: i.query, expected: i.expected };
-        if (!o) {
-          results.push({ ...base, output: null, against: null, score: null, note: missing });
-          continue;
+      } else {
+        const call = async (item: { query: string; reference: string | null }, first: string, second: string, order: "AB" | "BA") => {
+          const p = judgeRequestParts(live, item, first, second, ev.config.rubric);
+          // A judge answer that is not the JSON asked for is asked once more, as the worker does.
+          for (let attempt = 1; ; attempt++) {
+            const r = await ai.client.complete({ model, system: p.system, messages: p.messages, maxTokens: p.maxTokens, context });
+            try {
+              const v = parseJsonOutput(JudgeVerdict, r.text);
+              return { order, winner: v.winner, reason: v.reason };
+            } catch (err) {
+              if (attempt >= 2 || !(err instanceof LlmError)) throw err;
+            }
+          }
+        };
+        for (const [k, i] of items.entries()) {
+          const o = outputs[k];
+          const base = { itemId: i.id, position: i.position, query: i.query, expected: i.expected };
+          if (!o) {
+            results.push({ ...base, output: null, against: null, score: null, note: missing });
+            continue;
+          }
+          let against: string | null = null;
+          let note: string | undefined;
+          if (ev.config.mode === "reference") {
+            against = i.expected;
+            if (against === null) note = "No expected answer to judge against";
+          } else if (outputsFrom.kind !== "experiment") {
+            note = "A pairwise judge compares with the baseline's output: pick an experiment";
+          } else if (outputsFrom.variant === outputsFrom.baseline) {
+            results.push({ ...base, output: o.output, against: o.output, score: 0, note: "The baseline against itself scores 0" });
+            continue;
+          } else {
+            const b = baselineOf.get(i.id);
+            against = b && !b.error ? b.output : null;
+            if (against === null) note = "The baseline has no output for this item";
+          }
+          if (against === null) {
+            results.push({ ...base, output: o.output, against: null, score: null, note });
+            continue;
+          }
+          const item = { query: i.query, reference: i.expected };
+          // Both orders, as the worker judges: a judge that favours a position cancels out.
+          const [ab, ba] = await Promise.all([call(item, against, o.output, "AB"), call(item, o.output, against, "BA")]);
+          results.push({ ...base, output: o.output, against, score: debiasedJudgeScore(ab.winner, ba.winner), verdicts: [ab, ba] });
         }
-        let against: string | null = null;
-        let note: string | undefined;
-        if (ev.config.mode === "reference") {
-          against = i.expected;
-          if (against === null) note = "No expected answer to judge against";
-        } else if (outputsFrom.kind !== "experiment") {
-          note = "A pairwise judge compares with the baseline's output: pick an experiment";
-        } else if (outputsFrom.variant === outputsFrom.baseline) {
-          results.push({ ...base, output: o.output, against: o.output, score: 0, note: "The baseline against itself scores 0" });
-          continue;
-        } else {
-          const b = baselineOf.get(i.id);
-          against = b && !b.error ? b.output : null;
-          if (against === null) note = "The baseline has no output for this item";
-        }
-        if (against === null) {
-          results.push({ ...base, output: o.output, against: null, score: null, note });
-          continue;
-        }
-        const item = { query: i.query, reference: i.expected };
-        // Both orders, as the worker judges: a judge that favours a position cancels out.
-        const [ab, ba] = await Promise.all([call(item, against, o.output, "AB"), call(item, o.output, against, "BA")]);
-        results.push({ ...base, output: o.output, against, score: debiasedJudgeScore(ab.winner, ba.winner), verdicts: [ab, ba] });
       }
     } catch (err) {
       if (err instanceof AppError) throw err;

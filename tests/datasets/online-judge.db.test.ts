@@ -150,6 +150,9 @@ describe("a rubric judge on live traffic", () => {
     expect(await runOnlineEval(deps, entry(bad!))).toMatchObject({ stored: true, score: null });
     const [b] = await db`select score, details from public.online_eval_results where rule_id = ${r} and ai_request_id = ${bad!.payload.aiRequestId}`;
     expect(b!.details.reason).toMatch(/the judge gave no valid answer/);
+    // Both answered calls cost money, scored or not: they are on the rule's budget for today.
+    const [spent] = await db`select cost_usd::float8 as cost from private.online_judge_calls where rule_id = ${r} and ai_request_id = ${bad!.payload.aiRequestId}`;
+    expect(spent!.cost).toBeGreaterThan(0);
 
     judgeReplies.push(() => anthropicError(529, "overloaded_error", "overloaded"));
     await expect(runOnlineEval(deps, entry(flaky!))).rejects.toMatchObject({ name: "LlmError" });
@@ -230,6 +233,12 @@ describe("a rubric judge in an experiment", () => {
       if (r.scores[name] === null) expect(d.reason).toMatch(/no valid answer/);
       else expect(r.scores[name]).toBeCloseTo(d.raw / 10, 9);
     }
+    // The comparison view's page carries each result's details, read as a member under RLS.
+    const [x] = await db`select id from public.experiments where job_id = ${job!.id}`;
+    const page = await o.users.admin.client.rpc("experiment_comparison_page", { p_experiment_id: x!.id, p_variant: 0, p_metric: name });
+    expect(page.error).toBeNull();
+    expect((page.data as Array<{ item_position: number; results: Array<{ score_details?: Record<string, unknown> }> }>).map((p) => p.results[0]!.score_details?.[name]))
+      .toEqual(rows.map((r) => r.score_details[name]));
     // Three outputs, judged concurrently: 7 and 10 on a 0–10 scale, and one asked twice off the scale.
     expect(got).toEqual([0.7, 1, null].sort());
     expect(judgeCalls.length - before).toBe(4);

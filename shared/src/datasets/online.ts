@@ -23,14 +23,14 @@ export const ONLINE_EVAL_LIMITS = {
   maxJudgeCostUsdPerRuleDay: 5,
 } as const;
 
+/** The function name the online evaluation's judge calls are logged under (excluded, twice over). */
+export const ONLINE_JUDGE_FUNCTION = "worker:online-eval:judge";
+
 /**
  * Calls an online evaluator never samples: LLM judges (an evaluator's own calls, whichever worker makes
  * them) and the online evaluation task itself, so scoring never feeds on its own traffic. The trigger's
  * copy is private.online_eval_excluded().
  */
-/** The function name the online evaluation's judge calls are logged under (excluded, twice over). */
-export const ONLINE_JUDGE_FUNCTION = "worker:online-eval:judge";
-
 export function isExcludedFromOnlineEval(functionName: string): boolean {
   return functionName.includes("judge") || functionName.startsWith("worker:online-eval");
 }

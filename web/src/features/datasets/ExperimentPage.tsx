@@ -16,7 +16,7 @@ import { ExperimentReview } from "./ExperimentReview.tsx";
 import { TrainingOverlapWarning } from "./Splits.tsx";
 import { judgeDetailText, liveSummary, storedOutputs } from "./comparison.ts";
 import {
-  useComparisonPage, useDatasetItems, useDatasetVersion, useEvaluators, useExperiment, useExperimentLive, usePromptVersions, useResumeExperiment, useScoreDetails, useVariantStats,
+  useComparisonPage, useDatasetItems, useDatasetVersion, useEvaluators, useExperiment, useExperimentLive, usePromptVersions, useResumeExperiment, useVariantStats,
   type ComparisonSort, type Experiment, type ItemResult,
 } from "./queries.ts";
 
@@ -223,18 +223,15 @@ function Comparison({ experimentId, labels, baseline, metrics, scaleMax }: { exp
   }, [search]);
   const { data: rows = [], isFetching } = useComparisonPage(experimentId, { variant, metric: m, regressions: onlyRegressions, q, sort, page, pageSize: PAGE }, labels.length > 0);
   const count = rows[0]?.total ?? 0;
-  const hasJudge = metrics.some((k) => k in scaleMax);
-  const { data: details } = useScoreDetails(experimentId, useMemo(() => rows.map((r) => r.item_id), [rows]), hasJudge);
-  const cell = (itemId: string, r: ItemResult | undefined) => {
+  const cell = (r: ItemResult | undefined) => {
     if (!r) return <span className="muted">waiting…</span>;
     if (r.error) return <span className="form-error">{r.error}</span>;
-    const mine = details?.get(`${itemId}:${r.variant}`);
     return (
       <>
         <div className="prose">{r.output}</div>
         <div className="small muted">
           {metrics.map((k, n) => {
-            const j = judgeDetailText(mine?.[k], scaleMax[k]);
+            const j = judgeDetailText(r.score_details?.[k], scaleMax[k]);
             return (
               <span key={k}>
                 {n ? " · " : ""}{k} {num(r.scores[k] ?? null, 2)}
@@ -272,8 +269,8 @@ function Comparison({ experimentId, labels, baseline, metrics, scaleMax }: { exp
             <tr key={i.item_id} data-testid="comparison-row">
               <td><div className="prose">{i.query}</div></td>
               <td><div className="prose muted">{i.expected ?? "—"}</div></td>
-              <td>{cell(i.item_id, i.results.find((r) => r.variant === baseline))}</td>
-              <td>{cell(i.item_id, i.results.find((r) => r.variant === variant))}</td>
+              <td>{cell(i.results.find((r) => r.variant === baseline))}</td>
+              <td>{cell(i.results.find((r) => r.variant === variant))}</td>
             </tr>
           ))}
         </tbody>

@@ -35,8 +35,11 @@ export type ExperimentResultRow = Pick<
   Row<"experiment_results", { scores: Record<string, number | null> }>,
   "id" | "item_id" | "variant" | "output" | "scores" | "cost_usd" | "latency_ms" | "error"
 >;
-/** One variant's result of an item, as public.experiment_comparison_page returns it. */
-export type ItemResult = Pick<ExperimentResultRow, "variant" | "output" | "scores" | "cost_usd" | "latency_ms" | "error">;
+/**
+ * One variant's result of an item, as public.experiment_comparison_page returns it; score_details (per
+ * rubric judge: its raw value on the scale, label and reason) only when the result has any.
+ */
+export type ItemResult = Pick<ExperimentResultRow, "variant" | "output" | "scores" | "cost_usd" | "latency_ms" | "error"> & { score_details?: Record<string, unknown> };
 /** One row of public.experiment_comparison_page: an item with the compared results (delta null when not comparable). */
 export type ComparisonRow = FnRow<"experiment_comparison_page", { expected: string | null; delta: number | null; results: ItemResult[] }>;
 export type ComparisonSort = "position" | "delta" | "-delta" | "latency" | "cost";
@@ -139,23 +142,6 @@ export function useComparisonPage(id: string, q: ComparisonQuery, enabled = true
         p_experiment_id: id, p_variant: q.variant, p_metric: q.metric, p_regressions: q.regressions,
         p_q: q.q.trim() || undefined, p_sort: q.sort, p_limit: q.pageSize, p_offset: q.page * q.pageSize,
       })) as ComparisonRow[],
-  });
-}
-
-/**
- * The rubric judges' raw values of a page's results (experiment_results.score_details), keyed
- * "<item id>:<variant>". public.experiment_comparison_page does not return them, so the page's rows are
- * read once more, under the same RLS; keyed under the comparison so a stored result refreshes it.
- */
-export function useScoreDetails(id: string, itemIds: string[], enabled: boolean) {
-  return useQuery({
-    queryKey: [...datasetKeys.comparison(id), "details", itemIds] as const,
-    enabled: enabled && !!id && itemIds.length > 0,
-    placeholderData: keepPreviousData,
-    queryFn: async () => {
-      const rows = unwrap(await supabase.from("experiment_results").select("item_id, variant, score_details").eq("experiment_id", id).in("item_id", itemIds)) as Array<{ item_id: string; variant: number; score_details: unknown }>;
-      return new Map(rows.map((r) => [`${r.item_id}:${r.variant}`, (r.score_details ?? {}) as Record<string, unknown>]));
-    },
   });
 }
 

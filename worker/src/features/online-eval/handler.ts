@@ -110,31 +110,36 @@ async function judgeLive(
   const live = await resolveLivePrompt(sqlPromptSource(deps.sql), rule.org_id, "judge-rubric", llm.route);
   const model = config.model ?? live.model;
   let costUsd = 0;
-  const j = await judgeWithRubric(
-    async (r) => {
-      const out = await llm.complete({
-        model,
-        system: r.system || undefined,
-        messages: [{ role: "user", content: r.user }],
-        maxTokens: r.maxTokens,
-        context: {
-          functionName: ONLINE_JUDGE_FUNCTION,
-          promptVersionId: live.versionId,
-          traceName: "online-eval-judge",
-          tags: ["online-eval", "judge"],
-          metadata: { ruleId: rule.id, aiRequestId: req.id, attempt: r.attempt },
-        },
-        logOrgId: rule.org_id,
-        signal,
-      });
-      costUsd += out.costUsd ?? 0;
-      return out;
-    },
-    live,
-    name,
-    config,
-    { query: req.input_text ?? "", output: req.output_text ?? "", expected: null },
-  );
-  await deps.sql`update private.online_judge_calls set cost_usd = cost_usd + ${costUsd} where rule_id = ${rule.id} and ai_request_id = ${req.id}`;
-  return { ...j, model, costUsd };
+  try {
+    const j = await judgeWithRubric(
+      async (r) => {
+        const out = await llm.complete({
+          model,
+          system: r.system || undefined,
+          messages: [{ role: "user", content: r.user }],
+          maxTokens: r.maxTokens,
+          context: {
+            functionName: ONLINE_JUDGE_FUNCTION,
+            promptVersionId: live.versionId,
+            traceName: "online-eval-judge",
+            tags: ["online-eval", "judge"],
+            metadata: { ruleId: rule.id, aiRequestId: req.id, attempt: r.attempt },
+          },
+          logOrgId: rule.org_id,
+          signal,
+        });
+        costUsd += out.costUsd ?? 0;
+        return out;
+      },
+      live,
+      name,
+      config,
+      { query: req.input_text ?? "", output: req.output_text ?? "", expected: null },
+    );
+    return { ...j, model, costUsd };
+  } finally {
+    // Every answered call is on the rule's budget, also when the answer stayed off the scale or a later
+    // call failed (the daily cost cap counts what was spent, not what was scored).
+    if (costUsd > 0) await deps.sql`update private.online_judge_calls set cost_usd = cost_usd + ${costUsd} where rule_id = ${rule.id} and ai_request_id = ${req.id}`;
+  }
 }
