@@ -1,25 +1,20 @@
 import { describe, expect, it } from "vitest";
 import { runDeterministic } from "@review/shared/datasets/evaluators";
 import { waitFor } from "../helpers/stack.ts";
-import { DEMO, demoUser, getStack, sql, unique, useBrowser } from "./support.ts";
+import { DEMO, demoUser, getStack, seededExperiment, sql, unique, useBrowser } from "./support.ts";
 
 const browser = useBrowser();
 
 // The seeded demo (supabase/seed.sql): Acme's experiment "Suggest-answer v2 vs v3 × fast vs strong",
 // which the worker runs on start, with its LLM judge among the evaluators, and the "Better answer"
 // preference rubric.
-const EXPERIMENT = "Suggest-answer v2 vs v3 × fast vs strong";
 
 describe("experiment outputs go to people", () => {
   it("a curator sends two variants' outputs to a new pairwise queue, a reviewer scores one item, and the experiment page shows the human score next to the judge's", async () => {
     const stack = await getStack();
     const db = sql(stack);
-    const exp = await waitFor(async () => {
-      const [e] = await db`select id, status::text, variants from public.experiments where org_id = ${DEMO.org.id} and name = ${EXPERIMENT}`;
-      return e && e.status === "completed" ? e : null;
-    }, { timeout: 180_000, message: "the seeded experiment finished" });
-    const labels = (exp.variants as Array<{ label: string }>).map((v) => v.label);
-    const b = labels.indexOf("v3 · strong");
+    const exp = await seededExperiment(db);
+    const b = exp.labels.indexOf("v3 · strong");
     expect(b).toBeGreaterThan(0);
 
     // Carmen (curator) opens the seeded experiment and sends v2 · fast (the baseline) vs v3 · strong to people.
@@ -71,10 +66,7 @@ describe("experiment outputs go to people", () => {
   it("a curator tries an unsaved evaluator on the seeded experiment's outputs before saving it", async () => {
     const stack = await getStack();
     const db = sql(stack);
-    const exp = await waitFor(async () => {
-      const [e] = await db`select id, status::text, dataset_version_id, variants from public.experiments where org_id = ${DEMO.org.id} and name = ${EXPERIMENT}`;
-      return e && e.status === "completed" ? e : null;
-    }, { timeout: 180_000, message: "the seeded experiment finished" });
+    const exp = await seededExperiment(db);
     const carmen = await browser.open("carmen (curator)", demoUser("curator"), `/o/${DEMO.org.slug}/experiments`);
     await carmen.page.getByRole("button", { name: "New evaluator" }).click();
     const dialog = carmen.page.getByRole("dialog", { name: "New evaluator" });

@@ -2,14 +2,13 @@ import fs from "node:fs";
 import { describe, expect, it } from "vitest";
 import { winRate } from "@review/shared/stats/winrate";
 import { waitFor } from "../helpers/stack.ts";
-import { DEMO, demoUser, getStack, sql, unique, useBrowser, type Actor } from "./support.ts";
+import { DEMO, demoUser, getStack, seededExperiment, sql, unique, useBrowser, type Actor } from "./support.ts";
 
 const browser = useBrowser();
 
 // The seeded demo (supabase/seed.sql): Acme's experiment "Suggest-answer v2 vs v3 × fast vs strong",
 // which the worker runs on start, the "Better answer" preference rubric and the "Needs escalation"
 // boolean rubric. Nothing else is prepared: the curator makes the queue in the queues page's dialog.
-const EXPERIMENT = "Suggest-answer v2 vs v3 × fast vs strong";
 const BETTER = "aaaaaaaa-0000-4000-8000-0000000000d3";
 const ESCALATE = "aaaaaaaa-0000-4000-8000-0000000000d2";
 const RAVI = demoUser("reviewer");
@@ -42,12 +41,8 @@ function parseCsv(text: string): string[][] {
 describe("pairwise review of an experiment's outputs, the preference card and the exports (from the seeded demo)", () => {
   it("a curator makes a pairwise queue from the experiment in the queue dialog; two people score it by keyboard and mouse; B's win rate and its Wilson CI follow; the manager exports the finals; the reviewer gets no export", async () => {
     const db = sql(await getStack());
-    const exp = await waitFor(async () => {
-      const [e] = await db`select id, status::text, variants from public.experiments where org_id = ${DEMO.org.id} and name = ${EXPERIMENT}`;
-      return e && e.status === "completed" ? e : null;
-    }, { timeout: 180_000, message: "the seeded experiment finished" });
-    const labels = (exp.variants as Array<{ label: string }>).map((v) => v.label);
-    const b = labels.indexOf("v3 · strong");
+    const exp = await seededExperiment(db);
+    const b = exp.labels.indexOf("v3 · strong");
     expect(b).toBeGreaterThan(0);
 
     // ---- Carmen creates the queue from the review-queues page: experiment outputs, v2 · fast vs v3 · strong.

@@ -3,7 +3,8 @@ import fs from "node:fs";
 import { randomUUID } from "node:crypto";
 import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
 import type { StackInfo } from "@review/local-supabase";
-import { createUser, getStack, sql, type TestUser } from "../helpers/stack.ts";
+import type postgres from "postgres";
+import { createUser, getStack, sql, waitFor, type TestUser } from "../helpers/stack.ts";
 import { createOrg, type TestOrg } from "../helpers/org.ts";
 
 export { createOrg, getStack, sql, createUser };
@@ -119,3 +120,16 @@ export const editorText = (page: Page) =>
     clone.querySelectorAll(".cm-ySelectionCaret, .cm-widgetBuffer").forEach((w) => w.remove());
     return [...clone.querySelectorAll(".cm-line")].map((l) => l.textContent ?? "").join("\n");
   });
+
+/** The seeded demo's experiment (supabase/seed.sql: Acme's, which the worker runs at start). */
+export const SEEDED_EXPERIMENT = "Suggest-answer v2 vs v3 × fast vs strong";
+
+/** The seeded experiment's row once the worker has finished it, and its variants' labels. */
+export async function seededExperiment(db: postgres.Sql): Promise<{ id: string; dataset_version_id: string; variants: Array<{ label: string }>; labels: string[] }> {
+  const e = await waitFor(async () => {
+    const [row] = await db`select id, status::text, dataset_version_id, variants from public.experiments where org_id = ${DEMO.org.id} and name = ${SEEDED_EXPERIMENT}`;
+    return row && row.status === "completed" ? row : null;
+  }, { timeout: 180_000, message: "the seeded experiment finished" });
+  const variants = e.variants as Array<{ label: string }>;
+  return { id: e.id as string, dataset_version_id: e.dataset_version_id as string, variants, labels: variants.map((v) => v.label) };
+}

@@ -7,6 +7,7 @@ import { silentLogger } from "@review/worker/log";
 import { queueReport, type AdjudicationRow, type Rubric, type ScoreRow } from "@review/shared/review/report";
 import { addFeedback, createOrg, type TestOrg } from "../helpers/org.ts";
 import { getStack, waitFor, type TestUser } from "../helpers/stack.ts";
+import { subscribe } from "../realtime/helpers.ts";
 
 // A queue's report is the worker's (review_report task, queued by the scores and adjudications
 // triggers, one waiting entry per queue): people score through the functions the app calls, the worker
@@ -125,19 +126,34 @@ describe("review_report task (worker)", () => {
 
     // Recomputed with nothing new: the report's change goes out, the same finals are not rewritten.
     await waitFor(async () => ((await storedRow(queueId))!.finals as Array<{ source: string }>).some((f) => f.source === "adjudicated") || undefined, { timeout: 20_000 });
+    // The live change carries the finals' digest (pages refetch the finals only when it moves) and
+    // none of the large columns.
+    const digestOf = async () => (await owner`select finals_digest from public.review_reports where queue_id = ${queueId}`)[0]!.finals_digest as string | null;
+    const heard: Array<Record<string, unknown>> = [];
+    const ch = await subscribe(org.users.manager.client.channel(`review-report-${queueId}`)
+      .on("postgres_changes", { event: "UPDATE", schema: "public", table: "review_reports", filter: `queue_id=eq.${queueId}` }, (m) => heard.push(m.new)));
+    const held = await digestOf();
+    expect(held).toMatch(/^[0-9a-f]{64}$/);
     const again = await storeQueueReport(owner, queueId);
     expect(again.finalsWritten).toBe(false);
     expect((await storedRow(queueId))!.finals).toEqual(after.finals);
+    await waitFor(() => heard.length > 0 || undefined, { timeout: 10_000 });
+    expect(Object.keys(heard[0]!).sort()).toEqual(["computed_at", "finals_digest", "org_id", "queue_id", "scores_count"]);
+    expect(heard.map((h) => h.finals_digest)).toEqual(heard.map(() => held));
     // A changed item (one more decision): the finals are rewritten with it.
     const second = (await storedRow(queueId))!.finals as Array<{ itemId: string; rubricId: string }>;
     const target = second.find((f) => f.rubricId === escalate.id)!;
-        const decided = await org.users.curator.client.rpc("adjudicate", { p_item: target.itemId, p_score_config: escalate.id, p_value: true, p_reason: "Escalate" });
+    const decided = await org.users.curator.client.rpc("adjudicate", { p_item: target.itemId, p_score_config: escalate.id, p_value: true, p_reason: "Escalate" });
     expect(decided.error).toBeNull();
     await waitFor(async () => {
       const f = ((await storedRow(queueId))!.finals as Array<{ itemId: string; rubricId: string; source: string }>).find((x) => x.itemId === target.itemId && x.rubricId === escalate.id);
       return f?.source === "adjudicated" || undefined;
     }, { timeout: 20_000 });
     expect((await storedRow(queueId))!.finals).toEqual((await expected(queueId)).finals);
+    const rewritten = await digestOf();
+    expect(rewritten).not.toBe(held);
+    await waitFor(() => heard.some((h) => h.finals_digest === rewritten) || undefined, { timeout: 10_000 });
+    await org.users.manager.client.removeChannel(ch);
   });
 
   it("as the attack: a reviewer (scoring blind) reads no report, nor does another organization's admin; managers and curators read theirs", async () => {

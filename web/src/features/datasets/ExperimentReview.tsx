@@ -7,7 +7,7 @@ import { toast } from "../../components/ui/toast.tsx";
 import { can } from "../../lib/permissions.ts";
 import { messageOf } from "../../lib/errors.ts";
 import { useCurrentOrg } from "../orgs/index.ts";
-import { HumanVsEvaluators, useCreateQueue, useExperimentQueues, useRubrics, type ScoreConfig } from "../review-queues/index.ts";
+import { experimentSource, HumanVsEvaluators, useCreateQueue, useExperimentQueues, useRubrics, type ScoreConfig } from "../review-queues/index.ts";
 import type { Experiment } from "./queries.ts";
 
 /**
@@ -70,7 +70,7 @@ function SendDialog({ open, onClose, exp, labels, onCreated }: { open: boolean; 
         name: (name.trim() || defaultName).slice(0, 120),
         description: `Outputs of the experiment “${exp.name}”.`,
         source_kind: "experiment",
-        source: { experiment_id: exp.id, variant_ids: variantIds },
+        source: experimentSource(exp.id, variantIds),
         score_config_ids: picked,
         overlap,
         assignment_mode: "self_claim",

@@ -22,12 +22,12 @@ const TONE = { trust: "good", tentative: "warn", "do not trust": "bad", "too few
 /**
  * The run's values the caller may read: all for those who read everything (review:read_all); for a
  * curator, blind like people's scores (the items they have scored, or that have all their ratings).
- * A blind reader's share grows as items complete, so their copy sits under the finals' key, which the
- * queue's live channel refetches on every recomputation of the report.
+ * A blind reader's share grows as they score and as items complete, so their copy sits under the
+ * report's "judge" key, which the queue's live channel refetches on every recomputation of the report.
  */
 function useJudgeScores(queueId: string, jobId: string | null, blind: boolean) {
   return useQuery({
-    queryKey: blind ? [...rqKeys.report(queueId), "finals", "judge", jobId] : ["review-judge", jobId, "scores"],
+    queryKey: blind ? [...rqKeys.report(queueId), "judge", jobId] : ["review-judge", jobId, "scores"],
     enabled: !!jobId,
     queryFn: async () =>
       allRows<JudgeScoreRow & { id: number }>((from, to) => supabase.from("judge_scores").select("id, item_id, score_config_id, value").eq("job_id", jobId!).order("id").range(from, to)),

@@ -4,5 +4,5 @@ export { default as ReviewQueuesPage } from "./QueuesPage.tsx";
 export { default as ReviewQueuePage } from "./QueuePage.tsx";
 // Experiment queues: the finals as the report computes them, and people next to evaluators.
 export { useQueueFinals, useExperimentQueues, showFinal } from "./finals.ts";
-export { useRubrics, useCreateQueue, type ReviewQueue, type ScoreConfig } from "./queries.ts";
+export { useRubrics, useCreateQueue, experimentSource, type ReviewQueue, type ScoreConfig } from "./queries.ts";
 export { default as HumanVsEvaluators } from "./HumanVsEvaluators.tsx";

@@ -91,9 +91,10 @@ export async function fetchFinals(queueId: string): Promise<FinalScore[]> {
 }
 
 /**
- * The stored finals, kept live: under the report's key, so each recomputation the live channel reports
- * (the report's commit, then its finals') refetches them. For views beside the report (judge vs human,
- * human preference, people vs evaluators); complete items only, as the worker stores them.
+ * The stored finals, kept live: the live channel (useQueueLive) refetches them when a change of the
+ * report's row carries a new finals digest (the worker rewrites them only when they change). For views
+ * beside the report (judge vs human, human preference, people vs evaluators); complete items only, as
+ * the worker stores them.
  */
 export function useStoredFinals(queueId: string, enabled = true) {
   return useQuery({ queryKey: [...rqKeys.report(queueId), "finals"], enabled: enabled && !!queueId, queryFn: () => fetchFinals(queueId) });
@@ -101,45 +102,55 @@ export function useStoredFinals(queueId: string, enabled = true) {
 
 /**
  * Live: slots taken and submitted (everyone's progress), items completing, and, for those who read
- * reports, the stored report's recomputations (the event carries only the row's key and time: the report
- * is re-read under its policy).
+ * reports, the stored report's recomputations (the event carries only the row's key, time and finals
+ * digest: the report, and the finals when their digest moved, are re-read under its policy).
  */
 export function useQueueLive(queueId: string, withReport = false) {
   const qc = useQueryClient();
-  useEffect(
-    () =>
-      openChannel(`review-queue:${queueId}`, {
-        setup: (ch) => {
-          ch.on("postgres_changes", { event: "*", schema: "public", table: "review_assignments", filter: `queue_id=eq.${queueId}` }, (msg) => {
-            const row = (msg.new ?? {}) as Partial<Assignment>;
-            if (row.id) {
-              qc.setQueryData<Assignment[]>(rqKeys.assignments(queueId), (old) => {
-                if (!old) return old;
-                const i = old.findIndex((a) => a.id === row.id);
-                const next = { ...(i >= 0 ? old[i] : {}), ...row } as Assignment;
-                return i >= 0 ? old.map((a, j) => (j === i ? next : a)) : [...old, next];
-              });
-            }
-            if (row.status === "submitted") void qc.invalidateQueries({ queryKey: rqKeys.items(queueId) });
-          });
-          if (withReport) {
-            ch.on("postgres_changes", { event: "*", schema: "public", table: "review_reports", filter: `queue_id=eq.${queueId}` }, (msg) => {
-              // The worker writes a report's finals after the report itself: that change keeps its
-              // computed_at, so the report shown is already that one, but the finals are new.
-              void qc.invalidateQueries({ queryKey: [...rqKeys.report(queueId), "finals"] });
-              const at = (msg.new as { computed_at?: string } | null)?.computed_at;
-              const shown = qc.getQueryData<StoredReport | null>(rqKeys.report(queueId));
-              if (at && shown && Date.parse(at) === Date.parse(shown.computedAt)) return;
-              void qc.invalidateQueries({ queryKey: rqKeys.report(queueId), exact: true });
+  useEffect(() => {
+    // The finals digest the last change of the report's row carried (undefined: none heard since
+    // subscribing, so the next change refetches the finals).
+    let digest: string | null | undefined;
+    return openChannel(`review-queue:${queueId}`, {
+      setup: (ch) => {
+        ch.on("postgres_changes", { event: "*", schema: "public", table: "review_assignments", filter: `queue_id=eq.${queueId}` }, (msg) => {
+          const row = (msg.new ?? {}) as Partial<Assignment>;
+          if (row.id) {
+            qc.setQueryData<Assignment[]>(rqKeys.assignments(queueId), (old) => {
+              if (!old) return old;
+              const i = old.findIndex((a) => a.id === row.id);
+              const next = { ...(i >= 0 ? old[i] : {}), ...row } as Assignment;
+              return i >= 0 ? old.map((a, j) => (j === i ? next : a)) : [...old, next];
             });
           }
-        },
-        onSubscribed: (_ch, again) => {
-          if (again) void qc.invalidateQueries({ queryKey: ["review-queue", queueId] });
-        },
-      }),
-    [queueId, qc, withReport],
-  );
+          if (row.status === "submitted") void qc.invalidateQueries({ queryKey: rqKeys.items(queueId) });
+        });
+        if (withReport) {
+          ch.on("postgres_changes", { event: "*", schema: "public", table: "review_reports", filter: `queue_id=eq.${queueId}` }, (msg) => {
+            const row = (msg.new ?? {}) as { computed_at?: string; finals_digest?: string | null };
+            // The finals (megabytes on a large queue) only when they changed: the worker writes them
+            // after the report's commit, and only when their digest differs (most recomputations,
+            // a submission that leaves its item open, keep them).
+            if (digest === undefined || row.finals_digest !== digest) void qc.invalidateQueries({ queryKey: [...rqKeys.report(queueId), "finals"] });
+            digest = row.finals_digest;
+            // A blind reader's judge values widen with every recomputation's cause (their own
+            // submission, an item completing), finals changed or not.
+            void qc.invalidateQueries({ queryKey: [...rqKeys.report(queueId), "judge"] });
+            // The finals' write keeps the report's computed_at: the report shown is already that one.
+            const at = row.computed_at;
+            const shown = qc.getQueryData<StoredReport | null>(rqKeys.report(queueId));
+            if (at && shown && Date.parse(at) === Date.parse(shown.computedAt)) return;
+            void qc.invalidateQueries({ queryKey: rqKeys.report(queueId), exact: true });
+          });
+        }
+      },
+      onSubscribed: (_ch, again) => {
+        if (!again) return;
+        digest = undefined;
+        void qc.invalidateQueries({ queryKey: ["review-queue", queueId] });
+      },
+    });
+  }, [queueId, qc, withReport]);
 }
 
 export function useClaimNext(queueId: string) {
