@@ -1,21 +1,16 @@
 import { describe, expect, it } from "vitest";
-import { waitFor } from "../helpers/stack.ts";
-import { DEMO, demoUser, getStack, sql, useBrowser } from "./support.ts";
+import { DEMO, demoUser, getStack, seededExperiment, sql, useBrowser } from "./support.ts";
 
 const browser = useBrowser();
 
 // The seeded demo (supabase/seed.sql): Acme's first experiment runs on `npm start`, and its
 // "helpfulness" rubric judge already runs on a quarter of the live calls.
-const EXPERIMENT = "Suggest-answer v2 vs v3 × fast vs strong";
 
 describe("a rubric LLM judge, tried, saved and put on live traffic", () => {
   it("an admin writes a rubric judge, tries it on the experiment's outputs, attaches it to regenerated suggestions, and judge scores arrive", async () => {
     const stack = await getStack();
     const db = sql(stack);
-    const exp = await waitFor(async () => {
-      const [e] = await db`select id, status::text, dataset_version_id from public.experiments where org_id = ${DEMO.org.id} and name = ${EXPERIMENT}`;
-      return e && e.status === "completed" ? e : null;
-    }, { timeout: 180_000, message: "the seeded experiment finished" });
+    const exp = await seededExperiment(db);
 
     // The seeded rule's scores come from the worker judging the seeded run's own calls (none typed in the seed).
     await expect.poll(async () => (await db`
@@ -47,8 +42,8 @@ describe("a rubric LLM judge, tried, saved and put on live traffic", () => {
     // The JSON under "Edit as JSON" is the configuration the form built.
     await dialog.getByText("Edit as JSON").click();
     expect(JSON.parse(await dialog.getByLabel("Configuration (JSON)").inputValue())).toEqual(config);
-    await dialog.getByLabel("Try on dataset version").selectOption(exp.dataset_version_id as string);
-    await dialog.getByLabel("Outputs from").selectOption(exp.id as string);
+    await dialog.getByLabel("Try on dataset version").selectOption(exp.dataset_version_id);
+    await dialog.getByLabel("Outputs from").selectOption(exp.id);
     await dialog.getByRole("button", { name: "Try on 5 items" }).click();
     await expect.poll(() => dialog.getByTestId("try-result").count(), { timeout: 30_000 }).toBe(5);
     // Each judged output shows the labelled point the judge picked and its score normalized from 1–5.
