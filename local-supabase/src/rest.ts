@@ -49,6 +49,12 @@ export async function createRestAuth(opts: RestAuthOptions) {
       ...opts.socket,
       onnotice: () => {},
       max: 20,
+      // postgres.js waits (0.5-1) × min(3^n / 100, 20) s before a connection's next reconnect, n counting
+      // the failed attempts of the whole pool. After Postgres restarts, the failures while it was down
+      // put that at 10-20 s, and a request that reached a connection still waiting out its backoff
+      // waited that long after Postgres was back. Meanwhile the gateway answers 503 without asking lite
+      // (db-status.ts), so few connections retry; a second between attempts is plenty.
+      backoff: (failures: number) => Math.min(0.05 * 2 ** failures, 1),
       // PostgREST renders timestamps the way Postgres's JSON does (`2026-01-01T10:00:00+00:00`);
       // lite passes Postgres's text form through (`2026-01-01 10:00:00+00`), which Safari cannot parse.
       types: {
@@ -209,4 +215,16 @@ export async function migrate(app: LiteApp, root: string, log: Logger): Promise<
 export function seedSql(root: string): string | null {
   const file = path.join(root, "supabase", "seed.sql");
   return fs.existsSync(file) ? fs.readFileSync(file, "utf8") : null;
+}
+
+/**
+ * Ends lite's connections within `seconds`. lite's own close() ends its postgres.js pool with no timeout,
+ * which waits for every connection to finish what it holds; one still waiting out a reconnect, or
+ * reserved by a request that never ended, held the gateway's shutdown for good. After the timeout
+ * postgres.js destroys what is left, rejecting it.
+ */
+export async function closeLiteConnection(connection: unknown, seconds = 5): Promise<void> {
+  const driver = (connection as { driver?: { end?(opts: { timeout: number }): Promise<void> } }).driver;
+  if (typeof driver?.end === "function") return driver.end({ timeout: seconds });
+  await (connection as { close(): Promise<void> }).close();
 }

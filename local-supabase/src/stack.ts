@@ -10,7 +10,7 @@ import { acquireLock } from "./lock.ts";
 import { createLogger, type Logger } from "./log.ts";
 import { assertClusterMajor, embeddedPostgresMajor } from "./pg-version.ts";
 import { pgConnectionString, postgresJsTarget, startEmbeddedPostgres, type DatabaseHandle } from "./postgres.ts";
-import { createRestAuth, migrate, seedSql } from "./rest.ts";
+import { closeLiteConnection, createRestAuth, migrate, seedSql } from "./rest.ts";
 import { StatementTimeouts } from "./role-settings.ts";
 import { listenPgrst } from "./pgrst-notify.ts";
 import { readApiConfig, readAuthConfig, readInbucketConfig } from "./supabase-config.ts";
@@ -149,7 +149,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       api,
       dbSettings: (name) => timeouts.pgrstSetting(name),
     });
-    cleanups.push(() => (app.connection as unknown as { close(): Promise<void> }).close());
+    cleanups.push(() => closeLiteConnection(app.connection));
     await app.ensureSystemSchema();
 
     const drifted = await changedMigrations(sql, root);

@@ -24,7 +24,9 @@ export async function startOwnStack(label: string, env: StackOptions["env"] = {}
   const runs = path.resolve(import.meta.dirname, "..", "..", ".data", "test-runs");
   fs.mkdirSync(runs, { recursive: true });
   const dataDir = fs.mkdtempSync(path.join(runs, `${label}-`));
-  const stack = await startStack({ llmKnowledge: productKnowledge, dataDir, apiPort: 0, dbPort: await freePort(), log: createLogger(label, "error"), env, ...options, authRateLimits: options.authRateLimits ?? GENEROUS_AUTH_LIMITS });
+  // OWN_STACK_LOG=warn (or info, debug) shows what the stack itself logs, e.g. Postgres's supervisor in a fault test.
+  const level = (process.env.OWN_STACK_LOG ?? "error") as Parameters<typeof createLogger>[1];
+  const stack = await startStack({ llmKnowledge: productKnowledge, dataDir, apiPort: 0, dbPort: await freePort(), log: createLogger(label, level), env, ...options, authRateLimits: options.authRateLimits ?? GENEROUS_AUTH_LIMITS });
   return {
     ...stack,
     async dispose() {

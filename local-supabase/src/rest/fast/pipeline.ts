@@ -34,28 +34,23 @@ export class StatementPipeline {
   private readonly prefix = `fast_${(pipelines++).toString(36)}_`;
   private prepared = new WeakMap<pg.ClientBase, Map<string, true>>();
 
-  constructor(private readonly pool: pg.Pool, private readonly perConnection = PER_CONNECTION) {}
+  constructor(private readonly pool: pg.Pool, private readonly perConnection = PER_CONNECTION) {
+    guardClients(pool);
+  }
 
   async run(statements: Statement[]): Promise<StatementRows> {
     const client = await this.pool.connect();
     let prepared = this.prepared.get(client);
     if (!prepared) this.prepared.set(client, (prepared = new Map()));
-    // pg-pool listens for errors only on idle clients; a checked-out client whose connection drops (Postgres
-    // killed or restarted) emits `error`, which with no listener would crash the gateway. The pipeline's own
-    // handleError gets the same error and rejects the run.
-    const onError = () => undefined;
-    client.on("error", onError);
     try {
       const rows = await new Promise<StatementRows>((resolve, reject) => {
         const submission = new Submission(statements.map((s) => ({ ...s, name: this.nameFor(s.text) })), prepared, this.perConnection, resolve, reject);
         // @types/pg types the Connection a Submittable receives as the public one; it is pg's protocol connection.
         client.query(submission as unknown as pg.Submittable);
       });
-      client.removeListener("error", onError);
       client.release();
       return rows;
     } catch (err) {
-      client.removeListener("error", onError);
       // A database error leaves the connection usable (Postgres skipped to the Sync); anything else
       // (a lost connection) must not go back to the pool.
       // 57P01 and the like are Postgres's last words before it closes the connection.
@@ -76,6 +71,23 @@ export class StatementPipeline {
     }
     return name;
   }
+}
+
+const guarded = new WeakSet<pg.Pool>();
+
+/**
+ * pg-pool listens for errors only on idle clients. A checked-out client whose connection drops (Postgres
+ * killed or restarted) emits `error`, which with no listener is an uncaught exception: the gateway's
+ * crash. Listening from the moment a client connects, not from when run() gets it, also covers the gap
+ * pool.connect()'s promise leaves: a backend that says ReadyForQuery and, in the same read, "terminating
+ * connection due to unexpected postmaster exit" emitted that error before run() could listen
+ * (tests/faults/lost-connection-clients.db.test.ts). What the error means reaches the run anyway: the
+ * Submission's handleError, or the client refusing the query as not queryable.
+ */
+function guardClients(pool: pg.Pool) {
+  if (guarded.has(pool)) return;
+  guarded.add(pool);
+  pool.on("connect", (client) => client.on("error", () => undefined));
 }
 
 type Named = Statement & { name: string };
