@@ -951,6 +951,7 @@ export type Database = {
           id: number
           input_tokens: number | null
           item_id: string
+          judge_cost_usd: number | null
           latency_ms: number | null
           org_id: string
           output: string
@@ -967,6 +968,7 @@ export type Database = {
           id?: never
           input_tokens?: number | null
           item_id: string
+          judge_cost_usd?: number | null
           latency_ms?: number | null
           org_id: string
           output?: string
@@ -983,6 +985,7 @@ export type Database = {
           id?: never
           input_tokens?: number | null
           item_id?: string
+          judge_cost_usd?: number | null
           latency_ms?: number | null
           org_id?: string
           output?: string

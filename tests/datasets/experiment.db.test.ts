@@ -3,6 +3,7 @@ import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { StackInfo } from "@review/local-supabase";
 import { summarizeExperiment } from "@review/shared/datasets/summary";
+import { costUsd } from "@review/shared/llm/cost";
 import { mean, tokenF1 } from "@review/shared/stats/index";
 import { parseWorkerEnv, startWorker, type WorkerHandle } from "@review/worker";
 import type { HandlerDeps } from "@review/worker/features/common";
@@ -46,6 +47,9 @@ let hold: Promise<void> | null = null;
 /** Anthropic requests with these ordinal numbers answer 429 (the storm). */
 const STORM = { from: 15, to: 40 };
 let anthropicSeen = 0;
+const judgeCalls: Captured[] = [];
+const OUTPUT_USAGE = { input: 200, output: 40 };
+const JUDGE_USAGE = { input: 300, output: 30 };
 
 async function serve(s: Stats, req: Captured, reply: () => Reply, storm: boolean): Promise<Reply> {
   s.times.push(performance.now());
@@ -71,10 +75,15 @@ beforeAll(async () => {
   org = await createOrg(stack, "experiment");
   db = postgres(stack.dbUrl, { onnotice: () => {}, max: 6 });
   anthropic = await providerServer((req) => {
+    // A rubric judge's call (the cost-cap test's judge) is answered apart from the storm's count.
+    if (String(req.json.system ?? "").includes("TASK: judge-rubric")) {
+      judgeCalls.push(req);
+      return { status: 200, json: anthropicJson(JSON.stringify({ value: 4, reason: "Answers with steps." }), req.json.model, JUDGE_USAGE) };
+    }
     const n = ++anthropicSeen;
-    return serve(aStats, req, () => ({ status: 200, json: anthropicJson(answer(req), req.json.model, { input: 200, output: 40 }) }), n >= STORM.from && n <= STORM.to);
+    return serve(aStats, req, () => ({ status: 200, json: anthropicJson(answer(req), req.json.model, OUTPUT_USAGE) }), n >= STORM.from && n <= STORM.to);
   });
-  openai = await providerServer((req) => serve(oStats, req, () => ({ status: 200, json: openAiJson(answer(req), req.json.model, { input: 200, output: 40 }) }), false));
+  openai = await providerServer((req) => serve(oStats, req, () => ({ status: 200, json: openAiJson(answer(req), req.json.model, OUTPUT_USAGE) }), false));
 });
 
 afterAll(async () => {
@@ -231,4 +240,70 @@ describe("an experiment, 2 prompt versions × 2 models × 50 items, against loop
     // Resuming a finished experiment changes nothing.
     expect((await admin.client.rpc("resume_experiment", { p_experiment_id: exp!.id })).data).toBe("completed");
   }, 240_000);
+});
+
+describe("an experiment's cost cap", () => {
+  it("counts the judges' calls with the outputs', stops new outputs once reached, and keeps each output's judge spend", async () => {
+    const { admin, curator } = org.users;
+    const imported = await curator.client.rpc("import_dataset_items", { p_org_id: org.id, p_name: "capped-20", p_items: ITEMS.slice(0, 20) });
+    expect(imported.error).toBeNull();
+    expect((await curator.client.rpc("publish_dataset_version", { p_version_id: imported.data.id })).error).toBeNull();
+    const judge = await curator.client.from("evaluators").insert({
+      org_id: org.id, name: "helpful", kind: "llm_judge",
+      config: { mode: "rubric", rubric: "Does the answer resolve the question?", model: "claude-haiku-4-5", scale: { min: 1, max: 5, labels: [] } },
+    }).select("id").single();
+    expect(judge.error).toBeNull();
+
+    // At list prices a judge call (claude-haiku-4-5) costs several outputs (gpt-4o-mini): the cap is ten
+    // outputs with their judges, where the twenty outputs alone cost a fraction of it.
+    const outputUsd = costUsd("openai:gpt-4o-mini", { inputTokens: OUTPUT_USAGE.input, outputTokens: OUTPUT_USAGE.output })!;
+    const judgeUsd = costUsd("claude-haiku-4-5", { inputTokens: JUDGE_USAGE.input, outputTokens: JUDGE_USAGE.output })!;
+    expect(judgeUsd).toBeGreaterThan(2 * outputUsd);
+    const cap = 10 * (outputUsd + judgeUsd);
+    expect(20 * outputUsd).toBeLessThan(cap);
+
+    const judgedBefore = judgeCalls.length;
+    const started = await admin.client.rpc("start_job", {
+      p_org_id: org.id, p_kind: "experiment", p_name: "capped",
+      p_config: {
+        datasetVersionId: imported.data.id,
+        variants: [{ model: "openai:gpt-4o-mini", label: "gpt" }],
+        evaluatorIds: [judge.data!.id],
+        baseline: 0,
+        costCapUsd: cap,
+        // One call at a time per provider, so the cap is met within one output of where it lies.
+        providerLimits: { anthropic: { concurrency: 1, requestsPerMinute: 6000 }, openai: { concurrency: 1, requestsPerMinute: 6000 } },
+      },
+    });
+    expect(started.error).toBeNull();
+    const jobId = started.data.job.id as string;
+    await worker(jobId);
+    const done = await waitFor(async () => {
+      const j = await jobState(jobId);
+      return ["completed", "failed"].includes(j.status as string) ? j : null;
+    }, { timeout: 60_000, message: "capped experiment finished" });
+    expect(done.error).toBeNull();
+    const result = done.result as any;
+    expect(result.stopped).toBe("cost_cap");
+
+    const [exp] = await db`select id from public.experiments where job_id = ${jobId}`;
+    const rows = await db`select cost_usd::float8 as cost_usd, judge_cost_usd::float8 as judge_cost_usd, scores from public.experiment_results where experiment_id = ${exp!.id}`;
+    // Stopped near ten outputs, not after all twenty (which the outputs' own cost would have allowed).
+    expect(rows.length).toBeGreaterThanOrEqual(10);
+    expect(rows.length).toBeLessThanOrEqual(12);
+    // Each stored output carries its judge's one call, charged at the judge model's price.
+    for (const r of rows) {
+      expect(r.cost_usd).toBeCloseTo(outputUsd, 10);
+      expect(r.judge_cost_usd).toBeCloseTo(judgeUsd, 10);
+      expect(r.scores.helpful).toBe(0.75);
+    }
+    expect(judgeCalls.length - judgedBefore).toBe(rows.length);
+    const spent = rows.reduce((s, r) => s + r.cost_usd + r.judge_cost_usd, 0);
+    expect(spent).toBeGreaterThanOrEqual(cap);
+    expect(result.costUsd).toBeCloseTo(spent, 10);
+    expect(result.judgeCostUsd).toBeCloseTo(rows.length * judgeUsd, 10);
+    // The run's last word says where it stopped and what the judges took of it.
+    const [last] = await db`select message from public.job_events where job_id = ${jobId} and step = 'summary' order by id desc limit 1`;
+    expect(last!.message).toMatch(/^Stopped at the cost cap .*, \$[0-9.]+ spent \(judges \$[0-9.]+\)$/);
+  }, 120_000);
 });

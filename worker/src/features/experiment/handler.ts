@@ -14,10 +14,18 @@ import { debiasedJudgeScore } from "../ab-eval/analysis.ts";
 import { itemValues, judge, resolveVariant, sqlPromptSource, type ResolvedVariant } from "../ab-eval/handler.ts";
 import { loadEvaluators, scoreOutput, type JudgeEvaluator } from "./score.ts";
 
+/** Thrown inside a limiter slot when the cap was reached while the call waited for it. */
+class CostCapReached extends Error {}
+
+/** Charges one judge call's cost (null: a model without a price) to the output being scored and to the cap. */
+type Charge = (usd: number | null) => void;
 type Item = { id: string; position: number; query: string; context: string | null; variables: Record<string, unknown>; expected: string | null };
 type Stored = { item_id: string; variant: number; output: string; cost_usd: number | null; latency_ms: number | null; error: string | null; scores: Record<string, number | null> };
-/** score_details: per rubric judge, its raw value on the scale, label and reason (the score is it normalized). */
-type NewRow = Stored & { input_tokens: number | null; output_tokens: number | null; score_details?: Record<string, unknown> | null };
+/**
+ * score_details: per rubric judge, its raw value on the scale, label and reason (the score is it normalized).
+ * judge_cost_usd: what the output's judges cost (null: no judge ran).
+ */
+type NewRow = Stored & { input_tokens: number | null; output_tokens: number | null; score_details?: Record<string, unknown> | null; judge_cost_usd: number | null };
 
 export type ExperimentResult = {
   experimentId: string;
@@ -27,6 +35,10 @@ export type ExperimentResult = {
   skippedStored: number;
   retries429: number;
   stopped: null | "cost_cap";
+  /** Everything spent on the experiment: the outputs and their judges, over every attempt. */
+  costUsd: number;
+  /** Of which the judges. */
+  judgeCostUsd: number;
   summary: ExperimentSummary;
 };
 
@@ -108,19 +120,23 @@ export async function runExperiment(deps: HandlerDeps, entry: ClaimedJob, ctx: J
     }
   }
 
-  const stored = await sql<Stored[]>`
-    select item_id, variant, output, cost_usd::float8 as cost_usd, latency_ms, error, scores from public.experiment_results where experiment_id = ${exp.id}`;
+  const stored = await sql<Array<Stored & { judge_cost_usd: number | null }>>`
+    select item_id, variant, output, cost_usd::float8 as cost_usd, latency_ms, error, scores, judge_cost_usd::float8 as judge_cost_usd
+      from public.experiment_results where experiment_id = ${exp.id}`;
   const done = new Map(stored.map((r) => [`${r.item_id}:${r.variant}`, r]));
   const results = createBatcher<NewRow>(async (batch) => {
     await sql`
-      insert into public.experiment_results (org_id, experiment_id, item_id, variant, output, scores, cost_usd, latency_ms, input_tokens, output_tokens, error, score_details)
-      select ${job.org_id}, ${exp.id}, item_id, variant, output, scores, cost_usd, latency_ms, input_tokens, output_tokens, error, coalesce(score_details, '{}'::jsonb)
+      insert into public.experiment_results (org_id, experiment_id, item_id, variant, output, scores, cost_usd, latency_ms, input_tokens, output_tokens, error, score_details, judge_cost_usd)
+      select ${job.org_id}, ${exp.id}, item_id, variant, output, scores, cost_usd, latency_ms, input_tokens, output_tokens, error, coalesce(score_details, '{}'::jsonb), judge_cost_usd
         from jsonb_to_recordset(${sql.json(batch as never)}) as x(
-          item_id uuid, variant integer, output text, scores jsonb, cost_usd numeric, latency_ms integer, input_tokens integer, output_tokens integer, error text, score_details jsonb)
+          item_id uuid, variant integer, output text, scores jsonb, cost_usd numeric, latency_ms integer, input_tokens integer, output_tokens integer, error text, score_details jsonb, judge_cost_usd numeric)
       on conflict (experiment_id, item_id, variant) do nothing`;
   });
   const total = items.length * variants.length;
-  let spent = stored.reduce((s, r) => s + (r.cost_usd ?? 0), 0);
+  // The cap counts everything paid for: the outputs and their judges, including an earlier attempt's.
+  let judgeSpent = stored.reduce((s, r) => s + (r.judge_cost_usd ?? 0), 0);
+  let spent = stored.reduce((s, r) => s + (r.cost_usd ?? 0), 0) + judgeSpent;
+  const spentText = () => `$${spent.toFixed(4)} spent${judgeSpent > 0 ? ` (judges $${judgeSpent.toFixed(4)})` : ""}`;
   let stopped = null as ExperimentResult["stopped"];
   let finished = done.size;
   let ran = 0;
@@ -139,7 +155,7 @@ export async function runExperiment(deps: HandlerDeps, entry: ClaimedJob, ctx: J
     const update = {
       percent: (95 * finished) / total,
       step: "run",
-      ...(line ? { message: `${finished}/${total} outputs scored, $${spent.toFixed(4)} spent`, metrics: { done: finished, total, costUsd: spent, retries429 } } : {}),
+      ...(line ? { message: `${finished}/${total} outputs scored, ${spentText()}`, metrics: { done: finished, total, costUsd: spent, judgeCostUsd: judgeSpent, retries429 } } : {}),
     };
     reported = reported.then(() => ctx.progress(update));
     return reported;
@@ -148,24 +164,29 @@ export async function runExperiment(deps: HandlerDeps, entry: ClaimedJob, ctx: J
   const values = (item: Item) => ({ ...itemValues({ index: item.position, exampleId: null, query: item.query, reference: item.expected, badAnswer: null }), context: item.context ?? "", expected: item.expected ?? "", ...item.variables });
   const evalItem = (item: Item) => ({ index: item.position, exampleId: null, query: item.query, reference: item.expected, badAnswer: null });
 
-  async function judgeScore(e: JudgeEvaluator, item: Item, output: string, against: string): Promise<number> {
+  /** The deps a judge calls through: every answered call, retries included, is charged to `charge`. */
+  const charging = (charge: Charge): HandlerDeps => ({ ...deps, llm: { ...deps.llm, complete: (req) => deps.llm.complete(req).then((r) => (charge(r.costUsd), r)) } });
+
+  async function judgeScore(e: JudgeEvaluator, item: Item, output: string, against: string, charge: Charge): Promise<number> {
     const model = e.config.model ?? config.judgeModel ?? judgeLive!.model;
     const l = limiterFor(model);
+    const d = charging(charge);
     // Both orders, as the A/B worker does: a judge that favours a position cancels out.
     const [ab, ba] = await Promise.all([
-      with429Retry(l, () => judge(deps, l, job.org_id, model, judgeLive!, evalItem(item), against, output, "AB", ctx.signal, e.config.rubric)),
-      with429Retry(l, () => judge(deps, l, job.org_id, model, judgeLive!, evalItem(item), output, against, "BA", ctx.signal, e.config.rubric)),
+      with429Retry(l, () => judge(d, l, job.org_id, model, judgeLive!, evalItem(item), against, output, "AB", ctx.signal, e.config.rubric)),
+      with429Retry(l, () => judge(d, l, job.org_id, model, judgeLive!, evalItem(item), output, against, "BA", ctx.signal, e.config.rubric)),
     ]);
     return debiasedJudgeScore(ab.winner, ba.winner);
   }
 
   /** A rubric judge on one output (rubric-judge.ts, the review judge's prompt); null when its answer stays off the scale. */
-  async function rubricScore(e: JudgeEvaluator, item: Item, output: string, details: Record<string, unknown>): Promise<number | null> {
+  async function rubricScore(e: JudgeEvaluator, item: Item, output: string, details: Record<string, unknown>, charge: Charge): Promise<number | null> {
     const model = e.config.model ?? config.judgeModel ?? rubricLive!.model;
     const l = limiterFor(model);
+    const d = charging(charge);
     try {
       const j = await judgeWithRubric(
-        (r) => with429Retry(l, () => l.run(() => deps.llm.complete({
+        (r) => with429Retry(l, () => l.run(() => d.llm.complete({
           model, system: r.system || undefined, messages: [{ role: "user", content: r.user }], maxTokens: r.maxTokens,
           context: { functionName: "worker:experiment-judge", promptVersionId: rubricLive!.versionId, traceName: "experiment-judge", metadata: { experimentJobId: job.id, itemId: item.id, evaluator: e.name } },
           logOrgId: job.org_id, deferLog: true, signal: ctx.signal,
@@ -183,21 +204,34 @@ export async function runExperiment(deps: HandlerDeps, entry: ClaimedJob, ctx: J
     }
   }
 
+  const capReached = () => config.costCapUsd !== undefined && spent >= config.costCapUsd;
+
   /** Generates and scores one (item, variant) and stores it; returns the stored row (null: not run, the cost cap). */
   async function produce(item: Item, vals: Record<string, unknown>, vi: number, baselineOutput: string | null): Promise<Stored | null> {
-    if (config.costCapUsd !== undefined && spent >= config.costCapUsd) {
+    if (capReached()) {
       stopped = "cost_cap";
       return null;
     }
     const v: ResolvedVariant = variants[vi]!;
     const { system, user } = renderPrompt(v.parts, vals);
     let row: Stored;
+    // Known as soon as paid, so a row stored for a failure still carries what was spent on it.
+    let outputCost: number | null = null;
+    let judgeCost: number | null = null;
+    const charge: Charge = (usd) => {
+      judgeCost = (judgeCost ?? 0) + (usd ?? 0);
+      judgeSpent += usd ?? 0;
+      spent += usd ?? 0;
+    };
     try {
       const limiter = limiterFor(v.model);
       const r = await with429Retry(limiter, () =>
         limiter.run(
-          () =>
-            deps.llm.complete({
+          () => {
+            // Asked again once the call has its slot: every output of the run is queued at the start, so
+            // a check made only then would let all of them through before the first had been paid for.
+            if (capReached()) throw new CostCapReached();
+            return deps.llm.complete({
               model: v.model,
               system: system || undefined,
               messages: [{ role: "user", content: user }],
@@ -207,10 +241,12 @@ export async function runExperiment(deps: HandlerDeps, entry: ClaimedJob, ctx: J
               // The ai_requests row is written after the slot is free; the handler drains before it ends.
               deferLog: true,
               signal: ctx.signal,
-            }),
+            });
+          },
           ctx.signal,
         ),
       );
+      outputCost = r.costUsd;
       spent += r.costUsd ?? 0;
       const scores: Record<string, number | null> = {};
       const details: Record<string, unknown> = {};
@@ -218,18 +254,22 @@ export async function runExperiment(deps: HandlerDeps, entry: ClaimedJob, ctx: J
         scores[e.name] = await scoreOutput(e, {
           output: r.text, expected: item.expected, latencyMs: Math.round(r.latencyMs), costUsd: r.costUsd,
           baseline: { isBaseline: vi === config.baseline, output: baselineOutput },
-          judge: (j, against) => judgeScore(j, item, r.text, against),
-          rubricJudge: (j) => rubricScore(j, item, r.text, details),
+          judge: (j, against) => judgeScore(j, item, r.text, against, charge),
+          rubricJudge: (j) => rubricScore(j, item, r.text, details, charge),
         });
       }
       row = { item_id: item.id, variant: vi, output: r.text, cost_usd: r.costUsd, latency_ms: Math.round(r.latencyMs), error: null, scores };
-      await results.add({ ...row, input_tokens: r.usage.inputTokens, output_tokens: r.usage.outputTokens, score_details: Object.keys(details).length ? details : null });
+      await results.add({ ...row, input_tokens: r.usage.inputTokens, output_tokens: r.usage.outputTokens, score_details: Object.keys(details).length ? details : null, judge_cost_usd: judgeCost });
     } catch (err) {
+      if (err instanceof CostCapReached) {
+        stopped = "cost_cap";
+        return null;
+      }
       // A cancel, a lost lease or 429s beyond the retries: nothing stored, so a resume runs it.
       if (ctx.signal.aborted || !isLlmError(err) || err.code === "llm_rate_limited") throw err;
       // Any other LLM failure is this output's result (the comparison shows it as a regression).
-      row = { item_id: item.id, variant: vi, output: "", cost_usd: null, latency_ms: null, error: `${err.code}: ${err.message}`.slice(0, 500), scores: {} };
-      await results.add({ ...row, input_tokens: null, output_tokens: null });
+      row = { item_id: item.id, variant: vi, output: "", cost_usd: outputCost, latency_ms: null, error: `${err.code}: ${err.message}`.slice(0, 500), scores: {} };
+      await results.add({ ...row, input_tokens: null, output_tokens: null, judge_cost_usd: judgeCost });
     }
     ran++;
     await report();
@@ -239,7 +279,7 @@ export async function runExperiment(deps: HandlerDeps, entry: ClaimedJob, ctx: J
   const runItem = async (item: Item) => {
     const key = (vi: number) => `${item.id}:${vi}`;
     const vals = values(item);
-    let base = done.get(key(config.baseline)) ?? null;
+    let base: Stored | null = done.get(key(config.baseline)) ?? null;
     if (!base) base = await produce(item, vals, config.baseline, null);
     const baselineOutput = base && !base.error ? base.output : null;
     await Promise.all(variants.map((_, vi) => (vi === config.baseline || done.has(key(vi)) ? null : produce(item, vals, vi, baselineOutput))));
@@ -261,8 +301,9 @@ export async function runExperiment(deps: HandlerDeps, entry: ClaimedJob, ctx: J
     throw new Error(`${failed.length} items could not finish (the outputs stored are kept for the retry): ${msg}`, { cause: first });
   }
 
-  const rows = await sql<Stored[]>`
-    select item_id, variant, output, cost_usd::float8 as cost_usd, latency_ms, error, scores from public.experiment_results where experiment_id = ${exp.id}`;
+  const rows = await sql<Array<Stored & { judge_cost_usd: number | null }>>`
+    select item_id, variant, output, cost_usd::float8 as cost_usd, latency_ms, error, scores, judge_cost_usd::float8 as judge_cost_usd
+      from public.experiment_results where experiment_id = ${exp.id}`;
   const summary = summarizeExperiment(
     rows.map((r): ResultRow => ({ itemId: r.item_id, variant: r.variant, scores: r.scores, costUsd: r.cost_usd, latencyMs: r.latency_ms, error: r.error })),
     { variants: variants.map((v) => v.label), metrics: evaluators.map((e) => e.name), baseline: config.baseline, items: items.length, seed: config.seed },
@@ -272,9 +313,9 @@ export async function runExperiment(deps: HandlerDeps, entry: ClaimedJob, ctx: J
     percent: 99,
     step: "summary",
     message: stopped === "cost_cap"
-      ? `Stopped at the cost cap ($${config.costCapUsd}): ${rows.length}/${total} outputs scored`
+      ? `Stopped at the cost cap ($${config.costCapUsd}): ${rows.length}/${total} outputs scored, ${spentText()}`
       : `All ${total} outputs scored; ${summary.comparisons.filter((c) => c.significant).length} significant difference(s) against ${variants[config.baseline]!.label} after Holm's correction`,
-    metrics: { done: rows.length, total, costUsd: spent, retries429 },
+    metrics: { done: rows.length, total, costUsd: spent, judgeCostUsd: judgeSpent, retries429 },
   });
   return {
     experimentId: exp.id,
@@ -284,6 +325,9 @@ export async function runExperiment(deps: HandlerDeps, entry: ClaimedJob, ctx: J
     skippedStored: done.size,
     retries429,
     stopped,
+    // From the rows stored: what every attempt paid for and kept.
+    costUsd: rows.reduce((sum, r) => sum + (r.cost_usd ?? 0) + (r.judge_cost_usd ?? 0), 0),
+    judgeCostUsd: rows.reduce((sum, r) => sum + (r.judge_cost_usd ?? 0), 0),
     summary,
   };
 }
