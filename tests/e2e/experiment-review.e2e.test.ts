@@ -22,7 +22,7 @@ describe("experiment outputs go to people", () => {
     const section = carmen.page.getByTestId("experiment-review");
     await section.getByRole("button", { name: "Send to review queue" }).click();
     const dialog = carmen.page.getByRole("dialog", { name: "Send to review queue" });
-    await dialog.getByLabel("Items").selectOption("pairwise");
+    await dialog.getByLabel("Outputs").selectOption("pairwise");
     await dialog.getByLabel("Variant B").selectOption(String(b));
     const name = unique("v2 fast vs v3 strong");
     await dialog.getByLabel("Queue name").fill(name);

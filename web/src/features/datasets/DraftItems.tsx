@@ -1,4 +1,4 @@
-import { useEffect, useMemo, useState, type FormEvent, type RefObject } from "react";
+import { memo, useCallback, useEffect, useMemo, useRef, useState, type FormEvent, type ReactNode, type RefObject } from "react";
 import * as Y from "yjs";
 import { useQueryClient } from "@tanstack/react-query";
 import { datasetDocId, datasetFieldName, datasetFieldText, hasDatasetField, type DatasetItemField } from "@review/shared/yjs/dataset";
@@ -153,41 +153,24 @@ export function DraftItems({ version, items, editable, roomRef }: { version: Dat
     session.doc.getText(datasetFieldName(item.id, field));
     setOpen({ itemId: item.id, field });
   }
+  // Stable for the rows (memoized below), always calling the newest startEditing.
+  const startRef = useRef(startEditing);
+  startRef.current = startEditing;
+  const onEdit = useCallback((item: DatasetItem, field: DatasetItemField) => void startRef.current(item, field), []);
 
   const textOf = (item: DatasetItem, field: DatasetItemField): string => (doc ? datasetFieldText(doc, item.id, field) : undefined) ?? item[field] ?? "";
 
-  const cell = (item: DatasetItem, field: DatasetItemField) => {
-    const name = datasetFieldName(item.id, field);
-    const here = editingBy.get(name) ?? [];
-    const isOpen = openName === name;
-    const text = textOf(item, field);
-    const label = `${LABEL[field][0]!.toUpperCase()}${LABEL[field].slice(1)} ${item.position + 1}`;
-    return (
-      <div className="stack" data-testid={`item-${field}`}>
-        {here.length ? (
-          <span className="small muted" data-testid="field-presence">
-            {here.map((p) => <Avatar key={p.clientId} name={p.name} color={p.color} size={16} title={`${p.name} is editing`} />)} {here.map((p) => p.name).join(", ")} editing
-          </span>
-        ) : null}
-        {isOpen && session ? (
-          <>
-            <AnswerEditor ytext={session.doc.getText(name)} awareness={session.awareness} editable={editable} label={label} authors={who} />
-            <div className="row">
-              <Button size="sm" variant="ghost" onClick={() => setOpen(null)}>Done</Button>
-              {showAuthorship ? <AuthorshipLegend entries={legend} /> : null}
-            </div>
-          </>
-        ) : (
-          <div className="row">
-            <div className={field === "context" ? "muted small" : "prose"} data-testid="field-text">{text || (field === "expected" ? <span className="muted">—</span> : null)}</div>
-            {editable && session && synced ? (
-              <Button size="sm" variant="ghost" aria-label={`Edit ${LABEL[field]} ${item.position + 1}`} onClick={() => void startEditing(item, field)}>Edit</Button>
-            ) : null}
-          </div>
-        )}
+  // Only the open field has an editor; the other rows get none and re-render only when their texts or
+  // who is in them change, not on every keystroke anywhere in the draft (drafts reach 10,000 items).
+  const editor = open && session && openName ? (
+    <>
+      <AnswerEditor ytext={session.doc.getText(openName)} awareness={session.awareness} editable={editable} label={`${LABEL[open.field][0]!.toUpperCase()}${LABEL[open.field].slice(1)} ${(items.find((i) => i.id === open.itemId)?.position ?? 0) + 1}`} authors={who} />
+      <div className="row">
+        <Button size="sm" variant="ghost" onClick={() => setOpen(null)}>Done</Button>
+        {showAuthorship ? <AuthorshipLegend entries={legend} /> : null}
       </div>
-    );
-  };
+    </>
+  ) : null;
 
   return (
     <>
@@ -203,17 +186,26 @@ export function DraftItems({ version, items, editable, roomRef }: { version: Dat
       <table className="table" aria-label="Items" data-testid="dataset-items">
         <thead><tr><th style={{ width: 40 }}>#</th><th style={{ width: "40%" }}>Input</th><th>Expected answer</th>{editable ? <th /> : null}</tr></thead>
         <tbody>
-          {items.map((i) => (
-            <tr key={i.id} data-testid="dataset-item">
-              <td className="num muted">{i.position + 1}</td>
-              <td>
-                {cell(i, "query")}
-                {textOf(i, "context") || (open?.itemId === i.id && open.field === "context") ? cell(i, "context") : null}
-              </td>
-              <td>{cell(i, "expected")}</td>
-              {editable ? <td><RemoveItem orgId={org.org_id} versionId={version.id} item={i} /></td> : null}
-            </tr>
-          ))}
+          {items.map((i) => {
+            const openField = open?.itemId === i.id ? open.field : null;
+            return (
+              <DraftRow
+                key={i.id}
+                item={i}
+                query={textOf(i, "query")}
+                context={textOf(i, "context")}
+                expected={textOf(i, "expected")}
+                presence={ROW_FIELDS.map((f) => editingBy.get(datasetFieldName(i.id, f)) ?? NOBODY)}
+                openField={openField}
+                editor={openField ? editor : null}
+                editable={editable}
+                canEdit={editable && !!session && synced}
+                onEdit={onEdit}
+                orgId={org.org_id}
+                versionId={version.id}
+              />
+            );
+          })}
         </tbody>
       </table>
       {items.length === 0 ? <EmptyState title="No items in this version." /> : null}
@@ -221,6 +213,67 @@ export function DraftItems({ version, items, editable, roomRef }: { version: Dat
     </>
   );
 }
+
+const ROW_FIELDS: DatasetItemField[] = ["query", "context", "expected"];
+const NOBODY: Participant[] = [];
+
+type DraftRowProps = {
+  item: DatasetItem;
+  query: string;
+  context: string;
+  expected: string;
+  /** Who else is in each field, in ROW_FIELDS order. */
+  presence: Participant[][];
+  openField: DatasetItemField | null;
+  editor: ReactNode;
+  editable: boolean;
+  canEdit: boolean;
+  onEdit(item: DatasetItem, field: DatasetItemField): void;
+  orgId: string;
+  versionId: string;
+};
+
+const samePeople = (a: Participant[], b: Participant[]) => a.length === b.length && a.every((p, i) => p.clientId === b[i]!.clientId && p.name === b[i]!.name);
+
+/** One item: re-rendered when its texts, its open field or the people in its fields change. */
+const DraftRow = memo(function DraftRow({ item, query, context, expected, presence, openField, editor, editable, canEdit, onEdit, orgId, versionId }: DraftRowProps) {
+  const texts: Record<DatasetItemField, string> = { query, context, expected };
+  const cell = (field: DatasetItemField) => {
+    const here = presence[ROW_FIELDS.indexOf(field)]!;
+    return (
+      <div className="stack" data-testid={`item-${field}`}>
+        {here.length ? (
+          <span className="small muted" data-testid="field-presence">
+            {here.map((p) => <Avatar key={p.clientId} name={p.name} color={p.color} size={16} title={`${p.name} is editing`} />)} {here.map((p) => p.name).join(", ")} editing
+          </span>
+        ) : null}
+        {openField === field && editor ? editor : (
+          <div className="row">
+            <div className={field === "context" ? "muted small" : "prose"} data-testid="field-text">{texts[field] || (field === "expected" ? <span className="muted">—</span> : null)}</div>
+            {canEdit ? (
+              <Button size="sm" variant="ghost" aria-label={`Edit ${LABEL[field]} ${item.position + 1}`} onClick={() => onEdit(item, field)}>Edit</Button>
+            ) : null}
+          </div>
+        )}
+      </div>
+    );
+  };
+  return (
+    <tr data-testid="dataset-item">
+      <td className="num muted">{item.position + 1}</td>
+      <td>
+        {cell("query")}
+        {context || openField === "context" ? cell("context") : null}
+      </td>
+      <td>{cell("expected")}</td>
+      {editable ? <td><RemoveItem orgId={orgId} versionId={versionId} item={item} /></td> : null}
+    </tr>
+  );
+}, (a, b) =>
+  a.item === b.item && a.query === b.query && a.context === b.context && a.expected === b.expected &&
+  a.openField === b.openField && a.editor === b.editor && a.editable === b.editable && a.canEdit === b.canEdit &&
+  a.onEdit === b.onEdit && a.orgId === b.orgId && a.versionId === b.versionId &&
+  a.presence.every((p, i) => samePeople(p, b.presence[i]!)));
 
 function RemoveItem({ orgId, versionId, item }: { orgId: string; versionId: string; item: DatasetItem }) {
   const { remove } = useItemMutations(orgId, versionId);

@@ -1,4 +1,4 @@
-import { useEffect, useMemo, useState } from "react";
+import { useState } from "react";
 import { Link } from "react-router";
 import { Button } from "../../components/ui/Button.tsx";
 import { Dialog } from "../../components/ui/Dialog.tsx";
@@ -7,7 +7,9 @@ import { toast } from "../../components/ui/toast.tsx";
 import { can } from "../../lib/permissions.ts";
 import { messageOf } from "../../lib/errors.ts";
 import { useCurrentOrg } from "../orgs/index.ts";
-import { experimentSource, HumanVsEvaluators, useCreateQueue, useExperimentQueues, useRubrics, type ScoreConfig } from "../review-queues/index.ts";
+import {
+  defaultOutputs, experimentSource, ExperimentOutputsFields, HumanVsEvaluators, outputsValid, outputVariants, RubricChecklist, rubricsForItems, useCreateQueue, useExperimentQueues, useRubrics, type OutputsChoice,
+} from "../review-queues/index.ts";
 import type { Experiment } from "./queries.ts";
 
 /**
@@ -48,21 +50,12 @@ function SendDialog({ open, onClose, exp, labels, onCreated }: { open: boolean; 
   const org = useCurrentOrg();
   const rubrics = useRubrics(org.org_id);
   const create = useCreateQueue(org.org_id);
-  const [mode, setMode] = useState<"pairwise" | "single">(labels.length > 1 ? "pairwise" : "single");
-  const [a, setA] = useState(exp.baseline);
-  const [b, setB] = useState(Math.max(0, labels.findIndex((_, i) => i !== exp.baseline)));
+  const [outputs, setOutputs] = useState<OutputsChoice>(() => defaultOutputs(labels.length, exp.baseline));
   const [name, setName] = useState("");
   const [picked, setPicked] = useState<string[]>([]);
   const [overlap, setOverlap] = useState(2);
-  // The latest version of each rubric; pairwise items are judged with a preference, single ones with the rest.
-  const latest = useMemo(() => {
-    const seen = new Set<string>();
-    return (rubrics.data ?? []).filter((r) => (seen.has(r.name) ? false : (seen.add(r.name), true)));
-  }, [rubrics.data]);
-  const fits = (r: ScoreConfig) => (mode === "pairwise" ? r.kind === "preference" || r.kind === "text" : r.kind !== "preference");
-  useEffect(() => setPicked((p) => p.filter((id) => latest.some((r) => r.id === id && fits(r)))), [mode, latest]); // eslint-disable-line react-hooks/exhaustive-deps
-  const variantIds = mode === "pairwise" ? [a, b] : [b];
-  const defaultName = mode === "pairwise" ? `${exp.name}: ${labels[a]} vs ${labels[b]}` : `${exp.name}: ${labels[b]}`;
+  const chosenRubrics = picked.filter((id) => rubricsForItems(rubrics.data ?? [], outputs.pairwise).some((r) => r.id === id));
+  const defaultName = outputs.pairwise ? `${exp.name}: ${labels[outputs.a]} vs ${labels[outputs.b]}` : `${exp.name}: ${labels[outputs.b]}`;
 
   async function submit() {
     try {
@@ -70,8 +63,8 @@ function SendDialog({ open, onClose, exp, labels, onCreated }: { open: boolean; 
         name: (name.trim() || defaultName).slice(0, 120),
         description: `Outputs of the experiment “${exp.name}”.`,
         source_kind: "experiment",
-        source: experimentSource(exp.id, variantIds),
-        score_config_ids: picked,
+        source: experimentSource(exp.id, outputVariants(outputs)),
+        score_config_ids: chosenRubrics,
         overlap,
         assignment_mode: "self_claim",
         lease_seconds: 900,
@@ -85,42 +78,16 @@ function SendDialog({ open, onClose, exp, labels, onCreated }: { open: boolean; 
     }
   }
 
-  const variantSelect = (label: string, value: number, set: (v: number) => void) => (
-    <Field label={label}>
-      <select className="input" value={value} onChange={(e) => set(Number(e.target.value))} aria-label={label}>
-        {labels.map((l, i) => <option key={i} value={i}>{l}{i === exp.baseline ? " (baseline)" : ""}</option>)}
-      </select>
-    </Field>
-  );
   return (
     <Dialog open={open} onOpenChange={(o) => !o && onClose()} title="Send to review queue" description="A new queue whose items are this experiment's outputs: people score them blind, N per item, and their final scores show next to the evaluators'.">
       <form className="stack" onSubmit={(e) => (e.preventDefault(), void submit())}>
-        <Field label="Items">
-          <select className="input" aria-label="Items" value={mode} onChange={(e) => setMode(e.target.value as typeof mode)}>
-            {labels.length > 1 ? <option value="pairwise">Two variants side by side (pairwise)</option> : null}
-            <option value="single">One variant's outputs</option>
-          </select>
-        </Field>
-        <div className="row">
-          {mode === "pairwise" ? variantSelect("Variant A", a, setA) : null}
-          {variantSelect(mode === "pairwise" ? "Variant B" : "Variant", b, setB)}
-        </div>
-        {mode === "pairwise" && a === b ? <p className="form-error">Pick two different variants.</p> : null}
+        <ExperimentOutputsFields labels={labels} baseline={exp.baseline} value={outputs} onChange={setOutputs} />
         <Field label="Queue name" hint={defaultName}><input className="input" value={name} onChange={(e) => setName(e.target.value)} placeholder={defaultName} /></Field>
-        <fieldset className="fieldset">
-          <legend>Rubrics</legend>
-          {latest.filter(fits).map((r) => (
-            <label key={r.id} className="row">
-              <input type="checkbox" checked={picked.includes(r.id)} onChange={(e) => setPicked(e.target.checked ? [...picked, r.id] : picked.filter((x) => x !== r.id))} aria-label={`${r.name} v${r.version}`} />
-              {r.name} v{r.version} <span className="muted small">{r.kind}</span>
-            </label>
-          ))}
-          {!latest.some(fits) ? <p className="muted small">{mode === "pairwise" ? "No preference rubric yet: create one under Review queues." : "No rubric yet: create one under Review queues."}</p> : null}
-        </fieldset>
+        <RubricChecklist rubrics={rubrics.data ?? []} pairwise={outputs.pairwise} picked={picked} onChange={setPicked} />
         <Field label="Reviewers per item"><input className="input" type="number" min={1} max={10} value={overlap} onChange={(e) => setOverlap(Number(e.target.value))} /></Field>
         <div className="row-end">
           <Button type="button" onClick={onClose}>Cancel</Button>
-          <Button variant="primary" type="submit" busy={create.isPending} disabled={!picked.length || (mode === "pairwise" && a === b)}>Create queue</Button>
+          <Button variant="primary" type="submit" busy={create.isPending} disabled={!chosenRubrics.length || !outputsValid(outputs)}>Create queue</Button>
         </div>
       </form>
     </Dialog>

@@ -12,6 +12,7 @@ import { useMembers } from "../orgs/index.ts";
 import {
   experimentSource, useCreateQueue, useCreateRubric, useFinishedExperiments, useQueues, useRubrics, useThroughput, variantLabel, type ExperimentSource, type NewRubric, type ScoreConfig,
 } from "./queries.ts";
+import { defaultOutputs, ExperimentOutputsFields, outputsValid, outputVariants, RubricChecklist, rubricsForItems, type OutputsChoice } from "./ExperimentOutputs.tsx";
 
 const MODES: Array<[string, string]> = [
   ["self_claim", "Self-claim with a lease"],
@@ -147,26 +148,29 @@ function NewQueueDialog({ open, onOpenChange, orgId, rubrics }: { open: boolean;
   const [jobId, setJobId] = useState("");
   const [limit, setLimit] = useState(50);
   const experiments = useFinishedExperiments(orgId, open && sourceKind === "experiment");
-  const [exp, setExp] = useState<{ id: string; pairwise: boolean; a: number; b: number } | null>(null);
+  const [exp, setExp] = useState<ExperimentChoice | null>(null);
   const chosen = experiments.data?.find((e) => e.id === exp?.id) ?? null;
   // The newest finished experiment by default, its baseline as A against the first other variant as B.
   useEffect(() => {
     if (!exp && experiments.data?.[0]) setExp(experimentDefaults(experiments.data[0]));
   }, [exp, experiments.data]);
-  const experimentInvalid = sourceKind === "experiment" && (!chosen || !exp || (exp.pairwise && exp.a === exp.b));
+  const experimentInvalid = sourceKind === "experiment" && (!chosen || !exp || !outputsValid(exp));
+  const pairwise = sourceKind === "ab_eval" || (sourceKind === "experiment" && !!exp?.pairwise);
+  // A rubric ticked for another source may not fit this one's items (a preference on single items).
+  const chosenRubrics = picked.filter((id) => rubricsForItems(rubrics, pairwise).some((r) => r.id === id));
 
   async function submit() {
     const source: Record<string, unknown> =
       sourceKind === "inbox_filter" ? { rating_max: ratingMax, limit }
       : sourceKind === "ab_eval" ? { job_id: jobId, limit }
       : sourceKind === "cases" ? { status: "pending", limit }
-      : sourceKind === "experiment" && exp ? experimentSource(exp.id, exp.pairwise ? [exp.a, exp.b] : [exp.b], limit)
+      : sourceKind === "experiment" && exp ? experimentSource(exp.id, outputVariants(exp), limit)
       : { limit };
     try {
       await create.mutateAsync({
         name: name.trim(),
         description: sourceKind === "experiment" && chosen ? `Outputs of the experiment “${chosen.name}”.` : "",
-        source_kind: sourceKind, source, score_config_ids: picked, overlap, assignment_mode: mode, lease_seconds: 900, disagreement_threshold: 0.34,
+        source_kind: sourceKind, source, score_config_ids: chosenRubrics, overlap, assignment_mode: mode, lease_seconds: 900, disagreement_threshold: 0.34,
       });
       toast.success("Queue created");
       onOpenChange(false);
@@ -175,9 +179,6 @@ function NewQueueDialog({ open, onOpenChange, orgId, rubrics }: { open: boolean;
     }
   }
 
-  // Pairwise items are answered with a preference (A, B or a tie): those rubrics come first.
-  const pairwise = sourceKind === "ab_eval" || (sourceKind === "experiment" && !!exp?.pairwise);
-  const listed = pairwise ? [...rubrics].sort((x, y) => Number(y.kind === "preference") - Number(x.kind === "preference")) : rubrics;
   return (
     <Dialog open={open} onOpenChange={onOpenChange} title="New review queue" wide>
       <form className="stack" onSubmit={(e) => (e.preventDefault(), void submit())}>
@@ -195,33 +196,23 @@ function NewQueueDialog({ open, onOpenChange, orgId, rubrics }: { open: boolean;
         {sourceKind === "ab_eval" ? <Field label="A/B job id"><input value={jobId} onChange={(e) => setJobId(e.target.value)} aria-label="A/B job id" /></Field> : null}
         {sourceKind === "experiment" ? <ExperimentPicker experiments={experiments.data} loading={experiments.isLoading} value={exp} onChange={setExp} /> : null}
         <Field label="At most this many items"><input type="number" min={1} max={5000} value={limit} onChange={(e) => setLimit(Number(e.target.value))} aria-label="At most this many items" /></Field>
-        <fieldset className="fieldset">
-          <legend>Rubrics</legend>
-          {pairwise ? <p className="muted small">Pairwise items are answered with a preference rubric (A, B or a tie); other rubrics apply to the pair as a whole.</p> : null}
-          {listed.map((r) => (
-            <label key={r.id} className="row">
-              <input type="checkbox" checked={picked.includes(r.id)} onChange={(e) => setPicked(e.target.checked ? [...picked, r.id] : picked.filter((x) => x !== r.id))} aria-label={`${r.name} v${r.version}`} />
-              {r.name} v{r.version} <span className="muted small">{r.kind}</span>
-            </label>
-          ))}
-        </fieldset>
+        <RubricChecklist rubrics={rubrics} pairwise={pairwise} picked={picked} onChange={setPicked} />
         <div className="row">
           <Field label="Reviewers per item"><input type="number" min={1} max={10} value={overlap} onChange={(e) => setOverlap(Number(e.target.value))} aria-label="Reviewers per item" /></Field>
           <Field label="Assignment">
             <select value={mode} onChange={(e) => setMode(e.target.value)} aria-label="Assignment">{MODES.map(([v, l]) => <option key={v} value={v}>{l}</option>)}</select>
           </Field>
         </div>
-        <div className="row-end"><Button variant="primary" type="submit" busy={create.isPending} disabled={!picked.length || experimentInvalid}>Create queue</Button></div>
+        <div className="row-end"><Button variant="primary" type="submit" busy={create.isPending} disabled={!chosenRubrics.length || experimentInvalid}>Create queue</Button></div>
       </form>
     </Dialog>
   );
 }
 
-type ExperimentChoice = { id: string; pairwise: boolean; a: number; b: number };
+type ExperimentChoice = OutputsChoice & { id: string };
 
 function experimentDefaults(e: ExperimentSource): ExperimentChoice {
-  const other = e.variants.findIndex((_, i) => i !== e.baseline);
-  return { id: e.id, pairwise: e.variants.length > 1, a: e.baseline, b: other >= 0 ? other : e.baseline };
+  return { id: e.id, ...defaultOutputs(e.variants.length, e.baseline) };
 }
 
 /** Which finished experiment, and one variant's outputs or two variants' side by side (A and B). */
@@ -230,13 +221,6 @@ function ExperimentPicker({ experiments, loading, value, onChange }: { experimen
   if (!experiments?.length) return <p className="muted small">No finished experiment yet: run one under Experiments, then send its outputs here.</p>;
   const e = experiments.find((x) => x.id === value?.id) ?? experiments[0]!;
   const v = value ?? experimentDefaults(e);
-  const variantSelect = (label: string, current: number, set: (i: number) => void) => (
-    <Field label={label}>
-      <select value={current} onChange={(ev) => set(Number(ev.target.value))} aria-label={label}>
-        {e.variants.map((_, i) => <option key={i} value={i}>{variantLabel(e, i)}{i === e.baseline ? " (baseline)" : ""}</option>)}
-      </select>
-    </Field>
-  );
   return (
     <>
       <Field label="Experiment">
@@ -244,17 +228,7 @@ function ExperimentPicker({ experiments, loading, value, onChange }: { experimen
           {experiments.map((x) => <option key={x.id} value={x.id}>{x.name} · {new Date(x.created_at).toLocaleDateString()}</option>)}
         </select>
       </Field>
-      <Field label="Outputs">
-        <select value={v.pairwise ? "pairwise" : "single"} onChange={(ev) => onChange({ ...v, pairwise: ev.target.value === "pairwise" })} aria-label="Outputs">
-          {e.variants.length > 1 ? <option value="pairwise">Two variants side by side (pairwise)</option> : null}
-          <option value="single">One variant's outputs</option>
-        </select>
-      </Field>
-      <div className="row">
-        {v.pairwise ? variantSelect("Variant A", v.a, (a) => onChange({ ...v, a })) : null}
-        {variantSelect(v.pairwise ? "Variant B" : "Variant", v.b, (b) => onChange({ ...v, b }))}
-      </div>
-      {v.pairwise && v.a === v.b ? <p className="form-error">Pick two different variants.</p> : null}
+      <ExperimentOutputsFields labels={e.variants.map((_, i) => variantLabel(e, i))} baseline={e.baseline} value={v} onChange={(o) => onChange({ ...o, id: e.id })} />
     </>
   );
 }

@@ -6,3 +6,5 @@ export { default as ReviewQueuePage } from "./QueuePage.tsx";
 export { useQueueFinals, useExperimentQueues, showFinal } from "./finals.ts";
 export { useRubrics, useCreateQueue, experimentSource, type ReviewQueue, type ScoreConfig } from "./queries.ts";
 export { default as HumanVsEvaluators } from "./HumanVsEvaluators.tsx";
+// New queues over an experiment's outputs, from the queues page or the experiment page.
+export { defaultOutputs, ExperimentOutputsFields, outputsValid, outputVariants, RubricChecklist, rubricsForItems, type OutputsChoice } from "./ExperimentOutputs.tsx";
