@@ -156,7 +156,7 @@ function NewExperimentDialog({ open, onClose, initialVersion }: { open: boolean;
             ))}
           </div>
         </fieldset>
-        <Field label="Cost cap (USD, optional)"><input className="input" type="number" min="0" step="0.01" value={costCap} onChange={(e) => setCostCap(e.target.value)} /></Field>
+        <Field label="Cost cap (USD, optional)" hint="Counts the outputs and the LLM judges' calls; no new output starts once it is reached."><input className="input" type="number" min="0" step="0.01" value={costCap} onChange={(e) => setCostCap(e.target.value)} /></Field>
         <p className="muted small" data-testid="matrix-size">{variants.length} variant{variants.length === 1 ? "" : "s"}: {variants.map((v) => v.label).join("; ")}</p>
         {start.error ? <div className="form-error" role="alert">{messageOf(start.error)}</div> : null}
         <div className="row-end"><Button type="button" onClick={onClose}>Cancel</Button><Button variant="primary" type="submit" busy={start.isPending} disabled={!name.trim() || !published.length || !variants.length}>Start experiment</Button></div>
