@@ -580,7 +580,6 @@ export type Database = {
           created_by: string | null
           dataset_id: string
           doc_problems: string[]
-          doc_seq: number
           doc_stored_seq: number
           id: string
           item_count: number
@@ -597,7 +596,6 @@ export type Database = {
           created_by?: string | null
           dataset_id: string
           doc_problems?: string[]
-          doc_seq?: number
           doc_stored_seq?: number
           id?: string
           item_count?: number
@@ -614,7 +612,6 @@ export type Database = {
           created_by?: string | null
           dataset_id?: string
           doc_problems?: string[]
-          doc_seq?: number
           doc_stored_seq?: number
           id?: string
           item_count?: number
@@ -3106,7 +3103,6 @@ export type Database = {
           created_by: string | null
           dataset_id: string
           doc_problems: string[]
-          doc_seq: number
           doc_stored_seq: number
           id: string
           item_count: number
@@ -3138,7 +3134,6 @@ export type Database = {
           created_by: string | null
           dataset_id: string
           doc_problems: string[]
-          doc_seq: number
           doc_stored_seq: number
           id: string
           item_count: number
@@ -3169,7 +3164,6 @@ export type Database = {
           created_by: string | null
           dataset_id: string
           doc_problems: string[]
-          doc_seq: number
           doc_stored_seq: number
           id: string
           item_count: number
@@ -3332,7 +3326,6 @@ export type Database = {
           created_by: string | null
           dataset_id: string
           doc_problems: string[]
-          doc_seq: number
           doc_stored_seq: number
           id: string
           item_count: number
@@ -3411,7 +3404,6 @@ export type Database = {
           created_by: string | null
           dataset_id: string
           doc_problems: string[]
-          doc_seq: number
           doc_stored_seq: number
           id: string
           item_count: number
@@ -3700,7 +3692,6 @@ export type Database = {
           created_by: string | null
           dataset_id: string
           doc_problems: string[]
-          doc_seq: number
           doc_stored_seq: number
           id: string
           item_count: number

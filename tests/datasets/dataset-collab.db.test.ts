@@ -72,7 +72,7 @@ function editor(client: SupabaseClient, docId: string) {
 const rowsOf = async (versionId: string) =>
   (await db`select id::text, position, query, context, expected from public.dataset_items where version_id = ${versionId} order by position`) as unknown as Item[];
 const versionOf = async (versionId: string) =>
-  (await db`select status, doc_seq::int, doc_stored_seq::int, doc_problems, item_count from public.dataset_versions where id = ${versionId}`)[0]!;
+  (await db`select status, private.dataset_doc_seq(id)::int as doc_seq, doc_stored_seq::int, doc_problems, item_count from public.dataset_versions where id = ${versionId}`)[0]!;
 /**
  * The upkeep here is the test's to run (called directly): a worker another test file started on the
  * same database would otherwise run this document's waiting entry two seconds after the first append.
@@ -111,6 +111,32 @@ describe("who may write a draft's document", () => {
     expect((await stranger.from("doc_updates").select("id").eq("doc_id", docId)).data).toEqual([]);
     expect((await db`select author from public.doc_updates where doc_id = ${docId} order by id`).map((r) => r.author)).toEqual([org.users.curator.id, org.users.admin.id]);
     expect((await versionOf(versionId)).doc_seq).toBe(2);
+  });
+
+  it("typing sends watchers of the version no change; adding an item does, and is the first they get", async () => {
+    const { versionId, docId, items } = await draft();
+    await holdUpkeep(docId);
+    // A reviewer watches the version's row over Realtime, as the dataset page does.
+    const watcher = org.users.reviewer.client;
+    const seen: Array<{ item_count: number }> = [];
+    const ch = watcher.channel(`dsv-${versionId}`).on("postgres_changes", { event: "UPDATE", schema: "public", table: "dataset_versions", filter: `id=eq.${versionId}` }, (m) => seen.push(m.new as { item_count: number }));
+    await new Promise<void>((resolve, reject) => ch.subscribe((s, err) => (s === "SUBSCRIBED" ? resolve() : s === "CHANNEL_ERROR" || s === "TIMED_OUT" ? reject(err ?? new Error(s)) : undefined)));
+    try {
+      // Ten appends, as a curator typing for a few seconds makes; each is counted.
+      for (let i = 0; i < 10; i++) {
+        const r = await org.users.curator.client.rpc("doc_append_update", { p_doc_id: docId, p_update: update(datasetFieldName(items[0]!.id, "expected"), `draft ${i}`) });
+        expect(r.error).toBeNull();
+      }
+      expect((await versionOf(versionId)).doc_seq).toBe(10);
+      // Then a change watchers care about. Changes arrive in commit order: had an append touched the
+      // row, its event would come first.
+      const added = await org.users.curator.client.from("dataset_items").insert({ org_id: org.id, version_id: versionId, position: 2, query: "A third question?" });
+      expect(added.error).toBeNull();
+      await waitFor(() => seen.length > 0, { timeout: 15_000, message: "the item count's change" });
+      expect(seen[0]!.item_count).toBe(3);
+    } finally {
+      await watcher.removeChannel(ch);
+    }
   });
 
   it("bad bytes are refused for this kind of document too, and count for nothing", async () => {

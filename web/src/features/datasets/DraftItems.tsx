@@ -88,7 +88,7 @@ export function DraftItems({ version, items, editable, roomRef }: { version: Dat
   }, [session, roomRef]);
   // The version as it changes: published by someone else (this page turns read-only), the worker's copy
   // (the rows the export and the diff read), and what holds publishing back.
-  // Every append counts on the row too (doc_seq): only those other changes are worth a refetch.
+  // (The document's appends are counted off this row, so typing in the draft sends no change here.)
   const qc = useQueryClient();
   useEffect(() => {
     let last = "";

@@ -66,8 +66,8 @@ export async function upkeepDoc(
     const versionId = datasetDocVersion(docId);
     let seq: string | null = null;
     if (versionId) {
-      const [v] = await tx<{ doc_seq: string }[]>`select doc_seq::text from public.dataset_versions where id = ${versionId}`;
-      seq = v?.doc_seq ?? null;
+      const [v] = await tx<{ seq: string }[]>`select private.dataset_doc_seq(v.id)::text as seq from public.dataset_versions v where v.id = ${versionId}`;
+      seq = v?.seq ?? null;
     }
     const loaded = await persistence.load(docId);
     const { doc, skipped } = docFromLoaded(loaded);
