@@ -20,12 +20,10 @@ class CostCapReached extends Error {}
 /** Charges one judge call's cost (null: a model without a price) to the output being scored and to the cap. */
 type Charge = (usd: number | null) => void;
 type Item = { id: string; position: number; query: string; context: string | null; variables: Record<string, unknown>; expected: string | null };
-type Stored = { item_id: string; variant: number; output: string; cost_usd: number | null; latency_ms: number | null; error: string | null; scores: Record<string, number | null> };
-/**
- * score_details: per rubric judge, its raw value on the scale, label and reason (the score is it normalized).
- * judge_cost_usd: what the output's judges cost (null: no judge ran).
- */
-type NewRow = Stored & { input_tokens: number | null; output_tokens: number | null; score_details?: Record<string, unknown> | null; judge_cost_usd: number | null };
+/** judge_cost_usd: what the output's judges cost (null: no judge ran). */
+type Stored = { item_id: string; variant: number; output: string; cost_usd: number | null; judge_cost_usd: number | null; latency_ms: number | null; error: string | null; scores: Record<string, number | null> };
+/** score_details: per rubric judge, its raw value on the scale, label and reason (the score is it normalized). */
+type NewRow = Stored & { input_tokens: number | null; output_tokens: number | null; score_details?: Record<string, unknown> | null };
 
 export type ExperimentResult = {
   experimentId: string;
@@ -120,9 +118,10 @@ export async function runExperiment(deps: HandlerDeps, entry: ClaimedJob, ctx: J
     }
   }
 
-  const stored = await sql<Array<Stored & { judge_cost_usd: number | null }>>`
-    select item_id, variant, output, cost_usd::float8 as cost_usd, latency_ms, error, scores, judge_cost_usd::float8 as judge_cost_usd
+  const readStored = () => sql<Stored[]>`
+    select item_id, variant, output, cost_usd::float8 as cost_usd, judge_cost_usd::float8 as judge_cost_usd, latency_ms, error, scores
       from public.experiment_results where experiment_id = ${exp.id}`;
+  const stored = await readStored();
   const done = new Map(stored.map((r) => [`${r.item_id}:${r.variant}`, r]));
   const results = createBatcher<NewRow>(async (batch) => {
     await sql`
@@ -258,8 +257,8 @@ export async function runExperiment(deps: HandlerDeps, entry: ClaimedJob, ctx: J
           rubricJudge: (j) => rubricScore(j, item, r.text, details, charge),
         });
       }
-      row = { item_id: item.id, variant: vi, output: r.text, cost_usd: r.costUsd, latency_ms: Math.round(r.latencyMs), error: null, scores };
-      await results.add({ ...row, input_tokens: r.usage.inputTokens, output_tokens: r.usage.outputTokens, score_details: Object.keys(details).length ? details : null, judge_cost_usd: judgeCost });
+      row = { item_id: item.id, variant: vi, output: r.text, cost_usd: r.costUsd, judge_cost_usd: judgeCost, latency_ms: Math.round(r.latencyMs), error: null, scores };
+      await results.add({ ...row, input_tokens: r.usage.inputTokens, output_tokens: r.usage.outputTokens, score_details: Object.keys(details).length ? details : null });
     } catch (err) {
       if (err instanceof CostCapReached) {
         stopped = "cost_cap";
@@ -268,8 +267,8 @@ export async function runExperiment(deps: HandlerDeps, entry: ClaimedJob, ctx: J
       // A cancel, a lost lease or 429s beyond the retries: nothing stored, so a resume runs it.
       if (ctx.signal.aborted || !isLlmError(err) || err.code === "llm_rate_limited") throw err;
       // Any other LLM failure is this output's result (the comparison shows it as a regression).
-      row = { item_id: item.id, variant: vi, output: "", cost_usd: outputCost, latency_ms: null, error: `${err.code}: ${err.message}`.slice(0, 500), scores: {} };
-      await results.add({ ...row, input_tokens: null, output_tokens: null, judge_cost_usd: judgeCost });
+      row = { item_id: item.id, variant: vi, output: "", cost_usd: outputCost, judge_cost_usd: judgeCost, latency_ms: null, error: `${err.code}: ${err.message}`.slice(0, 500), scores: {} };
+      await results.add({ ...row, input_tokens: null, output_tokens: null });
     }
     ran++;
     await report();
@@ -279,7 +278,7 @@ export async function runExperiment(deps: HandlerDeps, entry: ClaimedJob, ctx: J
   const runItem = async (item: Item) => {
     const key = (vi: number) => `${item.id}:${vi}`;
     const vals = values(item);
-    let base: Stored | null = done.get(key(config.baseline)) ?? null;
+    let base = done.get(key(config.baseline)) ?? null;
     if (!base) base = await produce(item, vals, config.baseline, null);
     const baselineOutput = base && !base.error ? base.output : null;
     await Promise.all(variants.map((_, vi) => (vi === config.baseline || done.has(key(vi)) ? null : produce(item, vals, vi, baselineOutput))));
@@ -301,9 +300,7 @@ export async function runExperiment(deps: HandlerDeps, entry: ClaimedJob, ctx: J
     throw new Error(`${failed.length} items could not finish (the outputs stored are kept for the retry): ${msg}`, { cause: first });
   }
 
-  const rows = await sql<Array<Stored & { judge_cost_usd: number | null }>>`
-    select item_id, variant, output, cost_usd::float8 as cost_usd, latency_ms, error, scores, judge_cost_usd::float8 as judge_cost_usd
-      from public.experiment_results where experiment_id = ${exp.id}`;
+  const rows = await readStored();
   const summary = summarizeExperiment(
     rows.map((r): ResultRow => ({ itemId: r.item_id, variant: r.variant, scores: r.scores, costUsd: r.cost_usd, latencyMs: r.latency_ms, error: r.error })),
     { variants: variants.map((v) => v.label), metrics: evaluators.map((e) => e.name), baseline: config.baseline, items: items.length, seed: config.seed },
