@@ -4,7 +4,7 @@ import pg from "pg";
 import postgres from "postgres";
 import type { StackInfo } from "@review/local-supabase";
 import { StatementPipeline } from "@review/local-supabase/rest/fast/pipeline";
-import { getStack } from "../helpers/stack.ts";
+import { getStack, sql as superuser, waitFor } from "../helpers/stack.ts";
 
 /**
  * The two database clients the gateway answers REST with, when Postgres dies under them. A kill -9 of
@@ -93,14 +93,14 @@ describe("postgres.js (lite's client) when its socket is reset mid-transaction",
       const reserved = await sql.reserve();
       await reserved`begin`;
       let rollback: Promise<unknown> | null = null;
-      const inFlight = reserved`select pg_sleep(30)`.catch((err: Error) => {
+      const inFlight = reserved`select pg_sleep(30) as lost_connection_probe`.catch((err: Error) => {
         rollback = reserved`rollback`;
         rollback.catch(() => undefined);
         throw err;
       });
       inFlight.catch(() => undefined);
-      // The select is on the wire (Postgres is sleeping in it); reset the client's side.
-      await new Promise((r) => setTimeout(r, 200));
+      // Once Postgres is running the select, reset the client's side.
+      await waitFor(async () => (await superuser(stack)`select 1 from pg_stat_activity where state = 'active' and query like 'select pg_sleep(30) as lost_connection_probe%'`).length > 0, { message: "the select running" });
       expect(clientSides.size).toBe(1);
       for (const s of clientSides) s.resetAndDestroy();
 
