@@ -7,7 +7,6 @@
  * Runs its own stack in .data/bench-web. `npm run bench:web`
  */
 import fs from "node:fs";
-import net from "node:net";
 import path from "node:path";
 import zlib from "node:zlib";
 import { randomUUID } from "node:crypto";
@@ -15,7 +14,7 @@ import postgres from "postgres";
 import ws from "ws";
 import { createClient } from "@supabase/supabase-js";
 import { chromium, type Page } from "playwright-core";
-import { createLogger, startStack } from "@review/local-supabase";
+import { createLogger, freePort, startStack } from "@review/local-supabase";
 import { startWebServer } from "../web/dev-server.ts";
 
 const ROWS = Number(process.env.BENCH_ROWS ?? 10_000);
@@ -28,13 +27,6 @@ const EXTRA_PASSES = Number(process.env.BENCH_SCROLL_PASSES ?? 2);
 const root = path.resolve(import.meta.dirname, "..");
 const dataDir = path.join(root, ".data", "bench-web");
 
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const s = net.createServer().listen(0, "127.0.0.1", () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
 const quantile = (xs: number[], q: number) => {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.floor(q * s.length))]!;
@@ -44,7 +36,7 @@ fs.mkdirSync(dataDir, { recursive: true });
 const stack = await startStack({ dataDir, apiPort: 0, dbPort: await freePort(), log: createLogger("bench-web", "warn") });
 const sql = postgres(stack.dbUrl, { onnotice: () => {}, max: 4 });
 // BENCH_WEB_REBUILD=0 serves an existing build (WEB_OUT_DIR), e.g. to compare two builds side by side.
-const web = await startWebServer({ apiUrl: stack.apiUrl, anonKey: stack.anonKey, port: 0, mode: "preview", rebuild: process.env.BENCH_WEB_REBUILD !== "0" });
+const web = await startWebServer({ apiUrl: stack.apiUrl, anonKey: stack.anonKey, port: await freePort(), strictPort: true, mode: "preview", rebuild: process.env.BENCH_WEB_REBUILD !== "0" });
 const browser = await chromium.launch({ executablePath: "/usr/bin/chromium", headless: true, args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run"] });
 
 try {

@@ -1,13 +1,15 @@
 import path from "node:path";
 import fs from "node:fs";
-import net from "node:net";
 import { createServer, preview, build, type InlineConfig } from "vite";
 import { runtimeConfig } from "../vite.config.ts";
 
 export type WebServerOptions = {
   apiUrl: string;
   anonKey: string;
+  /** Default 5173; a busy port moves to the next free one (as `vite` does) unless strictPort. */
   port?: number;
+  /** Fail on a busy port instead (tests and benchmarks pass a port they reserved with freePort). */
+  strictPort?: boolean;
   host?: string;
   /** dev: Vite dev server with HMR; preview: serves the built bundle (built first when missing). */
   mode: "dev" | "preview";
@@ -24,10 +26,10 @@ export const distDir = process.env.WEB_OUT_DIR ? path.resolve(process.env.WEB_OU
 /** Starts the SPA against the given Supabase API (the embedded stack or a real project). */
 export async function startWebServer(opts: WebServerOptions): Promise<WebServer> {
   const host = opts.host ?? "127.0.0.1";
-  // Vite reads port 0 as "use the default"; a free port is picked here instead (tests run several).
-  const port = opts.port === 0 ? await freePort(host) : (opts.port ?? 5173);
-  // A busy 5173 moves to the next free port (as `vite` does); the URL returned is the real one.
-  const strictPort = opts.port === 0;
+  // Vite reads port 0 as "use the default", so callers that need any free port reserve one themselves.
+  const port = opts.port || 5173;
+  // The URL returned is the real one, wherever a busy port moved it.
+  const strictPort = opts.strictPort ?? false;
   const inline: InlineConfig = {
     configFile,
     logLevel: "warn",
@@ -51,15 +53,4 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
 /** `vite build` through the JS API (the same as `npm run build`). */
 export async function buildWeb(): Promise<void> {
   await build({ configFile, logLevel: "warn" });
-}
-
-function freePort(host: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.listen(0, host, () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-    srv.on("error", reject);
-  });
 }

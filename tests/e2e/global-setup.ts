@@ -12,7 +12,7 @@ let dataDir = "";
 let stack: Stack | undefined;
 let worker: WorkerHandle | undefined;
 type WebServer = { url: string; close(): Promise<void> };
-type StartWebServer = (o: { apiUrl: string; anonKey: string; port: number; mode: "dev" | "preview"; rebuild?: boolean }) => Promise<WebServer>;
+type StartWebServer = (o: { apiUrl: string; anonKey: string; port: number; strictPort?: boolean; mode: "dev" | "preview"; rebuild?: boolean }) => Promise<WebServer>;
 let web: WebServer | undefined;
 
 /**
@@ -47,7 +47,7 @@ export async function setup() {
   });
   // Loaded by path (as dev/start.ts does): web/ is outside this project's tsconfig.
   const { startWebServer } = (await import(pathToFileURL(path.join(root, "web/dev-server.ts")).href)) as { startWebServer: StartWebServer };
-  web = await startWebServer({ apiUrl: stack.apiUrl, anonKey: stack.anonKey, port: 0, mode: "preview", rebuild: process.env.E2E_REBUILD !== "0" });
+  web = await startWebServer({ apiUrl: stack.apiUrl, anonKey: stack.anonKey, port: await freePort(), strictPort: true, mode: "preview", rebuild: process.env.E2E_REBUILD !== "0" });
   fs.writeFileSync(e2eFile, JSON.stringify({ webUrl: web.url }, null, 2));
   process.env.TEST_STACK_FILE = path.join(dataDir, "local-supabase.json");
   process.env.E2E_FILE = e2eFile;

@@ -29,14 +29,21 @@ type Proxy = { url: string; clientSides: Set<net.Socket> };
 
 /**
  * Pipes to Postgres. `onServerData` may rewrite what the server sends to one client connection (the
- * bytes reach the client as one write, so as one read on loopback).
+ * bytes reach the client as one write, so as one read on loopback); `onClientData` may hold back what a
+ * client sends (returning null drops it).
  */
-async function proxy(onServerData?: (chunk: Buffer, client: net.Socket) => Buffer | null): Promise<Proxy> {
+async function proxy(
+  onServerData?: ((chunk: Buffer, client: net.Socket) => Buffer | null) | null,
+  onClientData?: (chunk: Buffer, client: net.Socket) => Buffer | null,
+): Promise<Proxy> {
   const clientSides = new Set<net.Socket>();
   const server = net.createServer((client) => {
     clientSides.add(client);
     const upstream = net.connect(Number(target.port), target.hostname);
-    client.pipe(upstream);
+    client.on("data", (chunk: Buffer) => {
+      const out = onClientData ? onClientData(chunk, client) : chunk;
+      if (out && !upstream.destroyed) upstream.write(out);
+    });
     upstream.on("data", (chunk: Buffer) => {
       const out = onServerData ? onServerData(chunk, client) : chunk;
       if (out && !client.destroyed) client.write(out);
@@ -112,6 +119,39 @@ describe("postgres.js (lite's client) when its socket is reset mid-transaction",
       // The pool reconnects and answers.
       expect(await sql`select 1 as ok`).toEqual([{ ok: 1 }]);
     } finally {
+      expect(await settledWithin(sql.end({ timeout: 1 }), 5_000)).toBe("resolved");
+    }
+  });
+});
+
+describe("postgres.js when its socket is reset while it fetches the array types", () => {
+  it("settles the waiting query without an unhandled rejection, and fetches the types on the reconnect", async () => {
+    // Each new connection first asks pg_type for the array types. Postgres restarting under that query
+    // rejected it with nobody listening: an unhandled rejection, which ends the gateway's process
+    // (it failed a CI run from tests/faults/postgres-kill-repeated), and the reconnect never asked again,
+    // so arrays came back as text.
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => unhandled.push(reason);
+    process.on("unhandledRejection", onUnhandled);
+    let resets = 0;
+    const { url } = await proxy(null, (chunk, client) => {
+      if (resets > 0 || !chunk.includes("pg_catalog.pg_type")) return chunk;
+      resets++;
+      client.resetAndDestroy();
+      return null;
+    });
+    const sql = postgres(url, { max: 1, onnotice: () => {} });
+    try {
+      const first = sql`select '{1,2}'::int[] as a`;
+      expect(await settledWithin(first, 5_000)).not.toBe("pending");
+      expect(resets).toBe(1);
+
+      expect(await sql`select '{1,2}'::int[] as a`).toEqual([{ a: [1, 2] }]);
+      // An unhandled rejection is reported after the microtasks of the turn it happened in.
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(unhandled).toEqual([]);
+    } finally {
+      process.off("unhandledRejection", onUnhandled);
       expect(await settledWithin(sql.end({ timeout: 1 }), 5_000)).toBe("resolved");
     }
   });
