@@ -3710,6 +3710,10 @@ export type Database = {
           isSetofReturn: false
         }
       }
+      raise_experiment_cost_cap: {
+        Args: { p_cost_cap_usd: number; p_experiment_id: string }
+        Returns: Database["public"]["Enums"]["job_status"]
+      }
       release_review_item: { Args: { p_item: string }; Returns: undefined }
       resolve_ingest_key: { Args: { p_key: string }; Returns: string }
       resume_experiment: {

@@ -243,7 +243,7 @@ describe("an experiment, 2 prompt versions × 2 models × 50 items, against loop
 });
 
 describe("an experiment's cost cap", () => {
-  it("counts the judges' calls with the outputs', stops new outputs once reached, and keeps each output's judge spend", async () => {
+  it("counts the judges' calls with the outputs', stops new outputs once reached, keeps each output's judge spend, and runs the rest for an admin who raises the cap", async () => {
     const { admin, curator } = org.users;
     const imported = await curator.client.rpc("import_dataset_items", { p_org_id: org.id, p_name: "capped-20", p_items: ITEMS.slice(0, 20) });
     expect(imported.error).toBeNull();
@@ -305,5 +305,40 @@ describe("an experiment's cost cap", () => {
     // The run's last word says where it stopped and what the judges took of it.
     const [last] = await db`select message from public.job_events where job_id = ${jobId} and step = 'summary' order by id desc limit 1`;
     expect(last!.message).toMatch(/^Stopped at the cost cap .*, \$[0-9.]+ spent \(judges \$[0-9.]+\)$/);
+
+    // Raising the cap. Attacks first: the curator (who may not run experiments), another organization's
+    // admin with this experiment's id, a cap not above the old one, bad input; none of them moves the job.
+    const raise = (client: typeof admin.client, capUsd: unknown) =>
+      client.rpc("raise_experiment_cost_cap", { p_experiment_id: exp!.id, p_cost_cap_usd: capUsd as number });
+    const other = await createOrg(stack, "experiment-other");
+    expect((await raise(curator.client, cap * 10)).status).toBe(403);
+    expect((await raise(other.users.admin.client, cap * 10)).status).toBe(404);
+    expect((await raise(admin.client, cap)).status).toBe(422);
+    expect((await raise(admin.client, -1)).status).toBe(422);
+    expect((await raise(admin.client, 1e9)).status).toBe(422);
+    expect((await raise(admin.client, "lots")).status).toBe(400);
+    expect((await jobState(jobId)).status).toBe("completed");
+
+    // The admin's higher cap: the same job runs the rest, and what was paid for is not paid again.
+    const outputsBefore = oStats.okKeys.length;
+    const raised = await raise(admin.client, cap * 10);
+    expect(raised.error).toBeNull();
+    expect(raised.data).toBe("pending");
+    // Replayed while it is queued: refused, the job is not queued twice.
+    expect((await raise(admin.client, cap * 20)).status).toBe(409);
+    await worker(jobId);
+    const rest = await waitFor(async () => {
+      const j = await jobState(jobId);
+      return ["completed", "failed"].includes(j.status as string) ? j : null;
+    }, { timeout: 60_000, message: "the rest of the capped experiment" });
+    expect(rest.error).toBeNull();
+    expect((rest.result as any).stopped).toBeNull();
+    const all = await db`select item_id from public.experiment_results where experiment_id = ${exp!.id}`;
+    expect(all.length).toBe(20);
+    expect(oStats.okKeys.length - outputsBefore).toBe(20 - rows.length);
+    const [audit] = await db`select details from public.audit_logs where action = 'experiment.cost_cap_raised' and entity_id = ${exp!.id}`;
+    expect(Number(audit!.details.to)).toBeCloseTo(cap * 10, 10);
+    // Finished for good: nothing left to pay for.
+    expect((await raise(admin.client, cap * 30)).status).toBe(409);
   }, 120_000);
 });

@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
+import { costUsd } from "@review/shared/llm/cost";
 import { getStack, sql, unique, useBrowser, demoUser } from "./support.ts";
+import { E2E_OPENAI_USAGE } from "./loopback-openai.ts";
 
 const browser = useBrowser();
 
@@ -113,4 +115,58 @@ describe("datasets and experiments", () => {
     await expect.poll(() => detail.textContent(), { timeout: 10_000 }).toBe(`(${d.raw}/5${d.label ? ` · ${d.label}` : ""})`);
     expect(await detail.getAttribute("title")).toBe(d.reason);
   }, 240_000);
+
+  it("an admin caps an experiment on a paid model at two cents; it stops there, a manager sees why, and the admin raises the cap to score the rest", async () => {
+    const stack = await getStack();
+    const db = sql(stack);
+    const [version] = await db`
+      select v.id, v.item_count from public.dataset_versions v join public.datasets d on d.id = v.dataset_id
+       where d.org_id = ${ACME.id} and d.name = 'Support answers (approved)' and v.status = 'published' order by v.version limit 1`;
+    const items = Number(version!.item_count);
+    // gpt-4o-mini at list price for what the loopback OpenAI reports per call (tests/e2e/loopback-openai.ts).
+    const perOutput = costUsd("openai:gpt-4o-mini", { inputTokens: E2E_OPENAI_USAGE.input, outputTokens: E2E_OPENAI_USAGE.output })!;
+    const cap = 0.02;
+    expect(items * perOutput).toBeGreaterThan(2 * cap);
+
+    const ada = await browser.open("ada (admin)", demoUser("admin"), `/o/${ACME.slug}/experiments`);
+    await ada.page.getByRole("button", { name: "New experiment" }).click();
+    const setup = ada.page.getByRole("dialog", { name: "New experiment" });
+    const expName = unique("Capped gpt-4o-mini");
+    await setup.getByLabel("Experiment name").fill(expName);
+    await setup.getByLabel("Dataset version").selectOption(version!.id as string);
+    await setup.getByLabel("Models").fill("openai:gpt-4o-mini");
+    await setup.getByLabel("Cost cap (USD, optional)").fill(String(cap));
+    await setup.getByTestId("matrix-size").getByText(/^1 variant: bare · openai:gpt-4o-mini/).waitFor();
+    await setup.getByRole("button", { name: "Start experiment" }).click();
+    await ada.page.getByTestId("experiment-detail").waitFor();
+
+    // It ends on its own, and the page says where it stopped: fewer outputs than items, and what they cost.
+    const notice = ada.page.getByTestId("cost-cap-notice");
+    await notice.getByText("Stopped at the cost cap of $0.02").waitFor({ timeout: 60_000 });
+    const [exp] = await db`select id from public.experiments where org_id = ${ACME.id} and name = ${expName}`;
+    const rows = await db`select cost_usd::float8 as cost from public.experiment_results where experiment_id = ${exp!.id}`;
+    const spent = rows.reduce((sum, r) => sum + (r.cost as number), 0);
+    expect(spent).toBeGreaterThanOrEqual(cap);
+    expect(rows.length).toBeGreaterThanOrEqual(Math.ceil(cap / perOutput));
+    expect(rows.length).toBeLessThan(items);
+    for (const r of rows) expect(r.cost).toBeCloseTo(perOutput, 10);
+    await notice.getByText(`${rows.length} of ${items} outputs scored, $${spent.toFixed(4)} spent.`, { exact: false }).waitFor();
+    await ada.page.getByTestId("experiment-count").getByText(`${rows.length} of ${items} outputs scored`).waitFor();
+
+    // Mia (manager) sees the same, without the means to spend more.
+    const mia = await browser.open("mia (manager)", demoUser("manager"), `/o/${ACME.slug}/experiments/${exp!.id}`);
+    await mia.page.getByTestId("cost-cap-notice").getByText("Stopped at the cost cap of $0.02").waitFor();
+    expect(await mia.page.getByRole("button", { name: "Continue with this cap" }).count()).toBe(0);
+
+    // Ada pays for the rest: the same experiment runs on to every item, and each output is paid for once.
+    await notice.getByLabel("New cost cap (USD)").fill("1");
+    await notice.getByRole("button", { name: "Continue with this cap" }).click();
+    await mia.page.getByTestId("experiment-count").getByText(`${items} of ${items} outputs scored`).waitFor({ timeout: 60_000 });
+    await expect.poll(async () => (await db`select status::text from public.experiments where id = ${exp!.id}`)[0]!.status, { timeout: 15_000 }).toBe("completed");
+    await mia.page.getByTestId("experiment-detail").getByText("completed", { exact: true }).waitFor();
+    expect(await mia.page.getByTestId("cost-cap-notice").count()).toBe(0);
+    const [{ n, total }] = (await db`select count(*)::int as n, sum(cost_usd)::float8 as total from public.experiment_results where experiment_id = ${exp!.id}`) as unknown as [{ n: number; total: number }];
+    expect(n).toBe(items);
+    expect(total).toBeCloseTo(items * perOutput, 10);
+  }, 120_000);
 });

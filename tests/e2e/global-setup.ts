@@ -5,6 +5,9 @@ import { startWorker, type WorkerHandle } from "@review/worker";
 import { GENEROUS_AUTH_LIMITS } from "../helpers/own-stack.ts";
 import { productKnowledge } from "../../dev/llm-knowledge.ts";
 import { pathToFileURL } from "node:url";
+import { OFFLINE_MODELS } from "@review/shared/llm/offline-protocol";
+import { startLoopbackOpenAi } from "./loopback-openai.ts";
+import type { ProviderServer } from "../providers/servers.ts";
 
 const root = path.resolve(import.meta.dirname, "..", "..");
 let dataDir = "";
@@ -14,6 +17,7 @@ let worker: WorkerHandle | undefined;
 type WebServer = { url: string; close(): Promise<void> };
 type StartWebServer = (o: { apiUrl: string; anonKey: string; port: number; strictPort?: boolean; mode: "dev" | "preview"; rebuild?: boolean }) => Promise<WebServer>;
 let web: WebServer | undefined;
+let openai: ProviderServer | undefined;
 
 /**
  * The whole product for the browser scenarios: the embedded stack (its own data dir), a worker, and
@@ -34,8 +38,15 @@ export async function setup() {
     // The scenarios sign many users in, all from 127.0.0.1; Auth's limits are tested on a stack of their own.
     authRateLimits: GENEROUS_AUTH_LIMITS,
   });
+  // Only models named openai:… go to it. A configured OpenAI would also become the tiers' default
+  // provider, so the tiers are pinned to the dev LLM's models, as a laptop without keys has them.
+  openai = await startLoopbackOpenAi();
   worker = await startWorker({
     env: {
+      OPENAI_API_KEY: "sk-loopback",
+      OPENAI_BASE_URL: `${openai.url}/v1`,
+      LLM_FAST_MODEL: OFFLINE_MODELS.fast,
+      LLM_STRONG_MODEL: OFFLINE_MODELS.strong,
       DATABASE_URL: stack.dbUrl,
       SUPABASE_URL: stack.apiUrl,
       SUPABASE_SERVICE_ROLE_KEY: stack.serviceRoleKey,
@@ -56,6 +67,7 @@ export async function setup() {
 export async function teardown() {
   await web?.close().catch(() => undefined);
   await worker?.stop(2000).catch(() => undefined);
+  await openai?.close();
   await stack?.stop();
   if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
 }

@@ -3,6 +3,7 @@ import { capabilityRows } from "../../shared/src/domain/capabilities.ts";
 import { FEEDBACK_STATUSES, FEEDBACK_TRANSITIONS } from "../../shared/src/domain/feedback.ts";
 import { CASE_STATUSES } from "../../shared/src/domain/cases.ts";
 import { JOB_KINDS } from "../../shared/src/jobs/kinds.ts";
+import { EXPERIMENT_COST_CAP_MAX_USD } from "../../shared/src/jobs/config.ts";
 import { getStack, sql } from "../helpers/stack.ts";
 
 /**
@@ -27,6 +28,12 @@ describe("shared/ rules and the database's copies agree", () => {
     expect(sorted(rows.map((r) => ({ kind: r.kind, capability: r.capability })))).toEqual(
       sorted(Object.entries(JOB_KINDS).map(([kind, k]) => ({ kind, capability: k.capability }))),
     );
+  });
+
+  it("the largest experiment cost cap (private.experiment_cost_cap_max_usd)", async () => {
+    const db = sql(await getStack());
+    const [row] = await db<{ max: string }[]>`select private.experiment_cost_cap_max_usd()::text as max`;
+    expect(Number(row!.max)).toBe(EXPERIMENT_COST_CAP_MAX_USD);
   });
 
   it("the feedback status machine (public.feedback_status, private.feedback_transitions)", async () => {

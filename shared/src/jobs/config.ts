@@ -124,6 +124,9 @@ export const ProviderLimit = z
   })
   .strict();
 
+/** The largest cost cap an experiment may carry (private.experiment_cost_cap_max_usd() holds the same). */
+export const EXPERIMENT_COST_CAP_MAX_USD = 100_000;
+
 /**
  * An experiment: every variant (prompt version × model) answers every item of one published dataset
  * version; evaluators (public.evaluators) score each output. The database creates the experiments row
@@ -140,7 +143,7 @@ export const ExperimentConfig = z
     providerLimits: z.record(z.string().trim().min(1).max(40), ProviderLimit).default({}),
     defaultLimit: ProviderLimit.default({ concurrency: 4 }),
     /** Stop starting new calls once the experiment's generation cost reaches this (USD). */
-    costCapUsd: z.number().positive().max(100_000).optional(),
+    costCapUsd: z.number().positive().max(EXPERIMENT_COST_CAP_MAX_USD).optional(),
     /** Rate-limited (429) calls are retried this many times with exponential backoff. */
     maxRetries: z.number().int().min(0).max(20).default(8),
     maxTokens: z.number().int().min(16).max(8192).default(512),

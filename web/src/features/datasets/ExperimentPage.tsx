@@ -14,6 +14,7 @@ import { useCancelJob, useJob, useJobEvents, useJobEventsLive, useJobsLive, useS
 import { STATUS_TONE } from "./ExperimentsPage.tsx";
 import { ExperimentReview } from "./ExperimentReview.tsx";
 import { TrainingOverlapWarning } from "./Splits.tsx";
+import { CostCapNotice } from "./CostCapNotice.tsx";
 import { judgeDetailText, liveSummary, storedOutputs } from "./comparison.ts";
 import {
   useComparisonPage, useDatasetItems, useDatasetVersion, useEvaluators, useExperiment, useExperimentLive, usePromptVersions, useResumeExperiment, useVariantStats,
@@ -105,6 +106,9 @@ export default function ExperimentPage() {
         {events.length ? <div className="small muted" data-testid="experiment-last-event">{events.at(-1)!.message}</div> : null}
       </section>
 
+      {status === "completed" && job ? (
+        <CostCapNotice experimentId={exp.id} result={job.result} capUsd={(job.config as { costCapUsd?: number } | null)?.costCapUsd ?? null} scored={stored} total={total} />
+      ) : null}
       <TrainingOverlapWarning versionId={exp.dataset_version_id} />
       {summary ? <SummaryTable summary={summary} final={final} /> : null}
       {exp.status === "completed" && can(org.role, "prompt:promote") ? <PromoteThroughGate exp={exp} /> : null}
