@@ -55,7 +55,12 @@ describe("privileges across restarts", () => {
 
     // And as the attacker would check it: the anon key, after the restarts.
     const anon = client(running!);
+    const peek = postgres(running!.dbUrl, { onnotice: () => {}, max: 1 });
+    const [seededExperiment] = await peek`select id from public.experiments order by created_at limit 1`;
+    await peek.end({ timeout: 5 });
     const attempts = await Promise.all([
+      anon.rpc("raise_experiment_cost_cap", { p_experiment_id: seededExperiment!.id, p_cost_cap_usd: 100 }),
+      anon.rpc("resume_experiment", { p_experiment_id: seededExperiment!.id }),
       anon.rpc("decide_improvement_case", { p_case_id: "cccccccc-0000-4000-8000-000000000007", p_decision: "approved", p_final_text: "pwned" }),
       anon.rpc("open_improvement_case", { p_feedback_id: "f0000000-0000-4000-8000-000000000001", p_suggested: "pwned" }),
       anon.rpc("take_llm_tokens", { p_org: "aaaaaaaa-0000-4000-8000-000000000001" }),
