@@ -153,8 +153,11 @@ describe("datasets and experiments", () => {
     await notice.getByText(`${rows.length} of ${items} outputs scored, $${spent.toFixed(4)} spent.`, { exact: false }).waitFor();
     await ada.page.getByTestId("experiment-count").getByText(`${rows.length} of ${items} outputs scored`).waitFor();
 
-    // Mia (manager) sees the same, without the means to spend more.
-    const mia = await browser.open("mia (manager)", demoUser("manager"), `/o/${ACME.slug}/experiments/${exp!.id}`);
+    // Mia (manager) sees it marked in the list, and on its page the same notice, without the means to spend more.
+    const mia = await browser.open("mia (manager)", demoUser("manager"), `/o/${ACME.slug}/experiments`);
+    const listed = mia.page.getByTestId("experiment-row").filter({ hasText: expName });
+    await listed.getByText("cost cap", { exact: true }).waitFor({ timeout: 15_000 });
+    await listed.getByRole("link", { name: expName }).click();
     await mia.page.getByTestId("cost-cap-notice").getByText("Stopped at the cost cap of $0.02").waitFor();
     expect(await mia.page.getByRole("button", { name: "Continue with this cap" }).count()).toBe(0);
 
@@ -165,6 +168,9 @@ describe("datasets and experiments", () => {
     await expect.poll(async () => (await db`select status::text from public.experiments where id = ${exp!.id}`)[0]!.status, { timeout: 15_000 }).toBe("completed");
     await mia.page.getByTestId("experiment-detail").getByText("completed", { exact: true }).waitFor();
     expect(await mia.page.getByTestId("cost-cap-notice").count()).toBe(0);
+    await mia.page.getByRole("link", { name: "Experiments" }).first().click();
+    await listed.getByText("completed", { exact: true }).waitFor();
+    expect(await listed.getByText("cost cap", { exact: true }).count()).toBe(0);
     const [{ n, total }] = (await db`select count(*)::int as n, sum(cost_usd)::float8 as total from public.experiment_results where experiment_id = ${exp!.id}`) as unknown as [{ n: number; total: number }];
     expect(n).toBe(items);
     expect(total).toBeCloseTo(items * perOutput, 10);

@@ -12,6 +12,11 @@ import { useRaiseExperimentCostCap } from "./queries.ts";
 /** What the worker's experiment handler returns as the job's result (worker/src/features/experiment). */
 type CappedResult = { stopped?: string | null; costUsd?: number; judgeCostUsd?: number };
 
+/** Whether a completed experiment's job stopped at its cost cap rather than scoring every output. */
+export function stoppedAtCostCap(result: unknown): boolean {
+  return ((result ?? {}) as CappedResult).stopped === "cost_cap";
+}
+
 /**
  * An experiment that stopped at its cost cap is "completed" with part of its outputs, and its last event
  * is the queue's "Finished": this says so where the figures are, and lets whoever may run experiments
@@ -22,7 +27,7 @@ export function CostCapNotice({ experimentId, result, capUsd, scored, total }: {
   const raise = useRaiseExperimentCostCap(experimentId);
   const [next, setNext] = useState("");
   const r = (result ?? {}) as CappedResult;
-  if (r.stopped !== "cost_cap") return null;
+  if (!stoppedAtCostCap(result)) return null;
   const nextValue = Number(next);
   const valid = next !== "" && nextValue > (capUsd ?? 0) && nextValue <= EXPERIMENT_COST_CAP_MAX_USD;
   const submit = (e: FormEvent) => {

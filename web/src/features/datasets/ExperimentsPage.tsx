@@ -11,6 +11,7 @@ import { dateTime } from "../../lib/format.ts";
 import { messageOf } from "../../lib/errors.ts";
 import { useCurrentOrg } from "../orgs/index.ts";
 import { useJobs, useJobsLive } from "../jobs/index.ts";
+import { stoppedAtCostCap } from "./CostCapNotice.tsx";
 import { TryEvaluator } from "./TryEvaluator.tsx";
 import { EvaluatorForm } from "./EvaluatorForm.tsx";
 import { editorResult, initialEditorState, switchKind } from "./evaluatorForm.ts";
@@ -57,7 +58,10 @@ export default function ExperimentsPage() {
                 <tr key={e.id} data-testid="experiment-row">
                   <td><Link to={`/o/${org.slug}/experiments/${e.id}`}>{e.name}</Link></td>
                   <td className="num">{e.variants.length}</td>
-                  <td><Badge tone={STATUS_TONE[status]}>{status}</Badge></td>
+                  <td>
+                    <Badge tone={STATUS_TONE[status]}>{status}</Badge>
+                    {status === "completed" && stoppedAtCostCap(job?.result) ? <> <Badge tone="warn" title="Stopped at its cost cap before scoring every output">cost cap</Badge></> : null}
+                  </td>
                   <td><div className="row"><ProgressBar value={job?.progress ?? 0} label={`${e.name} progress`} /><span className="small num">{Math.round(job?.progress ?? 0)}%</span></div></td>
                   <td className="muted small">{dateTime(e.created_at)}</td>
                 </tr>
