@@ -1,7 +1,7 @@
 import fs from "node:fs";
 import { describe, expect, it } from "vitest";
 import { parseJsonl } from "@review/shared/datasets/import";
-import { DEMO, demoUser, editorText, getStack, sql, useBrowser } from "./support.ts";
+import { DEMO, demoUser, editorText, getStack, sql, unique, useBrowser } from "./support.ts";
 
 const browser = useBrowser();
 
@@ -84,5 +84,56 @@ describe("a dataset draft co-edited live", () => {
     expect(parsed.items[0]!.expected).toBe(final);
     expect(parsed.items).toHaveLength(before + 1);
     expect(parsed.items.at(-1)!.query).toBe("Is a refund possible after 30 days?");
+  }, 180_000);
+
+  it("a 1,000-item import: only the rows in view are in the page, and two editors co-edit its last item after scrolling to it", async () => {
+    const stack = await getStack();
+    const db = sql(stack);
+    const N = 1000;
+    const name = unique("Bulk import");
+    const jsonl = Array.from({ length: N }, (_, i) => JSON.stringify({ query: `Bulk question ${i + 1}: where is order ${5000 + i}?`, expected: `Order ${5000 + i} ships within 2–4 days.` })).join("\n");
+
+    // Carmen imports the file through the dialog and lands on its draft.
+    const carmen = await browser.open("carmen (curator)", demoUser("curator"), `/o/${DEMO.org.slug}/datasets`);
+    await carmen.page.getByRole("button", { name: "Import CSV / JSONL" }).click();
+    const dialog = carmen.page.getByRole("dialog", { name: "Import a dataset" });
+    await dialog.getByLabel("Dataset file").setInputFiles({ name: "bulk.jsonl", mimeType: "application/x-ndjson", buffer: Buffer.from(jsonl) });
+    await dialog.getByLabel("Import name").fill(name);
+    await dialog.getByRole("button", { name: "Import" }).click();
+    await carmen.page.getByTestId("dataset-item").first().waitFor({ timeout: 30_000 });
+    const [version] = await db`select v.id::text, v.dataset_id::text, v.item_count from public.dataset_versions v join public.datasets d on d.id = v.dataset_id where d.org_id = ${DEMO.org.id} and d.name = ${name}`;
+    expect(version!.item_count).toBe(N);
+    // A page of rows, not a thousand.
+    const inPage = await carmen.page.getByTestId("dataset-item").count();
+    expect(inPage).toBeGreaterThan(3);
+    expect(inPage).toBeLessThan(100);
+
+    // Ada opens the same draft; both scroll to the end, where item 1,000 is rendered when reached.
+    const ada = await browser.open("ada (admin)", demoUser("admin"), `/o/${DEMO.org.slug}/datasets/${version!.dataset_id}?version=${version!.id}`);
+    await ada.page.getByTestId("dataset-item").first().waitFor({ timeout: 30_000 });
+    const toEnd = (page: typeof ada.page) => page.locator(".content").evaluate((el) => el.scrollTo({ top: el.scrollHeight }));
+    const lastEdit = (page: typeof ada.page) => page.getByRole("button", { name: `Edit expected answer ${N}`, exact: true });
+    for (const who of [carmen, ada]) {
+      await expect.poll(async () => {
+        await toEnd(who.page);
+        return lastEdit(who.page).count();
+      }, { timeout: 15_000 }).toBe(1);
+    }
+    const adaLast = ada.page.getByTestId("dataset-item").filter({ has: lastEdit(ada.page) }).getByTestId("item-expected");
+
+    await lastEdit(carmen.page).click();
+    await carmen.page.getByTestId("answer-editor").click();
+    await carmen.page.keyboard.press("Control+End");
+    await carmen.page.keyboard.type(" Express: next day.", { delay: 20 });
+    await expect.poll(() => adaLast.getByTestId("field-text").textContent(), { timeout: 15_000 }).toBe(`Order ${5000 + N - 1} ships within 2–4 days. Express: next day.`);
+    await adaLast.getByTestId("field-presence").getByText(/Carmen Curator/).waitFor();
+
+    // Carmen scrolls back to the top: her open field stays rendered (the editor keeps its text and
+    // focus), and what she types there still reaches Ada.
+    await carmen.page.locator(".content").evaluate((el) => el.scrollTo({ top: 0 }));
+    await carmen.page.getByRole("button", { name: "Edit expected answer 1", exact: true }).waitFor();
+    expect(await carmen.page.getByTestId("answer-editor").count()).toBe(1);
+    await carmen.page.keyboard.type(" Free.", { delay: 20 });
+    await expect.poll(() => adaLast.getByTestId("field-text").textContent(), { timeout: 15_000 }).toBe(`Order ${5000 + N - 1} ships within 2–4 days. Express: next day. Free.`);
   }, 180_000);
 });

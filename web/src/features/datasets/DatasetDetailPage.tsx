@@ -12,6 +12,7 @@ import { messageOf } from "../../lib/errors.ts";
 import { useCurrentOrg } from "../orgs/index.ts";
 import { describeFilter } from "./filter.ts";
 import type { CollabRoom } from "../collab/index.ts";
+import { VirtualTbody } from "../../components/VirtualTbody.tsx";
 import { DraftItems, storeEverythingSeen } from "./DraftItems.tsx";
 import { SplitsPanel } from "./Splits.tsx";
 import { useDatasetItems, useDatasets, useDatasetVersions, useNewDraft, usePublish, useTrainingOverlap, type DatasetItem, type DatasetVersion } from "./queries.ts";
@@ -140,21 +141,25 @@ function sourceLine(v: DatasetVersion): string {
   }
 }
 
-/** A published version's items, as frozen. */
+/** A published version's items, as frozen (only those in view are in the page once there are many). */
 function ItemsTable({ items }: { items: DatasetItem[] }) {
   return (
     <>
       <table className="table" aria-label="Items" data-testid="dataset-items">
         <thead><tr><th style={{ width: 40 }}>#</th><th style={{ width: "40%" }}>Input</th><th>Expected answer</th></tr></thead>
-        <tbody>
-          {items.map((i) => (
-            <tr key={i.id} data-testid="dataset-item">
+        <VirtualTbody
+          rows={items}
+          rowKey={(i) => i.id}
+          estimateSize={64}
+          colSpan={3}
+          renderRow={(i, _index, measure) => (
+            <tr key={i.id} data-testid="dataset-item" {...measure}>
               <td className="num muted">{i.position + 1}</td>
               <td><div className="prose">{i.query}</div>{i.context ? <div className="muted small">Context: {i.context}</div> : null}</td>
               <td data-testid="item-expected"><div className="prose">{i.expected ?? <span className="muted">—</span>}</div></td>
             </tr>
-          ))}
-        </tbody>
+          )}
+        />
       </table>
       {items.length === 0 ? <EmptyState title="No items in this version." /> : null}
     </>

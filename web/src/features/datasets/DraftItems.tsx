@@ -6,6 +6,7 @@ import { mergeLoaded, rpcPersistence } from "@review/shared/yjs/persistence";
 import { Avatar } from "../../components/ui/Avatar.tsx";
 import { Button } from "../../components/ui/Button.tsx";
 import { EmptyState } from "../../components/ui/Field.tsx";
+import { VirtualTbody, type MeasureProps } from "../../components/VirtualTbody.tsx";
 import { toast } from "../../components/ui/toast.tsx";
 import { supabase } from "../../lib/supabase.ts";
 import { openChannel } from "../../lib/realtime.ts";
@@ -185,12 +186,18 @@ export function DraftItems({ version, items, editable, roomRef }: { version: Dat
       ) : null}
       <table className="table" aria-label="Items" data-testid="dataset-items">
         <thead><tr><th style={{ width: 40 }}>#</th><th style={{ width: "40%" }}>Input</th><th>Expected answer</th>{editable ? <th /> : null}</tr></thead>
-        <tbody>
-          {items.map((i) => {
+        <VirtualTbody
+          rows={items}
+          rowKey={(i) => i.id}
+          estimateSize={72}
+          colSpan={editable ? 4 : 3}
+          keepIndex={open ? items.findIndex((i) => i.id === open.itemId) : -1}
+          renderRow={(i, _index, measure) => {
             const openField = open?.itemId === i.id ? open.field : null;
             return (
               <DraftRow
                 key={i.id}
+                measure={measure}
                 item={i}
                 query={textOf(i, "query")}
                 context={textOf(i, "context")}
@@ -205,8 +212,8 @@ export function DraftItems({ version, items, editable, roomRef }: { version: Dat
                 versionId={version.id}
               />
             );
-          })}
-        </tbody>
+          }}
+        />
       </table>
       {items.length === 0 ? <EmptyState title="No items in this version." /> : null}
       {editable ? <AddItem orgId={org.org_id} versionId={version.id} nextPosition={(items.at(-1)?.position ?? -1) + 1} /> : null}
@@ -218,6 +225,8 @@ const ROW_FIELDS: DatasetItemField[] = ["query", "context", "expected"];
 const NOBODY: Participant[] = [];
 
 type DraftRowProps = {
+  /** From VirtualTbody: lets a long draft measure the row (only rows in view are rendered). */
+  measure: MeasureProps;
   item: DatasetItem;
   query: string;
   context: string;
@@ -236,7 +245,7 @@ type DraftRowProps = {
 const samePeople = (a: Participant[], b: Participant[]) => a.length === b.length && a.every((p, i) => p.clientId === b[i]!.clientId && p.name === b[i]!.name);
 
 /** One item: re-rendered when its texts, its open field or the people in its fields change. */
-const DraftRow = memo(function DraftRow({ item, query, context, expected, presence, openField, editor, editable, canEdit, onEdit, orgId, versionId }: DraftRowProps) {
+const DraftRow = memo(function DraftRow({ measure, item, query, context, expected, presence, openField, editor, editable, canEdit, onEdit, orgId, versionId }: DraftRowProps) {
   const texts: Record<DatasetItemField, string> = { query, context, expected };
   const cell = (field: DatasetItemField) => {
     const here = presence[ROW_FIELDS.indexOf(field)]!;
@@ -259,7 +268,7 @@ const DraftRow = memo(function DraftRow({ item, query, context, expected, presen
     );
   };
   return (
-    <tr data-testid="dataset-item">
+    <tr data-testid="dataset-item" {...measure}>
       <td className="num muted">{item.position + 1}</td>
       <td>
         {cell("query")}
@@ -270,7 +279,7 @@ const DraftRow = memo(function DraftRow({ item, query, context, expected, presen
     </tr>
   );
 }, (a, b) =>
-  a.item === b.item && a.query === b.query && a.context === b.context && a.expected === b.expected &&
+  a.measure.ref === b.measure.ref && a.measure["data-index"] === b.measure["data-index"] && a.item === b.item && a.query === b.query && a.context === b.context && a.expected === b.expected &&
   a.openField === b.openField && a.editor === b.editor && a.editable === b.editable && a.canEdit === b.canEdit &&
   a.onEdit === b.onEdit && a.orgId === b.orgId && a.versionId === b.versionId &&
   a.presence.every((p, i) => samePeople(p, b.presence[i]!)));
