@@ -86,7 +86,7 @@ describe("a dataset draft co-edited live", () => {
     expect(parsed.items.at(-1)!.query).toBe("Is a refund possible after 30 days?");
   }, 180_000);
 
-  it("a 1,000-item import: only the rows in view are in the page, and two editors co-edit its last item after scrolling to it", async () => {
+  it("a 1,000-item import: only the rows in view are in the page, draft and published; two editors co-edit its last item after scrolling to it, and publishing keeps it", async () => {
     const stack = await getStack();
     const db = sql(stack);
     const N = 1000;
@@ -134,6 +134,23 @@ describe("a dataset draft co-edited live", () => {
     await carmen.page.getByRole("button", { name: "Edit expected answer 1", exact: true }).waitFor();
     expect(await carmen.page.getByTestId("answer-editor").count()).toBe(1);
     await carmen.page.keyboard.type(" Free.", { delay: 20 });
-    await expect.poll(() => adaLast.getByTestId("field-text").textContent(), { timeout: 15_000 }).toBe(`Order ${5000 + N - 1} ships within 2–4 days. Express: next day. Free.`);
+    const final = `Order ${5000 + N - 1} ships within 2–4 days. Express: next day. Free.`;
+    await expect.poll(() => adaLast.getByTestId("field-text").textContent(), { timeout: 15_000 }).toBe(final);
+
+    // Published, the frozen table is rendered the same way, and its last row holds the co-edited text.
+    await carmen.page.getByRole("button", { name: "Done" }).click();
+    await carmen.page.getByRole("button", { name: "Publish v1" }).click();
+    await carmen.page.getByText("v1 · published").first().waitFor({ timeout: 60_000 });
+    const [stored] = await db`select expected from public.dataset_items where version_id = ${version!.id} and position = ${N - 1}`;
+    expect(stored!.expected).toBe(final);
+    const published = await carmen.page.getByTestId("dataset-item").count();
+    expect(published).toBeGreaterThan(3);
+    expect(published).toBeLessThan(100);
+    const lastRow = carmen.page.getByTestId("dataset-item").filter({ has: carmen.page.getByText(`${N}`, { exact: true }) });
+    await expect.poll(async () => {
+      await toEnd(carmen.page);
+      return lastRow.count();
+    }, { timeout: 15_000 }).toBe(1);
+    expect(await lastRow.getByTestId("item-expected").textContent()).toBe(final);
   }, 180_000);
 });
