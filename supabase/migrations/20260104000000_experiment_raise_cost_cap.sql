@@ -1,8 +1,8 @@
 -- An experiment that stopped at its cost cap is "completed" with only part of its outputs. An admin who
 -- decides the rest is worth paying for raises the cap, and the same job goes back to the queue: the worker
 -- skips the (item, variant) pairs already stored and counts what they cost against the new cap, so
--- nothing runs twice and nothing already paid for is paid again. A cancelled or failed experiment may get
--- a higher cap the same way before it resumes.
+-- nothing runs twice and nothing already paid for is paid again.
+-- A cancelled or failed experiment is resumed as it was (public.resume_experiment).
 
 -- The largest cap a job config may carry: shared/src/jobs/config.ts EXPERIMENT_COST_CAP_MAX_USD holds the
 -- same (tests/platform/shared-rules asserts they agree).
@@ -24,10 +24,14 @@ begin
   perform private.require_capability(e.org_id, 'experiment:run', 'The experiment');
   select * into j from public.jobs where id = e.job_id for update;
   if j.status in ('pending', 'running') then
-    perform private.raise_http(409, 'still_running', 'The experiment is still running; cancel it before changing its cost cap');
+    perform private.raise_http(409, 'still_running', 'The experiment is still running; its cost cap can be raised once it stops there');
   end if;
+  -- The worker's stop reason: shared/src/jobs/config.ts EXPERIMENT_STOPPED_AT_COST_CAP.
   if j.status = 'completed' and (j.result ->> 'stopped') is distinct from 'cost_cap' then
     perform private.raise_http(409, 'already_complete', 'The experiment scored every output; there is nothing left to pay for');
+  end if;
+  if j.status <> 'completed' then
+    perform private.raise_http(409, 'not_at_cost_cap', 'The experiment did not stop at its cost cap; resume it instead');
   end if;
   old_cap := (j.config ->> 'costCapUsd')::numeric;
   if p_cost_cap_usd is null or p_cost_cap_usd <= 0 or p_cost_cap_usd > private.experiment_cost_cap_max_usd() then

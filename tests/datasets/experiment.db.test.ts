@@ -175,6 +175,10 @@ describe("an experiment, 2 prompt versions × 2 models × 50 items, against loop
     expect(before.length).toBeGreaterThanOrEqual(60);
     expect(before.length).toBeLessThan(200);
     const requestsAtCancel = aStats.ok.length + oStats.ok.length;
+    // A cancelled run has no cap to raise: it is resumed as it was.
+    const raisedCancelled = await admin.client.rpc("raise_experiment_cost_cap", { p_experiment_id: exp!.id, p_cost_cap_usd: 5 });
+    expect(raisedCancelled.status).toBe(409);
+    expect((await jobState(jobId)).status).toBe("cancelled");
 
     // Resume: the same job, the stored pairs skipped.
     const resumed = await admin.client.rpc("resume_experiment", { p_experiment_id: exp!.id });

@@ -155,6 +155,21 @@ export const ExperimentConfig = z
   .refine((c) => c.baseline < c.variants.length, { message: "baseline must be the index of a variant", path: ["baseline"] });
 export type ExperimentConfig = z.infer<typeof ExperimentConfig>;
 
+/**
+ * Why an experiment's job completed before scoring every output: its result's `stopped`. The database's
+ * public.raise_experiment_cost_cap lets such a job go on (20260104000000_experiment_raise_cost_cap.sql).
+ */
+export const EXPERIMENT_STOPPED_AT_COST_CAP = "cost_cap";
+
+/** The part of an experiment job's result the pages read (the worker's ExperimentResult is more). */
+export type ExperimentSpend = {
+  stopped: null | typeof EXPERIMENT_STOPPED_AT_COST_CAP;
+  /** Everything spent on the experiment: the outputs and their judges, over every attempt. */
+  costUsd: number;
+  /** Of which the judges. */
+  judgeCostUsd: number;
+};
+
 export const ThemesConfig = z
   .object({
     /** Feedback rated at most this is "low-rated". */

@@ -1,5 +1,5 @@
 import { useState, type FormEvent } from "react";
-import { EXPERIMENT_COST_CAP_MAX_USD } from "@review/shared/jobs/config";
+import { EXPERIMENT_COST_CAP_MAX_USD, EXPERIMENT_STOPPED_AT_COST_CAP, type ExperimentSpend } from "@review/shared/jobs/config";
 import { Button } from "../../components/ui/Button.tsx";
 import { Field } from "../../components/ui/Field.tsx";
 import { toast } from "../../components/ui/toast.tsx";
@@ -9,12 +9,9 @@ import { messageOf } from "../../lib/errors.ts";
 import { useCurrentOrg } from "../orgs/index.ts";
 import { useRaiseExperimentCostCap } from "./queries.ts";
 
-/** What the worker's experiment handler returns as the job's result (worker/src/features/experiment). */
-type CappedResult = { stopped?: string | null; costUsd?: number; judgeCostUsd?: number };
-
 /** Whether a completed experiment's job stopped at its cost cap rather than scoring every output. */
 export function stoppedAtCostCap(result: unknown): boolean {
-  return ((result ?? {}) as CappedResult).stopped === "cost_cap";
+  return ((result ?? {}) as Partial<ExperimentSpend>).stopped === EXPERIMENT_STOPPED_AT_COST_CAP;
 }
 
 /**
@@ -26,7 +23,7 @@ export function CostCapNotice({ experimentId, result, capUsd, scored, total }: {
   const org = useCurrentOrg();
   const raise = useRaiseExperimentCostCap(experimentId);
   const [next, setNext] = useState("");
-  const r = (result ?? {}) as CappedResult;
+  const r = (result ?? {}) as Partial<ExperimentSpend>;
   if (!stoppedAtCostCap(result)) return null;
   const nextValue = Number(next);
   const valid = next !== "" && nextValue > (capUsd ?? 0) && nextValue <= EXPERIMENT_COST_CAP_MAX_USD;

@@ -327,7 +327,7 @@ export function useResumeExperiment(id: string) {
   return useMutation({ mutationFn: async () => unwrap(await supabase.rpc("resume_experiment", { p_experiment_id: id })) as string });
 }
 
-/** A higher cap for an experiment that stopped at its own (or was cancelled): the same job runs on. */
+/** A higher cap for an experiment that stopped at its own: the same job runs on. */
 export function useRaiseExperimentCostCap(id: string) {
   return useMutation({
     mutationFn: async (capUsd: number) => unwrap(await supabase.rpc("raise_experiment_cost_cap", { p_experiment_id: id, p_cost_cap_usd: capUsd })) as string,

@@ -1,5 +1,5 @@
 import { setMaxListeners } from "node:events";
-import { ExperimentConfig } from "@review/shared/jobs/config";
+import { EXPERIMENT_STOPPED_AT_COST_CAP, ExperimentConfig, type ExperimentSpend } from "@review/shared/jobs/config";
 import type { Evaluator, RubricJudgeConfig } from "@review/shared/datasets/evaluators";
 import { judgeWithRubric } from "@review/shared/datasets/rubric-judge";
 import { summarizeExperiment, type ExperimentSummary, type ResultRow } from "@review/shared/datasets/summary";
@@ -25,18 +25,13 @@ type Stored = { item_id: string; variant: number; output: string; cost_usd: numb
 /** score_details: per rubric judge, its raw value on the scale, label and reason (the score is it normalized). */
 type NewRow = Stored & { input_tokens: number | null; output_tokens: number | null; score_details?: Record<string, unknown> | null };
 
-export type ExperimentResult = {
+export type ExperimentResult = ExperimentSpend & {
   experimentId: string;
   variants: Array<{ label: string; model: string; promptVersionId: string | null }>;
   evaluators: Array<{ id: string; name: string; version: number; kind: string }>;
   ranThisAttempt: number;
   skippedStored: number;
   retries429: number;
-  stopped: null | "cost_cap";
-  /** Everything spent on the experiment: the outputs and their judges, over every attempt. */
-  costUsd: number;
-  /** Of which the judges. */
-  judgeCostUsd: number;
   summary: ExperimentSummary;
 };
 
@@ -208,7 +203,7 @@ export async function runExperiment(deps: HandlerDeps, entry: ClaimedJob, ctx: J
   /** Generates and scores one (item, variant) and stores it; returns the stored row (null: not run, the cost cap). */
   async function produce(item: Item, vals: Record<string, unknown>, vi: number, baselineOutput: string | null): Promise<Stored | null> {
     if (capReached()) {
-      stopped = "cost_cap";
+      stopped = EXPERIMENT_STOPPED_AT_COST_CAP;
       return null;
     }
     const v: ResolvedVariant = variants[vi]!;
@@ -261,7 +256,7 @@ export async function runExperiment(deps: HandlerDeps, entry: ClaimedJob, ctx: J
       await results.add({ ...row, input_tokens: r.usage.inputTokens, output_tokens: r.usage.outputTokens, score_details: Object.keys(details).length ? details : null });
     } catch (err) {
       if (err instanceof CostCapReached) {
-        stopped = "cost_cap";
+        stopped = EXPERIMENT_STOPPED_AT_COST_CAP;
         return null;
       }
       // A cancel, a lost lease or 429s beyond the retries: nothing stored, so a resume runs it.
@@ -309,7 +304,7 @@ export async function runExperiment(deps: HandlerDeps, entry: ClaimedJob, ctx: J
   await ctx.progress({
     percent: 99,
     step: "summary",
-    message: stopped === "cost_cap"
+    message: stopped === EXPERIMENT_STOPPED_AT_COST_CAP
       ? `Stopped at the cost cap ($${config.costCapUsd}): ${rows.length}/${total} outputs scored, ${spentText()}`
       : `All ${total} outputs scored; ${summary.comparisons.filter((c) => c.significant).length} significant difference(s) against ${variants[config.baseline]!.label} after Holm's correction`,
     metrics: { done: rows.length, total, costUsd: spent, judgeCostUsd: judgeSpent, retries429 },
