@@ -11,11 +11,10 @@ import { serviceClient, sql, waitFor } from "../helpers/stack.ts";
  * still stop. Before the fixes in tests/faults/lost-connection-clients.db.test.ts, about one run in
  * two left a lite request (and with it the gateway's shutdown) hanging for good, and some crashed the
  * gateway with an uncaught error; the single-kill scenario (postgres-kill.db.test.ts) met it now and then.
- */
-/**
- * Four: kills this close together are one crash episode to the supervisor (postgres.ts), which gives up
- * after six restart attempts; two are left for a restart that fails on a loaded machine (an orphaned
- * backend still holding the old shared memory).
+ *
+ * Four kills: this close together they are one crash episode to the supervisor (postgres.ts), which
+ * gives up after six restart attempts; two are left for a restart that fails on a loaded machine (an
+ * orphaned backend still holding the old shared memory).
  */
 const KILLS = 4;
 /** Far beyond any answer: while Postgres is down the gateway answers 503 at once. */

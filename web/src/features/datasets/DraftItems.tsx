@@ -159,13 +159,15 @@ export function DraftItems({ version, items, editable, roomRef }: { version: Dat
   startRef.current = startEditing;
   const onEdit = useCallback((item: DatasetItem, field: DatasetItemField) => void startRef.current(item, field), []);
 
+  // The open item's row: kept rendered when scrolled away, and named in the editor's label.
+  const openIndex = useMemo(() => (open ? items.findIndex((i) => i.id === open.itemId) : -1), [items, open]);
   const textOf = (item: DatasetItem, field: DatasetItemField): string => (doc ? datasetFieldText(doc, item.id, field) : undefined) ?? item[field] ?? "";
 
   // Only the open field has an editor; the other rows get none and re-render only when their texts or
   // who is in them change, not on every keystroke anywhere in the draft (drafts reach 10,000 items).
   const editor = open && session && openName ? (
     <>
-      <AnswerEditor ytext={session.doc.getText(openName)} awareness={session.awareness} editable={editable} label={`${LABEL[open.field][0]!.toUpperCase()}${LABEL[open.field].slice(1)} ${(items.find((i) => i.id === open.itemId)?.position ?? 0) + 1}`} authors={who} />
+      <AnswerEditor ytext={session.doc.getText(openName)} awareness={session.awareness} editable={editable} label={`${LABEL[open.field][0]!.toUpperCase()}${LABEL[open.field].slice(1)} ${(items[openIndex]?.position ?? 0) + 1}`} authors={who} />
       <div className="row">
         <Button size="sm" variant="ghost" onClick={() => setOpen(null)}>Done</Button>
         {showAuthorship ? <AuthorshipLegend entries={legend} /> : null}
@@ -191,7 +193,7 @@ export function DraftItems({ version, items, editable, roomRef }: { version: Dat
           rowKey={(i) => i.id}
           estimateSize={72}
           colSpan={editable ? 4 : 3}
-          keepIndex={open ? items.findIndex((i) => i.id === open.itemId) : -1}
+          keepIndex={openIndex}
           renderRow={(i, _index, measure) => {
             const openField = open?.itemId === i.id ? open.field : null;
             return (
